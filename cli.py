@@ -1,0 +1,251 @@
+"""The ``crimekg`` command: a thin click front door over the ``graph`` library.
+
+Heavy libraries (rdflib, pyoxigraph, pyshacl, pyvis, networkx) are imported inside the commands
+that need them, so that ``crimekg --help`` stays quick.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import warnings
+
+import click
+
+from graph.errors import CrimeKGError, CrimeKGWarning
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+EXPORT_FORMATS = ["ttl", "trig", "nt", "nq", "jsonld", "xml"]
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    if issubclass(category, CrimeKGWarning):
+        click.secho(f"Warning: {message}", fg="yellow", err=True)
+    else:  # warnings from libraries: keep them out of the user's way unless asked for
+        if os.environ.get("CRIMEKG_DEBUG"):
+            click.echo(warnings.formatwarning(message, category, filename, lineno, line), err=True)
+
+
+warnings.showwarning = _show_warning
+
+
+def handle_errors(f):
+    """Turn every CrimeKGError into a one-line message and exit code 1 (in one place)."""
+
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        try:
+            return f(*args, **kwargs)
+        except CrimeKGError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    return wrapper
+
+
+def store_option(f):
+    """``--store PATH`` (or ``CRIMEKG_STORE``): the workspace a command works on."""
+    return click.option(
+        "--store",
+        "store_path",
+        envvar="CRIMEKG_STORE",
+        default="./crimekg-data",
+        show_default=True,
+        type=click.Path(file_okay=False),
+        help="Workspace directory (or set CRIMEKG_STORE).",
+    )(f)
+
+
+def _open(store_path: str):
+    from graph.store import open_store
+
+    return open_store(store_path)
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(package_name="crimekg")
+def cli():
+    """crimekg: a knowledge graph of the factors behind trafficking in persons and the
+    smuggling of migrants.
+
+    \b
+    Start with:
+        crimekg demo              # build the example workspace, export and view
+        crimekg init              # an empty workspace with the session loaded
+    """
+
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path(file_okay=False))
+@click.option("--upgrade", is_flag=True, help="Refresh the ontology graphs of an existing workspace.")
+@handle_errors
+def init(path, upgrade):
+    """Create a workspace with the ontology, concept schemes, places and session loaded.
+
+    PATH defaults to --store / CRIMEKG_STORE / ./crimekg-data.
+
+    Example:
+
+    \b
+        crimekg init ./crimekg-data
+    """
+    from graph.store import init_store
+
+    path = path or os.environ.get("CRIMEKG_STORE") or "./crimekg-data"
+    with init_store(path, upgrade=upgrade) as store:
+        total = sum(store.graphs().values())
+    verb = "Upgraded" if upgrade else "Created"
+    click.echo(f"{verb} workspace {path} ({total} triples)")
+
+
+@cli.command()
+@store_option
+@handle_errors
+def graphs(store_path):
+    """List the named graphs of the workspace with their triple counts.
+
+    Example:
+
+    \b
+        crimekg graphs --store ./crimekg-data
+    """
+    from graph.store import graph_name
+
+    with _open(store_path) as store:
+        rows = store.graphs()
+    width = max((len(graph_name(g)) for g in rows), default=5)
+    for iri, n in rows.items():
+        click.echo(f"{graph_name(iri):<{width}}  {n:>9,}")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--graph", "graph", help="Named graph to load into (default: load/<file name>).")
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), help="RDF format (default: from the file name).")
+@click.option("--append", is_flag=True, help="Add to the graph instead of replacing it.")
+@store_option
+@handle_errors
+def load(files, graph, fmt, append, store_path):
+    """Load RDF files (Turtle, TriG, N-Triples, N-Quads, JSON-LD, RDF/XML) in one transaction.
+
+    Each file replaces its graph, so loading the same file again changes nothing. A malformed
+    file is refused with its line and column, and nothing of the command is stored.
+
+    Example:
+
+    \b
+        crimekg load examples/example-session.ttl --graph contributions/example-2026
+    """
+    from graph.store import graph_name
+
+    with _open(store_path) as store:
+        counts = store.load(list(files), graph, format=fmt, replace=not append)
+    for iri, n in counts.items():
+        click.echo(f"{graph_name(iri)}: {n:,} triples")
+
+
+@cli.command()
+@click.option("--graph", "graphs_", multiple=True, help="Export only this named graph (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="ttl", show_default=True)
+@click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True), help="File to write, - for stdout.")
+@store_option
+@handle_errors
+def export(graphs_, fmt, output, store_path):
+    """Export the workspace, or some of its graphs, as RDF.
+
+    Turtle, N-Triples and RDF/XML hold the union of the graphs; TriG and N-Quads keep the graph
+    names.
+
+    Example:
+
+    \b
+        crimekg export --format ttl -o crimekg.ttl
+    """
+    from graph.store import graph_iri
+
+    with _open(store_path) as store:
+        if output == "-":
+            store.export(sys.stdout.buffer, fmt, [graph_iri(g) for g in graphs_] or None)
+        else:
+            store.export(output, fmt, [graph_iri(g) for g in graphs_] or None)
+            click.echo(f"Wrote {output}", err=True)
+
+
+@cli.command()
+@click.argument("names", nargs=-1, required=True)
+@store_option
+@handle_errors
+def drop(names, store_path):
+    """Remove named graphs (one source each) from the workspace, in one transaction.
+
+    Example:
+
+    \b
+        crimekg drop load/old-notes
+    """
+    from graph.store import graph_iri
+
+    with _open(store_path) as store:
+        store.drop([graph_iri(n) for n in names])
+    click.echo(f"Dropped {', '.join(names)}")
+
+
+@cli.command()
+@click.argument("file", required=False, type=click.Path(dir_okay=False))
+@store_option
+def validate(file, store_path):
+    """Check the workspace, or an RDF file, against the crimekg SHACL shapes.
+
+    Exit codes: 0 the data conforms, 1 it has violations, 2 the check could not run.
+
+    Example:
+
+    \b
+        crimekg validate examples/example-session.ttl
+    """
+    from graph.validate import validate as run
+
+    try:
+        if file:
+            report = run(file)
+        else:
+            with _open(store_path) as store:
+                report = run(store)
+    except CrimeKGError as exc:
+        click.secho(f"Error: {exc}", fg="red", err=True)
+        sys.exit(2)
+    for v in report.violations:
+        click.echo(str(v))
+    if report.conforms:
+        click.echo("Conforms: no violations.")
+        sys.exit(0)
+    errors = sum(v.severity == "Violation" for v in report.violations)
+    click.echo(f"Does not conform: {errors} violation(s), {len(report.violations) - errors} warning(s).")
+    sys.exit(1)
+
+
+@cli.command()
+@click.argument("directory", required=False, default="./crimekg-demo", type=click.Path(file_okay=False))
+@click.option("--force", is_flag=True, help="Rebuild the demo workspace if it exists.")
+@handle_errors
+def demo(directory, force):
+    """Build a workspace from the session and the example, then write a Turtle export and a view.
+
+    Example:
+
+    \b
+        crimekg demo ./crimekg-demo
+    """
+    from graph.demo import build_demo
+
+    result = build_demo(directory, force=force)
+    click.echo(f"Workspace:  {result['store']}")
+    for name, count in result["graphs"].items():
+        click.echo(f"  {name:<36} {count:>7,} triples")
+    click.echo(f"Turtle:     {result['turtle']}")
+    click.echo(f"View:       {result['view']}")
+    click.echo(f"Validation: {result['validation']}")
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,692 @@
+"""The crimekg workspace: an embedded Oxigraph store on disk, used through rdflib's API.
+
+Every source lives in a named graph of its own (the ontology, the session, each session's
+contributions, each import), so it can be replaced or dropped alone. Every write of one command
+is one atomic pyoxigraph call (``Store.load``, ``Store.extend`` or ``Store.update``): rdflib's
+``commit()``/``rollback()`` do nothing with oxrdflib, so a command builds and checks everything
+first and then writes it in one of those calls (see LIBRARY-NOTES.md). A process killed in the
+middle of a write leaves the workspace as it was: new content goes first to *staging* graphs that
+no query sees, and one SPARQL update then moves it into place; staging graphs left behind by a
+killed process are dropped the next time the workspace is opened.
+
+Callers use only :class:`GraphStore`'s methods, so a remote SPARQL 1.1 endpoint can stand behind
+the same interface later without touching them.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+import warnings
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import pyoxigraph as ox
+import rdflib
+from rdflib.term import Node
+
+import ontology
+from graph.errors import (
+    CrimeKGWarning,
+    InvalidQuery,
+    InvalidRDF,
+    StoreError,
+    StoreLocked,
+    StoreNotFound,
+    StoreVersionMismatch,
+    UnknownFormat,
+    UnknownGraph,
+)
+
+__all__ = [
+    "DEFAULT_STORE",
+    "PREFIXES",
+    "FORMATS",
+    "Changeset",
+    "GraphStore",
+    "OxigraphStore",
+    "open_store",
+    "init_store",
+    "graph_iri",
+    "graph_name",
+    "rdf_format",
+]
+
+#: Where a workspace lives unless ``--store`` or ``CRIMEKG_STORE`` says otherwise.
+DEFAULT_STORE = "./crimekg-data"
+
+META = ontology.GRAPH + "meta"
+STAGING = "urn:crimekg:staging:"
+_XSD_STRING = rdflib.XSD.string
+
+#: Prefixes used when writing Turtle, TriG and JSON-LD, and available to every query.
+PREFIXES: dict[str, str] = {
+    "ckg": ontology.CKG,
+    "rdf": str(rdflib.RDF),
+    "rdfs": str(rdflib.RDFS),
+    "owl": str(rdflib.OWL),
+    "xsd": str(rdflib.XSD),
+    "skos": str(rdflib.SKOS),
+    "prov": str(rdflib.PROV),
+    "dct": str(rdflib.DCTERMS),
+    "dcat": str(rdflib.DCAT),
+    "qb": "http://purl.org/linked-data/cube#",
+    "sh": str(rdflib.SH),
+    "foaf": str(rdflib.FOAF),
+    "crime": ontology.CONCEPT + "crime/",
+    "category": ontology.CONCEPT + "category/",
+    "topic": ontology.CONCEPT + "topic/",
+    "actor": ontology.CONCEPT + "actor/",
+    "level": ontology.CONCEPT + "level/",
+    "relation": ontology.CONCEPT + "relation/",
+    "polarity": ontology.CONCEPT + "polarity/",
+    "exploitation": ontology.CONCEPT + "exploitation/",
+    "control": ontology.CONCEPT + "control/",
+    "mode": ontology.CONCEPT + "smuggling-mode/",
+    "scheme": ontology.SCHEME,
+    "place": ontology.PLACE,
+    "m49": ontology.PLACE + "m49/",
+    "factor": ontology.DATA + "factor/",
+    "link": ontology.DATA + "link/",
+    "pattern": ontology.DATA + "pattern/",
+    "source": ontology.DATA + "source/",
+    "gap": ontology.DATA + "gap/",
+    "response": ontology.DATA + "response/",
+    "session": ontology.SESSION,
+    "resource": ontology.RESOURCE,
+}
+
+#: Format names accepted by ``--format``, with the file extensions that imply them.
+FORMATS: dict[str, tuple[ox.RdfFormat, tuple[str, ...]]] = {
+    "ttl": (ox.RdfFormat.TURTLE, ("ttl", "turtle")),
+    "trig": (ox.RdfFormat.TRIG, ("trig",)),
+    "nt": (ox.RdfFormat.N_TRIPLES, ("nt", "ntriples")),
+    "nq": (ox.RdfFormat.N_QUADS, ("nq", "nquads")),
+    "jsonld": (ox.RdfFormat.JSON_LD, ("jsonld", "json-ld", "json")),
+    "xml": (ox.RdfFormat.RDF_XML, ("rdf", "xml", "owl", "rdfxml")),
+}
+
+
+def rdf_format(name: str | None = None, filename: str | os.PathLike | None = None) -> ox.RdfFormat:
+    """Return the pyoxigraph format for a ``--format`` name or, failing that, a file name.
+
+    >>> rdf_format("ttl").name
+    'Turtle'
+    >>> rdf_format(filename="data/example.nq").name
+    'N-Quads'
+    """
+    if name:
+        key = name.lower().lstrip(".")
+        for fmt, aliases in FORMATS.values():
+            if key in aliases:
+                return fmt
+        raise UnknownFormat(f"unknown RDF format {name!r}; use one of: {', '.join(FORMATS)}")
+    if filename is not None:
+        suffixes = [s.lstrip(".").lower() for s in Path(filename).suffixes]
+        if suffixes and suffixes[-1] == "gz":
+            raise UnknownFormat(f"{filename}: compressed files are not read; decompress it first (gunzip)")
+        if suffixes:
+            for fmt, aliases in FORMATS.values():
+                if suffixes[-1] in aliases:
+                    return fmt
+        raise UnknownFormat(
+            f"{filename}: cannot tell the RDF format from the file name; "
+            f"give --format ({', '.join(FORMATS)})"
+        )
+    raise UnknownFormat("no RDF format given")
+
+
+def graph_iri(name: str) -> str:
+    """Return the IRI of a named graph given by short name or by IRI.
+
+    >>> graph_iri("contributions/example-2026")
+    'https://w3id.org/crimekg/graph/contributions/example-2026'
+    >>> graph_iri("http://example.org/g")
+    'http://example.org/g'
+    """
+    name = name.strip()
+    if not name:
+        raise UnknownGraph("a graph name cannot be empty")
+    if ":" in name.split("/", 1)[0]:
+        return name
+    if any(c in name for c in '<>"{}|^`\\ '):
+        raise UnknownGraph(f"graph name {name!r} has characters an IRI cannot hold")
+    return ontology.GRAPH + name
+
+
+def graph_name(iri: str) -> str:
+    """Return the short name of a crimekg graph IRI (other IRIs unchanged).
+
+    >>> graph_name("https://w3id.org/crimekg/graph/ontology")
+    'ontology'
+    """
+    return iri[len(ontology.GRAPH):] if iri.startswith(ontology.GRAPH) else iri
+
+
+Triple = tuple[Node, Node, Node]
+
+
+@dataclass
+class Changeset:
+    """Everything one command writes, applied by :meth:`GraphStore.write` in one transaction.
+
+    ``replace`` maps a graph IRI to its complete new content; ``add`` maps a graph IRI to triples
+    added to what it holds; ``drop`` lists graphs to remove.
+
+    >>> cs = Changeset()
+    >>> cs.add_triples("https://w3id.org/crimekg/graph/x", [])
+    >>> cs.is_empty()
+    True
+    """
+
+    replace: dict[str, list[Triple]] = field(default_factory=dict)
+    add: dict[str, list[Triple]] = field(default_factory=dict)
+    drop: set[str] = field(default_factory=set)
+
+    def replace_graph(self, iri: str, triples: Iterable[Triple]) -> None:
+        """Make ``triples`` the whole content of graph ``iri``."""
+        self.replace[iri] = list(triples)
+        self.add.pop(iri, None)
+        self.drop.discard(iri)
+
+    def add_triples(self, iri: str, triples: Iterable[Triple]) -> None:
+        """Add ``triples`` to graph ``iri`` (or to its replacement, if one is pending)."""
+        target = self.replace if iri in self.replace else self.add
+        target.setdefault(iri, []).extend(triples)
+
+    def drop_graph(self, iri: str) -> None:
+        """Remove graph ``iri`` and everything in it."""
+        self.replace.pop(iri, None)
+        self.add.pop(iri, None)
+        self.drop.add(iri)
+
+    def is_empty(self) -> bool:
+        """True when applying the changeset would change nothing."""
+        return not self.drop and not any(self.replace.values()) and not self.replace and not any(self.add.values())
+
+
+class GraphStore(ABC):
+    """What every crimekg command sees of a workspace, whatever stands behind it."""
+
+    location: str
+
+    # -- reading -------------------------------------------------------------------------------
+    @property
+    @abstractmethod
+    def dataset(self) -> rdflib.Dataset:
+        """The workspace as an rdflib ``Dataset`` whose default graph is the union of all graphs."""
+
+    @abstractmethod
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> rdflib.query.Result:
+        """Run a SPARQL query over the union of all graphs; ``bindings`` are bound as values.
+
+        A bound variable must appear in the SELECT clause (Oxigraph substitutes projected
+        variables only).
+        """
+
+    def select(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> list[dict[str, Node]]:
+        """Run a SELECT query and return its rows as dicts (unbound variables left out)."""
+        result = self.query(sparql, bindings)
+        if result.type != "SELECT":
+            raise InvalidQuery(f"expected a SELECT query, got {result.type}")
+        names = [str(v) for v in result.vars]
+        return [
+            {n: _plain(row[i]) for i, n in enumerate(names) if row[i] is not None}
+            for row in result
+        ]
+
+    def construct(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> rdflib.Graph:
+        """Run a CONSTRUCT or DESCRIBE query and return its triples as an rdflib ``Graph``."""
+        result = self.query(sparql, bindings)
+        if result.type not in ("CONSTRUCT", "DESCRIBE"):
+            raise InvalidQuery(f"expected a CONSTRUCT or DESCRIBE query, got {result.type}")
+        g = rdflib.Graph()
+        for prefix, ns in PREFIXES.items():
+            g.bind(prefix, ns)
+        for s, p, o in result.graph:
+            g.add((s, p, _plain(o)))
+        return g
+
+    @abstractmethod
+    def graphs(self) -> dict[str, int]:
+        """Return every named graph's IRI with the number of triples it holds."""
+
+    @abstractmethod
+    def graph_triples(self, iri: str | None = None) -> rdflib.Graph:
+        """Copy one named graph (or, with ``None``, the union of all) into an in-memory rdflib Graph."""
+
+    @abstractmethod
+    def export(self, out: IO[bytes] | str | os.PathLike, format: str = "ttl", graphs: Sequence[str] | None = None) -> None:
+        """Write the workspace, or the given graphs, to ``out`` in an RDF format."""
+
+    # -- writing -------------------------------------------------------------------------------
+    @abstractmethod
+    def write(self, changes: Changeset) -> None:
+        """Apply ``changes`` atomically: all of them, or (on any failure) none."""
+
+    @abstractmethod
+    def load(self, files: Sequence[str | os.PathLike], graph: str | None = None, *, format: str | None = None, replace: bool = True) -> dict[str, int]:
+        """Parse RDF files and store them in one transaction; return triples stored per graph."""
+
+    def drop(self, iris: Iterable[str]) -> None:
+        """Remove the given named graphs in one transaction."""
+        present = self.graphs()
+        changes = Changeset()
+        for iri in iris:
+            if iri not in present:
+                raise UnknownGraph(f"no graph {graph_name(iri)!r} in {self.location}; `crimekg graphs` lists them")
+            changes.drop_graph(iri)
+        self.write(changes)
+
+    # -- metadata ------------------------------------------------------------------------------
+    def metadata(self) -> dict[str, str]:
+        """Return what the workspace records about itself (versions, creation time)."""
+        rows = self.select(
+            "SELECT ?g ?p ?o WHERE { GRAPH ?g { ?g ?p ?o } }", {"g": rdflib.URIRef(META)}
+        )
+        return {str(r["p"]).rsplit("#", 1)[-1]: str(r["o"]) for r in rows}
+
+    def close(self) -> None:
+        """Release the workspace."""
+
+    def __enter__(self) -> GraphStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _plain(term: Node) -> Node:
+    """Oxigraph types plain strings as xsd:string; rdflib compares those unequal to plain literals."""
+    if isinstance(term, rdflib.Literal) and term.datatype == _XSD_STRING:
+        return rdflib.Literal(str(term))
+    return term
+
+
+def _to_ox(term: Node) -> Any:
+    if isinstance(term, rdflib.URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, rdflib.BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, rdflib.Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"cannot store {term!r} in RDF")
+
+
+def _syntax_message(path: str, exc: SyntaxError) -> str:
+    where = f"line {exc.lineno}, column {exc.offset}" if exc.lineno else "unknown position"
+    text = str(exc.msg if hasattr(exc, "msg") else exc)
+    # pyoxigraph's message repeats the position; keep only its explanation
+    if ": " in text and text.startswith("Parser error"):
+        text = text.split(": ", 1)[1]
+    return f"{path}: {where}: {text}. Nothing from this command was stored; fix the file and load it again."
+
+
+class OxigraphStore(GraphStore):
+    """A workspace in a directory, held by embedded Oxigraph and opened through ``oxrdflib``.
+
+    >>> import tempfile, rdflib
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     with init_store(d + "/ws", with_ontology=False) as store:
+    ...         cs = Changeset()
+    ...         cs.replace_graph(graph_iri("demo"), [(rdflib.URIRef("urn:a"), rdflib.RDFS.label, rdflib.Literal("A"))])
+    ...         store.write(cs)
+    ...         store.select("SELECT ?l WHERE { ?s ?p ?l }")
+    [{'l': rdflib.term.Literal('A')}]
+    """
+
+    def __init__(self, location: str | os.PathLike, *, create: bool = False):
+        self.location = str(location)
+        path = Path(location)
+        if not create and not _is_workspace(path):
+            raise StoreNotFound(
+                f"no crimekg workspace at {self.location}; create one with `crimekg init {self.location}`"
+                " or name another with --store / CRIMEKG_STORE"
+            )
+        try:
+            self._ds = rdflib.Dataset(store="Oxigraph", default_union=True)
+            self._ds.open(str(path))
+        except OSError as exc:
+            if "lock" in str(exc).lower():
+                raise StoreLocked(
+                    f"the workspace {self.location} is open in another process (a running crimekg "
+                    "command or server); wait for it to finish, or stop it, and try again"
+                ) from exc
+            raise StoreError(f"cannot open the workspace {self.location}: {exc}") from exc
+        for prefix, ns in PREFIXES.items():
+            self._ds.bind(prefix, ns)
+        self._ox: ox.Store = self._ds.store._inner
+        self._drop_staging()
+
+    # -- reading -------------------------------------------------------------------------------
+    @property
+    def dataset(self) -> rdflib.Dataset:
+        return self._ds
+
+    def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> rdflib.query.Result:
+        try:
+            return self._ds.query(sparql, initNs=PREFIXES, initBindings=dict(bindings or {}))
+        except SyntaxError as exc:
+            raise InvalidQuery(f"SPARQL syntax error: {exc.msg if hasattr(exc, 'msg') else exc}") from exc
+        except (OSError, ValueError, NotImplementedError, RuntimeError) as exc:
+            # pyoxigraph binds only variables that the SELECT clause projects
+            raise InvalidQuery(f"the query could not run: {exc}") from exc
+
+    def graphs(self) -> dict[str, int]:
+        counts = {
+            s["g"].value: int(s["n"].value)
+            for s in self._ox.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+        }
+        for g in self._ox.named_graphs():
+            counts.setdefault(g.value, 0)
+        return {g: n for g, n in sorted(counts.items()) if not g.startswith(STAGING)}
+
+    def graph_triples(self, iri: str | None = None) -> rdflib.Graph:
+        if iri is not None and iri not in self.graphs():
+            raise UnknownGraph(f"no graph {graph_name(iri)!r} in {self.location}; `crimekg graphs` lists them")
+        data = self._dump(ox.RdfFormat.N_TRIPLES, [iri] if iri else None)
+        g = rdflib.Graph()
+        g.parse(data=data, format="nt")
+        for prefix, ns in PREFIXES.items():
+            g.bind(prefix, ns)
+        return g
+
+    def export(self, out: IO[bytes] | str | os.PathLike, format: str = "ttl", graphs: Sequence[str] | None = None) -> None:
+        fmt = rdf_format(format)
+        present = self.graphs()
+        for iri in graphs or ():
+            if iri not in present:
+                raise UnknownGraph(f"no graph {graph_name(iri)!r} in {self.location}; `crimekg graphs` lists them")
+        data = self._dump(fmt, list(graphs) if graphs else None)
+        if isinstance(out, (str, os.PathLike)):
+            Path(out).write_bytes(data)
+        else:
+            out.write(data)
+
+    def _dump(self, fmt: ox.RdfFormat, graphs: list[str] | None) -> bytes:
+        data = self._dump_raw(fmt, graphs)
+        if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
+            data = _tidy_prefixes(data)
+        return data
+
+    def _dump_raw(self, fmt: ox.RdfFormat, graphs: list[str] | None) -> bytes:
+        prefixes = dict(PREFIXES)
+        if fmt.supports_datasets:
+            if graphs is None:
+                quads = (q for q in self._ox if not isinstance(q.graph_name, ox.NamedNode) or not q.graph_name.value.startswith(STAGING))
+            else:
+                quads = (q for g in graphs for q in self._ox.quads_for_pattern(None, None, None, ox.NamedNode(g)))
+            return ox.serialize(quads, format=fmt, prefixes=prefixes)
+        if graphs is not None and len(graphs) == 1:
+            return self._ox.dump(format=fmt, from_graph=ox.NamedNode(graphs[0]), prefixes=prefixes)
+        names = " ".join(f"<{g}>" for g in graphs) if graphs else None
+        where = f"VALUES ?g {{ {names} }} GRAPH ?g {{ ?s ?p ?o }}" if names else "GRAPH ?g { ?s ?p ?o } FILTER(!STRSTARTS(STR(?g), \"" + STAGING + "\"))"
+        triples = self._ox.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {where} }}")
+        return ox.serialize(triples, format=fmt, prefixes=prefixes)
+
+    # -- writing -------------------------------------------------------------------------------
+    def write(self, changes: Changeset) -> None:
+        if changes.is_empty():
+            return
+        try:
+            if not changes.replace and not changes.drop:
+                # additions only: one extend() is one transaction
+                self._ox.extend(
+                    ox.Quad(_to_ox(s), _to_ox(p), _to_ox(o), ox.NamedNode(g))
+                    for g, triples in changes.add.items()
+                    for s, p, o in triples
+                )
+                return
+            staged: dict[str, str] = {}
+            quads = []
+            for kind in (changes.replace, changes.add):
+                for g, triples in kind.items():
+                    if triples:
+                        staged[g] = staging = STAGING + uuid.uuid4().hex
+                        quads.extend(ox.Quad(_to_ox(s), _to_ox(p), _to_ox(o), ox.NamedNode(staging)) for s, p, o in triples)
+            self._ox.extend(quads)
+            self._ox.update(self._commit_update(changes, staged))
+        except (OSError, ValueError, TypeError, SyntaxError) as exc:
+            self._drop_staging()
+            raise StoreError(f"writing to {self.location} failed, nothing was changed: {exc}") from exc
+
+    @staticmethod
+    def _commit_update(changes: Changeset, staged: Mapping[str, str]) -> str:
+        ops = [f"DROP SILENT GRAPH <{g}>" for g in sorted(changes.drop)]
+        for g in changes.replace:
+            ops.append(f"MOVE SILENT GRAPH <{staged[g]}> TO GRAPH <{g}>" if g in staged else f"DROP SILENT GRAPH <{g}>")
+        for g in changes.add:
+            if g in staged:
+                ops.append(f"ADD SILENT GRAPH <{staged[g]}> TO GRAPH <{g}>")
+                ops.append(f"DROP SILENT GRAPH <{staged[g]}>")
+        return " ;\n".join(ops)
+
+    def load(self, files: Sequence[str | os.PathLike], graph: str | None = None, *, format: str | None = None, replace: bool = True) -> dict[str, int]:
+        if not files:
+            raise InvalidRDF("no file given to load")
+        jobs = []
+        for f in files:
+            if not Path(f).is_file():
+                raise InvalidRDF(f"{f}: no such file")
+            fmt = rdf_format(format, f)
+            target = graph_iri(graph) if graph else graph_iri("load/" + _stem(f))
+            jobs.append((str(f), fmt, target))
+        present = self.graphs()
+        single = len(jobs) == 1 and not jobs[0][1].supports_datasets
+        if single and (jobs[0][2] not in present or not replace):
+            # fast path: one native, transactional load straight into its graph
+            path, fmt, target = jobs[0]
+            before = present.get(target, 0)
+            self._load_file(path, fmt, target)
+            return {target: self.graphs().get(target, 0) - before}
+        # general path: each file to a staging graph (one transaction each), then one update
+        staged: dict[str, list[str]] = {}
+        try:
+            for path, fmt, target in jobs:
+                if fmt.supports_datasets:
+                    self._load_dataset_file(path, fmt, target, staged)
+                else:
+                    staging = STAGING + uuid.uuid4().hex
+                    self._load_file(path, fmt, staging)
+                    staged.setdefault(target, []).append(staging)
+            ops = []
+            for target, stagings in staged.items():
+                if replace:
+                    ops.append(f"DROP SILENT GRAPH <{target}>")
+                for s in stagings:
+                    ops.append(f"ADD SILENT GRAPH <{s}> TO GRAPH <{target}>")
+                    ops.append(f"DROP SILENT GRAPH <{s}>")
+            self._ox.update(" ;\n".join(ops))
+        finally:
+            self._drop_staging()
+        after = self.graphs()
+        return {t: after.get(t, 0) - (0 if replace else present.get(t, 0)) for t in staged}
+
+    def _load_file(self, path: str, fmt: ox.RdfFormat, target: str) -> None:
+        try:
+            self._ox.load(path=path, format=fmt, to_graph=ox.NamedNode(target), base_iri=Path(path).resolve().as_uri())
+        except SyntaxError as exc:
+            raise InvalidRDF(_syntax_message(path, exc)) from exc
+        except (OSError, ValueError) as exc:
+            raise InvalidRDF(f"{path}: cannot be read as {fmt.name}: {exc}. Nothing was stored.") from exc
+
+    def _load_dataset_file(self, path: str, fmt: ox.RdfFormat, target: str, staged: dict[str, list[str]]) -> None:
+        """A TriG/N-Quads file: its default graph goes to ``target``, its named graphs keep their names."""
+        mapping: dict[str, str] = {}
+
+        def staging_for(g: Any) -> ox.NamedNode:
+            key = target if isinstance(g, ox.DefaultGraph) else g.value
+            if key not in mapping:
+                mapping[key] = STAGING + uuid.uuid4().hex
+                staged.setdefault(key, []).append(mapping[key])
+            return ox.NamedNode(mapping[key])
+
+        try:
+            quads = [
+                ox.Quad(q.subject, q.predicate, q.object, staging_for(q.graph_name))
+                for q in ox.parse(path=path, format=fmt, base_iri=Path(path).resolve().as_uri())
+            ]
+        except SyntaxError as exc:
+            raise InvalidRDF(_syntax_message(path, exc)) from exc
+        except (OSError, ValueError) as exc:
+            raise InvalidRDF(f"{path}: cannot be read as {fmt.name}: {exc}. Nothing was stored.") from exc
+        self._ox.extend(quads)
+
+    def _drop_staging(self) -> None:
+        leftovers = [g for g in self._ox.named_graphs() if g.value.startswith(STAGING)]
+        if leftovers:
+            self._ox.update(" ;\n".join(f"DROP SILENT GRAPH <{g.value}>" for g in leftovers))
+
+    def close(self) -> None:
+        if getattr(self, "_ox", None) is not None:
+            self._ox.flush()
+            self._ds.close()
+            self._ox = None
+
+
+_TIDY_LIMIT = 20_000_000
+
+
+def _tidy_prefixes(data: bytes) -> bytes:
+    """Sort the @prefix lines Oxigraph writes, and drop the unused ones (on files small enough to scan)."""
+    header_end = 0
+    lines = []
+    while data.startswith(b"@prefix ", header_end):
+        nl = data.index(b"\n", header_end) + 1
+        lines.append(data[header_end:nl])
+        header_end = nl
+    body = data[header_end:]
+    if len(body) < _TIDY_LIMIT:
+        used = []
+        for line in lines:
+            name = line.split(b" ", 2)[1]  # b"ckg:"
+            if body.find(name) >= 0:
+                used.append(line)
+        lines = used
+    return b"".join(sorted(lines)) + (b"\n" if lines else b"") + body
+
+
+def _stem(path: str | os.PathLike) -> str:
+    name = Path(path).name
+    stem = name.split(".", 1)[0] or name
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in stem)
+
+
+def _is_workspace(path: Path) -> bool:
+    return path.is_dir() and (path / "CURRENT").is_file()
+
+
+def open_store(location: str | os.PathLike | None = None) -> GraphStore:
+    """Open an existing workspace (``CRIMEKG_STORE`` or ``./crimekg-data`` when not given).
+
+    Warns with :class:`CrimeKGWarning` when an older crimekg made it, and raises
+    :class:`StoreVersionMismatch` when a newer one did.
+    """
+    location = location or os.environ.get("CRIMEKG_STORE") or DEFAULT_STORE
+    store = OxigraphStore(location)
+    try:
+        _check_version(store)
+    except StoreVersionMismatch:
+        store.close()
+        raise
+    return store
+
+
+def _check_version(store: GraphStore) -> None:
+    made_with = store.metadata().get("ontologyVersion")
+    if made_with is None:
+        warnings.warn(
+            f"{store.location} records no crimekg ontology version; run `crimekg init --upgrade {store.location}`",
+            CrimeKGWarning,
+            stacklevel=3,
+        )
+        return
+    ours, theirs = _version_tuple(ontology.ONTOLOGY_VERSION), _version_tuple(made_with)
+    if theirs > ours:
+        raise StoreVersionMismatch(
+            f"{store.location} was made with crimekg ontology {made_with}, newer than this crimekg's "
+            f"{ontology.ONTOLOGY_VERSION}; upgrade crimekg (pip install -U crimekg) to use it"
+        )
+    if theirs < ours:
+        warnings.warn(
+            f"{store.location} was made with crimekg ontology {made_with}; this crimekg ships "
+            f"{ontology.ONTOLOGY_VERSION}. Run `crimekg init --upgrade {store.location}` to update the "
+            "ontology graphs (your own graphs are kept).",
+            CrimeKGWarning,
+            stacklevel=3,
+        )
+
+
+def _version_tuple(v: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(p) for p in v.split("."))
+    except ValueError:
+        return (0,)
+
+
+def ontology_changeset(with_ontology: bool = True) -> Changeset:
+    """The bundled ontology files, each as the replacement of its named graph, plus the version record."""
+    from datetime import datetime, timezone
+
+    changes = Changeset()
+    if with_ontology:
+        for filename, name in ontology.FILES.items():
+            resource = ontology.path(filename)
+            g = rdflib.Graph()
+            try:
+                g.parse(data=resource.read_bytes(), format="turtle")
+            except FileNotFoundError:
+                continue
+            changes.replace_graph(graph_iri(name), g)
+    meta = rdflib.URIRef(META)
+    ckg = rdflib.Namespace(ontology.CKG)
+    changes.replace_graph(
+        META,
+        [
+            (meta, ckg.ontologyVersion, rdflib.Literal(ontology.ONTOLOGY_VERSION)),
+            (meta, ckg.createdWith, rdflib.Literal("crimekg " + _package_version())),
+            (meta, rdflib.DCTERMS.modified, rdflib.Literal(datetime.now(timezone.utc).replace(microsecond=0), datatype=rdflib.XSD.dateTime)),
+        ],
+    )
+    return changes
+
+
+def _package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("crimekg")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def init_store(location: str | os.PathLike | None = None, *, upgrade: bool = False, with_ontology: bool = True) -> GraphStore:
+    """Create a workspace with the ontology, concept schemes, places, session and shapes loaded.
+
+    With ``upgrade=True`` an existing workspace gets this version's ontology graphs (in one
+    transaction); every other graph is kept.
+    """
+    location = str(location or os.environ.get("CRIMEKG_STORE") or DEFAULT_STORE)
+    path = Path(location)
+    if _is_workspace(path):
+        if not upgrade:
+            raise StoreError(
+                f"{location} already holds a crimekg workspace; use it as it is, or run "
+                f"`crimekg init --upgrade {location}` to refresh its ontology graphs"
+            )
+    elif path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise StoreError(f"{location} exists and is not an empty directory; choose another path")
+    store = OxigraphStore(path, create=True)
+    try:
+        store.write(ontology_changeset(with_ontology))
+    except BaseException:
+        store.close()
+        raise
+    return store

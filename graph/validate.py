@@ -1,0 +1,156 @@
+"""Check data against the crimekg SHACL shapes (``ontology/shapes.ttl``) with pyshacl."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import rdflib
+from rdflib.term import Node
+
+import ontology
+from graph.errors import InvalidRDF
+from graph.store import PREFIXES, GraphStore, graph_iri, rdf_format
+
+__all__ = ["Violation", "ValidationReport", "validate", "bundled_graph"]
+
+_RDFLIB_FORMATS = {
+    "Turtle": "turtle",
+    "TriG": "trig",
+    "N-Triples": "nt",
+    "N-Quads": "nquads",
+    "JSON-LD": "json-ld",
+    "RDF/XML": "xml",
+}
+_LABELS = (rdflib.SKOS.prefLabel, rdflib.RDFS.label, rdflib.URIRef(ontology.CKG + "contributorCode"), rdflib.URIRef(ontology.CKG + "text"))
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One result of a SHACL validation, in words a facilitator can act on."""
+
+    focus: str
+    label: str
+    path: str
+    message: str
+    severity: str
+    value: str
+
+    def __str__(self) -> str:
+        where = f"{self.label} <{self.focus}>" if self.label else f"<{self.focus}>"
+        prop = f" [{self.path}]" if self.path else ""
+        val = f" (value: {self.value})" if self.value else ""
+        return f"{self.severity}: {where}{prop}: {self.message}{val}"
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """The outcome of :func:`validate`: ``conforms`` and the list of violations."""
+
+    conforms: bool
+    violations: list[Violation]
+
+
+def bundled_graph(*names: str) -> rdflib.Graph:
+    """Parse bundled ontology files (by file name) into one rdflib Graph.
+
+    >>> len(bundled_graph("shapes.ttl")) > 0
+    True
+    """
+    g = rdflib.Graph()
+    for name in names:
+        g.parse(data=ontology.path(name).read_bytes(), format="turtle")
+    return g
+
+
+def _read_file(path: str | os.PathLike) -> rdflib.Graph:
+    fmt = rdf_format(filename=path)
+    g = rdflib.Dataset(default_union=True) if fmt.supports_datasets else rdflib.Graph()
+    try:
+        g.parse(str(path), format=_RDFLIB_FORMATS[fmt.name])
+    except FileNotFoundError as exc:
+        raise InvalidRDF(f"{path}: no such file") from exc
+    except Exception as exc:  # noqa: BLE001 - rdflib's parsers raise many unrelated types
+        raise InvalidRDF(f"{path}: cannot be read as {fmt.name}: {exc}") from exc
+    if fmt.supports_datasets:
+        union = rdflib.Graph()
+        for t in g.triples((None, None, None)):
+            union.add(t)
+        return union
+    return g
+
+
+def _short(term: Node | None, g: rdflib.Graph) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, rdflib.URIRef):
+        for prefix, ns in PREFIXES.items():
+            if str(term).startswith(ns) and prefix not in ("kg",):
+                local = str(term)[len(ns):]
+                if local and "/" not in local and "#" not in local:
+                    return f"{prefix}:{local}"
+        return str(term)
+    if isinstance(term, rdflib.BNode):
+        # a property path such as [ sh:inversePath x ]
+        inner = g.value(term, rdflib.SH.inversePath)
+        return f"^{_short(inner, g)}" if inner is not None else "(path)"
+    return str(term)
+
+
+def validate(data: str | os.PathLike | rdflib.Graph | GraphStore) -> ValidationReport:
+    """Validate a file, an rdflib Graph or a whole workspace against the crimekg shapes.
+
+    The bundled ontology, concept schemes, places and session are added as context, so data
+    may refer to the concepts without repeating them.
+
+    >>> import rdflib
+    >>> g = rdflib.Graph()
+    >>> f = rdflib.URIRef("https://w3id.org/crimekg/data/factor/x")
+    >>> _ = g.add((f, rdflib.RDF.type, rdflib.URIRef(ontology.CKG + "Factor")))
+    >>> _ = g.add((f, rdflib.SKOS.prefLabel, rdflib.Literal("x")))
+    >>> report = validate(g)
+    >>> report.conforms
+    False
+    >>> any("category" in v.message for v in report.violations)
+    True
+    """
+    import pyshacl
+
+    context_files = [f for f, name in ontology.FILES.items() if name != "shapes"]
+    if isinstance(data, GraphStore):
+        data_graph = rdflib.Graph()
+        shapes_iri = graph_iri("shapes")
+        for iri in data.graphs():
+            if iri != shapes_iri:
+                data_graph += data.graph_triples(iri)
+        ont_graph = None
+    else:
+        data_graph = data if isinstance(data, rdflib.Graph) else _read_file(data)
+        ont_graph = bundled_graph(*context_files)
+    shapes = bundled_graph("shapes.ttl")
+    conforms, results, _text = pyshacl.validate(
+        data_graph,
+        shacl_graph=shapes,
+        ont_graph=ont_graph,
+        inference="none",
+        allow_warnings=True,
+    )
+    labels_from = data_graph + ont_graph if ont_graph is not None else data_graph
+    violations = []
+    for r in results.subjects(rdflib.RDF.type, rdflib.SH.ValidationResult):
+        focus = results.value(r, rdflib.SH.focusNode)
+        label = next((str(labels_from.value(focus, p)) for p in _LABELS if labels_from.value(focus, p) is not None), "")
+        severity = results.value(r, rdflib.SH.resultSeverity)
+        violations.append(
+            Violation(
+                focus=str(focus),
+                label=label,
+                path=_short(results.value(r, rdflib.SH.resultPath), results),
+                message=str(results.value(r, rdflib.SH.resultMessage) or "does not conform"),
+                severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
+                value=_short(results.value(r, rdflib.SH.value), results),
+            )
+        )
+    violations.sort(key=lambda v: (v.severity != "Violation", v.label, v.focus, v.path, v.message))
+    return ValidationReport(conforms=bool(conforms), violations=violations)
