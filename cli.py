@@ -153,8 +153,8 @@ def load(files, graph, fmt, append, store_path):
 def export(graphs_, fmt, output, store_path):
     """Export the workspace, or some of its graphs, as RDF.
 
-    Turtle, N-Triples and RDF/XML hold the union of the graphs; TriG and N-Quads keep the graph
-    names.
+    Turtle, N-Triples and RDF/XML hold the union of the graphs; TriG, N-Quads and JSON-LD keep
+    the graph names.
 
     Example:
 

@@ -320,6 +320,21 @@ def _to_ox(term: Node) -> Any:
     raise TypeError(f"cannot store {term!r} in RDF")
 
 
+def _check_xml(path: str) -> None:
+    """Oxigraph accepts a truncated RDF/XML document as empty; expat does not."""
+    from xml.parsers import expat
+
+    parser = expat.ParserCreate()
+    try:
+        with open(path, "rb") as f:
+            parser.ParseFile(f)
+    except expat.ExpatError as exc:
+        raise InvalidRDF(
+            f"{path}: line {exc.lineno}, column {exc.offset + 1}: not well-formed XML "
+            f"({expat.ErrorString(exc.code)}). Nothing from this command was stored; fix the file and load it again."
+        ) from exc
+
+
 def _syntax_message(path: str, exc: SyntaxError) -> str:
     where = f"line {exc.lineno}, column {exc.offset}" if exc.lineno else "unknown position"
     text = str(exc.msg if hasattr(exc, "msg") else exc)
@@ -338,7 +353,7 @@ class OxigraphStore(GraphStore):
     ...         cs = Changeset()
     ...         cs.replace_graph(graph_iri("demo"), [(rdflib.URIRef("urn:a"), rdflib.RDFS.label, rdflib.Literal("A"))])
     ...         store.write(cs)
-    ...         store.select("SELECT ?l WHERE { ?s ?p ?l }")
+    ...         store.select("SELECT ?l WHERE { <urn:a> rdfs:label ?l }")
     [{'l': rdflib.term.Literal('A')}]
     """
 
@@ -510,6 +525,8 @@ class OxigraphStore(GraphStore):
         return {t: after.get(t, 0) - (0 if replace else present.get(t, 0)) for t in staged}
 
     def _load_file(self, path: str, fmt: ox.RdfFormat, target: str) -> None:
+        if fmt == ox.RdfFormat.RDF_XML:
+            _check_xml(path)
         try:
             self._ox.load(path=path, format=fmt, to_graph=ox.NamedNode(target), base_iri=Path(path).resolve().as_uri())
         except SyntaxError as exc:

@@ -124,19 +124,18 @@ def validate(data: str | os.PathLike | rdflib.Graph | GraphStore) -> ValidationR
         for iri in data.graphs():
             if iri != shapes_iri:
                 data_graph += data.graph_triples(iri)
-        ont_graph = None
     else:
-        data_graph = data if isinstance(data, rdflib.Graph) else _read_file(data)
-        ont_graph = bundled_graph(*context_files)
+        # pyshacl's ont_graph brings only class and property definitions; the shapes also need
+        # the concepts, places and questions the data refers to, so merge them in
+        data_graph = bundled_graph(*context_files) + (data if isinstance(data, rdflib.Graph) else _read_file(data))
     shapes = bundled_graph("shapes.ttl")
     conforms, results, _text = pyshacl.validate(
         data_graph,
         shacl_graph=shapes,
-        ont_graph=ont_graph,
         inference="none",
         allow_warnings=True,
     )
-    labels_from = data_graph + ont_graph if ont_graph is not None else data_graph
+    labels_from = data_graph
     violations = []
     for r in results.subjects(rdflib.RDF.type, rdflib.SH.ValidationResult):
         focus = results.value(r, rdflib.SH.focusNode)

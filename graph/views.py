@@ -78,13 +78,20 @@ def factor_network(store: GraphStore) -> tuple[list[dict], list[dict]]:
 
 
 def _layout(nodes: list[dict], edges: list[dict]) -> dict[str, tuple[float, float]]:
-    import networkx as nx
+    """Force-directed positions from igraph's C core (networkx's spring_layout is 100x slower)."""
+    import igraph
+    import random
 
-    G = nx.Graph()
-    G.add_nodes_from(n["id"] for n in nodes)
-    G.add_edges_from((e["from"], e["to"]) for e in edges)
-    pos = nx.spring_layout(G, seed=7, k=1.5 / max(len(nodes), 1) ** 0.5) if len(G) else {}
-    return {k: (float(x) * 600, float(y) * 450) for k, (x, y) in pos.items()}
+    if not nodes:
+        return {}
+    index = {n["id"]: i for i, n in enumerate(nodes)}
+    g = igraph.Graph(n=len(nodes), edges=[(index[e["from"]], index[e["to"]]) for e in edges])
+    random.seed(7)  # igraph draws its start positions from Python's random: fix them
+    coords = g.layout_fruchterman_reingold(niter=500).coords
+    xs, ys = [c[0] for c in coords], [c[1] for c in coords]
+    span = max(max(xs) - min(xs), max(ys) - min(ys), 1e-9)
+    scale = 90 * len(nodes) ** 0.5 / span
+    return {n["id"]: ((x - min(xs)) * scale, (y - min(ys)) * scale) for n, x, y in zip(nodes, xs, ys)}
 
 
 def _script_json(data: object) -> str:

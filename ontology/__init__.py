@@ -10,6 +10,7 @@ IRI design (stable, never random; the same input always yields the same IRI):
                         https://w3id.org/crimekg/course/unafei-172[/session-1[/...]]
 - a session as held     https://w3id.org/crimekg/session/{id}
 - published sources     https://w3id.org/crimekg/resource/{slug}
+- organisations, people https://w3id.org/crimekg/agent/{slug}  (publishers, presenters; never participants)
 - places                https://w3id.org/crimekg/place/{ISO3} and .../place/m49/{code}
 - participant data      https://w3id.org/crimekg/data/{kind}/{key}
 - named graphs          https://w3id.org/crimekg/graph/{name}
@@ -25,6 +26,7 @@ __all__ = [
     "COURSE",
     "SESSION",
     "RESOURCE",
+    "AGENT",
     "PLACE",
     "DATA",
     "GRAPH",
@@ -40,6 +42,7 @@ CONCEPT = BASE + "concept/"
 COURSE = BASE + "course/"
 SESSION = BASE + "session/"
 RESOURCE = BASE + "resource/"
+AGENT = BASE + "agent/"
 PLACE = BASE + "place/"
 DATA = BASE + "data/"
 GRAPH = BASE + "graph/"

@@ -1,0 +1,346 @@
+"""The workspace: persistence, named graphs, atomic writes, RDF in and out, versions, locks."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import textwrap
+import time
+import warnings
+
+import pytest
+import rdflib
+from rdflib.compare import isomorphic
+
+import ontology
+from graph.errors import (
+    CrimeKGWarning,
+    InvalidQuery,
+    InvalidRDF,
+    StoreError,
+    StoreLocked,
+    StoreNotFound,
+    StoreVersionMismatch,
+    UnknownFormat,
+    UnknownGraph,
+)
+from graph.store import META, Changeset, OxigraphStore, graph_iri, init_store, open_store
+from tests.helpers import EX, ROOT, small_graph, snapshot, staging_graphs
+
+RDFLIB_NAMES = {"ttl": "turtle", "nt": "nt", "xml": "xml", "jsonld": "json-ld", "trig": "trig", "nq": "nquads"}
+
+
+def write_small(tmp_path, ext: str) -> str:
+    path = tmp_path / f"small.{ext}"
+    if ext in ("trig", "nq"):
+        ds = rdflib.Dataset()
+        g = ds.graph(rdflib.URIRef("http://example.org/g1"))
+        for t in small_graph():
+            g.add(t)
+        ds.serialize(path, format=RDFLIB_NAMES[ext])
+    else:
+        small_graph().serialize(path, format=RDFLIB_NAMES[ext])
+    return str(path)
+
+
+# -- workspace life cycle ----------------------------------------------------------------------
+
+def test_init_loads_every_bundled_file_into_its_own_graph(workspace):
+    graphs = workspace.graphs()
+    for filename, name in ontology.FILES.items():
+        assert graphs.get(graph_iri(name), 0) > 0, f"{filename} was not loaded into graph {name}"
+    assert workspace.metadata()["ontologyVersion"] == ontology.ONTOLOGY_VERSION
+
+
+def test_workspace_survives_restart(tmp_path):
+    with init_store(tmp_path / "ws", with_ontology=False) as store:
+        store.load([write_small(tmp_path, "ttl")], "notes")
+    with open_store(tmp_path / "ws") as store:
+        assert isomorphic(store.graph_triples(graph_iri("notes")), small_graph())
+
+
+def test_open_missing_workspace_names_the_path_and_the_fix(tmp_path):
+    with pytest.raises(StoreNotFound, match=r"crimekg init .*nowhere"):
+        open_store(tmp_path / "nowhere")
+
+
+def test_init_refuses_an_existing_workspace_and_a_non_empty_directory(tmp_path, bare_workspace):
+    with pytest.raises(StoreError, match="--upgrade"):
+        init_store(bare_workspace.location)
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "notes.txt").write_text("mine")
+    with pytest.raises(StoreError, match="not an empty directory"):
+        init_store(tmp_path / "full")
+    assert (tmp_path / "full" / "notes.txt").read_text() == "mine"
+
+
+def test_second_open_of_the_same_workspace_is_refused_clearly(bare_workspace):
+    with pytest.raises(StoreLocked, match="open in another process"):
+        OxigraphStore(bare_workspace.location)
+
+
+def _set_version(store, version: str) -> None:
+    cs = Changeset()
+    cs.replace_graph(META, [(rdflib.URIRef(META), rdflib.URIRef(ontology.CKG + "ontologyVersion"), rdflib.Literal(version))])
+    store.write(cs)
+
+
+def test_newer_workspace_is_refused(tmp_path):
+    with init_store(tmp_path / "ws", with_ontology=False) as store:
+        _set_version(store, "99.0.0")
+    with pytest.raises(StoreVersionMismatch, match="99.0.0.*newer"):
+        open_store(tmp_path / "ws")
+
+
+def test_older_workspace_warns_and_upgrade_refreshes_it(tmp_path):
+    with init_store(tmp_path / "ws", with_ontology=False) as store:
+        store.load([write_small(tmp_path, "ttl")], "notes")
+        _set_version(store, "0.0.1")
+    with pytest.warns(CrimeKGWarning, match="0.0.1.*--upgrade"):
+        open_store(tmp_path / "ws").close()
+    init_store(tmp_path / "ws", upgrade=True).close()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with open_store(tmp_path / "ws") as store:
+            assert store.metadata()["ontologyVersion"] == ontology.ONTOLOGY_VERSION
+            assert graph_iri("notes") in store.graphs(), "upgrade must keep the user's graphs"
+            assert store.graphs()[graph_iri("schemes")] > 0
+
+
+# -- loading -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("ext", ["ttl", "nt", "xml", "jsonld"])
+def test_load_each_triple_format(bare_workspace, tmp_path, ext):
+    counts = bare_workspace.load([write_small(tmp_path, ext)], "g")
+    assert counts == {graph_iri("g"): len(small_graph())}
+    assert isomorphic(bare_workspace.graph_triples(graph_iri("g")), small_graph())
+
+
+@pytest.mark.parametrize("ext", ["trig", "nq"])
+def test_load_dataset_formats_keep_their_graph_names(bare_workspace, tmp_path, ext):
+    bare_workspace.load([write_small(tmp_path, ext)])
+    assert bare_workspace.graphs()["http://example.org/g1"] == len(small_graph())
+    assert isomorphic(bare_workspace.graph_triples("http://example.org/g1"), small_graph())
+
+
+def test_load_without_graph_uses_one_graph_per_file(bare_workspace, tmp_path):
+    bare_workspace.load([write_small(tmp_path, "ttl")])
+    assert graph_iri("load/small") in bare_workspace.graphs()
+
+
+def test_loading_the_same_file_twice_changes_nothing(bare_workspace, tmp_path):
+    path = write_small(tmp_path, "ttl")  # holds a blank node: a naive append would duplicate it
+    bare_workspace.load([path], "g")
+    before = bare_workspace.graph_triples(graph_iri("g"))
+    bare_workspace.load([path], "g")
+    after = bare_workspace.graph_triples(graph_iri("g"))
+    assert len(after) == len(before) == len(small_graph())
+    assert isomorphic(before, after)
+
+
+def test_append_adds_to_a_graph(bare_workspace, tmp_path):
+    other = tmp_path / "other.ttl"
+    other.write_text("<http://example.org/x> <http://example.org/p> 1 .\n")
+    bare_workspace.load([write_small(tmp_path, "ttl")], "g")
+    bare_workspace.load([other], "g", replace=False)
+    assert bare_workspace.graphs()[graph_iri("g")] == len(small_graph()) + 1
+
+
+BROKEN = {
+    "ttl": ('@prefix ex: <http://example.org/> .\nex:a ex:p "x" ;\n   ex:q ex:b\nex:c ex:p 1 .\n', r"line \d+, column \d+"),
+    "nt": ('<http://example.org/a> <http://example.org/p> "x" .\n<http://example.org/b> <http://example.org/p> .\n', r"line 2, column \d+"),
+    "xml": ("<rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'>\n<rdf:Description>", r"line 2, column \d+"),
+    "jsonld": ('{"@id": "http://example.org/a", "http://example.org/p": [', r"small_broken.jsonld"),
+    "trig": ("<http://example.org/g> { <http://example.org/a> <http://example.org/p> 1 .\n", r"line \d+, column \d+"),
+}
+
+
+@pytest.mark.parametrize("ext", sorted(BROKEN))
+def test_broken_file_is_refused_with_position_and_store_is_unchanged(bare_workspace, tmp_path, ext):
+    bare_workspace.load([write_small(tmp_path, "ttl")], "g")
+    before = snapshot(bare_workspace)
+    text, position = BROKEN[ext]
+    bad = tmp_path / f"small_broken.{ext}"
+    bad.write_text(text)
+    good = write_small(tmp_path, "nt")
+    with pytest.raises(InvalidRDF, match=position) as err:
+        bare_workspace.load([good, str(bad)], "g")
+    assert str(bad) in str(err.value)
+    assert "Nothing" in str(err.value)
+    assert snapshot(bare_workspace) == before
+
+
+def test_broken_file_into_a_new_graph_leaves_no_graph(bare_workspace, tmp_path):
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("<http://example.org/a> <http://example.org/p> 1 .\n<http://example.org/b> <http://example.org/p> \n")
+    with pytest.raises(InvalidRDF, match=r"bad.ttl: line \d+, column \d+"):
+        bare_workspace.load([bad], "fresh")
+    assert graph_iri("fresh") not in bare_workspace.graphs()
+
+
+def test_unknown_format_and_missing_file_are_named(bare_workspace, tmp_path):
+    odd = tmp_path / "notes.docx"
+    odd.write_text("x")
+    with pytest.raises(UnknownFormat, match=r"notes.docx.*--format"):
+        bare_workspace.load([odd])
+    with pytest.raises(InvalidRDF, match="no such file"):
+        bare_workspace.load([tmp_path / "absent.ttl"])
+    gz = tmp_path / "data.ttl.gz"
+    gz.write_bytes(b"\x1f\x8b")
+    with pytest.raises(UnknownFormat, match="gunzip"):
+        bare_workspace.load([gz])
+
+
+# -- atomic writes -----------------------------------------------------------------------------
+
+def test_changeset_replaces_adds_and_drops_in_one_write(bare_workspace, tmp_path):
+    bare_workspace.load([write_small(tmp_path, "ttl")], "a")
+    bare_workspace.load([write_small(tmp_path, "ttl")], "b")
+    cs = Changeset()
+    cs.replace_graph(graph_iri("a"), [(EX.x, EX.p, rdflib.Literal(1))])
+    cs.add_triples(graph_iri("c"), [(EX.y, EX.p, rdflib.Literal(2))])
+    cs.drop_graph(graph_iri("b"))
+    bare_workspace.write(cs)
+    graphs = bare_workspace.graphs()
+    assert graphs[graph_iri("a")] == 1
+    assert graphs[graph_iri("c")] == 1
+    assert graph_iri("b") not in graphs
+
+
+def test_failed_write_leaves_the_store_as_it_was(bare_workspace, tmp_path, monkeypatch):
+    bare_workspace.load([write_small(tmp_path, "ttl")], "a")
+    before = snapshot(bare_workspace)
+    cs = Changeset()
+    cs.replace_graph(graph_iri("a"), [(EX.x, EX.p, rdflib.Literal(1))])
+    cs.add_triples(graph_iri("new"), [(EX.y, EX.p, rdflib.Literal(2))])
+    # the final update fails (as a full disk would): the staged content must not become visible
+    monkeypatch.setattr(OxigraphStore, "_commit_update", staticmethod(lambda changes, staged: "NOT SPARQL"))
+    with pytest.raises(StoreError, match="nothing was changed"):
+        bare_workspace.write(cs)
+    assert snapshot(bare_workspace) == before
+
+
+def test_interrupted_write_leaves_the_store_as_it_was(tmp_path, monkeypatch):
+    store = init_store(tmp_path / "ws", with_ontology=False)
+    store.load([write_small(tmp_path, "ttl")], "a")
+    before = snapshot(store)
+
+    def interrupt(changes, staged):
+        raise KeyboardInterrupt  # Ctrl-C between staging and the final update
+
+    monkeypatch.setattr(OxigraphStore, "_commit_update", staticmethod(interrupt))
+    cs = Changeset()
+    cs.replace_graph(graph_iri("a"), [(EX.x, EX.p, rdflib.Literal(1))])
+    with pytest.raises(KeyboardInterrupt):
+        store.write(cs)
+    assert snapshot(store) == before
+    store.close()
+    monkeypatch.undo()
+    with open_store(tmp_path / "ws") as reopened:
+        assert snapshot(reopened) == before
+        assert not staging_graphs(reopened)
+
+
+KILL_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, {root!r})
+    from graph.store import open_store
+    store = open_store({ws!r})
+    print("go", flush=True)
+    store.load([{data!r}], "big")
+    print("done", flush=True)
+    """
+)
+
+
+def _big_file(tmp_path, n: int) -> str:
+    path = tmp_path / "big.nt"
+    with open(path, "w") as f:
+        for i in range(n):
+            f.write(f'<http://example.org/s{i}> <http://example.org/p{i % 7}> "value {i}" .\n')
+    return str(path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("existing", [False, True], ids=["new-graph", "replacing-a-graph"])
+def test_process_killed_mid_load_leaves_the_store_as_it_was(tmp_path, existing):
+    ws = tmp_path / "ws"
+    with init_store(ws, with_ontology=False) as store:
+        store.load([write_small(tmp_path, "ttl")], "keep")
+        if existing:
+            store.load([write_small(tmp_path, "nt")], "big")
+        before = snapshot(store)
+    data = _big_file(tmp_path, 400_000)
+    script = KILL_SCRIPT.format(root=str(ROOT), ws=str(ws), data=data)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "go"
+    time.sleep(0.4)
+    proc.kill()
+    out, _ = proc.communicate()
+    assert "done" not in out, "the load finished before the kill; make the file bigger"
+    with open_store(ws) as store:
+        assert snapshot(store) == before
+        assert not staging_graphs(store)
+
+
+# -- queries and export ------------------------------------------------------------------------
+
+def test_select_returns_plain_literals_and_binds_values(bare_workspace, tmp_path):
+    bare_workspace.load([write_small(tmp_path, "ttl")], "g")
+    rows = bare_workspace.select(
+        "SELECT ?f ?label WHERE { ?f skos:prefLabel ?label }", {"f": EX.corruption}
+    )
+    assert rows == [{"f": EX.corruption, "label": rdflib.Literal("Corrupt border officials")}]
+
+
+def test_malformed_query_is_an_invalid_query(bare_workspace):
+    with pytest.raises(InvalidQuery, match="syntax"):
+        bare_workspace.select("SELECT ?x WHERE { ?x ?y }")
+
+
+@pytest.mark.parametrize("fmt", ["ttl", "nt", "xml"])
+def test_export_then_load_is_isomorphic(bare_workspace, tmp_path, fmt):
+    bare_workspace.load([write_small(tmp_path, "ttl")], "g")
+    out = tmp_path / f"out.{fmt}"
+    bare_workspace.export(out, fmt, [graph_iri("g")])
+    back = rdflib.Graph().parse(out, format=RDFLIB_NAMES[fmt])
+    assert isomorphic(back, small_graph())
+
+
+@pytest.mark.parametrize("fmt", ["trig", "nq", "jsonld"])
+def test_dataset_export_then_load_into_a_new_workspace_is_isomorphic(workspace, tmp_path, fmt):
+    workspace.load([write_small(tmp_path, "ttl")], "g")
+    out = tmp_path / f"all.{fmt}"
+    workspace.export(out, fmt)
+    with init_store(tmp_path / "copy", with_ontology=False) as copy:
+        copy.load([out])
+        assert set(copy.graphs()) == set(workspace.graphs())
+        for iri in workspace.graphs():
+            assert isomorphic(copy.graph_triples(iri), workspace.graph_triples(iri)), iri
+
+
+def test_turtle_export_is_readable(workspace):
+    buf = io.BytesIO()
+    workspace.export(buf, "ttl", [graph_iri("schemes")])
+    text = buf.getvalue().decode()
+    prefixes = [line for line in text.splitlines() if line.startswith("@prefix")]
+    assert prefixes == sorted(prefixes) and "@prefix skos:" in text
+    assert "@prefix foaf:" not in text, "unused prefixes are left out"
+    assert " ;\n" in text, "triples of one subject are grouped"
+
+
+def test_unknown_graph_is_named(bare_workspace, tmp_path):
+    with pytest.raises(UnknownGraph, match="nope.*crimekg graphs"):
+        bare_workspace.export(tmp_path / "x.ttl", "ttl", [graph_iri("nope")])
+    with pytest.raises(UnknownGraph, match="nope"):
+        bare_workspace.drop([graph_iri("nope")])
+
+
+def test_drop_removes_one_source_only(bare_workspace, tmp_path):
+    bare_workspace.load([write_small(tmp_path, "ttl")], "a")
+    bare_workspace.load([write_small(tmp_path, "ttl")], "b")
+    bare_workspace.drop([graph_iri("a")])
+    assert graph_iri("a") not in bare_workspace.graphs()
+    assert bare_workspace.graphs()[graph_iri("b")] == len(small_graph())
