@@ -53,6 +53,7 @@ __all__ = [
     "graph_iri",
     "graph_name",
     "rdf_format",
+    "read_rdf",
 ]
 
 #: Where a workspace lives unless ``--store`` or ``CRIMEKG_STORE`` says otherwise.
@@ -320,6 +321,41 @@ def _to_ox(term: Node) -> Any:
     raise TypeError(f"cannot store {term!r} in RDF")
 
 
+def _from_ox(term: Any) -> Node:
+    if isinstance(term, ox.NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return rdflib.BNode(term.value)
+    if term.language:
+        return rdflib.Literal(term.value, lang=term.language)
+    if term.datatype.value == _XSD_STRING:
+        return rdflib.Literal(term.value)
+    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
+
+
+def read_rdf(path: str | os.PathLike, format: str | None = None) -> rdflib.Graph:
+    """Parse an RDF file (any format, graph names merged) into an in-memory rdflib Graph.
+
+    Errors name the file, line and column, as ``crimekg load`` does.
+    """
+    fmt = rdf_format(format, path)
+    if not Path(path).is_file():
+        raise InvalidRDF(f"{path}: no such file")
+    if fmt == ox.RdfFormat.RDF_XML:
+        _check_xml(str(path))
+    g = rdflib.Graph()
+    try:
+        for q in ox.parse(path=str(path), format=fmt, base_iri=Path(path).resolve().as_uri()):
+            g.add((_from_ox(q.subject), _from_ox(q.predicate), _from_ox(q.object)))
+    except SyntaxError as exc:
+        raise InvalidRDF(_syntax_message(str(path), exc, "Fix the file and try again.")) from exc
+    except (OSError, ValueError) as exc:
+        raise InvalidRDF(f"{path}: cannot be read as {fmt.name}: {exc}") from exc
+    for prefix, ns in PREFIXES.items():
+        g.bind(prefix, ns)
+    return g
+
+
 def _check_xml(path: str) -> None:
     """Oxigraph accepts a truncated RDF/XML document as empty; expat does not."""
     from xml.parsers import expat
@@ -335,13 +371,16 @@ def _check_xml(path: str) -> None:
         ) from exc
 
 
-def _syntax_message(path: str, exc: SyntaxError) -> str:
+_NOTHING_STORED = "Nothing from this command was stored; fix the file and load it again."
+
+
+def _syntax_message(path: str, exc: SyntaxError, tail: str = _NOTHING_STORED) -> str:
     where = f"line {exc.lineno}, column {exc.offset}" if exc.lineno else "unknown position"
     text = str(exc.msg if hasattr(exc, "msg") else exc)
     # pyoxigraph's message repeats the position; keep only its explanation
     if ": " in text and text.startswith("Parser error"):
         text = text.split(": ", 1)[1]
-    return f"{path}: {where}: {text}. Nothing from this command was stored; fix the file and load it again."
+    return f"{path}: {where}: {text}. {tail}"
 
 
 class OxigraphStore(GraphStore):

@@ -7,22 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import rdflib
+import rdflib.collection
 from rdflib.term import Node
 
 import ontology
-from graph.errors import InvalidRDF
-from graph.store import PREFIXES, GraphStore, graph_iri, rdf_format
+from graph.store import PREFIXES, GraphStore, graph_iri, read_rdf
 
 __all__ = ["Violation", "ValidationReport", "validate", "bundled_graph"]
 
-_RDFLIB_FORMATS = {
-    "Turtle": "turtle",
-    "TriG": "trig",
-    "N-Triples": "nt",
-    "N-Quads": "nquads",
-    "JSON-LD": "json-ld",
-    "RDF/XML": "xml",
-}
 _LABELS = (rdflib.SKOS.prefLabel, rdflib.RDFS.label, rdflib.URIRef(ontology.CKG + "contributorCode"), rdflib.URIRef(ontology.CKG + "text"))
 
 
@@ -64,23 +56,6 @@ def bundled_graph(*names: str) -> rdflib.Graph:
     return g
 
 
-def _read_file(path: str | os.PathLike) -> rdflib.Graph:
-    fmt = rdf_format(filename=path)
-    g = rdflib.Dataset(default_union=True) if fmt.supports_datasets else rdflib.Graph()
-    try:
-        g.parse(str(path), format=_RDFLIB_FORMATS[fmt.name])
-    except FileNotFoundError as exc:
-        raise InvalidRDF(f"{path}: no such file") from exc
-    except Exception as exc:  # noqa: BLE001 - rdflib's parsers raise many unrelated types
-        raise InvalidRDF(f"{path}: cannot be read as {fmt.name}: {exc}") from exc
-    if fmt.supports_datasets:
-        union = rdflib.Graph()
-        for t in g.triples((None, None, None)):
-            union.add(t)
-        return union
-    return g
-
-
 def _short(term: Node | None, g: rdflib.Graph) -> str:
     if term is None:
         return ""
@@ -94,7 +69,12 @@ def _short(term: Node | None, g: rdflib.Graph) -> str:
     if isinstance(term, rdflib.BNode):
         # a property path such as [ sh:inversePath x ]
         inner = g.value(term, rdflib.SH.inversePath)
-        return f"^{_short(inner, g)}" if inner is not None else "(path)"
+        if inner is not None:
+            return f"^{_short(inner, g)}"
+        alternatives = g.value(term, rdflib.SH.alternativePath)
+        if alternatives is not None:
+            return "|".join(_short(t, g) for t in rdflib.collection.Collection(g, alternatives))
+        return "(path)"
     return str(term)
 
 
@@ -127,7 +107,7 @@ def validate(data: str | os.PathLike | rdflib.Graph | GraphStore) -> ValidationR
     else:
         # pyshacl's ont_graph brings only class and property definitions; the shapes also need
         # the concepts, places and questions the data refers to, so merge them in
-        data_graph = bundled_graph(*context_files) + (data if isinstance(data, rdflib.Graph) else _read_file(data))
+        data_graph = bundled_graph(*context_files) + (data if isinstance(data, rdflib.Graph) else read_rdf(data))
     shapes = bundled_graph("shapes.ttl")
     conforms, results, _text = pyshacl.validate(
         data_graph,

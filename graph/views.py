@@ -90,7 +90,7 @@ def _layout(nodes: list[dict], edges: list[dict]) -> dict[str, tuple[float, floa
     coords = g.layout_fruchterman_reingold(niter=500).coords
     xs, ys = [c[0] for c in coords], [c[1] for c in coords]
     span = max(max(xs) - min(xs), max(ys) - min(ys), 1e-9)
-    scale = 90 * len(nodes) ** 0.5 / span
+    scale = 160 * len(nodes) ** 0.5 / span
     return {n["id"]: ((x - min(xs)) * scale, (y - min(ys)) * scale) for n, x, y in zip(nodes, xs, ys)}
 
 
