@@ -247,5 +247,17 @@ def demo(directory, force):
     click.echo(f"Validation: {result['validation']}")
 
 
+# --- issue 3: contributions (template, import, session, add, link, harmonize, merge, split) ---
+
+
+# --- issue 4: analyst questions (query, queries, analyze) ---
+
+
+# --- issue 5: views (view; export --format graphml|gexf) ---
+
+
+# --- issue 6: evidence (brief; importers register in graph/importers) ---
+
+
 if __name__ == "__main__":
     cli()

@@ -35,13 +35,16 @@ def test_readme_test_command_is_what_ci_runs():
 
 
 def test_readme_console_sessions_print_what_they_show(tmp_path, monkeypatch):
-    for name in ("examples", "tests"):
-        (tmp_path / name).symlink_to(ROOT / name)
-    monkeypatch.chdir(tmp_path)
+    """Each console block runs in a fresh directory of its own, beside the repository's examples and tests."""
     monkeypatch.delenv("CRIMEKG_STORE", raising=False)
     runner = CliRunner()
     ran = 0
-    for block in console_blocks():
+    for i, block in enumerate(console_blocks()):
+        cwd = tmp_path / f"block{i}"
+        cwd.mkdir()
+        for name in ("examples", "tests"):
+            (cwd / name).symlink_to(ROOT / name)
+        monkeypatch.chdir(cwd)
         for command, expected in block:
             argv = shlex.split(command)
             assert argv[0] == "crimekg", f"README console blocks run crimekg only: {command}"
