@@ -206,7 +206,7 @@ class Changeset:
 
     def is_empty(self) -> bool:
         """True when applying the changeset would change nothing."""
-        return not self.drop and not any(self.replace.values()) and not self.replace and not any(self.add.values())
+        return not self.drop and not self.replace and not any(self.add.values())
 
 
 class GraphStore(ABC):
@@ -698,8 +698,8 @@ def ontology_changeset(with_ontology: bool = True) -> Changeset:
             g = rdflib.Graph()
             try:
                 g.parse(data=resource.read_bytes(), format="turtle")
-            except FileNotFoundError:
-                continue
+            except FileNotFoundError as exc:
+                raise StoreError(f"the bundled ontology file {filename} is missing: reinstall crimekg") from exc
             changes.replace_graph(graph_iri(name), g)
     meta = rdflib.URIRef(META)
     ckg = rdflib.Namespace(ontology.CKG)
