@@ -13,7 +13,17 @@ import networkx as nx
 
 from graph.store import GraphStore
 
-__all__ = ["FILTERS", "factor_graph"]
+__all__ = [
+    "CATEGORY_ORDER",
+    "FILTERS",
+    "factor_graph",
+    "flows_graph",
+    "places_graph",
+    "query_graph",
+    "rdf_to_networkx",
+    "session_graph",
+    "write_network",
+]
 
 #: The filters every projection accepts, as the short names the CLI and the views use.
 FILTERS = ("category", "crime", "actor", "level", "place", "session")
@@ -132,3 +142,416 @@ def factor_graph(store: GraphStore, **filters: str | Iterable[str] | None) -> nx
                 evidence=str(row["evidence"]) if "evidence" in row else None,
             )
     return G
+
+
+# --- projections for the views (issue 5) -------------------------------------------------------
+
+#: The exercise's order of the factor categories (questions 2a-2d).
+CATEGORY_ORDER = ("enabling", "profiting", "concealment", "impunity")
+
+_FACET_KEYS = {"category": "categories", "crime": "crimes", "actor": "actors", "level": "levels", "place": "places", "session": "sessions"}
+
+_ITEM_ROWS = """
+SELECT ?i ?cls ?label ?kind ?value WHERE {
+  VALUES (?cls) { (ckg:Pattern) (ckg:DataSource) (ckg:InformationGap) }
+  ?i a ?cls ; rdfs:label ?label .
+  {
+    VALUES (?kind ?p) { ("crime" ckg:crimeType) ("level" ckg:level) ("place" ckg:place) ("topic" dcat:theme) ("topic" ckg:topic) ("actor" ckg:actor) }
+    ?i ?p ?value .
+  } UNION {
+    ?i prov:wasDerivedFrom ?c . ?c a ckg:Contribution ; prov:wasGeneratedBy ?value . BIND("session" AS ?kind)
+  } UNION {
+    ?i prov:wasDerivedFrom ?value . ?value a ckg:Contribution . BIND("contribution" AS ?kind)
+  } UNION {
+    BIND("none" AS ?kind)
+  }
+}
+"""
+
+_CRIMES_TOPICS = """
+SELECT ?x ?cls ?label ?crime ?order WHERE {
+  VALUES (?cls) { (ckg:CrimeType) (ckg:Topic) }
+  ?x a ?cls ; skos:prefLabel ?label .
+  FILTER(LANG(?label) = "en" || LANG(?label) = "")
+  OPTIONAL { ?x ckg:crimeType ?crime }
+  OPTIONAL { ?x ckg:order ?order }
+}
+"""
+
+_PLACES = """
+SELECT ?p ?cls ?label ?broader WHERE {
+  VALUES (?cls) { (ckg:Country) (ckg:Region) }
+  ?p a ?cls ; rdfs:label ?label .
+  FILTER(LANG(?label) = "en" || LANG(?label) = "")
+  OPTIONAL { ?p skos:broader ?broader }
+}
+"""
+
+_FLOWS = """
+SELECT ?from ?to (SUM(?count) AS ?n) (COUNT(?o) AS ?observations) WHERE {
+  ?o a qb:Observation ; ckg:citizenship ?from ; ckg:refArea ?to .
+  OPTIONAL { ?o ckg:count ?count }
+}
+GROUP BY ?from ?to
+"""
+
+_LABELS = """
+SELECT ?s ?label WHERE {
+  VALUES ?s { %s }
+  ?s rdfs:label|skos:prefLabel|dct:title ?label .
+}
+"""
+
+_CLASS_KIND = {"Pattern": "pattern", "DataSource": "source", "InformationGap": "gap", "CrimeType": "crime", "Topic": "topic", "Country": "country", "Region": "region"}
+
+
+def _local(iri: str) -> str:
+    """The local name of an IRI: after the last ``#`` or ``/``."""
+    return iri.rstrip("/#:").replace("#", "/").replace(":", "/").rsplit("/", 1)[-1]
+
+
+def _keep(node: dict, filters: dict) -> bool:
+    """True if ``node`` matches every filter on a facet it has (facets it lacks do not count)."""
+    for k, v in filters.items():
+        key = _FACET_KEYS[k]
+        if key in node and not _matches(node[key], v):
+            return False
+    return True
+
+
+def _check_filters(filters: dict) -> dict:
+    unknown = set(filters) - set(FILTERS)
+    if unknown:
+        raise ValueError(f"unknown filter(s) {sorted(unknown)}; use {', '.join(FILTERS)}")
+    return {k: v for k, v in filters.items() if v is not None}
+
+
+def _items(store: GraphStore) -> dict[str, dict]:
+    """Patterns, data sources and information gaps with their facets (slugs) and topics (IRIs)."""
+    attrs: dict[str, dict] = {}
+    sets: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
+    for row in store.select(_ITEM_ROWS):
+        i = str(row["i"])
+        attrs.setdefault(i, {"label": str(row["label"]), "kind": _CLASS_KIND[_local(str(row["cls"]))]})
+        kind = str(row["kind"])
+        if kind != "none":
+            value = str(row["value"])
+            sets[i][kind].add(value if kind in ("topic", "contribution") else _slug(value))
+    out = {}
+    for i, a in attrs.items():
+        s = sets[i]
+        out[i] = dict(
+            a,
+            topics=sorted(s["topic"]),
+            crimes=sorted(s["crime"]),
+            actors=sorted(s["actor"]),
+            levels=sorted(s["level"]),
+            places=sorted(s["place"]),
+            sessions=sorted(s["session"]),
+            contributions=len(s["contribution"]),
+        )
+    return out
+
+
+def session_graph(store: GraphStore, **filters: str | Iterable[str] | None) -> nx.MultiDiGraph:
+    """Return the session's layered network: crime types -> topics -> factors, patterns, data sources, gaps.
+
+    Node ``kind`` is one of ``crime``, ``topic``, ``factor``, ``pattern``, ``source``, ``gap``;
+    ``layer`` is 0, 1 or 2. Topics point to the data sources (``dcat:theme``) and gaps
+    (``ckg:topic``) about them; factors and patterns, which name no topic, hang from their crime
+    types. ``filters`` work as in :func:`factor_graph` on every item that has the facet.
+
+    >>> from graph.store import init_store
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     with init_store(d + "/ws") as store:
+    ...         G = session_graph(store)
+    >>> sorted({G.nodes[n]["kind"] for n in G}), sum(G.nodes[n]["kind"] == "topic" for n in G)
+    (['crime', 'topic'], 13)
+    """
+    filters = _check_filters(filters)
+    G = nx.MultiDiGraph()
+    crime_filter = filters.get("crime")
+    for row in store.select(_CRIMES_TOPICS):
+        x, kind = str(row["x"]), _CLASS_KIND[_local(str(row["cls"]))]
+        if x not in G:
+            G.add_node(x, label=str(row["label"]), kind=kind, layer=0 if kind == "crime" else 1,
+                       order=int(row["order"]) if "order" in row else 0, crimes=[])
+        if "crime" in row:
+            G.nodes[x]["crimes"] = sorted(set(G.nodes[x]["crimes"]) | {_slug(str(row["crime"]))})
+    for x in list(G):
+        n = G.nodes[x]
+        if n["kind"] == "crime":
+            n["crimes"] = [_slug(x)]
+        if crime_filter is not None and not _matches(n["crimes"], crime_filter):
+            G.remove_node(x)
+    for x in [x for x in G if G.nodes[x]["kind"] == "topic"]:
+        for c in G.nodes[x]["crimes"]:
+            crime = f"https://w3id.org/crimekg/concept/crime/{c}"
+            if crime in G:
+                G.add_edge(crime, x, key="topic", relation="topic of")
+    F = factor_graph(store, **filters)
+    items = {i: a for i, a in _items(store).items() if _keep(a, filters)}
+    for node, a in list(F.nodes(data=True)) + list(items.items()):
+        G.add_node(node, **{k: v for k, v in a.items() if k != "topics"}, layer=2)
+        for t in a.get("topics", []):
+            if t in G:
+                G.add_edge(t, node, key="about", relation="about")
+        if not a.get("topics"):
+            for c in a["crimes"]:
+                crime = f"https://w3id.org/crimekg/concept/crime/{c}"
+                if crime in G:
+                    G.add_edge(crime, node, key="concerns", relation="concerns")
+    return G
+
+
+def _place_iri(slug: str) -> str:
+    base = "https://w3id.org/crimekg/place/"
+    return base + ("m49/" + slug if slug.isdigit() else slug)
+
+
+def places_graph(store: GraphStore, **filters: str | Iterable[str] | None) -> nx.MultiDiGraph:
+    """Return factors with the countries they are named for, and those countries' M49 regions.
+
+    Edges: factor -> country or region (``relation`` "named for"), country -> region and
+    region -> region (``relation`` "part of", from ``skos:broader``). Only the places some kept
+    factor names, and their ancestors, are nodes.
+
+    >>> from graph.store import init_store
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     with init_store(d + "/ws") as store:
+    ...         G = places_graph(store)
+    >>> len(G)
+    0
+    """
+    F = factor_graph(store, **_check_filters(filters))
+    places: dict[str, dict] = {}
+    for row in store.select(_PLACES):
+        p = str(row["p"])
+        places.setdefault(p, {"label": str(row["label"]), "kind": _CLASS_KIND[_local(str(row["cls"]))], "broader": set()})
+        if "broader" in row:
+            places[p]["broader"].add(str(row["broader"]))
+    G = nx.MultiDiGraph()
+    G.add_nodes_from(F.nodes(data=True))
+    todo = []
+    for f, a in F.nodes(data=True):
+        for slug in a["places"]:
+            p = _place_iri(slug)
+            if p in places:
+                G.add_edge(f, p, key="place", relation="named for")
+                todo.append(p)
+    while todo:
+        p = todo.pop()
+        info = places[p]
+        if "kind" in G.nodes[p]:
+            continue
+        G.add_node(p, label=info["label"], kind=info["kind"], places=[_slug(p)])
+        for b in sorted(info["broader"]):
+            if b in places:
+                G.add_edge(p, b, key="broader", relation="part of")
+                todo.append(b)
+    return G
+
+
+def flows_graph(store: GraphStore, **filters: str | Iterable[str] | None) -> nx.MultiDiGraph:
+    """Return flows from victims' citizenship to the country of detection, weighted by counts.
+
+    One edge per (citizenship, country of detection) pair of ``qb:Observation`` s with
+    ``ckg:citizenship`` and ``ckg:refArea``; ``count`` is the sum of their ``ckg:count`` and
+    ``observations`` how many there are. Only the ``place`` filter applies (a flow is kept if
+    either end matches). Raises :class:`graph.errors.InvalidInput` when there is no such observation.
+
+    >>> from graph.store import init_store
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     with init_store(d + "/ws") as store:
+    ...         flows_graph(store)
+    Traceback (most recent call last):
+    graph.errors.InvalidInput: no flows: the workspace has no observations with ckg:citizenship and ckg:refArea; import evidence first (e.g. GLOTIP data)
+    """
+    from graph.errors import InvalidInput
+
+    filters = _check_filters(filters)
+    rows = store.select(_FLOWS)
+    if not rows:
+        raise InvalidInput("no flows: the workspace has no observations with ckg:citizenship and ckg:refArea; import evidence first (e.g. GLOTIP data)")
+    G = nx.MultiDiGraph()
+    for row in rows:
+        u, v = str(row["from"]), str(row["to"])
+        if "place" in filters and not _matches([_local(u), _local(v)], filters["place"]):
+            continue
+        for p in (u, v):
+            if p not in G:
+                G.add_node(p, label=_local(p), kind="country", places=[_local(p)])
+        count = float(row["n"]) if "n" in row else 0.0
+        G.add_edge(u, v, key="flow", relation="flow", count=count, observations=int(row["observations"]))
+    _add_labels(store, G)
+    return G
+
+
+def _add_labels(store: GraphStore, G: nx.MultiDiGraph) -> None:
+    """Give IRI nodes their rdfs:label, skos:prefLabel or dct:title (English or plain first)."""
+    iris = [n for n in G if n.startswith(("http://", "https://", "urn:"))]
+    for start in range(0, len(iris), 500):
+        chunk = iris[start:start + 500]
+        found: dict[str, tuple[int, str]] = {}
+        for row in store.select(_LABELS % " ".join(f"<{i}>" for i in chunk)):
+            lit = row["label"]
+            rank = 0 if getattr(lit, "language", None) in (None, "en") else 1
+            s = str(row["s"])
+            if s not in found or rank < found[s][0]:
+                found[s] = (rank, str(lit))
+        for s, (_, label) in found.items():
+            G.nodes[s]["label"] = label
+
+
+def rdf_to_networkx(g, store: GraphStore | None = None) -> nx.MultiDiGraph:
+    """Turn an RDF graph (e.g. a CONSTRUCT result) into a network: resources are nodes, literals attributes.
+
+    Every triple whose object is an IRI or blank node becomes an edge (``relation``: the
+    predicate's local name, ``predicate``: its IRI), except ``rdf:type``, which gives the node's
+    ``kind``. Literal values become node attributes named by the predicate's local name (several
+    values joined by "; "). Nodes are labelled by ``rdfs:label``, ``skos:prefLabel`` or
+    ``dct:title`` from the graph, else from ``store`` when given, else by their local name.
+
+    >>> import rdflib
+    >>> g = rdflib.Graph()
+    >>> a, b = rdflib.URIRef("urn:x:a"), rdflib.URIRef("urn:x:b")
+    >>> g.add((a, rdflib.RDFS.label, rdflib.Literal("A"))); g.add((a, rdflib.URIRef("urn:p:enables"), b))  # doctest: +ELLIPSIS
+    <Graph ...>
+    <Graph ...>
+    >>> G = rdf_to_networkx(g)
+    >>> G.nodes["urn:x:a"]["label"], G.nodes["urn:x:b"]["label"], list(G.edges(data="relation"))
+    ('A', 'b', [('urn:x:a', 'urn:x:b', 'enables')])
+    """
+    import rdflib
+
+    label_preds = {rdflib.RDFS.label, rdflib.SKOS.prefLabel, rdflib.DCTERMS.title}
+    G = nx.MultiDiGraph()
+    literals: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+
+    def node(term) -> str:
+        key = str(term) if isinstance(term, rdflib.URIRef) else "_:" + str(term)
+        if key not in G:
+            G.add_node(key, label=_local(str(term)), kind="resource")
+        return key
+
+    labelled = set()
+    for s, p, o in sorted(g):
+        u = node(s)
+        if p == rdflib.RDF.type:
+            G.nodes[u]["kind"] = _CLASS_KIND.get(_local(str(o)), _local(str(o)).lower() or "resource")
+        elif isinstance(o, rdflib.Literal):
+            if p in label_preds and u not in labelled:
+                G.nodes[u]["label"] = str(o)
+                labelled.add(u)
+            else:
+                literals[u][_local(str(p))].append(str(o))
+        else:
+            G.add_edge(u, node(o), key=f"{p}", relation=_local(str(p)), predicate=str(p))
+    for u, attrs in literals.items():
+        for k, values in attrs.items():
+            if k not in ("label", "kind"):
+                G.nodes[u][k] = "; ".join(values)
+    if store is not None:
+        unlabelled = nx.MultiDiGraph()
+        unlabelled.add_nodes_from(n for n in G if n not in labelled)
+        _add_labels(store, unlabelled)
+        for n, a in unlabelled.nodes(data=True):
+            if "label" in a:
+                G.nodes[n]["label"] = a["label"]
+    return G
+
+
+def query_graph(store: GraphStore, sparql: str) -> nx.MultiDiGraph:
+    """Return the result of a SPARQL query as a network.
+
+    A CONSTRUCT or DESCRIBE result goes through :func:`rdf_to_networkx`. A SELECT result gives
+    one node per IRI or blank node it returns, and per row an edge from the row's first resource
+    to each other one (``relation``: the variable's name); literals become attributes of the
+    first resource. An ASK query has no network and raises :class:`graph.errors.InvalidQuery`.
+
+    >>> from graph.store import init_store
+    >>> import tempfile
+    >>> q = "SELECT ?topic ?crime WHERE { ?topic a ckg:Topic ; ckg:crimeType ?crime }"
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     with init_store(d + "/ws") as store:
+    ...         G = query_graph(store, q)
+    >>> G.nodes["https://w3id.org/crimekg/concept/crime/smuggling-of-migrants"]["label"]
+    'Smuggling of migrants'
+    """
+    import rdflib
+
+    from graph.errors import InvalidQuery
+
+    result = store.query(sparql)
+    if result.type == "ASK":
+        raise InvalidQuery("an ASK query answers yes or no and gives no network; use CONSTRUCT or SELECT")
+    if result.type in ("CONSTRUCT", "DESCRIBE"):
+        return rdf_to_networkx(result.graph, store)
+    G = nx.MultiDiGraph()
+    names = [str(v) for v in result.vars]
+    for row in result:
+        terms = [(name, row[name]) for name in names if row[name] is not None]
+        resources = [(n, t) for n, t in terms if not isinstance(t, rdflib.Literal)]
+        if not resources:
+            continue
+        ids = []
+        for _, t in resources:
+            key = str(t) if isinstance(t, rdflib.URIRef) else "_:" + str(t)
+            if key not in G:
+                G.add_node(key, label=_local(str(t)), kind="resource")
+            ids.append(key)
+        first = ids[0]
+        for (name, _), key in zip(resources[1:], ids[1:]):
+            G.add_edge(first, key, key=name, relation=name)
+        for name, t in terms:
+            if isinstance(t, rdflib.Literal):
+                if name == "label":
+                    G.nodes[first]["label"] = str(t)
+                else:
+                    old = G.nodes[first].get(name)
+                    G.nodes[first][name] = str(t) if not old or old == str(t) else f"{old}; {t}"
+    _add_labels(store, G)
+    return G
+
+
+def write_network(G: nx.Graph, out, format: str = "graphml") -> None:
+    """Write ``G`` as GraphML or GEXF for Gephi and similar tools, every attribute included.
+
+    Lists become strings joined by "; ", ``None`` values are left out, and other values that
+    are not numbers or strings become strings (GraphML and GEXF hold scalars only).
+
+    >>> import io
+    >>> G = nx.MultiDiGraph(); G.add_node("a", label="A", places=["NGA", "ITA"], strength=None)
+    >>> buf = io.BytesIO(); write_network(G, buf, "graphml")
+    >>> b"NGA; ITA" in buf.getvalue(), b"strength" in buf.getvalue()
+    (True, False)
+    """
+    from graph.errors import UnknownFormat
+
+    def clean(attrs: dict) -> dict:
+        out_ = {}
+        for k, v in attrs.items():
+            if v is None:
+                continue
+            if isinstance(v, (list, tuple, set)):
+                v = "; ".join(str(x) for x in v)
+            elif not isinstance(v, (bool, int, float, str)):
+                v = str(v)
+            out_[k] = v
+        return out_
+
+    H = nx.MultiDiGraph() if G.is_multigraph() else nx.DiGraph()
+    H.add_nodes_from((n, clean(a)) for n, a in G.nodes(data=True))
+    if G.is_multigraph():
+        H.add_edges_from((u, v, k, clean(a)) for u, v, k, a in G.edges(keys=True, data=True))
+    else:
+        H.add_edges_from((u, v, clean(a)) for u, v, a in G.edges(data=True))
+    if format == "graphml":
+        nx.write_graphml(H, out)
+    elif format == "gexf":
+        nx.write_gexf(H, out)
+    else:
+        raise UnknownFormat(f"unknown network format {format!r}; use graphml or gexf")
