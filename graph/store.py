@@ -532,14 +532,13 @@ class OxigraphStore(GraphStore):
             fmt = rdf_format(format, f)
             target = graph_iri(graph) if graph else graph_iri("load/" + _stem(f))
             jobs.append((str(f), fmt, target))
-        present = self.graphs()
         single = len(jobs) == 1 and not jobs[0][1].supports_datasets
-        if single and (jobs[0][2] not in present or not replace):
+        if single and (not replace or not self._has_graph(jobs[0][2])):
             # fast path: one native, transactional load straight into its graph
             path, fmt, target = jobs[0]
-            before = present.get(target, 0)
+            before = self._count(target)
             self._load_file(path, fmt, target)
-            return {target: self.graphs().get(target, 0) - before}
+            return {target: self._count(target) - before}
         # general path: each file to a staging graph (one transaction each), then one update
         staged: dict[str, list[str]] = {}
         try:
@@ -550,6 +549,7 @@ class OxigraphStore(GraphStore):
                     staging = STAGING + uuid.uuid4().hex
                     self._load_file(path, fmt, staging)
                     staged.setdefault(target, []).append(staging)
+            before = {t: 0 if replace else self._count(t) for t in staged}
             ops = []
             for target, stagings in staged.items():
                 if replace:
@@ -560,8 +560,14 @@ class OxigraphStore(GraphStore):
             self._ox.update(" ;\n".join(ops))
         finally:
             self._drop_staging()
-        after = self.graphs()
-        return {t: after.get(t, 0) - (0 if replace else present.get(t, 0)) for t in staged}
+        return {t: self._count(t) - before[t] for t in staged}
+
+    def _has_graph(self, iri: str) -> bool:
+        return self._ox.contains_named_graph(ox.NamedNode(iri))
+
+    def _count(self, iri: str) -> int:
+        query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}"
+        return int(next(iter(self._ox.query(query)))["n"].value)
 
     def _load_file(self, path: str, fmt: ox.RdfFormat, target: str) -> None:
         if fmt == ox.RdfFormat.RDF_XML:
