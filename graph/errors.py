@@ -17,6 +17,8 @@ __all__ = [
     "InvalidQuery",
     "InvalidInput",
     "ValidationFailed",
+    "UnknownQuery",
+    "UnknownFactor",
 ]
 
 
@@ -66,3 +68,11 @@ class InvalidInput(CrimeKGError):
 
 class ValidationFailed(CrimeKGError):
     """The data does not conform to the crimekg SHACL shapes."""
+
+
+class UnknownQuery(CrimeKGError):
+    """No named query has the given name."""
+
+
+class UnknownFactor(CrimeKGError):
+    """No factor in the network matches the given slug or label."""

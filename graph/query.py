@@ -1,0 +1,698 @@
+"""Run SPARQL over a workspace: inline, from a file or by name, with parameters bound as RDF terms.
+
+Named queries live in ``graph/queries/*.rq``: the file stem is the name, the first ``#`` line is a
+one-line description and parameters are declared in header comments::
+
+    # Factors named under a category, with how many contributions express each
+    # param: category (concept:category, optional) - enabling, profiting, concealment or impunity
+
+A declaration is ``# param: NAME (TYPE[, optional][, default VALUE]) - DESCRIPTION``; TYPE is one of
+:data:`PARAM_TYPES`. A parameter is **bound, never pasted**: its value is turned into an RDF term
+(a literal, or an IRI found by resolving a label, slug, ISO or M49 code against the workspace) and
+handed to Oxigraph as a substitution (W3C SEP-0007), so no value can change the query's text.
+Oxigraph substitutes only variables that the SELECT clause projects, so a named query projects
+each of its parameters (the column then shows the value it was given); an optional parameter left
+out stays a free variable, which the query treats as "any". The same header convention works in
+inline and file queries; undeclared parameters are read as ``<IRI>``, ``prefix:name`` for the
+workspace prefixes, or else a plain literal.
+
+Queries run on the workspace's own Oxigraph store (the union of its named graphs) when there is
+one, which keeps crimekg within a few percent of raw pyoxigraph (``tests/benchmarks``); other
+:class:`~graph.store.GraphStore` implementations go through their ``query`` method.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from importlib.resources import files
+from typing import Any
+
+import pyoxigraph as ox
+import rdflib
+
+import ontology
+
+from graph.errors import InvalidInput, InvalidQuery, UnknownQuery
+from graph.store import PREFIXES, GraphStore
+
+__all__ = [
+    "PARAM_TYPES",
+    "TABLE_FORMATS",
+    "RESULTS_FORMATS",
+    "RDF_FORMATS",
+    "FORMATS",
+    "Param",
+    "NamedQuery",
+    "QueryResult",
+    "parse_query_text",
+    "named_queries",
+    "named_query",
+    "resolve_params",
+    "run_query",
+    "format_rows",
+    "compact",
+]
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SKOS = str(rdflib.SKOS)
+RDFS = str(rdflib.RDFS)
+
+#: Parameter types a ``# param:`` line may declare, with what a value may be.
+PARAM_TYPES = {
+    "text": "any text (a plain literal)",
+    "integer": "a whole number",
+    "decimal": "a decimal number",
+    "date": "a date, YYYY-MM-DD",
+    "iri": "an IRI, as <...> or prefix:name",
+    "concept": "a concept: slug, label or IRI (concept:SCHEME to restrict to one scheme)",
+    "place": "a country (name, ISO3 or ISO2 code) or a region (name or M49 code)",
+    "factor": "a factor: slug, label or alternative label",
+    "session": "a session id, e.g. example-2026",
+}
+
+#: Output formats for SELECT and ASK results meant for people and spreadsheets.
+TABLE_FORMATS = ("table", "csv", "tsv", "json", "jsonl", "md")
+#: W3C SPARQL 1.1 query results formats, for other tools.
+RESULTS_FORMATS = {
+    "sparql-json": ox.QueryResultsFormat.JSON,
+    "sparql-xml": ox.QueryResultsFormat.XML,
+    "sparql-csv": ox.QueryResultsFormat.CSV,
+    "sparql-tsv": ox.QueryResultsFormat.TSV,
+}
+#: RDF formats for CONSTRUCT and DESCRIBE results.
+RDF_FORMATS = {
+    "ttl": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "xml": ox.RdfFormat.RDF_XML,
+}
+FORMATS = (*TABLE_FORMATS, *RESULTS_FORMATS, *RDF_FORMATS)
+
+_PARAM_LINE = re.compile(
+    r"^#\s*param:\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*\((?P<spec>[^)]*)\)\s*(?:-\s*(?P<doc>.*))?$"
+)
+_KIND = re.compile(r"^\s*(?:PREFIX\s+\S*\s*<[^>]*>\s*|BASE\s*<[^>]*>\s*)*(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Param:
+    """A declared query parameter: ``name`` is also the SPARQL variable it binds."""
+
+    name: str
+    type: str = "text"
+    scheme: str | None = None
+    required: bool = True
+    default: str | None = None
+    description: str = ""
+
+    def signature(self) -> str:
+        """``name=TYPE`` as ``crimekg queries`` shows it (in brackets when optional)."""
+        kind = f"concept:{self.scheme}" if self.scheme else self.type
+        text = f"{self.name}={kind}"
+        return text if self.required else f"[{text}]"
+
+
+@dataclass
+class NamedQuery:
+    """A SPARQL query with its name, one-line description and declared parameters."""
+
+    name: str
+    text: str
+    description: str = ""
+    params: list[Param] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        """SELECT, ASK, CONSTRUCT or DESCRIBE (from the text, comments left out)."""
+        body = "\n".join(line for line in self.text.splitlines() if not line.lstrip().startswith("#"))
+        m = _KIND.match(body)
+        return m.group(1).upper() if m else "SELECT"
+
+
+def parse_query_text(text: str, name: str = "query") -> NamedQuery:
+    """Read a query's header comments: its description and ``# param:`` declarations.
+
+    >>> q = parse_query_text('''# Factors of a category
+    ... # param: category (concept:category, optional) - a factor category
+    ... SELECT ?category ?f WHERE { ?f ckg:category ?category }''', "demo")
+    >>> q.description, q.params[0].scheme, q.params[0].required, q.kind
+    ('Factors of a category', 'category', False, 'SELECT')
+    """
+    description = ""
+    params: list[Param] = []
+    for lineno, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line:
+            continue
+        if not line.startswith("#"):
+            break
+        if re.match(r"^#\s*param:", line):
+            params.append(_parse_param(line, name, lineno))
+        elif not description:
+            description = line.lstrip("#").strip()
+    return NamedQuery(name=name, text=text, description=description, params=params)
+
+
+def _parse_param(line: str, name: str, lineno: int) -> Param:
+    m = _PARAM_LINE.match(line)
+    hint = "write it as `# param: NAME (TYPE[, optional][, default VALUE]) - description`"
+    if not m:
+        raise InvalidQuery(f"{name}.rq: line {lineno}: cannot read the parameter declaration; {hint}")
+    parts = [p.strip() for p in m.group("spec").split(",")]
+    kind, scheme = parts[0], None
+    if kind.startswith("concept:"):
+        kind, scheme = "concept", kind.split(":", 1)[1]
+    if kind not in PARAM_TYPES:
+        raise InvalidQuery(f"{name}.rq: line {lineno}: unknown parameter type {kind!r}; use one of {', '.join(PARAM_TYPES)}")
+    required, default = True, None
+    for extra in parts[1:]:
+        if extra == "optional":
+            required = False
+        elif extra.startswith("default "):
+            required, default = False, extra[len("default "):].strip()
+        elif extra:
+            raise InvalidQuery(f"{name}.rq: line {lineno}: unknown parameter option {extra!r}; {hint}")
+    return Param(m.group("name"), kind, scheme, required, default, (m.group("doc") or "").strip())
+
+
+def named_queries() -> dict[str, NamedQuery]:
+    """Every named query shipped in ``graph/queries``, by name.
+
+    >>> "factors-by-category" in named_queries()
+    True
+    """
+    folder = files("graph") / "queries"
+    out = {}
+    for res in sorted(folder.iterdir(), key=lambda r: r.name):
+        if res.name.endswith(".rq"):
+            name = res.name[: -len(".rq")]
+            out[name] = parse_query_text(res.read_text(encoding="utf-8"), name)
+    return out
+
+
+def named_query(name: str) -> NamedQuery:
+    """Return the named query ``name``, or raise :class:`UnknownQuery` with the closest names."""
+    queries = named_queries()
+    if name in queries:
+        return queries[name]
+    import difflib
+
+    close = difflib.get_close_matches(name, list(queries), n=3, cutoff=0.5)
+    hint = f" Did you mean: {', '.join(close)}?" if close else ""
+    raise UnknownQuery(f"no named query {name!r}.{hint} `crimekg queries` lists them.")
+
+
+# -- parameters ------------------------------------------------------------------------------------
+
+
+def _native(store: GraphStore) -> ox.Store | None:
+    """The workspace's own pyoxigraph Store, when it has one (the fast path)."""
+    inner = getattr(getattr(store.dataset, "store", None), "_inner", None)
+    return inner if isinstance(inner, ox.Store) else None
+
+
+def _expand(value: str) -> str | None:
+    """``<iri>`` or ``prefix:name`` (a workspace prefix) as an IRI string; None otherwise."""
+    value = value.strip()
+    if value.startswith("<") and value.endswith(">"):
+        return value[1:-1]
+    m = re.match(r"^([A-Za-z][\w.-]*):(\S*)$", value)
+    if m and m.group(1) in PREFIXES:
+        return PREFIXES[m.group(1)] + m.group(2)
+    if re.match(r"^(https?|urn):", value):
+        return value
+    return None
+
+
+def _iri(value: str, pname: str) -> ox.NamedNode:
+    text = _expand(value) or value
+    try:
+        return ox.NamedNode(text)
+    except ValueError as exc:
+        raise InvalidInput(f"--param {pname}: {value!r} is not an IRI ({exc}); give <http://...> or prefix:name") from exc
+
+
+def _select(store: GraphStore, sparql: str, subs: Mapping[str, Any]) -> list[tuple]:
+    result = _execute(store, sparql, subs)
+    return [tuple(row) for row in result]
+
+
+_RESOLVE = {
+    "concept": """SELECT ?x ?needle ?scheme WHERE {
+        ?x skos:inScheme ?scheme ; skos:prefLabel|skos:altLabel|skos:notation ?l .
+        FILTER(LCASE(STR(?l)) = LCASE(STR(?needle)) || STRENDS(STR(?x), CONCAT("/", STR(?needle)))) }""",
+    "place": """SELECT ?x ?needle WHERE {
+        ?x a ckg:Place ; rdfs:label|skos:altLabel|ckg:iso3|ckg:iso2|ckg:m49 ?l .
+        FILTER(LCASE(STR(?l)) = LCASE(STR(?needle))) }""",
+    "factor": """SELECT ?x ?needle WHERE {
+        ?x a ckg:Factor ; skos:prefLabel|skos:altLabel ?l .
+        FILTER(LCASE(STR(?l)) = LCASE(STR(?needle))) }""",
+}
+_EXISTS = {
+    "concept": "SELECT ?x ?scheme WHERE { ?x skos:inScheme ?scheme }",
+    "place": "SELECT ?x WHERE { ?x a ckg:Place }",
+    "factor": "SELECT ?x WHERE { ?x a ckg:Factor }",
+    "session": "SELECT ?x WHERE { ?x a ckg:Session }",
+}
+_BASES = {
+    "place": [PREFIXES["place"], PREFIXES["m49"]],
+    "factor": [PREFIXES["factor"]],
+    "session": [PREFIXES["session"]],
+}
+
+
+def _resolve_term(store: GraphStore, p: Param, value: str) -> ox.NamedNode | ox.Literal:
+    """Turn one parameter value into the RDF term it stands for."""
+    kind = p.type
+    if kind == "text":
+        return ox.Literal(value)
+    if kind in ("integer", "decimal", "date"):
+        checks = {"integer": r"^[+-]?\d+$", "decimal": r"^[+-]?(\d+(\.\d*)?|\.\d+)$", "date": r"^\d{4}-\d{2}-\d{2}$"}
+        if not re.match(checks[kind], value.strip()):
+            raise InvalidInput(f"--param {p.name}: {value!r} is not {PARAM_TYPES[kind]}")
+        return ox.Literal(value.strip(), datatype=ox.NamedNode(XSD + kind))
+    if kind == "iri":
+        return _iri(value, p.name)
+    scheme_iri = ox.NamedNode(PREFIXES["scheme"] + p.scheme) if p.scheme else None
+    candidates: list[str] = []
+    expanded = _expand(value)
+    if expanded:
+        candidates.append(expanded)
+    slug = value.strip()
+    if re.match(r"^[\w.-]+$", slug):
+        if kind == "concept":
+            bases = [f"{ontology.CONCEPT}{p.scheme}/"] if p.scheme else []
+        else:
+            bases = _BASES[kind]
+        candidates += [b + (slug.upper() if kind == "place" and b == PREFIXES["place"] else slug) for b in bases]
+    for c in candidates:
+        try:
+            node = ox.NamedNode(c)
+        except ValueError:
+            continue
+        subs = {"x": node}
+        if scheme_iri is not None:
+            subs["scheme"] = scheme_iri
+        if _select(store, _EXISTS[kind], subs):
+            return node
+    if kind in _RESOLVE:
+        subs = {"needle": ox.Literal(value.strip())}
+        if scheme_iri is not None:
+            subs["scheme"] = scheme_iri
+        found = sorted({row[0].value for row in _select(store, _RESOLVE[kind], subs)})
+        if len(found) == 1:
+            return ox.NamedNode(found[0])
+        if len(found) > 1:
+            raise InvalidInput(
+                f"--param {p.name}: {value!r} matches {len(found)} {kind}s ({', '.join(compact(f) for f in found[:5])}); "
+                "give the slug or the IRI"
+            )
+    what = f"concept in scheme {p.scheme!r}" if p.scheme else kind
+    raise InvalidInput(f"--param {p.name}: no {what} matches {value!r}; give {PARAM_TYPES[kind]}")
+
+
+def resolve_params(store: GraphStore, query: NamedQuery, values: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Check ``values`` against the query's declarations and turn each into an RDF term.
+
+    Returns pyoxigraph terms keyed by variable name. Undeclared values are read as ``<IRI>`` or
+    ``prefix:name`` when they look like one, otherwise as plain literals.
+    """
+    values = dict(values or {})
+    declared = {p.name: p for p in query.params}
+    out: dict[str, Any] = {}
+    for p in query.params:
+        if p.name not in values and p.default is not None:
+            values[p.name] = p.default
+        if p.name not in values and p.required:
+            usage = " ".join(f"--param {q.name}=..." for q in query.params if q.required)
+            raise InvalidInput(f"{query.name}: the parameter {p.name!r} is required ({p.description or PARAM_TYPES[p.type]}); run it with {usage}")
+    for name, value in values.items():
+        if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
+            raise InvalidInput(f"--param {name}={value}: a parameter name is a SPARQL variable name (letters, digits, _)")
+        p = declared.get(name)
+        if p is None:
+            if query.params:
+                raise InvalidInput(f"{query.name}: no parameter {name!r}; it takes {', '.join(q.name for q in query.params)}")
+            iri = _expand(value)
+            out[name] = _iri(value, name) if iri else ox.Literal(value)
+        else:
+            out[name] = _resolve_term(store, p, value)
+    return out
+
+
+# -- running ---------------------------------------------------------------------------------------
+
+
+def _syntax_error(name: str, text: str, exc: SyntaxError) -> InvalidQuery:
+    msg = str(exc.msg if getattr(exc, "msg", None) else exc)
+    m = re.match(r"error at (\d+):(\d+): (.*)", msg, re.S)
+    if m:
+        line, col, what = int(m.group(1)), int(m.group(2)), m.group(3)
+        lines = text.splitlines()
+        shown = lines[line - 1] if 0 < line <= len(lines) else ""
+        pointer = f"\n    {shown}\n    {' ' * (col - 1)}^" if shown else ""
+        where = f"line {line}, column {col}: {what}"
+    else:
+        where, pointer = msg, ""
+    hint = "check the braces, dots and prefixes near that position (the crimekg prefixes, e.g. ckg: and skos:, are predeclared)"
+    return InvalidQuery(f"{name}.rq: {where}{pointer}\nHint: {hint}.")
+
+
+def _execute(store: GraphStore, sparql: str, subs: Mapping[str, Any], name: str = "query") -> Any:
+    native = _native(store)
+    variables = {ox.Variable(k): v for k, v in subs.items()}
+    if native is not None:
+        try:
+            return native.query(sparql, prefixes=PREFIXES, use_default_graph_as_union=True, substitutions=variables)
+        except SyntaxError as exc:
+            raise _syntax_error(name, sparql, exc) from exc
+        except RuntimeError as exc:
+            if "SELECT projection" in str(exc):
+                var = re.search(r"variable \?(\w+)", str(exc))
+                raise InvalidQuery(
+                    f"{name}: the parameter ?{var.group(1) if var else '?'} must be in the SELECT clause to be bound; "
+                    "add it to the projection (Oxigraph binds only projected variables, SEP-0007)"
+                ) from exc
+            raise InvalidQuery(f"{name}: the query could not run: {exc}") from exc
+        except OSError as exc:
+            raise InvalidQuery(f"{name}: the query could not run: {exc}") from exc
+    from graph.store import _from_ox, _to_ox  # noqa: F401  (other GraphStores: through their own query)
+
+    result = store.query(sparql, {k: _from_ox(v) for k, v in subs.items()})
+    return _RdflibResult(result, _to_ox)
+
+
+class _RdflibResult:
+    """An rdflib result that iterates like a pyoxigraph one."""
+
+    def __init__(self, result: Any, to_ox: Any) -> None:
+        self.type = result.type
+        self.variables = [ox.Variable(str(v)) for v in (result.vars or [])]
+        self._result, self._to_ox = result, to_ox
+
+    def __bool__(self) -> bool:
+        return bool(self._result.askAnswer)
+
+    def __iter__(self):
+        conv = self._to_ox
+        if self.type == "SELECT":
+            for row in self._result:
+                yield tuple(None if t is None else conv(t) for t in row)
+        else:
+            for s, p, o in self._result.graph:
+                yield ox.Triple(conv(s), conv(p), conv(o))
+
+
+@dataclass
+class QueryResult:
+    """What a query returned: its kind, variables and rows (SELECT), answer (ASK) or triples.
+
+    Rows hold pyoxigraph terms (None where unbound); :meth:`records` gives plain Python values.
+    """
+
+    name: str
+    kind: str
+    variables: list[str]
+    _raw: Any = None
+    _rows: list[tuple] | None = None
+
+    @property
+    def rows(self) -> list[tuple]:
+        """SELECT rows, or CONSTRUCT/DESCRIBE triples, as tuples of pyoxigraph terms."""
+        if self._rows is None:
+            self._rows = [tuple(r) for r in self._raw] if self.kind != "ASK" else []
+        return self._rows
+
+    @property
+    def boolean(self) -> bool | None:
+        """The answer of an ASK query (None for other kinds)."""
+        return bool(self._raw) if self.kind == "ASK" else None
+
+    def records(self) -> list[dict[str, Any]]:
+        """SELECT rows as dicts of plain values: IRIs as strings, numbers as numbers."""
+        return [{v: _py(t) for v, t in zip(self.variables, row)} for row in self.rows]
+
+    def bindings(self) -> list[dict[str, rdflib.term.Node]]:
+        """SELECT rows as dicts of rdflib terms (unbound variables left out), like ``store.select``."""
+        from graph.store import _from_ox
+
+        return [{v: _from_ox(t) for v, t in zip(self.variables, row) if t is not None} for row in self.rows]
+
+    def serialize(self, format: str | None = None) -> str:
+        """The result as text in ``format`` (see :data:`FORMATS`; default table or Turtle)."""
+        fmt = format or ("ttl" if self.kind in ("CONSTRUCT", "DESCRIBE") else "table")
+        graphish = self.kind in ("CONSTRUCT", "DESCRIBE")
+        if graphish and fmt not in RDF_FORMATS:
+            raise InvalidInput(f"{self.name}: a {self.kind} query returns triples; use --format {'|'.join(RDF_FORMATS)}")
+        if not graphish and fmt in RDF_FORMATS:
+            raise InvalidInput(f"{self.name}: a {self.kind} query returns a table; use --format {'|'.join(TABLE_FORMATS + tuple(RESULTS_FORMATS))}")
+        if fmt in RDF_FORMATS:
+            return _serialize_triples(self.rows, RDF_FORMATS[fmt])
+        if fmt in RESULTS_FORMATS:
+            return self._results_format(RESULTS_FORMATS[fmt])
+        if fmt not in TABLE_FORMATS:
+            raise InvalidInput(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+        if self.kind == "ASK":
+            return format_rows(["answer"], [{"answer": self.boolean}], fmt)
+        if fmt in ("table", "md"):
+            rows = [{v: _cell(t) for v, t in zip(self.variables, r)} for r in self.rows]
+        else:
+            rows = self.records()
+        return format_rows(self.variables, rows, fmt)
+
+    def _results_format(self, fmt: ox.QueryResultsFormat) -> str:
+        raw = self._raw
+        if self._rows is None and hasattr(raw, "serialize"):
+            return raw.serialize(format=fmt).decode("utf-8")
+        # already read (or not from Oxigraph): write the W3C format ourselves
+        if self.kind == "ASK":
+            return _w3c_boolean(self.boolean, fmt)
+        return _w3c_select(self.variables, self.rows, fmt)
+
+
+def run_query(
+    store: GraphStore,
+    query: str | NamedQuery,
+    params: Mapping[str, str] | None = None,
+    *,
+    name: str | None = None,
+) -> QueryResult:
+    """Run a SPARQL query (text, or a :class:`NamedQuery`) with ``params`` bound as RDF terms.
+
+    Parameters
+    ----------
+    store : GraphStore
+        The workspace; the query sees the union of its named graphs and the crimekg prefixes.
+    query : str or NamedQuery
+        SPARQL text (its ``# param:`` header is read too) or a named query.
+    params : mapping of str to str
+        Values by parameter name, as typed by a user; each is converted to an RDF term and
+        bound, never pasted into the text.
+    name : str, optional
+        What error messages call the query (default: the named query's name, or "query").
+
+    >>> import tempfile
+    >>> from graph.store import init_store
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     with init_store(d + "/ws") as store:
+    ...         r = run_query(store, named_query("factors-by-category"), {"category": "Impunity"})
+    ...         n = len(r.rows)
+    >>> r.variables[:2], n
+    (['category', 'factor'], 0)
+    """
+    q = query if isinstance(query, NamedQuery) else parse_query_text(query, name or "query")
+    if name:
+        q = NamedQuery(name, q.text, q.description, q.params)
+    subs = resolve_params(store, q, params)
+    raw = _execute(store, q.text, subs, q.name)
+    kind = q.kind
+    if isinstance(raw, _RdflibResult):
+        kind = raw.type
+    elif isinstance(raw, ox.QueryBoolean):
+        kind = "ASK"
+    elif isinstance(raw, ox.QueryTriples):
+        kind = kind if kind in ("CONSTRUCT", "DESCRIBE") else "CONSTRUCT"
+    else:
+        kind = "SELECT"
+    variables = [v.value for v in raw.variables] if kind == "SELECT" else []
+    return QueryResult(q.name, kind, variables, raw)
+
+
+# -- output ----------------------------------------------------------------------------------------
+
+_NUMERIC = {XSD + t for t in ("integer", "int", "long", "short", "decimal", "double", "float", "nonNegativeInteger", "positiveInteger")}
+_NS_BY_LENGTH = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
+
+
+def compact(iri: str) -> str:
+    """An IRI as ``prefix:name`` with the workspace prefixes (unchanged when none fits).
+
+    >>> compact("https://w3id.org/crimekg/data/factor/porous-borders")
+    'factor:porous-borders'
+    """
+    for prefix, ns in _NS_BY_LENGTH:
+        if iri.startswith(ns) and re.match(r"^[\w.-]*$", iri[len(ns):]):
+            return f"{prefix}:{iri[len(ns):]}"
+    return iri
+
+
+def _cell(t: Any) -> str:
+    if t is None:
+        return ""
+    if isinstance(t, ox.NamedNode):
+        return compact(t.value)
+    if isinstance(t, ox.BlankNode):
+        return f"_:{t.value}"
+    return t.value
+
+
+def _py(t: Any) -> Any:
+    if t is None:
+        return None
+    if isinstance(t, ox.NamedNode):
+        return t.value
+    if isinstance(t, ox.BlankNode):
+        return f"_:{t.value}"
+    dt = t.datatype.value if t.datatype is not None else ""
+    try:
+        if dt in (XSD + "integer", XSD + "int", XSD + "long", XSD + "nonNegativeInteger", XSD + "positiveInteger"):
+            return int(t.value)
+        if dt == XSD + "decimal":
+            return float(Decimal(t.value))
+        if dt in (XSD + "double", XSD + "float"):
+            return float(t.value)
+        if dt == XSD + "boolean":
+            return t.value in ("true", "1")
+    except ValueError:
+        pass
+    return t.value
+
+
+def _text(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return f"{v:.4g}" if abs(v) < 1e6 else f"{v:.6g}"
+    return str(v)
+
+
+def format_rows(columns: Sequence[str], rows: Iterable[Mapping[str, Any]], fmt: str = "table") -> str:
+    """Write rows of plain values as ``table``, ``csv``, ``tsv``, ``json``, ``jsonl`` or ``md``.
+
+    >>> print(format_rows(["factor", "score"], [{"factor": "Corruption", "score": 0.5}]), end="")
+    factor      score
+    ----------  -----
+    Corruption  0.5
+    """
+    rows = list(rows)
+    if fmt == "json":
+        return json.dumps([{c: r.get(c) for c in columns} for r in rows], indent=2, ensure_ascii=False) + "\n"
+    if fmt == "jsonl":
+        return "".join(json.dumps({c: r.get(c) for c in columns}, ensure_ascii=False) + "\n" for r in rows)
+    if fmt in ("csv", "tsv"):
+        buf = io.StringIO()
+        w = csv.writer(buf, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
+        w.writerow(columns)
+        for r in rows:
+            w.writerow([_text(r.get(c)) for c in columns])
+        return buf.getvalue()
+    cells = [[_text(r.get(c)).replace("\n", " ") for c in columns] for r in rows]
+    if fmt == "md":
+        esc = [[c.replace("|", "\\|") for c in row] for row in cells]
+        lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
+        lines += ["| " + " | ".join(row) + " |" for row in esc]
+        return "\n".join(lines) + "\n"
+    if fmt != "table":
+        raise InvalidInput(f"unknown format {fmt!r}; use one of {', '.join(TABLE_FORMATS)}")
+    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
+    numeric = [bool(rows) and all(isinstance(r.get(c), (int, float)) and not isinstance(r.get(c), bool) or r.get(c) is None for r in rows) for c in columns]
+
+    def line(values: Sequence[str]) -> str:
+        parts = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)]
+        return "  ".join(parts).rstrip()
+
+    out = [line(list(columns)), "  ".join("-" * w for w in widths)]
+    out += [line(row) for row in cells]
+    return "\n".join(out) + "\n"
+
+
+def _serialize_triples(triples: Sequence[Any], fmt: ox.RdfFormat) -> str:
+    used = set()
+    for t in triples:
+        for term in (t.subject, t.predicate, t.object):
+            iri = term.value if isinstance(term, ox.NamedNode) else (term.datatype.value if isinstance(term, ox.Literal) and term.datatype else None)
+            if iri:
+                used.add(iri)
+    prefixes = {p: ns for p, ns in PREFIXES.items() if any(u.startswith(ns) for u in used)}
+    data = ox.serialize(triples, format=fmt, prefixes=prefixes if fmt != ox.RdfFormat.N_TRIPLES else None)
+    return data.decode("utf-8")
+
+
+def _w3c_select(variables: Sequence[str], rows: Sequence[tuple], fmt: ox.QueryResultsFormat) -> str:
+    from xml.sax.saxutils import escape, quoteattr
+
+    if fmt == ox.QueryResultsFormat.JSON:
+        def term(t: Any) -> dict:
+            if isinstance(t, ox.NamedNode):
+                return {"type": "uri", "value": t.value}
+            if isinstance(t, ox.BlankNode):
+                return {"type": "bnode", "value": t.value}
+            d = {"type": "literal", "value": t.value}
+            if t.language:
+                d["xml:lang"] = t.language
+            elif t.datatype and t.datatype.value != XSD + "string":
+                d["datatype"] = t.datatype.value
+            return d
+
+        body = {"head": {"vars": list(variables)}, "results": {"bindings": [{v: term(t) for v, t in zip(variables, r) if t is not None} for r in rows]}}
+        return json.dumps(body)
+    if fmt == ox.QueryResultsFormat.CSV:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\r\n")
+        w.writerow(variables)
+        for r in rows:
+            w.writerow(["" if t is None else (f"_:{t.value}" if isinstance(t, ox.BlankNode) else t.value) for t in r])
+        return buf.getvalue()
+    if fmt == ox.QueryResultsFormat.TSV:
+        lines = ["\t".join("?" + v for v in variables)]
+        lines += ["\t".join("" if t is None else str(t) for t in r) for r in rows]
+        return "\n".join(lines) + "\n"
+    out = ['<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>']
+    out += [f"<variable name={quoteattr(v)}/>" for v in variables]
+    out.append("</head><results>")
+    for r in rows:
+        out.append("<result>")
+        for v, t in zip(variables, r):
+            if t is None:
+                continue
+            if isinstance(t, ox.NamedNode):
+                inner = f"<uri>{escape(t.value)}</uri>"
+            elif isinstance(t, ox.BlankNode):
+                inner = f"<bnode>{escape(t.value)}</bnode>"
+            elif t.language:
+                inner = f"<literal xml:lang={quoteattr(t.language)}>{escape(t.value)}</literal>"
+            elif t.datatype and t.datatype.value != XSD + "string":
+                inner = f"<literal datatype={quoteattr(t.datatype.value)}>{escape(t.value)}</literal>"
+            else:
+                inner = f"<literal>{escape(t.value)}</literal>"
+            out.append(f"<binding name={quoteattr(v)}>{inner}</binding>")
+        out.append("</result>")
+    out.append("</results></sparql>")
+    return "".join(out)
+
+
+def _w3c_boolean(answer: bool | None, fmt: ox.QueryResultsFormat) -> str:
+    value = "true" if answer else "false"
+    if fmt == ox.QueryResultsFormat.JSON:
+        return json.dumps({"head": {}, "boolean": bool(answer)})
+    if fmt == ox.QueryResultsFormat.XML:
+        return f'<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#"><head></head><boolean>{value}</boolean></sparql>'
+    return value + "\n"
