@@ -1,22 +1,55 @@
-"""Interactive network views: one self-contained HTML file, made with pyvis's vis-network.
+"""Interactive network views for the projector: one self-contained HTML file each.
 
-The page carries vis-network's script and style inline (taken from the pyvis wheel) and
-fetches nothing. Positions are computed in Python and physics is off, so the first draw is
-immediate. Every label and tooltip reaches the page as JSON data and is shown as text.
+The page carries vis-network's script and style inline (taken from the pyvis wheel, which ships
+them) and a strict Content-Security-Policy, so it fetches nothing: it works with no internet and
+from a USB stick. Positions are computed in Python with igraph's C core and physics is off, so
+the first draw is immediate (pyvis's default output lets vis-network's physics settle first,
+about two minutes at 1,000 nodes). Node and edge data reach the page as JSON and every label,
+tooltip, legend entry and search result is shown as text, never as markup.
+
+Presets (see :data:`PRESETS`): ``factors``, ``session``, ``places``, ``query`` and ``flows``.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import math
+import re
 import os
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from importlib.resources import files
 from pathlib import Path
 
-import ontology
+import networkx as nx
+
+from graph.errors import InvalidInput, InvalidQuery
+from graph.network import CATEGORY_ORDER, FILTERS
 from graph.store import GraphStore
 
-__all__ = ["CATEGORY_COLOURS", "factor_network", "render_view"]
+__all__ = [
+    "AGGREGATE_ABOVE",
+    "CATEGORY_COLOURS",
+    "KIND_STYLES",
+    "PRESETS",
+    "SIZES",
+    "layout",
+    "network_for",
+    "render_network",
+    "render_view",
+]
+
+#: The views ``crimekg view`` makes.
+PRESETS = ("factors", "session", "places", "query", "flows")
+
+#: What sets a node's size: contributions naming it, places naming it, or betweenness centrality.
+SIZES = ("contributions", "places", "centrality")
+
+#: Above this many nodes a view aggregates them. Measured with tests/benchmarks/bench_views.py on
+#: the 2-core machine: 5,000 nodes draw in about 2 s in headless Chromium, 10,000 in 3-4 s and
+#: 20,000 in over 5 s with every pan and zoom then lagging; 5,000 keeps the 4 s goal.
+AGGREGATE_ABOVE = 5000
 
 CATEGORY_COLOURS = {
     "enabling": "#d95f02",
@@ -26,78 +59,251 @@ CATEGORY_COLOURS = {
     None: "#999999",
 }
 
-_FACTORS = """
-SELECT ?f ?label (GROUP_CONCAT(DISTINCT ?cat; separator=" ") AS ?cats)
-       (GROUP_CONCAT(DISTINCT ?crimeLabel; separator=", ") AS ?crimes)
-       (COUNT(DISTINCT ?c) AS ?contributions)
-WHERE {
-  ?f a ckg:Factor ; skos:prefLabel ?label .
-  OPTIONAL { ?f ckg:category ?catIri . BIND(STRAFTER(STR(?catIri), "/category/") AS ?cat) }
-  OPTIONAL { ?f ckg:crimeType/skos:prefLabel ?crimeLabel }
-  OPTIONAL { ?f prov:wasDerivedFrom ?c }
+#: Colour, vis-network shape, legend glyph and legend text for each group of nodes. A factor's
+#: group is its first category in the exercise's order; any other node's group is its kind.
+KIND_STYLES = {
+    "enabling": ("#d95f02", "dot", "\u25cf", "Factor: enabling"),
+    "profiting": ("#1b9e77", "dot", "\u25cf", "Factor: profiting"),
+    "concealment": ("#7570b3", "dot", "\u25cf", "Factor: concealment"),
+    "impunity": ("#e7298a", "dot", "\u25cf", "Factor: impunity"),
+    "factor": ("#999999", "dot", "\u25cf", "Factor: no category"),
+    "crime": ("#222222", "star", "\u2605", "Crime type"),
+    "topic": ("#1f78b4", "square", "\u25a0", "Topic (exercise 1)"),
+    "pattern": ("#a6761d", "diamond", "\u25c6", "Pattern"),
+    "source": ("#4d9221", "triangle", "\u25b2", "Data source"),
+    "gap": ("#c51b7d", "triangleDown", "\u25bc", "Information gap"),
+    "response": ("#01665e", "hexagon", "\u2b22", "Response"),
+    "country": ("#6a3d9a", "hexagon", "\u2b22", "Country"),
+    "region": ("#b15928", "square", "\u25a0", "Region (UN M49)"),
+    "group": ("#555555", "dot", "\u25cf", "Group of nodes (aggregated)"),
 }
-GROUP BY ?f ?label
-ORDER BY ?label
-"""
+_OTHER_STYLE = ("#7f7f7f", "dot", "\u25cf", "Other resource")
 
-_LINKS = """
-SELECT ?from ?to ?relation ?polarity WHERE {
-  ?l a ckg:FactorLink ; ckg:fromFactor ?from ; ckg:toFactor ?to .
-  OPTIONAL { ?l ckg:relation/skos:prefLabel ?relation }
-  OPTIONAL { ?l ckg:polarity ?pol . BIND(STRAFTER(STR(?pol), "/polarity/") AS ?polarity) }
+#: The order groups are revealed in presentation mode (the exercise's order first).
+_STEP_ORDER = ("crime", "topic", *CATEGORY_ORDER, "factor", "pattern", "source", "gap", "response", "region", "country")
+
+_SIZE_TEXT = {
+    "contributions": "how many contributions name it (other nodes: how many links they have)",
+    "places": "how many places name it (other nodes: how many links they have)",
+    "centrality": "betweenness centrality (how often it lies on the shortest path between two others)",
 }
-"""
+
+_TITLES = {
+    "factors": "Factors and the links between them",
+    "session": "The session: crime types, topics, factors, patterns, data sources, gaps",
+    "places": "Factors by country and region",
+    "query": "Query result",
+    "flows": "Flows: victims' citizenship to country of detection",
+}
 
 
-def factor_network(store: GraphStore) -> tuple[list[dict], list[dict]]:
-    """Return the factors (nodes) and factor links (edges) of a workspace as plain dicts."""
-    nodes = []
-    for row in store.select(_FACTORS):
-        cats = sorted(str(row.get("cats", "")).split())
-        nodes.append(
-            {
-                "id": str(row["f"]),
-                "label": str(row["label"]),
-                "categories": cats,
-                "crimes": str(row.get("crimes", "")),
-                "contributions": int(row["contributions"]),
-            }
-        )
-    known = {n["id"] for n in nodes}
-    edges = [
-        {
-            "from": str(r["from"]),
-            "to": str(r["to"]),
-            "relation": str(r.get("relation", "")),
-            "polarity": str(r.get("polarity", "positive")),
-        }
-        for r in store.select(_LINKS)
-        if str(r["from"]) in known and str(r["to"]) in known
-    ]
-    return nodes, edges
+def network_for(store: GraphStore, preset: str = "factors", *, query: str | None = None, **filters: str | Iterable[str] | None) -> nx.MultiDiGraph:
+    """Return the network a preset shows (a projection from :mod:`graph.network`).
+
+    ``query`` (for the ``query`` preset) is SPARQL text; ``filters`` are those of
+    :data:`graph.network.FILTERS` (the ``query`` preset takes none).
+
+    >>> from graph.store import init_store
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     with init_store(d + "/ws") as store:
+    ...         G = network_for(store, "session", crime="smuggling-of-migrants")
+    >>> sorted(G.nodes[n]["kind"] for n in G if G.nodes[n]["kind"] == "crime")
+    ['crime']
+    """
+    from graph import network
+
+    filters = {k: v for k, v in filters.items() if v}
+    if preset == "factors":
+        return network.factor_graph(store, **filters)
+    if preset == "session":
+        return network.session_graph(store, **filters)
+    if preset == "places":
+        return network.places_graph(store, **filters)
+    if preset == "flows":
+        return network.flows_graph(store, **filters)
+    if preset == "query":
+        if not query:
+            raise InvalidQuery("the query preset needs a query: --query NAME (a stored query) or --query FILE.rq")
+        if filters:
+            raise InvalidInput(f"the query preset takes no filters ({', '.join(sorted(filters))}): put them in the query")
+        return network.query_graph(store, query)
+    raise InvalidInput(f"unknown view preset {preset!r}; use one of {', '.join(PRESETS)}")
 
 
-def _layout(nodes: list[dict], edges: list[dict]) -> dict[str, tuple[float, float]]:
-    """Force-directed positions from igraph's C core (networkx's spring_layout is 100x slower)."""
-    import igraph
+def _group(a: dict) -> str:
+    if a.get("kind") == "factor":
+        cats = [c for c in CATEGORY_ORDER if c in a.get("categories", [])]
+        return cats[0] if cats else "factor"
+    return a.get("kind") or "resource"
+
+
+def layout(G: nx.Graph, layered: bool = False) -> dict:
+    """Positions for every node of ``G``, computed with igraph's C core, in vis-network pixels.
+
+    Force-directed (Fruchterman-Reingold, grid variant above 300 nodes) by default; with
+    ``layered``, nodes go in columns by their ``layer`` attribute (igraph's Sugiyama layout
+    orders each column to limit crossings). Deterministic for a given graph.
+
+    >>> G = nx.path_graph(3)
+    >>> sorted(layout(G)) == [0, 1, 2]
+    True
+    """
     import random
 
+    import igraph
+
+    nodes = list(G)
     if not nodes:
         return {}
-    index = {n["id"]: i for i, n in enumerate(nodes)}
-    g = igraph.Graph(n=len(nodes), edges=[(index[e["from"]], index[e["to"]]) for e in edges])
+    index = {n: i for i, n in enumerate(nodes)}
+    pairs = {(index[u], index[v]) for u, v in G.edges() if u != v}
+    g = igraph.Graph(n=len(nodes), edges=sorted(pairs), directed=True)
     random.seed(7)  # igraph draws its start positions from Python's random: fix them
-    coords = g.layout_fruchterman_reingold(niter=500).coords
+    if layered:
+        layers = [int(G.nodes[n].get("layer", 0)) for n in nodes]
+        coords = g.layout_sugiyama(layers=layers, maxiter=200).coords[: len(nodes)]
+        # layers left to right, so long labels (drawn under the nodes) never collide; a layer
+        # longer than `rows` wraps into several columns, keeping the page about as wide as high
+        by_layer: dict[int, list] = defaultdict(list)
+        for n, layer, c in zip(nodes, layers, coords):
+            by_layer[layer].append((c[0], n))
+        rows = max(10, math.ceil(math.sqrt(3 * max(len(v) for v in by_layer.values()))))
+        pos, x0 = {}, 0.0
+        for layer in sorted(by_layer):
+            members = [n for _, n in sorted(by_layer[layer], key=lambda t: (t[0], str(t[1])))]
+            cols = math.ceil(len(members) / rows)
+            per_col = math.ceil(len(members) / cols)
+            for i, n in enumerate(members):
+                col, row = divmod(i, per_col)
+                gap = rows * 70.0 / per_col
+                pos[n] = (x0 + col * 380.0, (row - (per_col - 1) / 2) * gap)
+            x0 += cols * 380.0 + 60.0
+        return pos
+    coords = g.as_undirected().layout_fruchterman_reingold(niter=500, grid=len(nodes) > 300).coords
     xs, ys = [c[0] for c in coords], [c[1] for c in coords]
     span = max(max(xs) - min(xs), max(ys) - min(ys), 1e-9)
-    scale = 160 * len(nodes) ** 0.5 / span
-    return {n["id"]: ((x - min(xs)) * scale, (y - min(ys)) * scale) for n, x, y in zip(nodes, xs, ys)}
+    scale = (280 if len(nodes) < 200 else 110) * math.sqrt(len(nodes)) / span  # small networks: room for labels
+    cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+    return {n: ((x - cx) * scale, (y - cy) * scale) for n, x, y in zip(nodes, xs, ys)}
+
+
+def _sizes(G: nx.Graph, size: str) -> dict:
+    if size == "centrality":
+        import igraph
+
+        nodes = list(G)
+        index = {n: i for i, n in enumerate(nodes)}
+        g = igraph.Graph(n=len(nodes), edges=sorted({(index[u], index[v]) for u, v in G.edges() if u != v}), directed=True)
+        bet = g.betweenness(directed=False) if len(nodes) <= 5000 else g.betweenness(directed=False, cutoff=4)
+        return {n: 1 + b for n, b in zip(nodes, bet)}
+    out = {}
+    for n, a in G.nodes(data=True):
+        if size == "places" and "places" in a and a.get("kind") == "factor":
+            out[n] = 1 + len(a["places"])
+        elif a.get("kind") in ("factor", "pattern", "source", "gap") and "contributions" in a:
+            out[n] = 1 + int(a["contributions"])
+        elif "weight" in a:
+            out[n] = 1 + float(a["weight"])
+        else:
+            out[n] = 1 + G.degree(n)
+    return out
+
+
+def _aggregate(G: nx.MultiDiGraph, max_nodes: int) -> tuple[nx.MultiDiGraph, str]:
+    """Fold nodes into groups (kind or category, then first place or crime type) when there are too many."""
+    def key(a: dict) -> tuple[str, str]:
+        for facet in ("places", "crimes"):
+            if a.get(facet):
+                return _group(a), a[facet][0]
+        return _group(a), ""
+
+    members: dict[tuple, list] = defaultdict(list)
+    for n, a in G.nodes(data=True):
+        members[key(a)].append(n)
+    H = nx.MultiDiGraph()
+    where = {}
+    for (group, sub), ns in members.items():
+        gid = f"group:{group}:{sub}"
+        label = f"{len(ns):,} \u00d7 {KIND_STYLES.get(group, _OTHER_STYLE)[3]}" + (f" \u00b7 {sub}" if sub else "")
+        facets = {}
+        for facet in ("categories", "crimes", "actors", "levels", "places", "sessions"):
+            values = sorted({v for n in ns for v in G.nodes[n].get(facet, [])})
+            if values:
+                facets[facet] = values
+        H.add_node(gid, label=label, kind=G.nodes[ns[0]].get("kind"), weight=len(ns), members=len(ns), **facets,
+                   examples=[G.nodes[n].get("label", str(n)) for n in ns[:5]])
+        if group in CATEGORY_ORDER:
+            H.nodes[gid]["categories"] = [group] + [c for c in facets.get("categories", []) if c != group]
+        for n in ns:
+            where[n] = gid
+    counts: Counter = Counter()
+    for u, v, a in G.edges(data=True):
+        counts[(where[u], where[v], a.get("relation", "linked"), a.get("polarity", "positive"))] += 1
+    for (u, v, rel, pol), c in counts.items():
+        H.add_edge(u, v, relation=rel, polarity=pol, count=c)
+    note = (f"This network has {len(G):,} nodes, more than the {max_nodes:,} a browser draws smoothly on the projector "
+            f"laptop (measured by tests/benchmarks/bench_views.py), so it shows {len(H):,} groups instead "
+            "(nodes of one kind or category and one place or crime type). Filter it (e.g. --place, --category) "
+            "or raise --max-nodes to see every node.")
+    return H, note
+
+
+def _node_title(a: dict, group: str) -> str:
+    lines = [a.get("label", "")]
+    style = KIND_STYLES.get(group, _OTHER_STYLE)
+    lines.append(style[3] if a.get("kind") != "resource" else f"Resource ({a.get('kind', '')})")
+    named = [("categories", "Category"), ("crimes", "Crime type"), ("actors", "Actor"), ("levels", "Level"),
+             ("places", "Places"), ("sessions", "Sessions")]
+    for key, name in named:
+        if a.get(key):
+            lines.append(f"{name}: {', '.join(a[key])}")
+    if a.get("altLabels"):
+        lines.append("Also said as: " + "; ".join(a["altLabels"]))
+    if "contributions" in a:
+        lines.append(f"Contributions: {a['contributions']}")
+    if "members" in a:
+        lines.append(f"Nodes in this group: {a['members']:,}; e.g. " + "; ".join(a.get("examples", [])))
+    skip = {"label", "kind", "layer", "order", "altLabels", "contributions", "members", "examples", "weight"} | {k for k, _ in named}
+    for k, v in a.items():
+        if k not in skip and v not in (None, "", []):
+            lines.append(f"{k}: {'; '.join(map(str, v)) if isinstance(v, list) else v}")
+    return "\n".join(lines)
+
+
+def _edge_style(a: dict) -> tuple[str, str]:
+    """(style key, tooltip) of an edge."""
+    rel = a.get("relation", "linked")
+    if rel in ("topic of", "about", "concerns", "part of", "named for"):
+        return "structure", rel
+    if rel == "flow":
+        return "flow", f"flow: {a.get('count', 0):g} victims counted in {a.get('observations', 0)} observation(s)"
+    pol = a.get("polarity", "positive")
+    parts = [f"{rel} ({pol})"]
+    if a.get("strength") is not None:
+        parts.append(f"strength {a['strength']:g}")
+    if a.get("evidence"):
+        parts.append(f"evidence: {a['evidence']}")
+    if a.get("count", 1) > 1:
+        parts.append(f"{a['count']:,} links")
+    return ("negative" if pol == "negative" else "link"), "\n".join(parts)
+
+
+def _steps(groups: Iterable[str], steps: Sequence[str] | None) -> list[str]:
+    present = set(groups)
+    if not steps:
+        return [g for g in _STEP_ORDER if g in present] + sorted(present - set(_STEP_ORDER)) + ["links"]
+    unknown = [s for s in steps if s not in present and s != "links"]
+    if unknown:
+        raise InvalidInput(f"--steps: {', '.join(unknown)} not in this view; use some of {', '.join(sorted(present))}, links")
+    rest = [g for g in _STEP_ORDER if g in present and g not in steps] + sorted(present - set(_STEP_ORDER) - set(steps))
+    return list(steps) + rest + ([] if "links" in steps else ["links"])
 
 
 def _script_json(data: object) -> str:
     """JSON that is safe inside a <script> element, whatever text the labels hold."""
     return (
-        json.dumps(data, ensure_ascii=False)
+        json.dumps(data, ensure_ascii=False, separators=(",", ":"))
         .replace("<", "\\u003c")
         .replace(">", "\\u003e")
         .replace("&", "\\u0026")
@@ -106,92 +312,114 @@ def _script_json(data: object) -> str:
     )
 
 
-def render_view(store: GraphStore, out: str | os.PathLike, title: str = "crimekg: factor network") -> Path:
-    """Write the factor network of ``store`` to ``out`` as a self-contained HTML page."""
-    nodes, edges = factor_network(store)
-    pos = _layout(nodes, edges)
-    vis_nodes = []
-    for n in nodes:
-        cat = n["categories"][0] if n["categories"] else None
-        x, y = pos.get(n["id"], (0.0, 0.0))
-        vis_nodes.append(
-            {
-                "id": n["id"],
-                "label": n["label"],
-                "x": x,
-                "y": y,
-                "value": max(n["contributions"], 1),
-                "color": CATEGORY_COLOURS.get(cat, CATEGORY_COLOURS[None]),
-                "title": "\n".join(
-                    [
-                        n["label"],
-                        "Categories: " + (", ".join(n["categories"]) or "none"),
-                        "Crime: " + (n["crimes"] or "not stated"),
-                        f"Contributions: {n['contributions']}",
-                    ]
-                ),
-            }
-        )
-    vis_edges = [
-        {
-            "from": e["from"],
-            "to": e["to"],
-            "arrows": "to",
-            "label": e["relation"],
-            "dashes": e["polarity"] == "negative",
-            "title": f"{e['relation'] or 'linked'} ({e['polarity']})",
-        }
-        for e in edges
-    ]
+def _short(label: str, n: int = 48) -> str:
+    return label if len(label) <= n else label[: n - 1].rstrip() + "\u2026"
+
+
+def render_network(
+    G: nx.MultiDiGraph,
+    preset: str = "factors",
+    *,
+    title: str | None = None,
+    steps: Sequence[str] | None = None,
+    size: str = "contributions",
+    max_nodes: int = AGGREGATE_ABOVE,
+    filters: dict | None = None,
+) -> str:
+    """Return the HTML page showing ``G`` (a projection from :mod:`graph.network`).
+
+    ``steps`` is the order presentation mode reveals groups in (categories such as ``enabling``,
+    kinds such as ``topic``, and ``links``); ``size`` one of :data:`SIZES`; above ``max_nodes``
+    nodes the page shows groups of nodes instead and says so. ``filters`` (already applied)
+    are stated on the page.
+
+    >>> G = nx.MultiDiGraph(); G.add_node("a", label="<b>x</b>", kind="factor", categories=["enabling"])
+    >>> page = render_network(G)
+    >>> "<b>x</b>" in page, "\\\\u003cb\\\\u003ex" in page
+    (False, True)
+    """
+    if size not in SIZES:
+        raise InvalidInput(f"unknown size {size!r}; use one of {', '.join(SIZES)}")
+    note = ""
+    if len(G) > max_nodes:
+        G, note = _aggregate(G, max_nodes)
+    pos = layout(G, layered=preset == "session")
+    value = _sizes(G, size)
+    ids = {n: i for i, n in enumerate(G)}
+    nodes, groups = [], []
+    for n, a in G.nodes(data=True):
+        group = _group(a)
+        groups.append(group)
+        x, y = pos[n]
+        label = str(a.get("label", n))
+        facets = {}
+        for facet, key in zip(FILTERS, ("categories", "crimes", "actors", "levels", "places", "sessions")):
+            if key in a:
+                facets[facet] = list(a[key])
+        nodes.append({
+            "id": ids[n], "iri": str(n), "label": _short(label), "full": label, "alt": list(a.get("altLabels", [])),
+            "group": group, "x": round(x, 1), "y": round(y, 1), "value": round(value[n], 3),
+            "title": _node_title(a, group), "facets": facets,
+        })
+    edges = []
+    many = G.number_of_edges() > 400
+    max_count = max((a.get("count", 1) for _, _, a in G.edges(data=True)), default=1) or 1
+    for u, v, a in G.edges(data=True):
+        style, tip = _edge_style(a)
+        width = 1.0
+        if a.get("strength") is not None:
+            width = 1 + 4 * float(a["strength"])
+        elif a.get("count", 1) > 1 or style == "flow":
+            width = 1 + 9 * math.sqrt(float(a.get("count", 1)) / max_count)
+        edges.append({"from": ids[u], "to": ids[v], "style": style, "label": "" if many or style == "structure" else a.get("relation", ""),
+                      "width": round(width, 2), "title": tip})
+    used = sorted(set(groups), key=lambda g: (_STEP_ORDER + (g,)).index(g))
+    styles = {g: dict(zip(("color", "shape", "glyph", "text"), KIND_STYLES.get(g, _OTHER_STYLE))) for g in used}
+    stated = "; ".join(f"{k} = {v if isinstance(v, str) else ', '.join(sorted(v))}" for k, v in (filters or {}).items() if v)
+    data = {
+        "preset": preset, "nodes": nodes, "edges": edges, "styles": styles, "steps": _steps(used, steps),
+        "note": note, "filters": stated, "size_text": _SIZE_TEXT[size] if not note else "how many nodes a group holds", "facets": [f for f in FILTERS if any(f in n["facets"] for n in nodes)],
+    }
+    title = title or "crimekg: " + _TITLES.get(preset, preset)
     lib = files("pyvis") / "templates" / "lib" / "vis-9.1.2"
-    legend = "".join(
-        f'<li><span class="swatch" style="background:{colour}"></span>{html.escape(cat or "no category")}</li>'
-        for cat, colour in CATEGORY_COLOURS.items()
-    )
-    page = _PAGE.format(
-        title=html.escape(title),
-        css=(lib / "vis-network.css").read_text(encoding="utf-8"),
-        js=(lib / "vis-network.min.js").read_text(encoding="utf-8"),
-        legend=legend,
-        nodes=_script_json(vis_nodes),
-        edges=_script_json(vis_edges),
-        count=f"{len(vis_nodes)} factors, {len(vis_edges)} links",
-    )
+    template = (files("graph") / "templates" / "view.html").read_text(encoding="utf-8")
+    parts = {
+        "/*@VIS_CSS@*/": (lib / "vis-network.css").read_text(encoding="utf-8"),
+        "/*@VIS_JS@*/": (lib / "vis-network.min.js").read_text(encoding="utf-8").replace("</script", "<\\/script"),
+        "@TITLE@": html.escape(title),
+        "/*@DATA@*/null": _script_json(data),
+    }
+    # one pass, so that text put in (a title, a label) is never searched for markers again
+    return re.sub("|".join(re.escape(m) for m in parts), lambda m: parts[m.group(0)], template)
+
+
+def render_view(
+    store: GraphStore,
+    out: str | os.PathLike,
+    title: str | None = None,
+    *,
+    preset: str = "factors",
+    query: str | None = None,
+    steps: Sequence[str] | None = None,
+    size: str = "contributions",
+    max_nodes: int = AGGREGATE_ABOVE,
+    **filters: str | Iterable[str] | None,
+) -> Path:
+    """Write a preset view of ``store`` to ``out`` as one self-contained HTML page and return its path.
+
+    See :func:`network_for` for ``preset``, ``query`` and ``filters`` and :func:`render_network`
+    for the rest.
+
+    >>> from graph.store import init_store
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     with init_store(d + "/ws") as store:
+    ...         page = render_view(store, d + "/session.html", preset="session").read_text(encoding="utf-8")
+    >>> "Content-Security-Policy" in page, "https://" in page.split("<script")[0]
+    (True, False)
+    """
+    G = network_for(store, preset, query=query, **filters)
+    page = render_network(G, preset, title=title, steps=steps, size=size, max_nodes=max_nodes, filters=filters)
     path = Path(out)
     path.write_text(page, encoding="utf-8")
     return path
-
-
-_PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
-<title>{title}</title>
-<style>{css}</style>
-<style>
-body {{ margin: 0; font-family: sans-serif; }}
-#net {{ width: 100vw; height: calc(100vh - 3em); }}
-header {{ height: 3em; display: flex; align-items: center; gap: 2em; padding: 0 1em; }}
-ul.legend {{ list-style: none; display: flex; gap: 1em; margin: 0; padding: 0; }}
-.swatch {{ display: inline-block; width: 1em; height: 1em; margin-right: .3em; vertical-align: middle; }}
-</style>
-</head>
-<body>
-<header><strong>{title}</strong><span>{count}</span><ul class="legend">{legend}</ul></header>
-<div id="net"></div>
-<script>{js}</script>
-<script>
-const nodes = new vis.DataSet({nodes});
-const edges = new vis.DataSet({edges});
-const network = new vis.Network(document.getElementById("net"), {{nodes, edges}}, {{
-  physics: false,
-  nodes: {{ shape: "dot", scaling: {{ min: 10, max: 40 }}, font: {{ size: 16 }} }},
-  edges: {{ smooth: false, font: {{ size: 11, align: "middle" }} }},
-  interaction: {{ hover: true, tooltipDelay: 100 }}
-}});
-network.once("afterDrawing", () => {{ document.body.dataset.drawn = "1"; }});
-</script>
-</body>
-</html>
-"""
