@@ -252,6 +252,126 @@ def demo(directory, force):
 
 # --- issue 4: analyst questions (query, queries, analyze) ---
 
+QUERY_FORMATS = ["table", "csv", "tsv", "json", "jsonl", "md", "sparql-json", "sparql-xml", "sparql-csv", "sparql-tsv", "ttl", "nt", "jsonld", "xml"]
+ANALYSES = ["centrality", "bridges", "communities", "upstream", "downstream", "paths", "loops"]
+
+
+def _param_values(pairs):
+    """``NAME=VALUE`` options as a dict (a value may itself hold ``=``)."""
+    values = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{pair!r}: write NAME=VALUE, e.g. --param category=impunity", param_hint="--param")
+        if name.strip() in values:
+            raise click.BadParameter(f"{name.strip()!r} given twice", param_hint="--param")
+        values[name.strip()] = value
+    return values
+
+
+def _write_text(text, output):
+    if output == "-":
+        click.echo(text, nl=False)
+    else:
+        with open(output, "w", encoding="utf-8") as f:
+            f.write(text)
+        click.echo(f"Wrote {output}", err=True)
+
+
+@cli.command()
+@click.argument("query", required=False)
+@click.option("-f", "--file", "file_", type=click.File("r", encoding="utf-8"), help="Read the SPARQL from a file (- for stdin).")
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="Bind a parameter (repeatable); bound as a value, never pasted into the query.")
+@click.option("--format", "fmt", type=click.Choice(QUERY_FORMATS), help="Output: table (default), csv, tsv, json, jsonl, md; W3C sparql-json/-xml/-csv/-tsv; ttl, nt, jsonld, xml for CONSTRUCT/DESCRIBE.")
+@click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True), help="File to write, - for stdout.")
+@store_option
+@handle_errors
+def query(query, file_, params, fmt, output, store_path):
+    """Run SPARQL over the workspace: a named query, inline text, or a file (- for stdin).
+
+    `crimekg queries` lists the named queries and their parameters.
+
+    Example:
+
+    \b
+        crimekg query factors-by-place --param place="Western Africa"
+        crimekg query "SELECT ?f WHERE { ?f ckg:category category:impunity }" --format csv
+        crimekg query -f my-question.rq --format sparql-json
+    """
+    from graph.query import load_query, run_query
+
+    values = _param_values(params)
+    source = None if file_ is None else ("<stdin>" if file_.name == "<stdin>" else file_.name)
+    q = load_query(query, file_.read() if file_ is not None else None, source)
+    with _open(store_path) as store:
+        text = run_query(store, q, values).serialize(fmt)
+    _write_text(text, output)
+
+
+@cli.command()
+@click.argument("name", required=False)
+@handle_errors
+def queries(name):
+    """List the named queries with their parameters and descriptions, or print one query's SPARQL.
+
+    Example:
+
+    \b
+        crimekg queries
+        crimekg queries factors-by-category
+    """
+    from graph.query import named_queries, named_query
+
+    if name:
+        click.echo(named_query(name).text, nl=False)
+        return
+    for q in named_queries().values():
+        click.echo(" ".join([q.name, *(p.signature() for p in q.params)]))
+        click.echo(f"    {q.description}")
+
+
+@cli.command()
+@click.argument("report", type=click.Choice(ANALYSES))
+@click.argument("factors", nargs=-1)
+@click.option("--top", type=click.IntRange(1), help="Show only the first N rows.")
+@click.option("--max-length", type=click.IntRange(1), default=6, show_default=True, help="Longest path or loop, in links.")
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True, help="Most paths or loops to list.")
+@click.option("--crime", help="Only factors of this crime type (slug).")
+@click.option("--category", help="Only factors of this category (slug).")
+@click.option("--session", help="Only factors from this session (id).")
+@click.option("--write", is_flag=True, help="Store the scores in the graph analysis/REPORT (centrality, bridges, communities).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "md"]), default="table", show_default=True)
+@store_option
+@handle_errors
+def analyze(report, factors, top, max_length, limit, crime, category, session, write, fmt, store_path):
+    """Analyse the factor network: centrality, bridges, communities, upstream, downstream, paths, loops.
+
+    upstream/downstream take a factor, paths takes two (slug, label or alternative label).
+
+    Example:
+
+    \b
+        crimekg analyze centrality --top 5
+        crimekg analyze paths poverty-and-unemployment rare-convictions
+        crimekg analyze bridges --write
+    """
+    import json
+
+    from graph.analysis import run_analysis
+    from graph.query import format_rows
+
+    with _open(store_path) as store:
+        result = run_analysis(store, report, factors, top=top, max_length=max_length, limit=limit, write=write,
+                              crime=crime, category=category, session=session)
+    if fmt == "json":
+        click.echo(json.dumps({"report": report, "method": result.method, "rows": result.rows}, indent=2, ensure_ascii=False))
+    else:
+        columns = result.columns if fmt != "csv" else ["factor", *result.columns] if "label" in result.columns else result.columns
+        click.echo(format_rows(columns, result.rows, fmt, max_width=0 if report in ("paths", "loops", "upstream", "downstream") else 60), nl=False)
+        click.echo(f"Method: {result.method}", err=True)
+    if result.written:
+        click.echo(f"Wrote {result.scores} scores to graph {result.written}", err=True)
+
 
 # --- issue 5: views (view; export --format graphml|gexf) ---
 

@@ -53,6 +53,7 @@ __all__ = [
     "parse_query_text",
     "named_queries",
     "named_query",
+    "load_query",
     "resolve_params",
     "run_query",
     "format_rows",
@@ -126,6 +127,12 @@ class NamedQuery:
     text: str
     description: str = ""
     params: list[Param] = field(default_factory=list)
+    source: str = ""
+
+    @property
+    def where(self) -> str:
+        """How error messages name the query: ``<name>.rq``, a file path, or ``query``."""
+        return self.source or f"{self.name}.rq"
 
     @property
     def kind(self) -> str:
@@ -135,7 +142,7 @@ class NamedQuery:
         return m.group(1).upper() if m else "SELECT"
 
 
-def parse_query_text(text: str, name: str = "query") -> NamedQuery:
+def parse_query_text(text: str, name: str = "query", source: str = "") -> NamedQuery:
     """Read a query's header comments: its description and ``# param:`` declarations.
 
     >>> q = parse_query_text('''# Factors of a category
@@ -153,23 +160,23 @@ def parse_query_text(text: str, name: str = "query") -> NamedQuery:
         if not line.startswith("#"):
             break
         if re.match(r"^#\s*param:", line):
-            params.append(_parse_param(line, name, lineno))
+            params.append(_parse_param(line, source or f"{name}.rq", lineno))
         elif not description:
             description = line.lstrip("#").strip()
-    return NamedQuery(name=name, text=text, description=description, params=params)
+    return NamedQuery(name=name, text=text, description=description, params=params, source=source)
 
 
-def _parse_param(line: str, name: str, lineno: int) -> Param:
+def _parse_param(line: str, where: str, lineno: int) -> Param:
     m = _PARAM_LINE.match(line)
     hint = "write it as `# param: NAME (TYPE[, optional][, default VALUE]) - description`"
     if not m:
-        raise InvalidQuery(f"{name}.rq: line {lineno}: cannot read the parameter declaration; {hint}")
+        raise InvalidQuery(f"{where}: line {lineno}: cannot read the parameter declaration; {hint}")
     parts = [p.strip() for p in m.group("spec").split(",")]
     kind, scheme = parts[0], None
     if kind.startswith("concept:"):
         kind, scheme = "concept", kind.split(":", 1)[1]
     if kind not in PARAM_TYPES:
-        raise InvalidQuery(f"{name}.rq: line {lineno}: unknown parameter type {kind!r}; use one of {', '.join(PARAM_TYPES)}")
+        raise InvalidQuery(f"{where}: line {lineno}: unknown parameter type {kind!r}; use one of {', '.join(PARAM_TYPES)}")
     required, default = True, None
     for extra in parts[1:]:
         if extra == "optional":
@@ -177,7 +184,7 @@ def _parse_param(line: str, name: str, lineno: int) -> Param:
         elif extra.startswith("default "):
             required, default = False, extra[len("default "):].strip()
         elif extra:
-            raise InvalidQuery(f"{name}.rq: line {lineno}: unknown parameter option {extra!r}; {hint}")
+            raise InvalidQuery(f"{where}: line {lineno}: unknown parameter option {extra!r}; {hint}")
     return Param(m.group("name"), kind, scheme, required, default, (m.group("doc") or "").strip())
 
 
@@ -206,6 +213,25 @@ def named_query(name: str) -> NamedQuery:
     close = difflib.get_close_matches(name, list(queries), n=3, cutoff=0.5)
     hint = f" Did you mean: {', '.join(close)}?" if close else ""
     raise UnknownQuery(f"no named query {name!r}.{hint} `crimekg queries` lists them.")
+
+
+def load_query(arg: str | None = None, text: str | None = None, source: str | None = None) -> NamedQuery:
+    """The query ``crimekg query`` means: a named query, inline SPARQL, or ``text`` read from ``source``.
+
+    >>> load_query("factors-by-category").where
+    'factors-by-category.rq'
+    >>> load_query("SELECT * WHERE { ?s ?p ?o }").where
+    'query'
+    """
+    if text is not None:
+        if arg:
+            raise InvalidInput("give the query either as an argument or with -f FILE, not both")
+        return parse_query_text(text, "query", source or "query")
+    if not arg:
+        raise InvalidInput("give a query: a name (`crimekg queries` lists them), SPARQL text, or -f FILE (- for stdin)")
+    if re.match(r"^[\w.-]+$", arg.strip()):
+        return named_query(arg.strip())
+    return parse_query_text(arg, "query", "query")
 
 
 # -- parameters ------------------------------------------------------------------------------------
@@ -331,14 +357,14 @@ def resolve_params(store: GraphStore, query: NamedQuery, values: Mapping[str, st
             values[p.name] = p.default
         if p.name not in values and p.required:
             usage = " ".join(f"--param {q.name}=..." for q in query.params if q.required)
-            raise InvalidInput(f"{query.name}: the parameter {p.name!r} is required ({p.description or PARAM_TYPES[p.type]}); run it with {usage}")
+            raise InvalidInput(f"{query.where}: the parameter {p.name!r} is required ({p.description or PARAM_TYPES[p.type]}); run it with {usage}")
     for name, value in values.items():
         if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
             raise InvalidInput(f"--param {name}={value}: a parameter name is a SPARQL variable name (letters, digits, _)")
         p = declared.get(name)
         if p is None:
             if query.params:
-                raise InvalidInput(f"{query.name}: no parameter {name!r}; it takes {', '.join(q.name for q in query.params)}")
+                raise InvalidInput(f"{query.where}: no parameter {name!r}; it takes {', '.join(q.name for q in query.params)}")
             iri = _expand(value)
             out[name] = _iri(value, name) if iri else ox.Literal(value)
         else:
@@ -349,7 +375,7 @@ def resolve_params(store: GraphStore, query: NamedQuery, values: Mapping[str, st
 # -- running ---------------------------------------------------------------------------------------
 
 
-def _syntax_error(name: str, text: str, exc: SyntaxError) -> InvalidQuery:
+def _syntax_error(where: str, text: str, exc: SyntaxError) -> InvalidQuery:
     msg = str(exc.msg if getattr(exc, "msg", None) else exc)
     m = re.match(r"error at (\d+):(\d+): (.*)", msg, re.S)
     if m:
@@ -357,31 +383,31 @@ def _syntax_error(name: str, text: str, exc: SyntaxError) -> InvalidQuery:
         lines = text.splitlines()
         shown = lines[line - 1] if 0 < line <= len(lines) else ""
         pointer = f"\n    {shown}\n    {' ' * (col - 1)}^" if shown else ""
-        where = f"line {line}, column {col}: {what}"
+        position = f"line {line}, column {col}: {what}"
     else:
-        where, pointer = msg, ""
+        position, pointer = msg, ""
     hint = "check the braces, dots and prefixes near that position (the crimekg prefixes, e.g. ckg: and skos:, are predeclared)"
-    return InvalidQuery(f"{name}.rq: {where}{pointer}\nHint: {hint}.")
+    return InvalidQuery(f"{where}: {position}{pointer}\nHint: {hint}.")
 
 
-def _execute(store: GraphStore, sparql: str, subs: Mapping[str, Any], name: str = "query") -> Any:
+def _execute(store: GraphStore, sparql: str, subs: Mapping[str, Any], where: str = "query") -> Any:
     native = _native(store)
     variables = {ox.Variable(k): v for k, v in subs.items()}
     if native is not None:
         try:
             return native.query(sparql, prefixes=PREFIXES, use_default_graph_as_union=True, substitutions=variables)
         except SyntaxError as exc:
-            raise _syntax_error(name, sparql, exc) from exc
+            raise _syntax_error(where, sparql, exc) from exc
         except RuntimeError as exc:
             if "SELECT projection" in str(exc):
                 var = re.search(r"variable \?(\w+)", str(exc))
                 raise InvalidQuery(
-                    f"{name}: the parameter ?{var.group(1) if var else '?'} must be in the SELECT clause to be bound; "
+                    f"{where}: the parameter ?{var.group(1) if var else '?'} must be in the SELECT clause to be bound; "
                     "add it to the projection (Oxigraph binds only projected variables, SEP-0007)"
                 ) from exc
-            raise InvalidQuery(f"{name}: the query could not run: {exc}") from exc
+            raise InvalidQuery(f"{where}: the query could not run: {exc}") from exc
         except OSError as exc:
-            raise InvalidQuery(f"{name}: the query could not run: {exc}") from exc
+            raise InvalidQuery(f"{where}: the query could not run: {exc}") from exc
     from graph.store import _from_ox, _to_ox  # noqa: F401  (other GraphStores: through their own query)
 
     result = store.query(sparql, {k: _from_ox(v) for k, v in subs.items()})
@@ -495,7 +521,7 @@ def run_query(
         Values by parameter name, as typed by a user; each is converted to an RDF term and
         bound, never pasted into the text.
     name : str, optional
-        What error messages call the query (default: the named query's name, or "query").
+        What error messages call an inline query (default "query"); a named query is ``<name>.rq``.
 
     >>> import tempfile
     >>> from graph.store import init_store
@@ -506,11 +532,9 @@ def run_query(
     >>> r.variables[:2], n
     (['category', 'factor'], 0)
     """
-    q = query if isinstance(query, NamedQuery) else parse_query_text(query, name or "query")
-    if name:
-        q = NamedQuery(name, q.text, q.description, q.params)
+    q = query if isinstance(query, NamedQuery) else parse_query_text(query, name or "query", name or "query")
     subs = resolve_params(store, q, params)
-    raw = _execute(store, q.text, subs, q.name)
+    raw = _execute(store, q.text, subs, q.where)
     kind = q.kind
     if isinstance(raw, _RdflibResult):
         kind = raw.type
@@ -584,13 +608,16 @@ def _text(v: Any) -> str:
     return str(v)
 
 
-def format_rows(columns: Sequence[str], rows: Iterable[Mapping[str, Any]], fmt: str = "table") -> str:
+def format_rows(columns: Sequence[str], rows: Iterable[Mapping[str, Any]], fmt: str = "table", *, max_width: int = 60) -> str:
     """Write rows of plain values as ``table``, ``csv``, ``tsv``, ``json``, ``jsonl`` or ``md``.
+
+    A ``table`` is aligned for a terminal, numbers to the right, and cuts cells longer than
+    ``max_width`` characters with an ellipsis (the other formats keep every character).
 
     >>> print(format_rows(["factor", "score"], [{"factor": "Corruption", "score": 0.5}]), end="")
     factor      score
     ----------  -----
-    Corruption  0.5
+    Corruption    0.5
     """
     rows = list(rows)
     if fmt == "json":
@@ -612,6 +639,8 @@ def format_rows(columns: Sequence[str], rows: Iterable[Mapping[str, Any]], fmt: 
         return "\n".join(lines) + "\n"
     if fmt != "table":
         raise InvalidInput(f"unknown format {fmt!r}; use one of {', '.join(TABLE_FORMATS)}")
+    if max_width:
+        cells = [[c if len(c) <= max_width else c[: max_width - 1].rstrip() + "…" for c in row] for row in cells]
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
     numeric = [bool(rows) and all(isinstance(r.get(c), (int, float)) and not isinstance(r.get(c), bool) or r.get(c) is None for r in rows) for c in columns]
 
