@@ -147,11 +147,15 @@ def load(files, graph, fmt, append, store_path):
 @cli.command()
 @click.option("--graph", "graphs_", multiple=True, help="Export only this named graph (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="ttl", show_default=True)
+@click.option("--profile", type=click.Choice(["full", "public"]), default="full", show_default=True,
+              help="public drops contributor codes, participants, groups, times and local places.")
+@click.option("--place-level", type=click.Choice(["country", "region"]), default="country", show_default=True,
+              help="With --profile public: keep countries, or generalise them to UN M49 subregions.")
 @click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True), help="File to write, - for stdout.")
 @store_option
 @handle_errors
-def export(graphs_, fmt, output, store_path):
-    """Export the workspace, or some of its graphs, as RDF.
+def export(graphs_, fmt, profile, place_level, output, store_path):
+    """Export the workspace, or some of its graphs, as RDF (full, or the public profile to share).
 
     Turtle, N-Triples and RDF/XML hold the union of the graphs; TriG, N-Quads and JSON-LD keep
     the graph names.
@@ -160,15 +164,16 @@ def export(graphs_, fmt, output, store_path):
 
     \b
         crimekg export --format ttl -o crimekg.ttl
+        crimekg export --profile public --place-level region -o shared.ttl
     """
+    from graph.export import export_workspace
     from graph.store import graph_iri
 
     with _open(store_path) as store:
-        if output == "-":
-            store.export(sys.stdout.buffer, fmt, [graph_iri(g) for g in graphs_] or None)
-        else:
-            store.export(output, fmt, [graph_iri(g) for g in graphs_] or None)
-            click.echo(f"Wrote {output}", err=True)
+        target = sys.stdout.buffer if output == "-" else output
+        export_workspace(store, target, fmt, [graph_iri(g) for g in graphs_] or None, profile=profile, place_level=place_level)
+    if output != "-":
+        click.echo(f"Wrote {output}", err=True)
 
 
 @cli.command()
@@ -248,6 +253,272 @@ def demo(directory, force):
 
 
 # --- issue 3: contributions (template, import, session, add, link, harmonize, merge, split) ---
+
+
+@cli.command()
+@click.option("-o", "--output", default="contributions.csv", show_default=True, type=click.Path(dir_okay=False), help="Sheet to write.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), help="Sheet format (default: from the file name).")
+@handle_errors
+def template(output, fmt):
+    """Write a blank contribution sheet to hand out (CSV, or XLSX with drop-down lists).
+
+    Example:
+
+    \b
+        crimekg template -o room-2.xlsx
+    """
+    from graph.template import write_template
+
+    path = write_template(output, fmt)
+    click.echo(f"Wrote {path}")
+
+
+def _import_options(f):
+    for opt in reversed([
+        click.option("--source", help="Importer to use (default: recognised from the file)."),
+        click.option("--session", "session", help="Session the contributions or links belong to (created if new)."),
+        click.option("--encoding", help="Text encoding of a CSV, JSON or YAML file (default UTF-8; e.g. cp1252)."),
+        click.option("--skip-invalid", is_flag=True, help="Store the valid rows and write the rejected ones to a file."),
+        click.option("--rejected", "rejected_path", type=click.Path(dir_okay=False), help="Where --skip-invalid writes rejected rows (default FILE.rejected.csv)."),
+    ]):
+        f = opt(f)
+    return f
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@_import_options
+@store_option
+@handle_errors
+def import_(file, source, session, encoding, skip_invalid, rejected_path, store_path):
+    """Import a file into the workspace: a contribution or links sheet, or published evidence.
+
+    The whole file is checked first; if any row is wrong nothing is stored (unless --skip-invalid).
+    Importing the same file again changes nothing.
+
+    Example:
+
+    \b
+        crimekg import examples/example-contributions.csv --session example-2026
+    """
+    from pathlib import Path
+
+    from graph.contributions import write_rejected
+    from graph.importers import detect_source, importer
+
+    options = {k: v for k, v in {"session": session, "encoding": encoding, "skip_invalid": skip_invalid}.items() if v}
+    with _open(store_path) as store:
+        name = source or detect_source(file)
+        plan = importer(name).plan(Path(file), store, **options)
+        store.write(plan.changes)
+    for w in plan.warnings:
+        click.secho(f"Warning: {w}", fg="yellow", err=True)
+    click.echo(f"{file}: " + ", ".join(f"{v:,} {k}" for k, v in plan.summary.items()))
+    if plan.rejected:
+        out = write_rejected(plan.rejected, rejected_path or f"{file}.rejected.csv")
+        click.echo(f"Rejected rows written to {out}; correct them and import that file.", err=True)
+
+
+@cli.group(context_settings=CONTEXT)
+def session():
+    """Create and list sessions (a session as held: title, date, place).
+
+    Example:
+
+    \b
+        crimekg session new unafei-2026 --title "UNAFEI 172" --date 2026-03-17 --place JPN
+        crimekg session list
+    """
+
+
+@session.command("new")
+@click.argument("session_id", metavar="ID")
+@click.option("--title", required=True, help="The session's title.")
+@click.option("--date", "on", help="Date held, YYYY-MM-DD.")
+@click.option("--place", help="Country or region (name or ISO code).")
+@click.option("--local-place", help="Town or venue, as text.")
+@store_option
+@handle_errors
+def session_new(session_id, title, on, place, local_place, store_path):
+    """Create a session (or replace its description).
+
+    Example:
+
+    \b
+        crimekg session new unafei-2026 --title "UNAFEI 172" --date 2026-03-17 --place Japan
+    """
+    from graph.contributions import session_changeset
+
+    with _open(store_path) as store:
+        store.write(session_changeset(store, session_id, title=title, on=on, place=place, local_place=local_place))
+    click.echo(f"Session {session_id}: {title}")
+
+
+@session.command("list")
+@store_option
+@handle_errors
+def session_list(store_path):
+    """List the sessions with their numbers of contributions and participants.
+
+    Example:
+
+    \b
+        crimekg session list
+    """
+    from graph.contributions import list_sessions
+
+    with _open(store_path) as store:
+        rows = list_sessions(store)
+    for r in rows:
+        click.echo(f"{r['id']}  {r['date'] or '-'}  {r['contributions']} contributions, {r['participants']} participants  {r['title']}")
+
+
+@cli.command()
+@click.argument("kind", type=click.Choice(["factor", "pattern", "source", "gap", "response"]))
+@click.argument("text")
+@click.option("--session", help="Session (default: the only one in the workspace).")
+@click.option("--label", help="Short name (default: the text).")
+@click.option("--category", help="enabling, profiting, concealment, impunity (factors; several with ';').")
+@click.option("--crime", help="Crime type(s), e.g. TIP; SOM.")
+@click.option("--actor", help="traffickers, smugglers, criminal networks.")
+@click.option("--level", help="local, national, regional.")
+@click.option("--place", help="Countries or regions, e.g. 'Japan; PHL'.")
+@click.option("--local-place", help="A town or site.")
+@click.option("--question", help="Exercise question: 1, 2, 2a-2d.")
+@click.option("--group", help="Breakout group.")
+@click.option("--contributor", help="Pseudonymous contributor code such as P07.")
+@store_option
+@handle_errors
+def add(kind, text, session, store_path, **values):
+    """Add one contribution (and the factor, pattern, source, gap or response it gives) from the command line.
+
+    Example:
+
+    \b
+        crimekg add factor "Bribery at checkpoints" --category enabling --crime TIP --place Ghana
+    """
+    from graph.contributions import plan_rows
+
+    row = {"text": text, "kind": {"source": "data source", "gap": "information gap"}.get(kind, kind)}
+    row.update({k: v for k, v in values.items() if v})
+    with _open(store_path) as store:
+        plan = plan_rows(store, [row], session)
+        store.write(plan.changes)
+    for w in plan.warnings:
+        click.secho(f"Warning: {w}", fg="yellow", err=True)
+    click.echo(f"Added {kind}: {plan.summary['item']}")
+
+
+@cli.command()
+@click.argument("source")
+@click.argument("relation")
+@click.argument("target")
+@click.option("--polarity", default="+", show_default=True, help="+ or -.")
+@click.option("--strength", help="A number between 0 and 1.")
+@click.option("--evidence", help="A case, report or experience behind the link.")
+@click.option("--session", help="Session (default: the only one in the workspace).")
+@store_option
+@handle_errors
+def link(source, relation, target, polarity, strength, evidence, session, store_path):
+    """Link two factors (named by IRI, label or an unambiguous label prefix) with a relation.
+
+    Example:
+
+    \b
+        crimekg link "Corruption" reinforces "Rare convictions" --polarity + --evidence "Group C"
+    """
+    from graph.contributions import plan_link
+
+    with _open(store_path) as store:
+        changes, iri = plan_link(store, source, relation, target, polarity=polarity, strength=strength, evidence=evidence, session_id=session)
+        store.write(changes)
+    click.echo(f"Linked: {iri}")
+
+
+@cli.command()
+@click.option("--threshold", type=click.FloatRange(0, 100), default=85, show_default=True, help="How alike labels must be (0-100).")
+@click.option("--yes", "-y", "yes", is_flag=True, help="Apply every proposed group without asking (for scripts).")
+@click.option("--dry-run", is_flag=True, help="Only list the proposed groups.")
+@store_option
+@handle_errors
+def harmonize(threshold, yes, dry_run, store_path):
+    """Propose groups of factors that say the same thing, and merge the accepted ones (revertible).
+
+    Example:
+
+    \b
+        crimekg harmonize --threshold 85 --yes
+    """
+    from graph.harmonize import factor_table, merge_changeset, propose_groups
+
+    with _open(store_path) as store:
+        groups = propose_groups(factor_table(store), threshold)
+        accepted = []
+        for i, g in enumerate(groups, 1):
+            click.echo(f"Group {i} (score {g.score:.0f}): keep \"{g.keep.label}\"; merge " + ", ".join(f'"{m.label}"' for m in g.merge))
+            if not dry_run and (yes or click.confirm("  Merge them?", default=True)):
+                accepted.append((g.keep.iri, [m.iri for m in g.merge]))
+        if accepted:
+            store.write(merge_changeset(store, None, None, groups=accepted))
+    click.echo(f"{len(groups)} group(s) proposed, {len(accepted)} merged.")
+
+
+@cli.command()
+@click.argument("factors", nargs=-1, required=True)
+@store_option
+@handle_errors
+def merge(factors, store_path):
+    """Merge factors into the first one; every label, category, link and contribution is kept.
+
+    Undo with `crimekg split FACTOR`.
+
+    Example:
+
+    \b
+        crimekg merge "Corruption of officials" "Bribery at checkpoints"
+    """
+    from graph.contributions import find_factor
+    from graph.harmonize import merge_changeset
+
+    if len(factors) < 2:
+        raise click.UsageError("name at least two factors: the one to keep, then those to merge into it")
+    with _open(store_path) as store:
+        iris = [find_factor(store, f) for f in factors]
+        store.write(merge_changeset(store, iris[0], iris[1:]))
+    click.echo(f"Merged {len(iris) - 1} factor(s) into {iris[0]}")
+
+
+@cli.command()
+@click.argument("factor")
+@click.argument("contributions", nargs=-1)
+@click.option("--session", help="Session of the contributions named by id.")
+@store_option
+@handle_errors
+def split(factor, contributions, session, store_path):
+    """Undo the last merge into FACTOR, or move some of its CONTRIBUTIONS to a new factor.
+
+    Example:
+
+    \b
+        crimekg split "Corruption of officials"
+        crimekg split "Corruption of officials" 2c-12 --session example-2026
+    """
+    from graph.contributions import contribution_iri, find_factor, find_session
+    from graph.harmonize import revert_changeset, split_changeset
+
+    with _open(store_path) as store:
+        f = find_factor(store, factor)
+        if not contributions:
+            changes, info = revert_changeset(store, f)
+            store.write(changes)
+            click.echo(f"Reverted {info['merge']}: restored {len(info['restored'])} factor(s)")
+            return
+        sid = find_session(store, session) if any(":" not in c for c in contributions) else None
+        iris = [c if ":" in c else contribution_iri(sid, c) for c in contributions]
+        changes, new = split_changeset(store, f, iris)
+        store.write(changes)
+    click.echo(f"Split {len(iris)} contribution(s) into {new}")
+
 
 
 # --- issue 4: analyst questions (query, queries, analyze) ---
@@ -374,6 +645,55 @@ def analyze(report, factors, top, max_length, limit, crime, category, session, w
 
 
 # --- issue 5: views (view; export --format graphml|gexf) ---
+
+VIEW_PRESETS = ["factors", "session", "places", "query", "flows"]
+
+
+def filter_options(f):
+    """``--category``, ``--crime``, ``--actor``, ``--level``, ``--place``, ``--session`` (slugs, repeatable)."""
+    for name, example in reversed([("category", "enabling"), ("crime", "trafficking-in-persons"), ("actor", "smugglers"),
+                                   ("level", "regional"), ("place", "NGA"), ("session", "example-2026")]):
+        f = click.option(f"--{name}", multiple=True, help=f"Keep what matches this {name} (e.g. {example}; repeatable).")(f)
+    return f
+
+
+@cli.command()
+@click.argument("preset", required=False, default="factors", type=click.Choice(VIEW_PRESETS))
+@filter_options
+@click.option("--query", "query", help="query preset: a named query (see `crimekg queries`) or a .rq file.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A parameter of the query (repeatable).")
+@click.option("--steps", help="Presentation order, comma-separated (default: enabling,profiting,concealment,impunity,links).")
+@click.option("--size", type=click.Choice(["contributions", "places", "centrality"]), default="contributions", show_default=True)
+@click.option("--max-nodes", type=click.IntRange(1), default=5000, show_default=True, help="Above this, show groups of nodes.")
+@click.option("--title", help="Page title.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="HTML file to write (default: PRESET.html).")
+@click.option("--open", "open_", is_flag=True, help="Open the page in the default browser.")
+@store_option
+@handle_errors
+def view(preset, category, crime, actor, level, place, session, query, params, steps, size, max_nodes, title, output, open_, store_path):
+    """Write an interactive network view as one self-contained, offline HTML page.
+
+    Example:
+
+    \b
+        crimekg view factors --crime trafficking-in-persons -o factors.html
+        crimekg view query --query factor-links
+    """
+    from graph.views import render_view
+
+    if query and preset != "query":
+        raise click.UsageError("--query goes with the query preset: crimekg view query --query NAME")
+    bad = [p for p in params if "=" not in p]
+    if bad:
+        raise click.BadParameter(f"{bad[0]!r}: write NAME=VALUE", param_hint="--param")
+    filters = dict(category=category, crime=crime, actor=actor, level=level, place=place, session=session)
+    with _open(store_path) as store:
+        path = render_view(store, output or f"{preset}.html", title, preset=preset, query=query, params=dict(p.split("=", 1) for p in params),
+                           steps=steps.split(",") if steps else None, size=size, max_nodes=max_nodes,
+                           **{k: set(v) for k, v in filters.items() if v})
+    click.echo(f"Wrote {path}")
+    if open_:
+        click.launch(str(path))
 
 
 # --- issue 6: evidence (brief; importers register in graph/importers) ---

@@ -7,7 +7,7 @@ One SPARQL query per projection fetches what it needs; no literal becomes a node
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 import networkx as nx
 
@@ -16,11 +16,13 @@ from graph.store import GraphStore
 __all__ = [
     "CATEGORY_ORDER",
     "FILTERS",
+    "check_filter_values",
     "factor_graph",
     "flows_graph",
     "places_graph",
     "query_graph",
     "rdf_to_networkx",
+    "rows_to_networkx",
     "session_graph",
     "write_network",
 ]
@@ -219,6 +221,52 @@ def _keep(node: dict, filters: dict) -> bool:
     return True
 
 
+_FILTER_VALUES = """
+SELECT ?facet ?x WHERE {
+  { VALUES (?facet ?cls) { ("category" ckg:FactorCategory) ("crime" ckg:CrimeType) ("actor" ckg:ActorType) ("level" ckg:Level) ("session" ckg:Session) }
+    ?x a ?cls }
+  UNION { ?x a ckg:Place . BIND("place" AS ?facet) }
+}
+"""
+
+
+def check_filter_values(store: GraphStore, **filters: str | Iterable[str] | None) -> None:
+    """Raise :class:`graph.errors.InvalidInput` for a filter value the workspace does not know.
+
+    Categories, crime types, actors and levels are concept slugs; places ISO3 codes or M49
+    region codes; sessions session ids.
+
+    >>> from graph.store import init_store
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     with init_store(d + "/ws") as store:
+    ...         check_filter_values(store, category="enabling", place={"NGA", "011"})
+    ...         check_filter_values(store, category="enabeling")
+    Traceback (most recent call last):
+    graph.errors.InvalidInput: --category enabeling: unknown; use one of concealment, enabling, impunity, profiting
+    """
+    from graph.errors import InvalidInput
+
+    filters = _check_filters(filters)
+    if not filters:
+        return
+    known: dict[str, set] = defaultdict(set)
+    for row in store.select(_FILTER_VALUES):
+        known[str(row["facet"])].add(_slug(str(row["x"])))
+    for facet, wanted in filters.items():
+        for value in sorted({wanted} if isinstance(wanted, str) else set(wanted)):
+            if value not in known[facet]:
+                import difflib
+
+                choices = sorted(known[facet])
+                hint = f"use one of {', '.join(choices)}" if len(choices) <= 12 else (
+                    "did you mean " + ", ".join(difflib.get_close_matches(value, choices, n=3)) + "?"
+                    if difflib.get_close_matches(value, choices, n=3) else f"e.g. {', '.join(choices[:5])}")
+                if not choices:
+                    hint = "the workspace has none yet"
+                raise InvalidInput(f"--{facet} {value}: unknown; {hint}")
+
+
 def _check_filters(filters: dict) -> dict:
     unknown = set(filters) - set(FILTERS)
     if unknown:
@@ -390,9 +438,10 @@ def flows_graph(store: GraphStore, **filters: str | Iterable[str] | None) -> nx.
     return G
 
 
-def _add_labels(store: GraphStore, G: nx.MultiDiGraph) -> None:
+def _add_labels(store: GraphStore, G: nx.MultiDiGraph, only_unlabelled: bool = False) -> None:
     """Give IRI nodes their rdfs:label, skos:prefLabel or dct:title (English or plain first)."""
-    iris = [n for n in G if n.startswith(("http://", "https://", "urn:"))]
+    iris = [n for n in G if n.startswith(("http://", "https://", "urn:"))
+            and not (only_unlabelled and G.nodes[n].get("label") != _local(n))]
     for start in range(0, len(iris), 500):
         chunk = iris[start:start + 500]
         found: dict[str, tuple[int, str]] = {}
@@ -481,8 +530,6 @@ def query_graph(store: GraphStore, sparql: str) -> nx.MultiDiGraph:
     >>> G.nodes["https://w3id.org/crimekg/concept/crime/smuggling-of-migrants"]["label"]
     'Smuggling of migrants'
     """
-    import rdflib
-
     from graph.errors import InvalidQuery
 
     result = store.query(sparql)
@@ -490,10 +537,25 @@ def query_graph(store: GraphStore, sparql: str) -> nx.MultiDiGraph:
         raise InvalidQuery("an ASK query answers yes or no and gives no network; use CONSTRUCT or SELECT")
     if result.type in ("CONSTRUCT", "DESCRIBE"):
         return rdf_to_networkx(result.graph, store)
-    G = nx.MultiDiGraph()
     names = [str(v) for v in result.vars]
-    for row in result:
-        terms = [(name, row[name]) for name in names if row[name] is not None]
+    rows = [{name: row[name] for name in names if row[name] is not None} for row in result]
+    return rows_to_networkx(names, rows, store)
+
+
+def rows_to_networkx(variables: Sequence[str], rows: Iterable[Mapping], store: GraphStore | None = None) -> nx.MultiDiGraph:
+    """Turn SELECT rows (dicts of rdflib terms by variable) into a network, as :func:`query_graph` does.
+
+    >>> import rdflib
+    >>> rows = [{"f": rdflib.URIRef("urn:f:a"), "label": rdflib.Literal("A"), "to": rdflib.URIRef("urn:f:b")}]
+    >>> G = rows_to_networkx(["f", "label", "to"], rows)
+    >>> G.nodes["urn:f:a"]["label"], list(G.edges(data="relation"))
+    ('A', [('urn:f:a', 'urn:f:b', 'to')])
+    """
+    import rdflib
+
+    G = nx.MultiDiGraph()
+    for row in rows:
+        terms = [(name, row[name]) for name in variables if row.get(name) is not None]
         resources = [(n, t) for n, t in terms if not isinstance(t, rdflib.Literal)]
         if not resources:
             continue
@@ -513,7 +575,8 @@ def query_graph(store: GraphStore, sparql: str) -> nx.MultiDiGraph:
                 else:
                     old = G.nodes[first].get(name)
                     G.nodes[first][name] = str(t) if not old or old == str(t) else f"{old}; {t}"
-    _add_labels(store, G)
+    if store is not None:
+        _add_labels(store, G, only_unlabelled=True)
     return G
 
 

@@ -36,6 +36,7 @@ __all__ = [
     "SIZES",
     "layout",
     "network_for",
+    "query_network",
     "render_network",
     "render_view",
 ]
@@ -97,11 +98,61 @@ _TITLES = {
 }
 
 
-def network_for(store: GraphStore, preset: str = "factors", *, query: str | None = None, **filters: str | Iterable[str] | None) -> nx.MultiDiGraph:
+def query_network(store: GraphStore, query: str, params: dict[str, str] | None = None) -> nx.MultiDiGraph:
+    """Run a query given as a file (``.rq``), a named query (``crimekg queries``) or SPARQL text; return its network.
+
+    ``params`` are bound as the query's declared parameters (see :mod:`graph.query`). A
+    CONSTRUCT or DESCRIBE result becomes a network through :func:`graph.network.rdf_to_networkx`,
+    a SELECT result through :func:`graph.network.rows_to_networkx`.
+
+    >>> from graph.store import init_store
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     with init_store(d + "/ws") as store:
+    ...         G = query_network(store, "CONSTRUCT { ?t ckg:crimeType ?c } WHERE { ?t a ckg:Topic ; ckg:crimeType ?c }")
+    >>> len(G), G.number_of_edges()
+    (15, 15)
+    """
+    import rdflib
+
+    from graph import network
+    from graph.query import named_query, parse_query_text, run_query
+
+    path = Path(query)
+    if "{" in query:
+        q = parse_query_text(query, "query")
+    elif path.suffix in (".rq", ".sparql") or path.is_file():
+        try:
+            q = parse_query_text(path.read_text(encoding="utf-8"), path.stem)
+        except OSError as exc:
+            raise InvalidQuery(f"cannot read the query file {query}: {exc.strerror}") from exc
+    else:
+        q = named_query(query)
+    result = run_query(store, q, params or {})
+    if result.kind == "ASK":
+        raise InvalidQuery(f"{q.name}: an ASK query answers yes or no and gives no network; use CONSTRUCT or SELECT")
+    if result.kind in ("CONSTRUCT", "DESCRIBE"):
+        from graph.store import _from_ox
+
+        g = rdflib.Graph()
+        for triple in result.rows:  # pyoxigraph terms (s, p, o)
+            g.add(tuple(_from_ox(t) for t in triple))
+        return network.rdf_to_networkx(g, store)
+    return network.rows_to_networkx(result.variables, result.bindings(), store)
+
+
+def network_for(
+    store: GraphStore,
+    preset: str = "factors",
+    *,
+    query: str | None = None,
+    params: dict[str, str] | None = None,
+    **filters: str | Iterable[str] | None,
+) -> nx.MultiDiGraph:
     """Return the network a preset shows (a projection from :mod:`graph.network`).
 
-    ``query`` (for the ``query`` preset) is SPARQL text; ``filters`` are those of
-    :data:`graph.network.FILTERS` (the ``query`` preset takes none).
+    ``query`` and ``params`` (for the ``query`` preset) are as in :func:`query_network`;
+    ``filters`` are those of :data:`graph.network.FILTERS` (the ``query`` preset takes none).
 
     >>> from graph.store import init_store
     >>> import tempfile
@@ -114,6 +165,7 @@ def network_for(store: GraphStore, preset: str = "factors", *, query: str | None
     from graph import network
 
     filters = {k: v for k, v in filters.items() if v}
+    network.check_filter_values(store, **filters)
     if preset == "factors":
         return network.factor_graph(store, **filters)
     if preset == "session":
@@ -127,7 +179,7 @@ def network_for(store: GraphStore, preset: str = "factors", *, query: str | None
             raise InvalidQuery("the query preset needs a query: --query NAME (a stored query) or --query FILE.rq")
         if filters:
             raise InvalidInput(f"the query preset takes no filters ({', '.join(sorted(filters))}): put them in the query")
-        return network.query_graph(store, query)
+        return query_network(store, query, params)
     raise InvalidInput(f"unknown view preset {preset!r}; use one of {', '.join(PRESETS)}")
 
 
@@ -400,6 +452,7 @@ def render_view(
     *,
     preset: str = "factors",
     query: str | None = None,
+    params: dict[str, str] | None = None,
     steps: Sequence[str] | None = None,
     size: str = "contributions",
     max_nodes: int = AGGREGATE_ABOVE,
@@ -407,7 +460,7 @@ def render_view(
 ) -> Path:
     """Write a preset view of ``store`` to ``out`` as one self-contained HTML page and return its path.
 
-    See :func:`network_for` for ``preset``, ``query`` and ``filters`` and :func:`render_network`
+    See :func:`network_for` for ``preset``, ``query``, ``params`` and ``filters`` and :func:`render_network`
     for the rest.
 
     >>> from graph.store import init_store
@@ -418,7 +471,7 @@ def render_view(
     >>> "Content-Security-Policy" in page, "https://" in page.split("<script")[0]
     (True, False)
     """
-    G = network_for(store, preset, query=query, **filters)
+    G = network_for(store, preset, query=query, params=params, **filters)
     page = render_network(G, preset, title=title, steps=steps, size=size, max_nodes=max_nodes, filters=filters)
     path = Path(out)
     path.write_text(page, encoding="utf-8")
