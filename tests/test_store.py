@@ -344,3 +344,27 @@ def test_drop_removes_one_source_only(bare_workspace, tmp_path):
     bare_workspace.drop([graph_iri("a")])
     assert graph_iri("a") not in bare_workspace.graphs()
     assert bare_workspace.graphs()[graph_iri("b")] == len(small_graph())
+
+
+@pytest.mark.parametrize("size", [10, 25_000], ids=["transactional", "bulk"])
+def test_interrupted_write_of_new_graphs_is_undone(tmp_path, monkeypatch, size):
+    store = init_store(tmp_path / "ws", with_ontology=False)
+    before = snapshot(store)
+    cs = Changeset()
+    cs.add_triples(graph_iri("new"), [(EX[f"s{i}"], EX.p, rdflib.Literal(i)) for i in range(size)])
+    cs.replace_graph(graph_iri("other"), [(EX.x, EX.p, rdflib.Literal("x"))])
+
+    def interrupt(changes, staged):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(OxigraphStore, "_commit_update", staticmethod(interrupt))
+    with pytest.raises(KeyboardInterrupt):
+        store.write(cs)
+    assert snapshot(store) == before
+    monkeypatch.undo()
+    store.write(cs)  # the same write, uninterrupted, goes through
+    assert store.graphs()[graph_iri("new")] == size
+    store.close()
+    with open_store(tmp_path / "ws") as reopened:
+        assert reopened.graphs()[graph_iri("new")] == size
+        assert not staging_graphs(reopened)
