@@ -1,0 +1,408 @@
+"""Harmonisation: group factors that say the same thing, merge them, split them, undo a merge.
+
+Each imported factor contribution starts as a factor of its own (or joins the factor with the same
+normalised label). :func:`propose_groups` finds factors whose normalised labels are close
+(rapidfuzz ``ratio`` of the sorted words, i.e. ``token_sort_ratio``, over all pairs of a block; blocks
+are the four categories, and a pair must also share crime types and actors where both give them).
+:func:`merge_changeset` merges a group into its preferred factor: the others' preferred labels
+become ``skos:altLabel``, and every category, crime type, actor, level, place, link, response and
+``prov:wasDerivedFrom`` contribution moves to the kept factor. Nothing is lost: each merge is recorded
+in graph ``history/merges`` as a ``prov:Activity`` holding the exact triples it removed and added
+(as N-Quads text), and :func:`revert_changeset` puts them back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import rdflib
+from rdflib import RDF, RDFS, SKOS, XSD, Literal, URIRef
+
+import ontology
+from graph.contributions import (
+    CKG,
+    DCT,
+    FACTOR_SCHEME,
+    PROV,
+    _short_label,
+    factor_iri,
+    normalize,
+    slugify,
+)
+from graph.errors import InvalidInput
+from graph.store import Changeset, GraphStore, graph_iri
+
+__all__ = [
+    "HISTORY",
+    "FactorInfo",
+    "Group",
+    "factor_table",
+    "propose_groups",
+    "merge_changeset",
+    "revert_changeset",
+    "split_changeset",
+    "merges",
+]
+
+#: The graph that records every merge (what it removed and added), so it can be reverted.
+HISTORY = graph_iri("history/merges")
+_MERGE = ontology.DATA + "merge/"
+
+
+@dataclass
+class FactorInfo:
+    """What harmonisation needs to know about one factor."""
+
+    iri: str
+    label: str
+    categories: frozenset[str] = frozenset()
+    crimes: frozenset[str] = frozenset()
+    actors: frozenset[str] = frozenset()
+    contributions: int = 0
+
+
+@dataclass
+class Group:
+    """Factors proposed as one: ``keep`` is the preferred factor, ``merge`` the others."""
+
+    keep: FactorInfo
+    merge: list[FactorInfo]
+    score: float
+    labels: list[str] = field(default_factory=list)
+
+
+_TABLE = """
+SELECT ?f ?label (GROUP_CONCAT(DISTINCT STR(?cat); separator=" ") AS ?cats)
+       (GROUP_CONCAT(DISTINCT STR(?crime); separator=" ") AS ?crimes)
+       (GROUP_CONCAT(DISTINCT STR(?actor); separator=" ") AS ?actors) (COUNT(DISTINCT ?c) AS ?n)
+WHERE {
+  ?f a ckg:Factor ; skos:prefLabel ?label .
+  OPTIONAL { ?f ckg:category ?cat } OPTIONAL { ?f ckg:crimeType ?crime } OPTIONAL { ?f ckg:actor ?actor }
+  OPTIONAL { ?f prov:wasDerivedFrom ?c }
+} GROUP BY ?f ?label
+"""
+
+
+def factor_table(store: GraphStore) -> list[FactorInfo]:
+    """Every factor with its label, categories, crime types, actors and number of contributions."""
+    out = []
+    for r in store.select(_TABLE):
+        out.append(FactorInfo(
+            iri=str(r["f"]), label=str(r["label"]),
+            categories=frozenset(str(r.get("cats", "")).split()), crimes=frozenset(str(r.get("crimes", "")).split()),
+            actors=frozenset(str(r.get("actors", "")).split()), contributions=int(r["n"]),
+        ))
+    out.sort(key=lambda f: f.iri)
+    return out
+
+
+def _compatible(a: FactorInfo, b: FactorInfo) -> bool:
+    return (not a.crimes or not b.crimes or bool(a.crimes & b.crimes)) and (
+        not a.actors or not b.actors or bool(a.actors & b.actors))
+
+
+def _preferred(members: Sequence[FactorInfo]) -> FactorInfo:
+    """The factor to keep: most contributions, then the shortest label, then the first IRI."""
+    return min(members, key=lambda f: (-f.contributions, len(f.label), f.label, f.iri))
+
+
+def propose_groups(factors: Sequence[FactorInfo], threshold: float = 85.0) -> list[Group]:
+    """Group factors whose labels are at least ``threshold`` (0-100) alike and that share a category.
+
+    >>> fs = [FactorInfo("f:1", "Corrupt border officials", frozenset({"enabling"}), contributions=2),
+    ...       FactorInfo("f:2", "corrupt officials at the border", frozenset({"enabling"})),
+    ...       FactorInfo("f:3", "Corrupt border officials", frozenset({"impunity"})),
+    ...       FactorInfo("f:4", "Porous borders", frozenset({"enabling"}))]
+    >>> [(g.keep.iri, [m.iri for m in g.merge]) for g in propose_groups(fs, 80)]
+    [('f:1', ['f:2'])]
+    """
+    from rapidfuzz import fuzz, process
+
+    names = [" ".join(sorted(normalize(f.label).split())) for f in factors]
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for i, f in enumerate(factors):
+        for cat in f.categories or {""}:
+            blocks[cat].append(i)
+    parent = list(range(len(factors)))
+    weakest: dict[int, float] = {}
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    edges: list[tuple[int, int, float]] = []
+    for idx in blocks.values():
+        if len(idx) < 2:
+            continue
+        labels = [names[i] for i in idx]
+        for r in range(len(idx) - 1):
+            hits = process.extract(labels[r], labels[r + 1:], scorer=fuzz.ratio, score_cutoff=threshold, limit=None)
+            for _, score, c in hits:
+                a, b = idx[r], idx[r + 1 + c]
+                if _compatible(factors[a], factors[b]):
+                    edges.append((a, b, float(score)))
+    for a, b, score in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[rb] = ra
+    members: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(factors)):
+        members[find(i)].append(i)
+    for a, b, score in edges:
+        root = find(a)
+        weakest[root] = min(weakest.get(root, 100.0), score)
+    groups = []
+    for root, idx in members.items():
+        if len(idx) < 2:
+            continue
+        fs = [factors[i] for i in idx]
+        keep = _preferred(fs)
+        rest = sorted((f for f in fs if f is not keep), key=lambda f: f.iri)
+        groups.append(Group(keep, rest, weakest.get(root, 100.0), [keep.label] + [f.label for f in rest]))
+    groups.sort(key=lambda g: (-g.score, g.keep.label))
+    return groups
+
+
+# ------------------------------------------------------------------------------------------------
+# editing graphs in memory, recording every change
+
+
+class _Edit:
+    """Graphs loaded for editing, with the exact quads removed and added so far."""
+
+    def __init__(self, store: GraphStore, nodes: Iterable[URIRef]):
+        nodes = sorted({str(n) for n in nodes})
+        values = " ".join(f"<{n}>" for n in nodes)
+        rows = store.select(
+            f"SELECT DISTINCT ?g WHERE {{ VALUES ?n {{ {values} }} {{ GRAPH ?g {{ ?n ?p ?o }} }} UNION {{ GRAPH ?g {{ ?s ?p ?n }} }} }}"
+        ) if nodes else []
+        self.store = store
+        self.graphs: dict[str, rdflib.Graph] = {}
+        for r in rows:
+            g = str(r["g"])
+            if g != HISTORY and not g.startswith(ontology.GRAPH + "history/"):
+                self.graphs[g] = store.graph_triples(g)
+        self.removed: set[tuple] = set()
+        self.added: set[tuple] = set()
+
+    def graph(self, iri: str) -> rdflib.Graph:
+        if iri not in self.graphs:
+            self.graphs[iri] = self.store.graph_triples(iri) if iri in self.store.graphs() else rdflib.Graph()
+        return self.graphs[iri]
+
+    def remove(self, g: str, t: tuple) -> None:
+        if t in self.graphs[g]:
+            self.graphs[g].remove(t)
+            q = (*t, g)
+            if q in self.added:
+                self.added.discard(q)
+            else:
+                self.removed.add(q)
+
+    def add(self, g: str, t: tuple) -> None:
+        graph = self.graph(g)
+        if t not in graph:
+            graph.add(t)
+            q = (*t, g)
+            if q in self.removed:
+                self.removed.discard(q)
+            else:
+                self.added.add(q)
+
+    def begin(self) -> None:
+        self.removed, self.added = set(), set()
+
+    def changeset(self, changes: Changeset | None = None) -> Changeset:
+        changes = changes or Changeset()
+        for g, graph in self.graphs.items():
+            changes.replace_graph(g, graph)
+        return changes
+
+
+def _nquads(quads: Iterable[tuple]) -> str:
+    return "".join(f"{s.n3()} {p.n3()} {o.n3()} <{g}> .\n" for s, p, o, g in sorted(quads))
+
+
+def _parse_nquads(text: str) -> list[tuple]:
+    ds = rdflib.Dataset()
+    ds.parse(data=text, format="nquads")
+    return [(s, p, o, str(g.identifier if hasattr(g, "identifier") else g)) for s, p, o, g in ds.quads((None, None, None, None))]
+
+
+def _merge_into(edit: _Edit, target: URIRef, sources: Sequence[URIRef]) -> None:
+    for g in list(edit.graphs):
+        graph = edit.graphs[g]
+        for src in sources:
+            for s, p, o in list(graph.triples((src, None, None))):
+                edit.remove(g, (s, p, o))
+                if p == SKOS.prefLabel:
+                    edit.add(g, (target, SKOS.altLabel, o))
+                else:
+                    edit.add(g, (target, p, o))
+            for s, p, o in list(graph.triples((None, None, src))):
+                edit.remove(g, (s, p, o))
+                edit.add(g, (s, p, target))
+    # a link between two merged factors would now join the factor to itself: keep it in the history only
+    for g in list(edit.graphs):
+        graph = edit.graphs[g]
+        for link in list(graph.subjects(CKG.fromFactor, target)):
+            if any((link, CKG.toFactor, target) in other for other in edit.graphs.values()):
+                for gg, other in edit.graphs.items():
+                    for t in list(other.triples((link, None, None))):
+                        edit.remove(gg, t)
+    prefs = {normalize(o) for gr in edit.graphs.values() for o in gr.objects(target, SKOS.prefLabel)}
+    for g, graph in edit.graphs.items():
+        for alt in list(graph.objects(target, SKOS.altLabel)):
+            if normalize(alt) in prefs:
+                edit.remove(g, (target, SKOS.altLabel, alt))
+
+
+def merge_changeset(
+    store: GraphStore, target: URIRef | str, sources: Sequence[URIRef | str] | None = None,
+    *, groups: Sequence[tuple[URIRef | str, Sequence[URIRef | str]]] | None = None,
+    now: datetime | None = None,
+) -> Changeset:
+    """Merge ``sources`` into ``target`` (or each ``(target, sources)`` of ``groups``) as one changeset.
+
+    Every merge is recorded in :data:`HISTORY` with the triples it removed and added, so
+    :func:`revert_changeset` can undo it exactly.
+    """
+    todo = list(groups or [])
+    if sources is not None:
+        todo.insert(0, (target, sources))
+    known = {f.iri for f in factor_table(store)}
+    nodes: set[URIRef] = set()
+    for t, ss in todo:
+        for f in (t, *ss):
+            if str(f) not in known:
+                raise InvalidInput(f"<{f}> is not a factor in {store.location}")
+        if str(t) in {str(s) for s in ss}:
+            raise InvalidInput(f"cannot merge <{t}> into itself")
+        nodes |= {URIRef(str(t)), *(URIRef(str(s)) for s in ss)}
+    if not todo:
+        return Changeset()
+    edit = _Edit(store, nodes)
+    history = store.graph_triples(HISTORY) if HISTORY in store.graphs() else rdflib.Graph()
+    stamp = now or datetime.now(timezone.utc)
+    for i, (t, ss) in enumerate(todo):
+        t, ss = URIRef(str(t)), [URIRef(str(s)) for s in ss]
+        edit.begin()
+        _merge_into(edit, t, ss)
+        before, after = _nquads(edit.removed), _nquads(edit.added)
+        mid = hashlib.sha1((str(t) + "|" + " ".join(sorted(map(str, ss))) + before).encode()).hexdigest()[:12]
+        m = URIRef(_MERGE + mid)
+        history.add((m, RDF.type, PROV.Activity))
+        history.add((m, RDFS.label, Literal(f"merge of {len(ss)} factor(s) into {t.rsplit('/', 1)[-1]}")))
+        history.add((m, PROV.generated, t))
+        for s in ss:
+            history.add((m, PROV.used, s))
+        history.add((m, PROV.endedAtTime, Literal((stamp + timedelta(microseconds=i)).isoformat(), datatype=XSD.dateTime)))
+        history.add((m, DCT.replaces, Literal(before)))
+        history.add((m, PROV.value, Literal(after)))
+    changes = edit.changeset()
+    changes.replace_graph(HISTORY, history)
+    return changes
+
+
+def merges(store: GraphStore, factor: URIRef | str | None = None) -> list[dict]:
+    """The recorded merges (newest first), optionally only those that produced ``factor``."""
+    if HISTORY not in store.graphs():
+        return []
+    rows = store.select(
+        f"SELECT ?m ?t ?time ?label WHERE {{ GRAPH <{HISTORY}> {{ ?m a prov:Activity ; prov:generated ?t ; "
+        "prov:endedAtTime ?time ; rdfs:label ?label } } ORDER BY DESC(?time) ?m"
+    )
+    return [{"merge": str(r["m"]), "factor": str(r["t"]), "time": str(r["time"]), "label": str(r["label"])}
+            for r in rows if factor is None or str(r["t"]) == str(factor)]
+
+
+def revert_changeset(store: GraphStore, factor: URIRef | str) -> tuple[Changeset, dict]:
+    """Undo the latest merge that produced ``factor``: restore exactly what it removed.
+
+    Refused when the factor changed since in a way that touches the merged triples (revert the
+    later merge first).
+    """
+    found = merges(store, factor)
+    if not found:
+        raise InvalidInput(f"<{factor}> is not the result of a recorded merge; nothing to revert")
+    m = URIRef(found[0]["merge"])
+    history = store.graph_triples(HISTORY)
+    before = _parse_nquads(str(history.value(m, DCT.replaces) or ""))
+    after = _parse_nquads(str(history.value(m, PROV.value) or ""))
+    graphs: dict[str, rdflib.Graph] = {}
+    for s, p, o, g in [*before, *after]:
+        if g not in graphs:
+            graphs[g] = store.graph_triples(g) if g in store.graphs() else rdflib.Graph()
+    for s, p, o, g in after:
+        if (s, p, o) not in graphs[g]:
+            raise InvalidInput(
+                f"<{factor}> changed after merge {m.rsplit('/', 1)[-1]}; revert the later merges into it first"
+            )
+    for s, p, o, g in after:
+        graphs[g].remove((s, p, o))
+    for s, p, o, g in before:
+        graphs[g].add((s, p, o))
+    for t in list(history.triples((m, None, None))):
+        history.remove(t)
+    changes = Changeset()
+    for g, graph in graphs.items():
+        changes.replace_graph(g, graph)
+    changes.replace_graph(HISTORY, history)
+    restored = sorted({str(o) for o in history.objects(m, PROV.used)} | {str(s) for s, p, o, g in before if p == SKOS.prefLabel})
+    return changes, {"merge": str(m), "restored": restored}
+
+
+def split_changeset(store: GraphStore, factor: URIRef | str, contributions: Sequence[URIRef | str]) -> tuple[Changeset, URIRef]:
+    """Move ``contributions`` out of ``factor`` into a new factor named after the first of them.
+
+    The new factor takes the categories, crime types, actors, levels and places of those
+    contributions (the factor's categories when they give none).
+    """
+    factor = URIRef(str(factor))
+    cs = [URIRef(str(c)) for c in contributions]
+    derived = {str(r["c"]) for r in store.select(f"SELECT ?c WHERE {{ <{factor}> prov:wasDerivedFrom ?c }}")}
+    missing = [str(c) for c in cs if str(c) not in derived]
+    if missing:
+        raise InvalidInput(f"<{factor}> does not come from {', '.join(f'<{c}>' for c in missing)}; `crimekg split --help` shows how to name them")
+    if len(derived) == len(cs):
+        raise InvalidInput(f"that would leave <{factor}> with no contributions; rename it instead, or split off fewer")
+    edit = _Edit(store, [factor, *cs])
+    first = cs[0]
+    label = None
+    for graph in edit.graphs.values():
+        label = label or graph.value(first, RDFS.label) or (Literal(_short_label(str(graph.value(first, CKG.text)))) if graph.value(first, CKG.text) else None)
+    label = str(label or "split factor")
+    used = {f.iri for f in factor_table(store)}
+    slug = base = slugify(label)
+    n = 2
+    while str(factor_iri(slug)) in used:
+        slug, n = f"{base}-{n}", n + 1
+    new = factor_iri(slug)
+    home = next(g for g, graph in edit.graphs.items() if (first, RDF.type, CKG.Contribution) in graph)
+    for t in ((new, RDF.type, CKG.Factor), (new, RDF.type, SKOS.Concept), (new, SKOS.prefLabel, Literal(label)),
+              (new, SKOS.inScheme, FACTOR_SCHEME)):
+        edit.add(home, t)
+    cats = set()
+    for g in list(edit.graphs):
+        graph = edit.graphs[g]
+        for c in cs:
+            edit.remove(g, (factor, PROV.wasDerivedFrom, c))
+            edit.add(home, (new, PROV.wasDerivedFrom, c))
+            for p in (CKG.category, CKG.crimeType, CKG.actor, CKG.level, CKG.place):
+                for o in graph.objects(c, p):
+                    edit.add(home, (new, p, o))
+                    cats |= {o} if p == CKG.category else set()
+        for alt in list(graph.objects(factor, SKOS.altLabel)):
+            if normalize(alt) == normalize(label):
+                edit.remove(g, (factor, SKOS.altLabel, alt))
+    if not cats:
+        for graph in list(edit.graphs.values()):
+            for o in list(graph.objects(factor, CKG.category)):
+                edit.add(home, (new, CKG.category, o))
+    return edit.changeset(), new
