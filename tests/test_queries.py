@@ -1,0 +1,252 @@
+"""Every named query in graph/queries parses, runs on the example session and returns its expected answer.
+
+The expected answers were read off examples/example-session.ttl by hand (which factor carries which
+category, crime, place; which link joins which factors).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pyoxigraph as ox
+import pytest
+
+from graph.analysis import run_analysis
+from graph.query import PARAM_TYPES, named_queries, run_query
+from graph.store import init_store
+from tests.helpers import ROOT
+
+EXAMPLE = ROOT / "examples" / "example-session.ttl"
+QUERIES = named_queries()
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory):
+    store = init_store(tmp_path_factory.mktemp("queries") / "ws")
+    store.load([EXAMPLE], "contributions/example-2026")
+    yield store
+    store.close()
+
+
+def slugs(result, column="factor"):
+    i = result.variables.index(column)
+    return {row[i].value.rsplit("/", 1)[-1] for row in result.rows if row[i] is not None}
+
+
+def column(result, name):
+    return [r[name] for r in result.records()]
+
+
+def split(value):
+    return set(value.split(", ")) if value else set()
+
+
+def test_there_are_at_least_twenty_named_queries():
+    assert len(QUERIES) >= 20
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_every_query_is_well_formed(name):
+    q = QUERIES[name]
+    first = q.text.splitlines()[0]
+    assert first.startswith("# ") and len(first) > 10, "the first line is a one-line description"
+    assert q.description == first[2:].strip()
+    for p in q.params:
+        assert p.type in PARAM_TYPES and p.description
+        # a parameter is bound by substitution, which needs it in the top-level projection
+        head = q.text.split("WHERE", 1)[0]
+        assert f"?{p.name}" in head, f"?{p.name} must be projected to be bound"
+    # PREFIXes are declared in the file: the query parses with no predeclared prefix at all
+    ox.Store().query(q.text)
+
+
+# name -> (parameters, check(result))
+EXPECTED = {
+    "factors-by-category": (
+        {"category": "impunity"},
+        lambda r: slugs(r) == {"corruption-of-officials", "poor-cross-border-cooperation", "low-priority-and-capacity",
+                               "proceeds-rarely-confiscated", "rare-convictions", "weak-victim-protection"}
+        and r.records()[0]["contributions"] == 5 and slugs(r, "category") == {"impunity"},
+    ),
+    "factors-by-crime": (
+        {"crime": "TIP"},  # an alternative label of trafficking in persons
+        lambda r: len(r.rows) == 23 and "armed-conflict-and-displacement" in slugs(r) and "smuggling-fees-and-package-deals" not in slugs(r),
+    ),
+    "factors-by-actor": (
+        {"actor": "smugglers"},
+        lambda r: len(r.rows) == 12 and "porous-borders" in slugs(r) and "debt-bondage-schemes" not in slugs(r),
+    ),
+    "factors-by-level": (
+        {"level": "Regional"},
+        lambda r: len(r.rows) == 13 and "armed-conflict-and-displacement" in slugs(r) and "legal-business-fronts" not in slugs(r),
+    ),
+    "factors-by-place": (
+        {"place": "Western Africa"},
+        lambda r: slugs(r) == {"cash-and-informal-value-transfer", "corruption-of-officials", "debt-bondage-schemes",
+                               "poverty-and-unemployment", "proceeds-rarely-confiscated", "poor-cross-border-cooperation",
+                               "fraudulent-documents-supply", "limited-labour-inspection"}
+        and slugs(r, "place") == {"011"},
+    ),
+    "factors-in-several-categories": (
+        None,
+        lambda r: slugs(r) == {"corruption-of-officials", "cash-and-informal-value-transfer", "fraudulent-documents-supply",
+                               "unregulated-recruitment-brokers"}
+        and split(r.records()[0]["categories"]) == {"enabling", "concealment", "impunity"},
+    ),
+    "factors-shared-by-both-crimes": (
+        None,
+        lambda r: len(r.rows) == 11 and {"corruption-of-officials", "porous-borders", "rare-convictions"} <= slugs(r)
+        and "debt-bondage-schemes" not in slugs(r),
+    ),
+    "factors-by-reach": (
+        None,
+        lambda r: len(r.rows) == 25 and r.records()[0]["factor"].endswith("/poor-cross-border-cooperation")
+        and (r.records()[0]["countries"], r.records()[0]["regions"]) == (6, 4)
+        and split(r.records()[0]["iso3"]) == {"NGA", "ITA", "LBY", "NER", "UKR", "POL"},
+    ),
+    "enabling-paths-to-impunity": (
+        None,
+        lambda r: len(r.rows) == 23
+        and {"from": "Corruption of border, police and port officials", "via1": None, "via2": None,
+             "to": "Rare convictions and short sentences", "toCategory": "impunity", "hops": 1} in r.records()
+        and {"from": "Poverty and lack of decent work in communities of origin", "via1": "Deceptive job offers on social media",
+             "via2": None, "to": "Debt bondage through inflated travel and recruitment debts", "toCategory": "profiting", "hops": 2} in r.records()
+        and Counter(column(r, "hops")) == Counter({1: 7, 2: 6, 3: 10}),
+    ),
+    "concealment-without-response": (
+        None,
+        lambda r: slugs(r) == {"exploitation-in-isolated-workplaces", "legal-business-fronts", "online-and-encrypted-communication",
+                               "fraudulent-documents-supply", "limited-labour-inspection"},
+    ),
+    "factors-without-response": (
+        {"category": "concealment"},
+        lambda r: len(r.rows) == 5 and "victims-fear-of-authorities" not in slugs(r),
+    ),
+    "responses": (
+        None,
+        lambda r: len(r.rows) == 5
+        and any(x["label"].startswith("Rotation of officers") and x["addresses"] == "Corruption of border, police and port officials" for x in r.records()),
+    ),
+    "data-sources-by-topic": (
+        {"topic": "migrant-smuggling-routes"},
+        lambda r: slugs(r, "source") == {"iom-missing-migrants", "migration-authority-monthly-statistics"}
+        and {x["updated"] for x in r.records()} == {"Continuous", "Monthly"},
+    ),
+    "topics-without-data-source": (
+        None,
+        lambda r: slugs(r, "topic") == {"estimating-non-detected-trafficking", "trafficking-in-armed-conflict",
+                                        "migrant-smuggling-methodology", "smugglers", "cross-border-data-sharing"}
+        and all(x["gaps"] == 1 for x in r.records()),
+    ),
+    "information-gaps": (
+        None,
+        lambda r: len(r.rows) == 5 and {x["label"]: split(x["places"]) for x in r.records()}[
+            "Outcomes of cases referred to other countries are not known"] == {"NGA", "ITA"},
+    ),
+    "contributions-for-place": (
+        {"place": "NGA"},
+        lambda r: slugs(r, "contribution") == {"1-01", "1-10", "2-01", "2a-01", "2b-01", "2d-03", "2d-13"},
+    ),
+    "contribution-counts": (
+        None,
+        lambda r: len(r.rows) == 24 and sum(column(r, "contributions")) == 76
+        and {"session": "https://w3id.org/crimekg/session/example-2026", "question": "2d", "group": "Group A",
+             "contributions": 6, "participants": 4} in r.records(),
+    ),
+    "checklist-for-country": (
+        {"place": "ITA"},
+        lambda r: set(column(r, "item")) == {1, 2, 3, 4, 5, 6}
+        and ("participants", "Source: IOM Missing Migrants Project") in {(x["layer"], x["answer"]) for x in r.records() if x["item"] == 4}
+        and {x["answer"] for x in r.records() if x["item"] == 6} == {
+            "Response: Joint investigation teams with destination-country prosecutors",
+            "Response: Shelter with legal support for victims through the trial"}
+        and "evidence" not in column(r, "layer"),  # nothing imported yet
+    ),
+    "patterns-by-crime": (
+        {"crime": "smuggling-of-migrants"},
+        lambda r: slugs(r, "pattern") == {"northbound-smuggling-through-mexico", "central-mediterranean-smuggling"},
+    ),
+    "factor-links": (
+        None,
+        lambda r: len(r.rows) == 26
+        and {(x["from"], x["relation"], x["to"]) for x in r.records()} >= {
+            ("Rare convictions and short sentences", "reinforces", "Corruption of border, police and port officials"),
+            ("Weak victim and witness protection", "causes", "Rare convictions and short sentences")},
+    ),
+    "links-of-factor": (
+        {"factor": "Rare convictions and short sentences"},
+        lambda r: Counter(column(r, "direction")) == Counter({"outgoing": 1, "incoming": 4}),
+    ),
+    "factor-evidence": (
+        {"factor": "Bribery at checkpoints"},  # an alternative label of corruption-of-officials
+        lambda r: len(r.rows) == 5 and slugs(r) == {"corruption-of-officials"} and "2a-06" in slugs(r, "contribution"),
+    ),
+    "links-between-categories": (
+        None,
+        lambda r: {"fromCategory": "enabling", "toCategory": "profiting", "relation": "enables", "links": 4} in r.records(),
+    ),
+    "factors-by-subject": (
+        {"subject": "debt-bondage"},
+        lambda r: slugs(r, "item") == {"debt-bondage-schemes", "unregulated-recruitment-brokers", "forced-labour-on-fishing-boats",
+                                       "edo-state-to-italy-sexual-exploitation"},
+    ),
+    "sessions": (
+        None,
+        lambda r: r.records() == [{"session": "https://w3id.org/crimekg/session/example-2026", "title": "Global trends workshop (example)",
+                                   "date": "2026-03-17", "place": "Japan", "participants": 16, "contributions": 76}],
+    ),
+    "questions": (
+        None,
+        lambda r: [(x["question"], x["contributions"]) for x in r.records()] == [("1", 11), ("2", 7), ("2a", 17), ("2b", 12), ("2c", 15), ("2d", 14)],
+    ),
+    "headline-figures": (
+        None,
+        lambda r: len(r.rows) == 8 and {x["figure"]: x["share"] for x in r.records()}[
+            "Share of detected victims of trafficking who were women, 2016"] == 0.49,
+    ),
+    "data-sources-by-level": (
+        {"level": "national"},
+        lambda r: len(r.rows) == 4 and "iom-missing-migrants" not in slugs(r, "source"),
+    ),
+    "analysis-scores": (
+        None,
+        lambda r: r.rows == [],  # nothing analysed yet; see test_analysis_scores_after_analyze
+    ),
+    "factors-search": (
+        {"text": "DEBT"},
+        lambda r: slugs(r) == {"debt-bondage-schemes"},
+    ),
+}
+
+
+def test_every_named_query_has_an_expected_answer():
+    assert set(EXPECTED) == set(QUERIES)
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_named_query_returns_its_expected_answer(example, name):
+    params, check = EXPECTED[name]
+    result = run_query(example, QUERIES[name], params)
+    assert check(result), result.serialize("table")
+
+
+def test_optional_parameter_left_out_means_any(example):
+    every = run_query(example, QUERIES["factors-by-category"])
+    assert len(slugs(every)) == 25
+    by_category = Counter(c.rsplit("/", 1)[-1] for c in column(every, "category"))
+    assert by_category == Counter({"enabling": 9, "profiting": 7, "concealment": 8, "impunity": 6})
+
+
+@pytest.mark.parametrize("value", ["NGA", "ng", "Nigeria", "Federal Republic of Nigeria", "566", "place:NGA", "<https://w3id.org/crimekg/place/NGA>"])
+def test_a_place_is_found_by_code_label_or_iri(example, value):
+    result = run_query(example, QUERIES["factors-by-place"], {"place": value})
+    assert slugs(result) == {"debt-bondage-schemes", "poverty-and-unemployment", "poor-cross-border-cooperation"}
+
+
+def test_analysis_scores_after_analyze(example):
+    run_analysis(example, "centrality", write=True)
+    result = run_query(example, QUERIES["analysis-scores"], {"method": "pagerank"})
+    assert len(result.rows) == 25
+    assert result.records()[0]["factor"].endswith("/corruption-of-officials")
+    assert re.match(r"\d{4}-\d{2}-\d{2}$", result.records()[0]["date"])
