@@ -7,6 +7,7 @@ One SPARQL query per projection fetches what it needs; no literal becomes a node
 from __future__ import annotations
 
 from collections import defaultdict
+from decimal import Decimal
 from collections.abc import Iterable, Mapping, Sequence
 
 import networkx as nx
@@ -190,9 +191,12 @@ SELECT ?p ?cls ?label ?broader WHERE {
 """
 
 _FLOWS = """
-SELECT ?from ?to (SUM(?count) AS ?n) (COUNT(?o) AS ?observations) WHERE {
+SELECT ?from ?to (SUM(COALESCE(?count, 0)) AS ?n) (COUNT(?o) AS ?observations)
+       (SUM(IF(BOUND(?count), 0, 1)) AS ?suppressed) (MIN(STR(?year)) AS ?first) (MAX(STR(?year)) AS ?last) WHERE {
   ?o a qb:Observation ; ckg:citizenship ?from ; ckg:refArea ?to .
+  FILTER(isIRI(?from) && isIRI(?to))
   OPTIONAL { ?o ckg:count ?count }
+  OPTIONAL { ?o ckg:refYear ?year }
 }
 GROUP BY ?from ?to
 """
@@ -204,7 +208,14 @@ SELECT ?s ?label WHERE {
 }
 """
 
-_CLASS_KIND = {"Pattern": "pattern", "DataSource": "source", "InformationGap": "gap", "CrimeType": "crime", "Topic": "topic", "Country": "country", "Region": "region"}
+_TYPES = """
+SELECT ?s ?type WHERE {
+  VALUES ?s { %s }
+  ?s a ?type . FILTER(STRSTARTS(STR(?type), STR(ckg:)))
+}
+"""
+
+_CLASS_KIND = {"Factor": "factor", "Response": "response", "Pattern": "pattern", "DataSource": "source", "InformationGap": "gap", "CrimeType": "crime", "Topic": "topic", "Country": "country", "Region": "region"}
 
 
 def _local(iri: str) -> str:
@@ -406,8 +417,9 @@ def flows_graph(store: GraphStore, **filters: str | Iterable[str] | None) -> nx.
     """Return flows from victims' citizenship to the country of detection, weighted by counts.
 
     One edge per (citizenship, country of detection) pair of ``qb:Observation`` s with
-    ``ckg:citizenship`` and ``ckg:refArea``; ``count`` is the sum of their ``ckg:count`` and
-    ``observations`` how many there are. Only the ``place`` filter applies (a flow is kept if
+    ``ckg:citizenship`` and ``ckg:refArea`` (both places); ``count`` is the sum of their
+    ``ckg:count`` over the years (``years``), ``observations`` how many there are and
+    ``suppressed`` how many give no count ("<5"). Only the ``place`` filter applies (a flow is kept if
     either end matches). Raises :class:`graph.errors.InvalidInput` when there is no such observation.
 
     >>> from graph.store import init_store
@@ -433,15 +445,15 @@ def flows_graph(store: GraphStore, **filters: str | Iterable[str] | None) -> nx.
             if p not in G:
                 G.add_node(p, label=_local(p), kind="country", places=[_local(p)])
         count = float(row["n"]) if "n" in row else 0.0
-        G.add_edge(u, v, key="flow", relation="flow", count=count, observations=int(row["observations"]))
+        G.add_edge(u, v, key="flow", relation="flow", count=count, observations=int(row["observations"]),
+                   suppressed=int(row["suppressed"]), years=f"{row['first']}-{row['last']}" if "first" in row else None)
     _add_labels(store, G)
     return G
 
 
 def _add_labels(store: GraphStore, G: nx.MultiDiGraph, only_unlabelled: bool = False) -> None:
-    """Give IRI nodes their rdfs:label, skos:prefLabel or dct:title (English or plain first)."""
-    iris = [n for n in G if n.startswith(("http://", "https://", "urn:"))
-            and not (only_unlabelled and G.nodes[n].get("label") != _local(n))]
+    """Give IRI nodes their rdfs:label, skos:prefLabel or dct:title (English or plain first) and kind."""
+    iris = [n for n in G if n.startswith(("http://", "https://", "urn:"))]
     for start in range(0, len(iris), 500):
         chunk = iris[start:start + 500]
         found: dict[str, tuple[int, str]] = {}
@@ -452,7 +464,12 @@ def _add_labels(store: GraphStore, G: nx.MultiDiGraph, only_unlabelled: bool = F
             if s not in found or rank < found[s][0]:
                 found[s] = (rank, str(lit))
         for s, (_, label) in found.items():
-            G.nodes[s]["label"] = label
+            if not (only_unlabelled and G.nodes[s].get("label") != _local(s)):
+                G.nodes[s]["label"] = label
+        for row in store.select(_TYPES % " ".join(f"<{i}>" for i in chunk)):
+            kind = _CLASS_KIND.get(_local(str(row["type"])))
+            if kind and G.nodes[str(row["s"])].get("kind") in (None, "resource"):
+                G.nodes[str(row["s"])]["kind"] = kind
 
 
 def rdf_to_networkx(g, store: GraphStore | None = None) -> nx.MultiDiGraph:
@@ -519,7 +536,7 @@ def query_graph(store: GraphStore, sparql: str) -> nx.MultiDiGraph:
     A CONSTRUCT or DESCRIBE result goes through :func:`rdf_to_networkx`. A SELECT result gives
     one node per IRI or blank node it returns, and per row an edge from the row's first resource
     to each other one (``relation``: the variable's name); literals become attributes of the
-    first resource. An ASK query has no network and raises :class:`graph.errors.InvalidQuery`.
+    first resource (see :func:`rows_to_networkx` for tables of edges). An ASK query has no network and raises :class:`graph.errors.InvalidQuery`.
 
     >>> from graph.store import init_store
     >>> import tempfile
@@ -542,8 +559,23 @@ def query_graph(store: GraphStore, sparql: str) -> nx.MultiDiGraph:
     return rows_to_networkx(names, rows, store)
 
 
+def _value(t):
+    """A literal's number as a float, anything else as its text."""
+    import rdflib
+
+    if isinstance(t, rdflib.Literal):
+        v = t.toPython()
+        if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
+            return float(v)
+    return str(t)
+
+
 def rows_to_networkx(variables: Sequence[str], rows: Iterable[Mapping], store: GraphStore | None = None) -> nx.MultiDiGraph:
     """Turn SELECT rows (dicts of rdflib terms by variable) into a network, as :func:`query_graph` does.
+
+    Rows with ``from`` and ``to`` (or ``source`` and ``target``) columns are a table of edges:
+    one edge per row, its other columns the edge's attributes, and literal ends become nodes
+    named by their text.
 
     >>> import rdflib
     >>> rows = [{"f": rdflib.URIRef("urn:f:a"), "label": rdflib.Literal("A"), "to": rdflib.URIRef("urn:f:b")}]
@@ -553,23 +585,35 @@ def rows_to_networkx(variables: Sequence[str], rows: Iterable[Mapping], store: G
     """
     import rdflib
 
+    def node(t) -> str:
+        if isinstance(t, rdflib.Literal):
+            key = "text:" + str(t)
+        else:
+            key = str(t) if isinstance(t, rdflib.URIRef) else "_:" + str(t)
+        if key not in G:
+            G.add_node(key, label=str(t) if isinstance(t, rdflib.Literal) else _local(str(t)), kind="resource")
+        return key
+
     G = nx.MultiDiGraph()
-    for row in rows:
+    ends = next(((a, b) for a, b in (("from", "to"), ("source", "target"), ("subject", "object")) if a in variables and b in variables), None)
+    for i, row in enumerate(rows):
+        if ends:  # a table of edges: one edge per row, the other columns its attributes
+            if row.get(ends[0]) is None or row.get(ends[1]) is None:
+                continue
+            rest = {name: _value(row[name]) for name in variables if name not in ends and row.get(name) is not None}
+            rest.setdefault("relation", "linked")
+            G.add_edge(node(row[ends[0]]), node(row[ends[1]]), key=i, **rest)
+            continue
         terms = [(name, row[name]) for name in variables if row.get(name) is not None]
-        resources = [(n, t) for n, t in terms if not isinstance(t, rdflib.Literal)]
+        resources = [(n, t) for n, t in terms if not isinstance(t, rdflib.Literal)] or terms[:1]
         if not resources:
             continue
-        ids = []
-        for _, t in resources:
-            key = str(t) if isinstance(t, rdflib.URIRef) else "_:" + str(t)
-            if key not in G:
-                G.add_node(key, label=_local(str(t)), kind="resource")
-            ids.append(key)
+        ids = [node(t) for _, t in resources]
         first = ids[0]
         for (name, _), key in zip(resources[1:], ids[1:]):
             G.add_edge(first, key, key=name, relation=name)
         for name, t in terms:
-            if isinstance(t, rdflib.Literal):
+            if isinstance(t, rdflib.Literal) and (name, t) != resources[0]:
                 if name == "label":
                     G.nodes[first]["label"] = str(t)
                 else:

@@ -137,8 +137,15 @@ def query_network(store: GraphStore, query: str, params: dict[str, str] | None =
         g = rdflib.Graph()
         for triple in result.rows:  # pyoxigraph terms (s, p, o)
             g.add(tuple(_from_ox(t) for t in triple))
-        return network.rdf_to_networkx(g, store)
-    return network.rows_to_networkx(result.variables, result.bindings(), store)
+        G = network.rdf_to_networkx(g, store)
+    else:
+        G = network.rows_to_networkx(result.variables, result.bindings(), store)
+    # factors in a result look and filter as in the factors view
+    F = network.factor_graph(store)
+    for n in G:
+        if n in F:
+            G.nodes[n].update(F.nodes[n])
+    return G
 
 
 def network_for(
@@ -329,7 +336,12 @@ def _edge_style(a: dict) -> tuple[str, str]:
     if rel in ("topic of", "about", "concerns", "part of", "named for"):
         return "structure", rel
     if rel == "flow":
-        return "flow", f"flow: {a.get('count', 0):g} victims counted in {a.get('observations', 0)} observation(s)"
+        tip = f"flow: {a.get('count', 0):g} victims counted in {a.get('observations', 0)} observation(s)"
+        if a.get("years"):
+            tip += f", {a['years']}"
+        if a.get("suppressed"):
+            tip += f"; {a['suppressed']} more observation(s) suppressed (<5)"
+        return "flow", tip
     pol = a.get("polarity", "positive")
     parts = [f"{rel} ({pol})"]
     if a.get("strength") is not None:
