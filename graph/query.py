@@ -378,16 +378,26 @@ def resolve_params(store: GraphStore, query: NamedQuery, values: Mapping[str, st
 def _syntax_error(where: str, text: str, exc: SyntaxError) -> InvalidQuery:
     msg = str(exc.msg if getattr(exc, "msg", None) else exc)
     m = re.match(r"error at (\d+):(\d+): (.*)", msg, re.S)
-    if m:
-        line, col, what = int(m.group(1)), int(m.group(2)), m.group(3)
-        lines = text.splitlines()
-        shown = lines[line - 1] if 0 < line <= len(lines) else ""
-        pointer = f"\n    {shown}\n    {' ' * (col - 1)}^" if shown else ""
-        position = f"line {line}, column {col}: {what}"
-    else:
-        position, pointer = msg, ""
-    hint = "check the braces, dots and prefixes near that position (the crimekg prefixes, e.g. ckg: and skos:, are predeclared)"
-    return InvalidQuery(f"{where}: {position}{pointer}\nHint: {hint}.")
+    hint = "the parser stopped here: look for a missing dot, brace, bracket or quote at or just before this point"
+    if not m:
+        return InvalidQuery(f"{where}: {msg}\nHint: {hint}.")
+    line, col, what = int(m.group(1)), int(m.group(2)), " ".join(m.group(3).split())
+    lines = text.splitlines()
+    offset = sum(len(x) + 1 for x in lines[: line - 1]) + col - 1
+    end = len(text.rstrip())
+    if offset > end:  # stopped at the end of the text: point just after its last character instead
+        line = text[:end].count("\n") + 1
+        col = end - (text.rfind("\n", 0, end) + 1) + 1
+    shown = lines[line - 1] if 0 < line <= len(lines) else ""
+    if "Prefix not found" in what:
+        names = re.findall(r"([A-Za-z][\w.-]*|):[\w-]*", shown[: max(col, 1)])
+        prefix = names[-1] if names else "?"
+        what = f"unknown prefix '{prefix}:'"
+        hint = f"declare it with PREFIX {prefix}: <...>, or use a crimekg prefix (ckg:, skos:, prov:, dct:, factor:, category:, place: ...)"
+    elif len(what) > 120:
+        what = what[:117] + "..."
+    pointer = f"\n    {shown}\n    {' ' * (col - 1)}^" if shown.strip() else ""
+    return InvalidQuery(f"{where}: line {line}, column {col}: {what}{pointer}\nHint: {hint}.")
 
 
 def _execute(store: GraphStore, sparql: str, subs: Mapping[str, Any], where: str = "query") -> Any:
@@ -452,7 +462,12 @@ class QueryResult:
     def rows(self) -> list[tuple]:
         """SELECT rows, or CONSTRUCT/DESCRIBE triples, as tuples of pyoxigraph terms."""
         if self._rows is None:
-            self._rows = [tuple(r) for r in self._raw] if self.kind != "ASK" else []
+            if self.kind == "ASK":
+                self._rows = []
+            elif self.kind in ("CONSTRUCT", "DESCRIBE"):
+                self._rows = list(self._raw)
+            else:
+                self._rows = [tuple(r) for r in self._raw]
         return self._rows
 
     @property
