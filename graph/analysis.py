@@ -50,8 +50,12 @@ REPORTS = {
     "paths": "the paths of factor links from one factor to another, shortest first",
     "loops": "feedback loops: factors that lead back to themselves through their links",
 }
-#: Reports whose results can be written back to the graph as scores.
-SCORED = {"centrality": ("degree", "betweenness", "pagerank"), "bridges": ("bridging",), "communities": ("community",)}
+#: Reports whose results can be written back to the graph: score name -> the row's column.
+SCORED = {
+    "centrality": {"degree": "links", "betweenness": "betweenness", "pagerank": "pagerank"},
+    "bridges": {"bridging": "bridging"},
+    "communities": {"community": "community"},
+}
 
 TIP, SOM = "trafficking-in-persons", "smuggling-of-migrants"
 
@@ -350,11 +354,11 @@ def score_triples(report: str, rows: Iterable[dict[str, Any]], method: str, when
         (activity, rdflib.DCTERMS.date, day),
     ]
     for row in rows:
-        for measure in SCORED[report]:
-            if row.get(measure) is None:
+        for measure, key in SCORED[report].items():
+            if row.get(key) is None:
                 continue
             node = rdflib.URIRef(_score_iri(report, measure, row["factor"]))
-            value = row[measure]
+            value = row[key]
             literal = rdflib.Literal(value) if isinstance(value, int) else rdflib.Literal(Decimal(str(value)), datatype=rdflib.XSD.decimal)
             triples += [
                 (node, rdflib.RDF.type, ckg.AnalysisScore),
