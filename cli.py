@@ -146,7 +146,10 @@ def load(files, graph, fmt, append, store_path):
 
 @cli.command()
 @click.option("--graph", "graphs_", multiple=True, help="Export only this named graph (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="ttl", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS + ["graphml", "gexf"]), default="ttl", show_default=True,
+              help="RDF, or graphml/gexf: a network projection (see --network) for Gephi.")
+@click.option("--network", type=click.Choice(["factors", "session", "places", "flows"]),
+              help="With --format graphml|gexf: the projection to write (default: factors).")
 @click.option("--profile", type=click.Choice(["full", "public"]), default="full", show_default=True,
               help="public drops contributor codes, participants, groups, times and local places.")
 @click.option("--place-level", type=click.Choice(["country", "region"]), default="country", show_default=True,
@@ -154,7 +157,7 @@ def load(files, graph, fmt, append, store_path):
 @click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True), help="File to write, - for stdout.")
 @store_option
 @handle_errors
-def export(graphs_, fmt, profile, place_level, output, store_path):
+def export(graphs_, fmt, network, profile, place_level, output, store_path):
     """Export the workspace, or some of its graphs, as RDF (full, or the public profile to share).
 
     Turtle, N-Triples and RDF/XML hold the union of the graphs; TriG, N-Quads and JSON-LD keep
@@ -165,10 +168,21 @@ def export(graphs_, fmt, profile, place_level, output, store_path):
     \b
         crimekg export --format ttl -o crimekg.ttl
         crimekg export --profile public --place-level region -o shared.ttl
+        crimekg export --format graphml --network session -o session.graphml
     """
     from graph.export import export_workspace
     from graph.store import graph_iri
 
+    if network and fmt not in ("graphml", "gexf"):
+        raise click.UsageError("--network goes with --format graphml or gexf")
+    if fmt in ("graphml", "gexf"):  # issue 5: networks for Gephi
+        from graph.views import export_network
+
+        with _open(store_path) as store:
+            export_network(store, sys.stdout.buffer if output == "-" else output, fmt, network or "factors")
+        if output != "-":
+            click.echo(f"Wrote {output}", err=True)
+        return
     with _open(store_path) as store:
         target = sys.stdout.buffer if output == "-" else output
         export_workspace(store, target, fmt, [graph_iri(g) for g in graphs_] or None, profile=profile, place_level=place_level)

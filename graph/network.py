@@ -521,12 +521,7 @@ def rdf_to_networkx(g, store: GraphStore | None = None) -> nx.MultiDiGraph:
             if k not in ("label", "kind"):
                 G.nodes[u][k] = "; ".join(values)
     if store is not None:
-        unlabelled = nx.MultiDiGraph()
-        unlabelled.add_nodes_from(n for n in G if n not in labelled)
-        _add_labels(store, unlabelled)
-        for n, a in unlabelled.nodes(data=True):
-            if "label" in a:
-                G.nodes[n]["label"] = a["label"]
+        _add_labels(store, G, only_unlabelled=True)
     return G
 
 

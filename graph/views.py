@@ -31,6 +31,7 @@ from graph.store import GraphStore
 __all__ = [
     "AGGREGATE_ABOVE",
     "CATEGORY_COLOURS",
+    "export_network",
     "KIND_STYLES",
     "PRESETS",
     "SIZES",
@@ -455,6 +456,34 @@ def render_network(
     }
     # one pass, so that text put in (a title, a label) is never searched for markers again
     return re.sub("|".join(re.escape(m) for m in parts), lambda m: parts[m.group(0)], template)
+
+
+def export_network(
+    store: GraphStore,
+    out,
+    format: str = "graphml",
+    preset: str = "factors",
+    *,
+    query: str | None = None,
+    params: dict[str, str] | None = None,
+    **filters: str | Iterable[str] | None,
+) -> nx.MultiDiGraph:
+    """Write the network of a preset as GraphML or GEXF (for Gephi), attributes included; return it.
+
+    >>> from graph.store import init_store
+    >>> import io, tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     with init_store(d + "/ws") as store:
+    ...         buf = io.BytesIO()
+    ...         G = export_network(store, buf, "gexf", "session")
+    >>> len(G), b"<gexf" in buf.getvalue()
+    (15, True)
+    """
+    from graph.network import write_network
+
+    G = network_for(store, preset, query=query, params=params, **filters)
+    write_network(G, out, format)
+    return G
 
 
 def render_view(

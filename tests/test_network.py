@@ -1,0 +1,177 @@
+"""Network projections of the example session, query results as networks, GraphML/GEXF export."""
+
+from __future__ import annotations
+
+import io
+import xml.etree.ElementTree as ET
+
+import networkx as nx
+import pytest
+import rdflib
+from click.testing import CliRunner
+
+from cli import cli
+from graph.errors import InvalidInput, InvalidQuery
+from graph.network import (
+    check_filter_values,
+    factor_graph,
+    flows_graph,
+    places_graph,
+    query_graph,
+    session_graph,
+    write_network,
+)
+from graph.store import init_store
+from tests.helpers import ROOT
+
+FACTOR = "https://w3id.org/crimekg/data/factor/"
+PLACE = "https://w3id.org/crimekg/place/"
+CRIME = "https://w3id.org/crimekg/concept/crime/"
+TOPIC = "https://w3id.org/crimekg/concept/topic/"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    s = init_store(tmp_path_factory.mktemp("network") / "ws")
+    s.load([ROOT / "examples" / "example-session.ttl"], "contributions/example-2026")
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def store_with_flows(tmp_path_factory):
+    s = init_store(tmp_path_factory.mktemp("flows") / "ws")
+    s.load([ROOT / "examples" / "example-session.ttl"], "contributions/example-2026")
+    s.load([ROOT / "tests" / "data" / "views-extra.ttl"], "load/views-extra")
+    yield s
+    s.close()
+
+
+def test_factor_graph_of_the_example(store):
+    G = factor_graph(store)
+    assert (len(G), G.number_of_edges()) == (25, 26)
+    poverty = G.nodes[FACTOR + "poverty-and-unemployment"]
+    assert poverty["categories"] == ["enabling"] and poverty["contributions"] == 2
+    assert {"NGA", "HND"} <= set(poverty["places"]) and poverty["sessions"] == ["example-2026"]
+
+
+def test_session_graph_is_layered(store):
+    G = session_graph(store)
+    kinds = {}
+    for _, a in G.nodes(data=True):
+        kinds[a["kind"]] = kinds.get(a["kind"], 0) + 1
+    assert kinds == {"crime": 2, "topic": 13, "factor": 25, "pattern": 7, "source": 6, "gap": 5}
+    layer = {"crime": 0, "topic": 1}
+    for n, a in G.nodes(data=True):
+        assert a["layer"] == layer.get(a["kind"], 2)
+    for u, v in G.edges():
+        assert G.nodes[u]["layer"] < G.nodes[v]["layer"], (u, v)
+    # data sources hang from their themes, gaps from their topics, factors from their crime types
+    assert G.has_edge(TOPIC + "criminal-justice-case-information", "https://w3id.org/crimekg/data/source/national-police-case-database")
+    assert G.has_edge(TOPIC + "trafficking-in-armed-conflict", "https://w3id.org/crimekg/data/gap/war-related-trafficking-unrecorded")
+    assert G.has_edge(CRIME + "smuggling-of-migrants", FACTOR + "poverty-and-unemployment")
+    assert G.has_edge(CRIME + "trafficking-in-persons", TOPIC + "profile-of-the-victims")
+
+
+def test_session_graph_filters(store):
+    G = session_graph(store, crime="smuggling-of-migrants")
+    assert [n for n in G if G.nodes[n]["kind"] == "crime"] == [CRIME + "smuggling-of-migrants"]
+    assert all("smuggling-of-migrants" in G.nodes[n]["crimes"] for n in G if G.nodes[n]["kind"] in ("topic", "factor", "pattern"))
+    H = session_graph(store, level="regional")
+    assert all(H.nodes[n]["levels"] == [] or "regional" in H.nodes[n]["levels"] for n in H if "levels" in H.nodes[n])
+    assert sum(1 for n in H if H.nodes[n]["kind"] == "factor") < 25
+
+
+def test_places_graph_links_factors_to_countries_and_regions(store):
+    G = places_graph(store)
+    assert G.has_edge(FACTOR + "poverty-and-unemployment", PLACE + "NGA")
+    assert G.nodes[PLACE + "NGA"] == {"label": "Nigeria", "kind": "country", "places": ["NGA"]}
+    assert G.has_edge(PLACE + "NGA", PLACE + "m49/011")  # Western Africa
+    assert G.nodes[PLACE + "m49/011"]["kind"] == "region"
+    # every place is named by a factor or is the region of one that is
+    for n, a in G.nodes(data=True):
+        if a["kind"] in ("country", "region"):
+            assert any(G.nodes[f]["kind"] == "factor" for f in nx.ancestors(G, n))
+    assert len(places_graph(store, place="ITA")) < len(G)
+
+
+def test_flows_graph_sums_counts(store_with_flows):
+    G = flows_graph(store_with_flows)
+    (edge,) = G.get_edge_data(PLACE + "NGA", PLACE + "ITA").values()
+    assert edge["count"] == 200 and edge["observations"] == 2 and edge["years"] == "2020-2021"
+    (suppressed,) = G.get_edge_data(PLACE + "UKR", PLACE + "POL").values()
+    assert suppressed["count"] == 0 and suppressed["suppressed"] == 1
+    assert G.nodes[PLACE + "NGA"]["label"] == "Nigeria"
+    assert set(flows_graph(store_with_flows, place="POL")) == {PLACE + "UKR", PLACE + "POL"}
+
+
+def test_flows_graph_without_observations_says_what_to_do(store):
+    with pytest.raises(InvalidInput, match="import evidence first"):
+        flows_graph(store)
+
+
+def test_query_graph_construct_and_select(store):
+    G = query_graph(store, "CONSTRUCT { ?a ckg:toFactor ?b } WHERE { ?l ckg:fromFactor ?a ; ckg:toFactor ?b }")
+    assert (len(G), G.number_of_edges()) == (25, 26)
+    assert G.nodes[FACTOR + "poverty-and-unemployment"]["label"] == "Poverty and lack of decent work in communities of origin"
+    assert G.nodes[FACTOR + "poverty-and-unemployment"]["kind"] == "factor"
+    S = query_graph(store, "SELECT ?s ?t WHERE { ?s a ckg:DataSource ; dcat:theme ?t }")
+    assert S.nodes[TOPIC + "forms-of-exploitation"]["kind"] == "topic"
+    assert all(S.nodes[u]["kind"] == "source" for u, _ in S.edges())
+    with pytest.raises(InvalidQuery, match="ASK"):
+        query_graph(store, "ASK { ?s ?p ?o }")
+
+
+def test_check_filter_values(store):
+    check_filter_values(store, session="example-2026", level={"local", "regional"}, place="011")
+    with pytest.raises(InvalidInput, match="--level planetary: unknown; use one of local, national, regional"):
+        check_filter_values(store, level="planetary")
+    with pytest.raises(ValueError, match="unknown filter"):
+        check_filter_values(store, colour="red")
+
+
+def _graphml(data: bytes) -> dict:
+    ns = {"g": "http://graphml.graphdrawing.org/xmlns"}
+    root = ET.fromstring(data)
+    keys = {k.get("id"): k.get("attr.name") for k in root.iterfind("g:key", ns)}
+    nodes = {}
+    for node in root.iterfind(".//g:node", ns):
+        nodes[node.get("id")] = {keys[d.get("key")]: d.text for d in node.iterfind("g:data", ns)}
+    return nodes
+
+
+def test_write_network_graphml_and_gexf_keep_attributes(store):
+    G = factor_graph(store)
+    buf = io.BytesIO()
+    write_network(G, buf, "graphml")
+    nodes = _graphml(buf.getvalue())
+    poverty = nodes[FACTOR + "poverty-and-unemployment"]
+    assert poverty["label"] == "Poverty and lack of decent work in communities of origin"
+    assert poverty["categories"] == "enabling" and set(poverty["places"].split("; ")) >= {"NGA", "HND"}
+    assert poverty["contributions"] == "2"
+    back = nx.read_graphml(io.BytesIO(buf.getvalue()))
+    assert back.number_of_edges() == 26
+    gexf = io.BytesIO()
+    write_network(G, gexf, "gexf")
+    back = nx.read_gexf(io.BytesIO(gexf.getvalue()))
+    assert back.nodes[FACTOR + "poverty-and-unemployment"]["categories"] == "enabling"
+    assert back.number_of_edges() == 26
+
+
+def test_export_command_writes_graphml_and_gexf(tmp_path):
+    ws = tmp_path / "ws"
+    with init_store(ws) as s:
+        s.load([ROOT / "examples" / "example-session.ttl"], "contributions/example-2026")
+    runner = CliRunner()
+    out = tmp_path / "factors.graphml"
+    result = runner.invoke(cli, ["export", "--format", "graphml", "--store", str(ws), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert len(_graphml(out.read_bytes())) == 25
+    out = tmp_path / "session.gexf"
+    result = runner.invoke(cli, ["export", "--format", "gexf", "--network", "session", "--store", str(ws), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    G = nx.read_gexf(out)
+    assert {G.nodes[n]["kind"] for n in G} == {"crime", "topic", "factor", "pattern", "source", "gap"}
+    assert G.nodes[FACTOR + "poverty-and-unemployment"]["categories"] == "enabling"
+    result = runner.invoke(cli, ["export", "--format", "ttl", "--network", "session", "--store", str(ws), "-o", str(tmp_path / "x.ttl")])
+    assert result.exit_code == 2 and "--network" in result.output
