@@ -245,7 +245,35 @@ def layout(G: nx.Graph, layered: bool = False) -> dict:
     span = max(max(xs) - min(xs), max(ys) - min(ys), 1e-9)
     scale = (280 if len(nodes) < 200 else 110) * math.sqrt(len(nodes)) / span  # small networks: room for labels
     cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
-    return {n: ((x - cx) * scale, (y - cy) * scale) for n, x, y in zip(nodes, xs, ys)}
+    # a little wider than high, like the screen it goes on
+    return {n: ((x - cx) * scale * 1.25, (y - cy) * scale * 0.8) for n, x, y in zip(nodes, xs, ys)}
+
+
+def _spread_labels(pos: dict, labels: dict, font: int, rounds: int = 80) -> dict:
+    """Push apart nodes whose labels (boxes under them) overlap; small networks only (pairwise)."""
+    pos = {n: list(p) for n, p in pos.items()}
+    box = {n: (max(40.0, 0.56 * font * len(labels[n])), 2.4 * font) for n in pos}
+    nodes = list(pos)
+    for _ in range(rounds):
+        moved = False
+        for i, a in enumerate(nodes):
+            for b in nodes[i + 1:]:
+                dx, dy = pos[b][0] - pos[a][0], pos[b][1] - pos[a][1]
+                ox = (box[a][0] + box[b][0]) / 2 - abs(dx)
+                oy = (box[a][1] + box[b][1]) / 2 - abs(dy)
+                if ox > 0 and oy > 0:
+                    moved = True
+                    if oy <= ox:  # cheaper to move apart vertically
+                        step = (oy / 2 + 1) * (1 if dy >= 0 else -1)
+                        pos[a][1] -= step
+                        pos[b][1] += step
+                    else:
+                        step = (ox / 2 + 1) * (1 if dx >= 0 else -1)
+                        pos[a][0] -= step
+                        pos[b][0] += step
+        if not moved:
+            break
+    return {n: (p[0], p[1]) for n, p in pos.items()}
 
 
 def _sizes(G: nx.Graph, size: str) -> dict:
@@ -409,6 +437,9 @@ def render_network(
     if len(G) > max_nodes:
         G, note = _aggregate(G, max_nodes)
     pos = layout(G, layered=preset == "session")
+    font = 22 if len(G) < 200 else 14
+    if preset != "session" and len(G) <= 150:
+        pos = _spread_labels(pos, {n: _short(str(a.get("label", n))) for n, a in G.nodes(data=True)}, font)
     value = _sizes(G, size)
     ids = {n: i for i, n in enumerate(G)}
     nodes, groups = [], []
@@ -442,7 +473,7 @@ def render_network(
     styles = {g: dict(zip(("color", "shape", "glyph", "text"), KIND_STYLES.get(g, _OTHER_STYLE))) for g in used}
     stated = "; ".join(f"{k} = {v if isinstance(v, str) else ', '.join(sorted(v))}" for k, v in (filters or {}).items() if v)
     data = {
-        "preset": preset, "nodes": nodes, "edges": edges, "styles": styles, "steps": _steps(used, steps),
+        "preset": preset, "font": font, "nodes": nodes, "edges": edges, "styles": styles, "steps": _steps(used, steps),
         "note": note, "filters": stated, "size_text": _SIZE_TEXT[size] if not note else "how many nodes a group holds", "facets": [f for f in FILTERS if any(f in n["facets"] for n in nodes)],
     }
     title = title or "crimekg: " + _TITLES.get(preset, preset)
