@@ -1,0 +1,617 @@
+"""Shared pieces of the evidence layer: N-Triples building, place lookup, vocabulary, provenance.
+
+Every evidence importer (``graph/importers/{glotip,iom,frontex,ctdc,sherloc}.py``) writes one
+named graph ``import/{source}`` holding its observations (``qb:Observation``), the few concepts
+they use and a provenance record. Bulk imports write N-Triples text (see
+:class:`NTriples`): building one rdflib term per value is too slow for the 58,769 rows of GLOTIP.
+
+Value types (decided for issue 6):
+
+- ``ckg:indicator``, ``ckg:sex``, ``ckg:ageGroup`` and ``ckg:breakdown`` point to **SKOS
+  concepts** (``concept/indicator/...``, ``concept/sex/...``, ``concept/age/...``,
+  ``concept/breakdown/...``), declared in each import graph that uses them; age groups of
+  different sources are linked with ``skos:broader`` (CTDC 9--17 is narrower than 0 to 17 years).
+- ``ckg:citizenship`` points to a place when the source names a country it can be matched to;
+  otherwise it is the source's own text (``"Nationals"``, ``"Abroad"``); the raw text is kept
+  as ``ckg:sourceCategory`` on every citizenship and repatriation row.
+- A suppressed count (``<5``) has ``ckg:suppressed true``, ``ckg:lowerBound 1``,
+  ``ckg:upperBound 4`` and no ``ckg:count``. Aggregates add published counts only and report
+  how many suppressed cells they left out.
+- Routes (IOM, Frontex) are concepts ``concept/smuggling-route/{slug}`` with ``ckg:topic
+  topic:migrant-smuggling-routes``; the same route has the same IRI in both sources.
+- Flows: a citizenship observation points with ``ckg:flow`` to ``data/flow/{FROM}--{TO}``
+  (``ckg:origin``, ``ckg:destination``), shared by GLOTIP and CTDC.
+
+Terms this module adds to the ``ckg:`` namespace are declared in the import graphs
+(:data:`EXTRA_TERMS`) until they move into ``ontology/crimekg.ttl``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ontology
+
+from graph.errors import InvalidInput
+
+__all__ = [
+    "NTriples",
+    "Places",
+    "Progress",
+    "slugify",
+    "nt_iri",
+    "nt_literal",
+    "concept",
+    "observation_iri",
+    "flow_iri",
+    "EXTRA_TERMS",
+    "ROUTES",
+    "route_for",
+    "SOURCE_INFO",
+    "add_provenance",
+    "add_concepts",
+    "wrong_layout",
+    "file_digest",
+    "dataset_iri",
+    "already_imported",
+    "unchanged_plan",
+]
+
+CKG = ontology.CKG
+QB = "http://purl.org/linked-data/cube#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DCT = "http://purl.org/dc/terms/"
+DCAT = "http://www.w3.org/ns/dcat#"
+PROV = "http://www.w3.org/ns/prov#"
+FOAF = "http://xmlns.com/foaf/0.1/"
+GEO = "http://www.w3.org/2003/01/geo/wgs84_pos#"
+OWL = "http://www.w3.org/2002/07/owl#"
+
+#: Importer version recorded in every import graph's provenance.
+IMPORTER_VERSION = "1"
+
+#: ``progress(done, total)``: called now and then by long imports (the CLI draws it on a terminal).
+Progress = Callable[[int, int], None]
+
+
+def slugify(text: str) -> str:
+    """Return a lowercase ASCII slug of ``text`` for use in an IRI.
+
+    >>> slugify("Ciudadanos de su país")
+    'ciudadanos-de-su-pais'
+    >>> slugify("0 to 17 years")
+    '0-to-17-years'
+    >>> slugify("")
+    'unspecified'
+    """
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if not slug:
+        # nothing left (empty, or only non-Latin letters): a short stable digest
+        return "x-" + hashlib.sha1(text.encode()).hexdigest()[:10] if text.strip() else "unspecified"
+    return slug
+
+
+def nt_iri(iri: str) -> str:
+    """Return ``iri`` as an N-Triples term.
+
+    >>> nt_iri("https://w3id.org/crimekg/place/AGO")
+    '<https://w3id.org/crimekg/place/AGO>'
+    """
+    return f"<{iri}>"
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+
+
+def nt_literal(value: object, datatype: str | None = None, lang: str | None = None) -> str:
+    """Return a literal as an N-Triples term (escaped; a datatype is a full IRI).
+
+    >>> nt_literal('say "hi"')
+    '"say \\\\"hi\\\\""'
+    >>> nt_literal(2017, XSD + "gYear")
+    '"2017"^^<http://www.w3.org/2001/XMLSchema#gYear>'
+    >>> nt_literal("Angola", lang="en")
+    '"Angola"@en'
+    """
+    text = str(value).translate(_ESCAPES)
+    if lang:
+        return f'"{text}"@{lang}'
+    if datatype:
+        return f'"{text}"^^<{datatype}>'
+    return f'"{text}"'
+
+
+def concept(scheme: str, slug: str) -> str:
+    """Return the IRI of a concept.
+
+    >>> concept("sex", "female")
+    'https://w3id.org/crimekg/concept/sex/female'
+    """
+    return f"{ontology.CONCEPT}{scheme}/{slug}"
+
+
+def observation_iri(source: str, *parts: str) -> str:
+    """Return an observation's IRI, built from its source and its dimension values (stable).
+
+    >>> observation_iri("glotip", "AGO", "2017", "persons-convicted")
+    'https://w3id.org/crimekg/data/observation/glotip/AGO/2017/persons-convicted'
+    """
+    return f"{ontology.DATA}observation/{source}/" + "/".join(parts)
+
+
+def flow_iri(origin: str, destination: str) -> str:
+    """Return the IRI of the flow between two places given by their last IRI segment or code.
+
+    >>> flow_iri("NGA", "ITA")
+    'https://w3id.org/crimekg/data/flow/NGA--ITA'
+    """
+    return f"{ontology.DATA}flow/{origin}--{destination}"
+
+
+class NTriples:
+    """N-Triples text built line by line, with its subject count kept for summaries.
+
+    >>> nt = NTriples()
+    >>> nt.add(nt_iri("urn:a"), nt_iri("urn:p"), nt_literal("x"))
+    >>> nt.text()
+    '<urn:a> <urn:p> "x" .\\n'
+    >>> len(nt)
+    1
+    """
+
+    def __init__(self) -> None:
+        self._lines: list[str] = []
+
+    def add(self, s: str, p: str, o: str) -> None:
+        """Add one triple of N-Triples terms."""
+        self._lines.append(f"{s} {p} {o} .\n")
+
+    def text(self) -> str:
+        """The whole text."""
+        return "".join(self._lines)
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+
+def P(name: str) -> str:  # noqa: N802 - short helper for ckg: predicates as N-Triples terms
+    return f"<{CKG}{name}>"
+
+
+A = f"<{RDF_TYPE}>"
+T_OBS = f"<{QB}Observation>"
+T_DATASET = f"<{QB}dataSet>"
+
+
+# ---------------------------------------------------------------------------------------------
+# Places
+# ---------------------------------------------------------------------------------------------
+
+def _norm(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    text = text.replace("&", " and ")
+    return re.sub(r"[^a-z0-9]+", " ", text).strip()
+
+
+# Names and demonyms found in the GLOTIP citizenship column that the places graph does not hold.
+_ALIASES = {
+    "usa": "USA", "us": "USA", "united states": "USA", "estados unidos": "USA", "american": "USA",
+    "uk": "GBR", "united kingdom": "GBR", "british": "GBR",
+    "russia": "RUS", "russian": "RUS", "syria": "SYR", "syrian": "SYR", "iran": "IRN", "iranian": "IRN",
+    "vietnam": "VNM", "vietnamese": "VNM", "venezuela": "VEN", "venezuelan": "VEN", "venezolano": "VEN",
+    "venezolana": "VEN", "bolivia": "BOL", "bolivian": "BOL", "bolivians": "BOL", "boliviana": "BOL",
+    "moldova": "MDA", "moldavian": "MDA", "laos": "LAO", "laotian": "LAO", "ivory coast": "CIV",
+    "cote d ivoire": "CIV", "czech rep": "CZE", "czech": "CZE", "dominican rep": "DOM", "r dominicana": "DOM",
+    "republica dominicana": "DOM", "taiwan": "TWN", "taiwanese": "TWN", "china taiwan province of china": "TWN",
+    "the former yugoslav republic of macedonia": "MKD", "macedonian": "MKD", "kosovo": "XKX",
+    "kosovar": "XKX", "kosovo under unscr 1244": "XKX", "palestine": "PSE", "palestinian authority": "PSE",
+    "state of palestine": "PSE", "swaziland": "SWZ", "cape ver": "CPV", "cabo verde": "CPV", "burma": "MMR",
+    "burmese": "MMR", "brasil": "BRA", "brazilian": "BRA", "brasilero": "BRA", "turkey": "TUR", "turkish": "TUR",
+    "nigerians": "NGA", "nigerian": "NGA", "nigeriana": "NGA", "romanian": "ROU", "rumania": "ROU",
+    "chinese": "CHN", "chino": "CHN", "indian": "IND", "pakistani": "PAK", "moroccan": "MAR",
+    "ukraineans": "UKR", "ukrainian": "UKR", "afghani": "AFG", "afghan": "AFG", "thai": "THA",
+    "filippino": "PHL", "filipino": "PHL", "colombian": "COL", "colombiano": "COL", "colombiana": "COL",
+    "ghanean": "GHA", "ghanaian": "GHA", "bulgarian": "BGR", "albanians": "ALB", "albanian": "ALB",
+    "algerians": "DZA", "algerian": "DZA", "congolese drc": "COD", "rdc": "COD", "guinean": "GIN",
+    "guineana": "GIN", "guinee": "GIN", "poles": "POL", "polish": "POL", "indonesian": "IDN",
+    "spanish": "ESP", "germans": "DEU", "german": "DEU", "alemania": "DEU", "serbians": "SRB", "serbian": "SRB",
+    "slovaks": "SVK", "slovak": "SVK", "egyptian": "EGY", "gambian": "GMB", "nepalese": "NPL",
+    "tanzanian": "TZA", "hungarians": "HUN", "hungarian": "HUN", "italian": "ITA", "italia": "ITA",
+    "ugandean": "UGA", "ugandan": "UGA", "eritrean": "ERI", "senegalese": "SEN", "uzbecki": "UZB",
+    "ethiopian": "ETH", "malaysian": "MYS", "peruvian": "PER", "peruano": "PER", "peruana": "PER",
+    "portuguese": "PRT", "greek": "GRC", "cambodian": "KHM", "kenyan": "KEN", "keniano": "KEN",
+    "malian": "MLI", "dutch": "NLD", "latvian": "LVA", "sierra leonean": "SLE", "french": "FRA",
+    "angolan": "AGO", "bosnian": "BIH", "somali": "SOM", "georgian": "GEO", "sudanese": "SDN",
+    "beninoise": "BEN", "benin rep": "BEN", "kazaki": "KAZ", "kazakhistan": "KAZ", "lithuanian": "LTU",
+    "togolese": "TGO", "sri lankan": "LKA", "cuban": "CUB", "cubano": "CUB", "burkinabe": "BFA",
+    "hondureans": "HND", "tajiki": "TJK", "south african": "ZAF", "zimbabwean": "ZWE",
+    "mongolian": "MNG", "ecuadorean": "ECU", "ecuatoriana": "ECU", "argentinian": "ARG", "argentino": "ARG",
+    "paraguayian": "PRY", "paraguayo": "PRY", "estonians": "EST", "lebanese": "LBN", "austrians": "AUT",
+    "mexican": "MEX", "mexicana": "MEX", "australians": "AUS", "burundean": "BDI", "croatian": "HRV",
+    "japanese": "JPN", "nicaraguarean": "NIC", "nicaraguense": "NIC", "fijian": "FJI", "yemeni": "YEM",
+    "kyrgysi": "KGZ", "slovenian": "SVN", "lybians": "LBY", "swedesh": "SWE", "chadian": "TCD",
+    "zambian": "ZMB", "rwandean": "RWA", "finns": "FIN", "south korean": "KOR", "corea del sur": "KOR",
+    "north korean": "PRK", "saudi": "SAU", "danish": "DNK", "uruguayan": "URY", "salvadorean": "SLV",
+    "jamaican": "JAM", "belga": "BEL", "haitiano": "HTI", "haitiana": "HTI", "haitian": "HTI",
+    "mauritanian": "MRT", "jordanian": "JOR", "armenians": "ARM", "liberian": "LBR", "canadians": "CAN",
+    "botzwana": "BWA", "uae": "ARE", "azerbaijani": "AZE", "guatemalean": "GTM", "guayanean": "GUY",
+    "bhutanese": "BTN", "norvegian": "NOR", "singaporean": "SGP", "maltese": "MLT", "chilean": "CHL",
+    "cameroun": "CMR", "cameroonian": "CMR", "new zealander": "NZL", "israelian": "ISR", "turkmeni": "TKM",
+    "st vincent": "VCT", "rmi": "MHL", "bangladeshi": "BGD", "vietnam rep": "VNM", "nigerin": "NER",
+}
+
+
+@dataclass
+class Places:
+    """Countries and M49 regions of the workspace's places graph, found by code or name.
+
+    >>> p = Places({"AGO": "Angola"}, {"angola": "AGO"}, {"sub saharan africa": "202"}, {})
+    >>> p.country("Angola"), p.country("AGO"), p.region("Sub-Saharan Africa")
+    ('https://w3id.org/crimekg/place/AGO', 'https://w3id.org/crimekg/place/AGO', 'https://w3id.org/crimekg/place/m49/202')
+    """
+
+    labels: dict[str, str]          # ISO3 -> English label
+    names: dict[str, str]           # normalised name -> ISO3
+    regions: dict[str, str]         # normalised region name -> M49 code
+    iso2: dict[str, str] = field(default_factory=dict)  # ISO2 -> ISO3
+
+    @classmethod
+    def from_store(cls, store) -> Places:
+        """Read the places graph of ``store`` (one query)."""
+        rows = store.select(
+            """SELECT ?p ?iso3 ?iso2 ?m49 ?label ?alt WHERE {
+                 ?p a ckg:Place ; rdfs:label ?label .
+                 OPTIONAL { ?p ckg:iso3 ?iso3 } OPTIONAL { ?p ckg:iso2 ?iso2 }
+                 OPTIONAL { ?p ckg:m49 ?m49 } OPTIONAL { ?p skos:altLabel ?alt } }"""
+        )
+        labels, names, regions, iso2 = {}, {}, {}, {}
+        for r in rows:
+            if "iso3" in r:
+                code = str(r["iso3"])
+                labels[code] = str(r["label"])
+                for key in ("label", "alt"):
+                    if key in r:
+                        names.setdefault(_norm(str(r[key])), code)
+                if "iso2" in r:
+                    iso2[str(r["iso2"])] = code
+            elif "m49" in r:
+                for key in ("label", "alt"):
+                    if key in r:
+                        regions.setdefault(_norm(str(r[key])), str(r["m49"]))
+        if not labels:
+            raise InvalidInput("the workspace has no places graph: run `crimekg init --upgrade` to add it")
+        for alias, code in _ALIASES.items():
+            if code in labels:
+                names.setdefault(alias, code)
+        return cls(labels, names, regions, iso2)
+
+    def iso3(self, text: str) -> str | None:
+        """Return the ISO3 code of a country given by ISO3, ISO2 or name (or ``None``)."""
+        text = (text or "").strip()
+        if text.upper() in self.labels and len(text) == 3:
+            return text.upper()
+        if len(text) == 2 and text.upper() in self.iso2:
+            return self.iso2[text.upper()]
+        return self.names.get(_norm(text))
+
+    def country(self, text: str) -> str | None:
+        """Return the place IRI of a country given by ISO3, ISO2 or name (or ``None``)."""
+        code = self.iso3(text)
+        return ontology.PLACE + code if code else None
+
+    def region(self, text: str) -> str | None:
+        """Return the place IRI of an M49 region given by name or code (or ``None``)."""
+        text = (text or "").strip()
+        if text.isdigit():
+            return f"{ontology.PLACE}m49/{text.zfill(3)}"
+        code = self.regions.get(_norm(text))
+        return f"{ontology.PLACE}m49/{code}" if code else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Vocabulary used by the evidence layer
+# ---------------------------------------------------------------------------------------------
+
+#: ckg: terms used by the importers that ``ontology/crimekg.ttl`` does not (yet) declare:
+#: name -> (kind, label, definition).
+EXTRA_TERMS: dict[str, tuple[str, str, str]] = {
+    "breakdown": (f"{QB}DimensionProperty", "breakdown", "How the source broke a figure down (GLOTIP 'Dimension'): total, by form of exploitation, by citizenship or by country of repatriation."),
+    "sourceCategory": (f"{QB}AttributeProperty", "source category", "The category text exactly as the source wrote it (for example a citizenship written 'Nigerians')."),
+    "repatriationCountry": (f"{QB}DimensionProperty", "country of repatriation", "The country to which the victims an observation counts were repatriated: a place, or the source's own text."),
+    "route": (f"{QB}DimensionProperty", "route", "The migration or smuggling route an observation or incident concerns."),
+    "refMonth": (f"{QB}DimensionProperty", "reference month", "The month an observation refers to (xsd:gYearMonth)."),
+    "flow": (f"{OWL}ObjectProperty", "flow", "The flow between two places that a citizenship observation describes."),
+    "origin": (f"{OWL}ObjectProperty", "origin", "The place a flow starts from: the citizenship of the persons counted."),
+    "destination": (f"{OWL}ObjectProperty", "destination", "The place a flow goes to: where the persons were detected or exploited."),
+    "dead": (f"{QB}MeasureProperty", "dead", "The number of migrants found dead in an incident."),
+    "missing": (f"{QB}MeasureProperty", "missing", "The minimum estimated number of migrants missing in an incident."),
+    "survivors": (f"{QB}MeasureProperty", "survivors", "The number of survivors of an incident."),
+    "cause": (f"{QB}AttributeProperty", "cause of death", "The cause of death of an incident as the source words it."),
+    "borderType": (f"{QB}DimensionProperty", "border type", "Whether a border crossing was detected at a sea or a land border (a smuggling-mode concept)."),
+    "caseUrl": (f"{OWL}DatatypeProperty", "case URL", "The web page of a case in a case-law database."),
+    "Flow": (f"{OWL}Class", "flow", "The movement of persons from one place (their citizenship) to another (where they were detected or exploited)."),
+    "CaseReference": (f"{OWL}Class", "criminal justice case reference", "A court case recorded in a case-law database such as UNODC SHERLOC, with its crime type, country and year."),
+}
+
+#: Smuggling routes: slug -> (label, alternative labels as the sources write them).
+ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "central-mediterranean": ("Central Mediterranean route", ("Central Mediterranean", "Central Mediterranean Route")),
+    "western-mediterranean": ("Western Mediterranean route", ("Western Mediterranean", "Western Mediterranean Route")),
+    "eastern-mediterranean": ("Eastern Mediterranean route", ("Eastern Mediterranean", "Eastern Mediterranean Route")),
+    "western-balkans": ("Western Balkans route", ("Western Balkans", "Western Balkan Route")),
+    "western-african-atlantic": ("Western African Atlantic route", ("Western African", "Western African Route", "Western African Atlantic Route")),
+    "central-american": ("Central American route", ("Central America to US", "Central American Route")),
+    "eastern-borders": ("Eastern Borders route", ("Eastern Borders Route", "Eastern Borders")),
+    "black-sea": ("Black Sea route", ("Black Sea Route", "Black Sea")),
+    "albania-greece-circular": ("Circular route from Albania to Greece", ("Circular Route from Albania to Greece",)),
+    "frontex-other": ("Other routes into the EU (Frontex)", ("Other",)),
+    "ehoa-eastern": ("Eastern route (East and Horn of Africa to Yemen and the Gulf)", ("EHOA Eastern Route", "Horn Africa to Yemen")),
+    "ehoa-southern": ("Southern route (East and Horn of Africa to Southern Africa)", ("EHOA Southern Route",)),
+    "ehoa-northern": ("Northern route (East and Horn of Africa to North Africa)", ("EHOA Northern Route",)),
+    "ehoa-horn-of-africa": ("Horn of Africa route", ("EHOA Horn of Africa Route",)),
+    "asia-pacific": ("Asia Pacific routes", ("Asia Pacific routes",)),
+    "intra-african": ("Intra-African routes", ("Intra-African routes",)),
+    "intra-european": ("Intra-European routes", ("Intra-European routes",)),
+    "south-american": ("South American route", ("South American Route",)),
+    "darien-gap": ("Darién Gap", ("Darien Gap",)),
+    "calais-to-united-kingdom": ("Calais to United Kingdom", ("Calais to United Kingdom",)),
+    "italy-to-france": ("Italy to France", ("Italy to France",)),
+}
+_ROUTE_INDEX = {_norm(alt): slug for slug, (label, alts) in ROUTES.items() for alt in (label, *alts)}
+_NO_ROUTE = {"", "undefined", "unknown"}
+
+
+def route_for(text: str) -> str | None:
+    """Return the route slug for a route as a source writes it (a new slug for an unknown route).
+
+    >>> route_for("Western Balkan Route"), route_for("Western Balkans"), route_for("Undefined")
+    ('western-balkans', 'western-balkans', None)
+    >>> route_for("Venezuela to Curaçao")
+    'venezuela-to-curacao'
+    """
+    key = _norm(text or "")
+    if key in _NO_ROUTE:
+        return None
+    return _ROUTE_INDEX.get(key) or slugify(text)
+
+
+def _label_of_route(slug: str, raw: str) -> str:
+    return ROUTES[slug][0] if slug in ROUTES else raw.strip()
+
+
+@dataclass
+class Vocabulary:
+    """The concepts one import uses (added to its graph by :func:`add_concepts`)."""
+
+    concepts: dict[str, tuple[str, str, dict]] = field(default_factory=dict)  # iri -> (scheme, label, extra)
+
+    def use(self, scheme: str, slug: str, label: str, **extra) -> str:
+        """Record that concept ``scheme/slug`` is used; return its IRI as an N-Triples term."""
+        iri = concept(scheme, slug)
+        if iri not in self.concepts:
+            self.concepts[iri] = (scheme, label, extra)
+        return f"<{iri}>"
+
+    def route(self, raw: str) -> str | None:
+        """The route concept of a route as written by a source (``None`` for none)."""
+        slug = route_for(raw)
+        if slug is None:
+            return None
+        alts = ROUTES[slug][1] if slug in ROUTES else ()
+        return self.use("smuggling-route", slug, _label_of_route(slug, raw), alt=alts,
+                        topic=concept("topic", "migrant-smuggling-routes"),
+                        crime=concept("crime", "smuggling-of-migrants"))
+
+
+def add_concepts(nt: NTriples, vocab: Vocabulary) -> None:
+    """Write the concepts an import used, their schemes, and the extra ckg: terms."""
+    schemes = set()
+    for iri, (scheme, label, extra) in sorted(vocab.concepts.items()):
+        s = f"<{iri}>"
+        nt.add(s, A, f"<{SKOS}Concept>")
+        nt.add(s, f"<{SKOS}prefLabel>", nt_literal(label, lang="en"))
+        nt.add(s, f"<{SKOS}inScheme>", f"<{ontology.SCHEME}{scheme}>")
+        for alt in extra.get("alt", ()):
+            if alt != label:
+                nt.add(s, f"<{SKOS}altLabel>", nt_literal(alt, lang="en"))
+        if extra.get("broader"):
+            nt.add(s, f"<{SKOS}broader>", f"<{extra['broader']}>")
+        else:
+            nt.add(s, f"<{SKOS}topConceptOf>", f"<{ontology.SCHEME}{scheme}>")
+        for t in _as_list(extra.get("topic")):
+            nt.add(s, P("topic"), f"<{t}>")
+        if extra.get("crime"):
+            nt.add(s, P("crimeType"), f"<{extra['crime']}>")
+        if extra.get("notation"):
+            nt.add(s, f"<{SKOS}notation>", nt_literal(extra["notation"]))
+        schemes.add(scheme)
+    for scheme in sorted(schemes):
+        s = f"<{ontology.SCHEME}{scheme}>"
+        nt.add(s, A, f"<{SKOS}ConceptScheme>")
+        nt.add(s, f"<{SKOS}prefLabel>", nt_literal(_SCHEME_LABELS.get(scheme, scheme), lang="en"))
+    for name, (kind, label, definition) in EXTRA_TERMS.items():
+        s = P(name)
+        nt.add(s, A, f"<{kind}>")
+        nt.add(s, f"<{RDFS}label>", nt_literal(label, lang="en"))
+        nt.add(s, f"<{SKOS}definition>", nt_literal(definition, lang="en"))
+        nt.add(s, f"<{RDFS}isDefinedBy>", "<https://w3id.org/crimekg/ontology>")
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple, set)) else [value]
+
+
+_SCHEME_LABELS = {
+    "indicator": "Indicators of published statistics",
+    "sex": "Sex (as published statistics code it)",
+    "age": "Age groups (as published statistics code them)",
+    "breakdown": "Breakdowns of published statistics",
+    "smuggling-route": "Migration and smuggling routes",
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Provenance
+# ---------------------------------------------------------------------------------------------
+
+#: What SOURCE.txt of each dataset says about its publisher and terms.
+SOURCE_INFO: dict[str, dict[str, str]] = {
+    "glotip": {
+        "title": "UNODC GLOTIP database export (data_glotip)",
+        "publisher": "unodc", "publisher_name": "United Nations Office on Drugs and Crime (UNODC)",
+        "terms": "UNODC Data Portal terms of use; cite \"UNODC, GLOTIP database\".",
+        "page": "https://dataunodc.un.org/dp-trafficking-persons",
+    },
+    "iom": {
+        "title": "IOM Missing Migrants Project incident data",
+        "publisher": "iom", "publisher_name": "International Organization for Migration (IOM)",
+        "terms": "Published for public use with attribution (\"IOM Missing Migrants Project\"); check current MMP terms.",
+        "page": "https://missingmigrants.iom.int/downloads",
+    },
+    "frontex": {
+        "title": "Frontex detections of illegal border crossings (monthly, by route and nationality)",
+        "publisher": "frontex", "publisher_name": "European Border and Coast Guard Agency (Frontex)",
+        "terms": "Frontex public data, attribution to Frontex (packaged by IOM GDI, gdidata, MIT licence). Counts are detections, not persons.",
+        "page": "https://www.frontex.europa.eu/what-we-do/monitoring-and-risk-analysis/migratory-map/",
+    },
+    "ctdc": {
+        "title": "CTDC Global k-anonymised victim dataset (aggregated)",
+        "publisher": "ctdc", "publisher_name": "Counter-Trafficking Data Collaborative (CTDC)",
+        "terms": "CTDC Terms of Use; attribution \"Source: Counter-Trafficking Data Collaborative (CTDC)\".",
+        "page": "https://www.ctdatacollaborative.org",
+    },
+    "sherloc": {
+        "title": "UNODC SHERLOC case law database: index of trafficking in persons case pages",
+        "publisher": "unodc", "publisher_name": "United Nations Office on Drugs and Crime (UNODC)",
+        "terms": "UNODC website terms of use.",
+        "page": "https://sherloc.unodc.org/cld/",
+    },
+}
+
+
+def dataset_iri(source: str) -> str:
+    """The IRI of an imported dataset (one per source: a newer export replaces it).
+
+    >>> dataset_iri("glotip")
+    'https://w3id.org/crimekg/resource/dataset/glotip'
+    """
+    return f"{ontology.RESOURCE}dataset/{source}"
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file, hex."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def add_provenance(nt: NTriples, source: str, path: Path, counts: dict[str, int], *,
+                   issued: str | None = None, download_date: str | None = None,
+                   extra_title: str = "") -> None:
+    """Write the DCAT/PROV record of one import: dataset, file, publisher, terms, counts.
+
+    Nothing in it depends on when the import ran, so importing the same file twice writes the
+    same graph.
+    """
+    info = SOURCE_INFO[source]
+    ds = f"<{dataset_iri(source)}>"
+    dist = f"<{dataset_iri(source)}/file/{slugify(path.name)}>"
+    activity = f"<{ontology.DATA}import/{source}>"
+    graph = f"<{ontology.GRAPH}import/{source}>"
+    agent = f"<{ontology.AGENT}{info['publisher']}>"
+    nt.add(ds, A, f"<{DCAT}Dataset>")
+    nt.add(ds, A, f"<{QB}DataSet>")
+    nt.add(ds, A, f"<{PROV}Entity>")
+    nt.add(ds, f"<{DCT}title>", nt_literal(info["title"] + extra_title, lang="en"))
+    nt.add(ds, f"<{DCT}publisher>", agent)
+    nt.add(ds, f"<{DCT}rights>", nt_literal(info["terms"], lang="en"))
+    nt.add(ds, f"<{DCAT}landingPage>", f"<{info['page']}>")
+    nt.add(ds, f"<{DCAT}distribution>", dist)
+    if issued:
+        nt.add(ds, f"<{DCT}issued>", nt_literal(issued, f"{XSD}date"))
+    nt.add(agent, A, f"<{FOAF}Organization>")
+    nt.add(agent, A, f"<{PROV}Agent>")
+    nt.add(agent, f"<{FOAF}name>", nt_literal(info["publisher_name"], lang="en"))
+    nt.add(dist, A, f"<{DCAT}Distribution>")
+    nt.add(dist, f"<{DCT}title>", nt_literal(path.name))
+    nt.add(dist, f"<{DCAT}byteSize>", nt_literal(path.stat().st_size, f"{XSD}integer"))
+    nt.add(dist, f"<{DCT}identifier>", nt_literal("sha256:" + file_digest(path)))
+    if download_date:
+        nt.add(dist, f"<{DCT}date>", nt_literal(download_date, f"{XSD}date"))
+    nt.add(activity, A, f"<{PROV}Activity>")
+    nt.add(activity, f"<{RDFS}label>", nt_literal(f"crimekg import of {path.name} ({source})"))
+    nt.add(activity, f"<{PROV}used>", dist)
+    nt.add(activity, P("importerVersion"), nt_literal(f"crimekg.{source} {IMPORTER_VERSION}"))
+    nt.add(graph, f"<{PROV}wasGeneratedBy>", activity)
+    nt.add(graph, f"<{PROV}wasDerivedFrom>", ds)
+    nt.add(ds, f"<{PROV}wasAttributedTo>", agent)
+    for key, n in sorted(counts.items()):
+        nt.add(activity, P(f"count{key[0].upper()}{key[1:]}"), nt_literal(n, f"{XSD}integer"))
+
+
+def already_imported(store, source: str, path: Path) -> bool:
+    """True when ``import/{source}`` holds this very file (same SHA-256) from this importer version."""
+    rows = store.select(
+        "SELECT ?g ?id ?v WHERE { GRAPH ?g { ?dist dct:identifier ?id . ?act prov:used ?dist ; ckg:importerVersion ?v } }",
+        {"g": _uri(f"{ontology.GRAPH}import/{source}")},
+    )
+    want = ("sha256:" + file_digest(path), f"crimekg.{source} {IMPORTER_VERSION}")
+    return any((str(r["id"]), str(r["v"])) == want for r in rows)
+
+
+def unchanged_plan(source: str, path: Path):
+    """The plan of a file imported before: no change."""
+    from graph.importers import ImportPlan
+    from graph.store import Changeset
+
+    return ImportPlan(Changeset(), {"unchanged": 1}, [f"{path.name} is already imported into import/{source}: nothing changed"])
+
+
+def _uri(iri: str):
+    import rdflib
+
+    return rdflib.URIRef(iri)
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks
+# ---------------------------------------------------------------------------------------------
+
+def wrong_layout(path: Path, source: str, expected: Iterable[str], found: Iterable[str], what: str = "header") -> InvalidInput:
+    """The error for a file whose columns are not the source's: expected vs found, and a hint."""
+    expected, found = list(expected), [str(f) for f in found if f is not None]
+    missing = [c for c in expected if c not in found]
+    unexpected = [c for c in found if c not in expected]
+    hint = ""
+    from graph.importers import SOURCES  # late: the registry imports modules that import us
+
+    for name in SOURCES:
+        if name in (source, "contributions"):
+            continue
+        try:
+            import importlib
+
+            if importlib.import_module(SOURCES[name]).sniff(path):
+                hint = f" It looks like a {name} file: import it with --source {name}."
+                break
+        except (ImportError, OSError, ValueError):
+            continue
+    return InvalidInput(
+        f"{path}: not the {source} layout: {what} is missing {', '.join(repr(c) for c in missing) or 'nothing'}"
+        f" and has unexpected {', '.join(repr(c) for c in unexpected) or 'nothing'}. "
+        f"Expected columns: {', '.join(expected)}. Found: {', '.join(found) or '(none)'}.{hint} "
+        "Nothing was stored."
+    )

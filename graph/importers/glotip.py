@@ -1,0 +1,321 @@
+"""UNODC GLOTIP export (``data_glotip.xlsx`` as downloaded, or a CSV of its sheet).
+
+Every row becomes one ``qb:Observation`` in ``import/glotip``: area (``ckg:refArea``, by ISO3),
+year, indicator, breakdown (GLOTIP's "Dimension"), form of exploitation, citizenship or country of
+repatriation, sex and age group, and the value. ``<5`` stays suppressed (``ckg:suppressed true``,
+bounds 1 and 4, no count): never a zero, never dropped. Citizenship rows matched to a country also
+point to the flow from that country to the area (``ckg:flow``). Topics hang on the indicator
+and breakdown concepts (``?obs ckg:indicator/ckg:topic ?topic``), not on each observation.
+
+Rows whose value is a questionnaire code rather than a count (a few "by citizenship" rows of the
+2025 export read ``61,102,019`` for ``Q6.1_10s_2019``) are not imported: they are listed in the
+plan's ``rejected`` with the reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from graph import evidence as ev
+from graph.errors import InvalidInput
+from graph.importers import ImportPlan
+from graph.store import Changeset, graph_iri
+
+__all__ = ["NAME", "DESCRIPTION", "COLUMNS", "sniff", "plan", "read_rows"]
+
+NAME = "glotip"
+DESCRIPTION = "UNODC GLOTIP export (data_glotip.xlsx or its CSV): detected victims, persons prosecuted and convicted"
+
+COLUMNS = ["Iso3_code", "Country", "Region", "Subregion", "Indicator", "Dimension", "Category",
+           "Sex", "Age", "Year", "Unit of measurement", "txtVALUE", "Source"]
+
+INDICATORS = {
+    "Detected trafficking victims": ("detected-trafficking-victims", ["profile-of-the-victims"]),
+    "Persons convicted": ("persons-convicted", ["profile-of-the-traffickers", "criminal-justice-case-information"]),
+    "Persons prosecuted": ("persons-prosecuted", ["profile-of-the-traffickers", "criminal-justice-case-information"]),
+    "Persons brought into formal contact": ("persons-brought-into-formal-contact", ["profile-of-the-traffickers", "criminal-justice-case-information"]),
+    "Offences of trafficking in persons": ("offences-of-trafficking-in-persons", ["criminal-justice-case-information"]),
+}
+BREAKDOWN_TOPICS = {
+    "by-form-of-exploitation": ["forms-of-exploitation"],
+    "by-citizenship": ["trafficking-flows"],
+    "by-country-of-repatriation": ["trafficking-flows"],
+}
+FORMS = {"sexual exploitation": "sexual-exploitation", "forced labour": "forced-labour",
+         "forced labor": "forced-labour", "other forms of exploitation": "other-forms"}
+SEX = {"Total": "total", "Female": "female", "Male": "male", "Other": "other", "Unknown": "unknown"}
+AGE = {"Total": ("total", None), "0 to 17 years": ("0-17", None), "18 years or over": ("18-plus", None),
+       "Unknown": ("unknown", None)}
+_VALUE = re.compile(r"^\d{1,3}(,\d{3})*$|^\d+$")
+_IMPLAUSIBLE = 1_000_000
+
+
+def sniff(path: Path) -> bool:
+    """True for a GLOTIP export: its name, or a header with ``Iso3_code`` and ``txtVALUE``."""
+    path = Path(path)
+    if "glotip" in path.name.lower():
+        return True
+    try:
+        header = _header(path)
+    except (InvalidInput, OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return False
+    return "txtVALUE" in header and "Iso3_code" in header
+
+
+def _header(path: Path) -> list[str]:
+    for kind, _line, row in _raw_rows(path, header_only=True):
+        if kind == "header":
+            return row
+    return []
+
+
+def _open_text(path: Path):
+    raw = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+    data = raw.read()
+    raw.close()
+    try:
+        return io.StringIO(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        return io.StringIO(data.decode("cp1252"))
+
+
+def _raw_rows(path: Path, header_only: bool = False) -> Iterator[tuple[str, int, list]]:
+    """Yield ("banner"|"header"|"row", line-or-row number, cells); the header is found by its first cell."""
+    name = path.name.lower()
+    if name.endswith(".xlsx") or name.endswith(".xlsm"):
+        import openpyxl
+
+        try:
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, KeyError, EOFError, OSError) as exc:
+            raise InvalidInput(f"{path}: not a complete .xlsx workbook ({exc}); download it again. Nothing was stored.") from exc
+        try:
+            ws = wb["data_glotip_1"] if "data_glotip_1" in wb.sheetnames else wb.worksheets[0]
+            ws.reset_dimensions()  # the export declares a dimension of A1 only
+            seen_header = False
+            try:
+                for i, row in enumerate(ws.iter_rows(values_only=True), start=1):
+                    cells = ["" if v is None else v for v in row]
+                    if not seen_header:
+                        if (cells and str(cells[0]).strip() == COLUMNS[0]) or i > 10:
+                            seen_header = True
+                            yield "header", i, [str(c).strip() for c in cells]
+                            if header_only:
+                                return
+                        else:
+                            yield "banner", i, cells
+                        continue
+                    yield "row", i, cells
+            except (zipfile.BadZipFile, EOFError, KeyError, OSError) as exc:
+                raise InvalidInput(f"{path}: the workbook is truncated or damaged ({exc}); download it again. Nothing was stored.") from exc
+        finally:
+            wb.close()
+        return
+    try:
+        f = _open_text(path)
+    except (EOFError, gzip.BadGzipFile, OSError) as exc:
+        raise InvalidInput(f"{path}: cannot be read ({exc}); the file looks truncated or damaged. Nothing was stored.") from exc
+    reader = csv.reader(f)
+    try:
+        for row in reader:
+            if reader.line_num == 1:
+                yield "header", 1, [c.strip() for c in row]
+                if header_only:
+                    return
+                continue
+            yield "row", reader.line_num, row
+    except csv.Error as exc:
+        raise InvalidInput(f"{path}: line {reader.line_num}: {exc}; the file looks truncated or damaged. Nothing was stored.") from exc
+
+
+def read_rows(path: str | Path) -> tuple[dict, list[tuple[int, dict]]]:
+    """Read a GLOTIP file: (info about the export, [(line or row number, {column: text})]).
+
+    Raises :class:`InvalidInput` for a file of another layout, naming expected and found columns.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidInput(f"{path}: no such file")
+    info: dict = {}
+    header: list[str] | None = None
+    index: list[int] = []
+    rows = []
+    for kind, n, cells in _raw_rows(path):
+        if kind == "banner":
+            text = str(cells[0]).strip() if cells else ""
+            m = re.fullmatch(r"(\d{2})/(\d{2})/(\d{4})", text)
+            if m:
+                info["issued"] = f"{m[3]}-{m[2]}-{m[1]}"
+            continue
+        if kind == "header":
+            header = cells
+            if any(c not in header for c in COLUMNS):
+                raise ev.wrong_layout(path, NAME, COLUMNS, header)
+            index = [header.index(c) for c in COLUMNS]
+            continue
+        if not any(str(c).strip() for c in cells):
+            continue
+        if len(cells) < len(header):
+            raise InvalidInput(
+                f"{path}: line {n} has {len(cells)} of {len(header)} columns (it stops after "
+                f"{header[len(cells) - 1] if cells else 'nothing'!r}): the file looks truncated; "
+                "download it again. Nothing was stored."
+            )
+        rows.append((n, {c: str(cells[i]).strip() for c, i in zip(COLUMNS, index)}))
+    if header is None:
+        raise ev.wrong_layout(path, NAME, COLUMNS, [])
+    if not rows:
+        raise InvalidInput(f"{path}: the header is there but no data rows follow; the file looks truncated. Nothing was stored.")
+    return info, rows
+
+
+def plan(path: str | Path, store, *, download_date: str | None = None, progress: ev.Progress | None = None, **options) -> ImportPlan:
+    """Read and check the whole export; build ``import/glotip`` (nothing is written).
+
+    ``download_date`` (YYYY-MM-DD) is recorded when given; ``progress(done, total)`` is called
+    every few thousand rows.
+    """
+    path = Path(path)
+    if path.is_file() and ev.already_imported(store, NAME, path):
+        return ev.unchanged_plan(NAME, path)
+    info, rows = read_rows(path)
+    places = ev.Places.from_store(store)
+    vocab = ev.Vocabulary()
+    nt = ev.NTriples()
+    dataset = f"<{ev.dataset_iri(NAME)}>"
+    P = ev.P
+    gyear = f"{ev.XSD}gYear"
+    true = ev.nt_literal("true", f"{ev.XSD}boolean")
+    one, four = ev.nt_literal(1, f"{ev.XSD}integer"), ev.nt_literal(4, f"{ev.XSD}integer")
+    topic_iri = {}
+    seen: dict[str, int] = {}
+    rejected, warnings = [], []
+    unmatched_areas: dict[str, int] = {}
+    counts = {"rows": len(rows), "observations": 0, "suppressed": 0, "flows": 0}
+    flows: set[tuple[str, str]] = set()
+    total = len(rows)
+
+    def topic(slug: str) -> str:
+        if slug not in topic_iri:
+            topic_iri[slug] = f"<{ev.concept('topic', slug)}>"
+        return topic_iri[slug]
+
+    area_cache: dict[tuple[str, str], tuple[str | None, str]] = {}
+    for done, (line, r) in enumerate(rows, start=1):
+        if progress and done % 5000 == 0:
+            progress(done, total)
+        year = r["Year"].split(".")[0]
+        if not (year.isdigit() and len(year) == 4):
+            raise InvalidInput(f"{path}: line {line}, column Year: {r['Year']!r} is not a year (YYYY). Fix the cell or download the export again. Nothing was stored.")
+        value = r["txtVALUE"]
+        suppressed = value == "<5"
+        if not suppressed:
+            if not _VALUE.match(value):
+                raise InvalidInput(f"{path}: line {line}, column txtVALUE: {value!r} is neither a count nor '<5'. Nothing was stored.")
+            number = int(value.replace(",", ""))
+            if number >= _IMPLAUSIBLE:
+                rejected.append({"line": line, "column": "txtVALUE", "value": value, "category": r["Category"],
+                                 "reason": "not a count: a questionnaire code in place of a value"})
+                continue
+        key = (r["Iso3_code"], r["Country"])
+        if key not in area_cache:
+            code = places.iso3(r["Iso3_code"]) if r["Iso3_code"] else None
+            code = code or places.iso3(r["Country"])
+            area_cache[key] = (code, code or ev.slugify(r["Country"] or r["Iso3_code"]))
+        code, area_key = area_cache[key]
+        if code is None:
+            unmatched_areas[r["Country"] or r["Iso3_code"]] = unmatched_areas.get(r["Country"] or r["Iso3_code"], 0) + 1
+        ind_slug, ind_topics = INDICATORS.get(r["Indicator"], (ev.slugify(r["Indicator"]), []))
+        ind = vocab.use("indicator", ind_slug, r["Indicator"], topic=[ev.concept("topic", t) for t in ind_topics])
+        bd_slug = ev.slugify(r["Dimension"])
+        bd = vocab.use("breakdown", bd_slug, r["Dimension"],
+                       topic=[ev.concept("topic", t) for t in BREAKDOWN_TOPICS.get(bd_slug, [])])
+        sex_slug = SEX.get(r["Sex"]) or ev.slugify(r["Sex"])
+        sex = vocab.use("sex", sex_slug, r["Sex"])
+        age_slug = AGE.get(r["Age"], (ev.slugify(r["Age"]), None))[0]
+        age = vocab.use("age", age_slug, r["Age"])
+        category = r["Category"]
+        cat_slug = ev.slugify(category) if bd_slug != "total" else "total"
+        iri = ev.observation_iri(NAME, area_key, year, ind_slug, bd_slug, cat_slug, sex_slug, age_slug)
+        if iri in seen:  # the same cell twice (e.g. "Nigeria" and "NIGERIA"): keep both, in file order
+            seen[iri] += 1
+            iri = f"{iri}-{seen[iri]}"
+        else:
+            seen[iri] = 1
+        s = f"<{iri}>"
+        nt.add(s, ev.A, ev.T_OBS)
+        nt.add(s, ev.T_DATASET, dataset)
+        if code:
+            nt.add(s, P("refArea"), f"<{places_iri(code)}>")
+        else:
+            nt.add(s, P("localPlace"), ev.nt_literal(r["Country"] or r["Iso3_code"]))
+        nt.add(s, P("refYear"), ev.nt_literal(year, gyear))
+        nt.add(s, P("indicator"), ind)
+        nt.add(s, P("breakdown"), bd)
+        nt.add(s, P("sex"), sex)
+        nt.add(s, P("ageGroup"), age)
+        if bd_slug == "by-form-of-exploitation":
+            form = FORMS.get(category.lower())
+            if form:
+                nt.add(s, P("exploitationForm"), f"<{ev.concept('exploitation', form)}>")
+            else:
+                nt.add(s, P("sourceCategory"), ev.nt_literal(category))
+        elif bd_slug in ("by-citizenship", "by-country-of-repatriation"):
+            nt.add(s, P("sourceCategory"), ev.nt_literal(category))
+            prop = P("citizenship") if bd_slug == "by-citizenship" else P("repatriationCountry")
+            other = places.iso3(category) if category else None
+            if other:
+                nt.add(s, prop, f"<{places_iri(other)}>")
+                if bd_slug == "by-citizenship" and code:
+                    flow = ev.flow_iri(other, code)
+                    nt.add(s, P("flow"), f"<{flow}>")
+                    flows.add((other, code))
+            elif category:
+                nt.add(s, prop, ev.nt_literal(category))
+        if suppressed:
+            nt.add(s, P("suppressed"), true)
+            nt.add(s, P("lowerBound"), one)
+            nt.add(s, P("upperBound"), four)
+            counts["suppressed"] += 1
+        else:
+            nt.add(s, P("count"), ev.nt_literal(number, f"{ev.XSD}integer"))
+        counts["observations"] += 1
+    for origin, dest in sorted(flows):
+        f = f"<{ev.flow_iri(origin, dest)}>"
+        nt.add(f, ev.A, P("Flow"))
+        nt.add(f, P("origin"), f"<{places_iri(origin)}>")
+        nt.add(f, P("destination"), f"<{places_iri(dest)}>")
+        nt.add(f, f"<{ev.RDFS}label>", ev.nt_literal(f"{places.labels[origin]} to {places.labels[dest]}"))
+        nt.add(f, P("topic"), topic("trafficking-flows"))
+    counts["flows"] = len(flows)
+    units = sorted({r["Unit of measurement"] for _n, r in rows})
+    counts["rejected"] = len(rejected)
+    ev.add_concepts(nt, vocab)
+    for unit in units:  # one unit for the whole export ("Counts"): an attribute of the dataset
+        nt.add(dataset, P("unit"), ev.nt_literal(unit))
+    ev.add_provenance(nt, NAME, path, counts, issued=info.get("issued"), download_date=download_date)
+    if progress:
+        progress(total, total)
+    if rejected:
+        warnings.append(
+            f"{len(rejected)} row(s) not imported: their value is a questionnaire code, not a count "
+            f"(first: line {rejected[0]['line']}, {rejected[0]['value']!r} for {rejected[0]['category']!r})"
+        )
+    for name, n in sorted(unmatched_areas.items()):
+        warnings.append(f"{n} row(s) for {name!r} have no ISO3 code crimekg knows: kept with ckg:localPlace, no ckg:refArea")
+    changes = Changeset()
+    changes.replace_graph(graph_iri(f"import/{NAME}"), [], nt.text())
+    summary = {"observations": counts["observations"], "suppressed": counts["suppressed"],
+               "flows": counts["flows"], "triples": len(nt)}
+    return ImportPlan(changes=changes, summary=summary, warnings=warnings, rejected=rejected)
+
+
+def places_iri(code: str) -> str:
+    """The place IRI of an ISO3 code."""
+    return ev.ontology.PLACE + code
