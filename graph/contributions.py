@@ -207,7 +207,7 @@ def _nearest(value: str, choices: Iterable[str]) -> str | None:
     choices = list(dict.fromkeys(choices))
     if not value or not choices:
         return None
-    hit = process.extractOne(value, choices, scorer=fuzz.WRatio, processor=normalize, score_cutoff=60)
+    hit = process.extractOne(value, choices, scorer=fuzz.ratio, processor=normalize, score_cutoff=75)
     return hit[0] if hit else None
 
 
@@ -388,8 +388,8 @@ def _records_sheet(path: Path, fmt: str, obj: Any) -> Sheet:
 
 
 _CONCEPT_LABELS = """
-SELECT ?c ?scheme ?label ?pref WHERE {
-  ?c skos:inScheme ?scheme ; skos:prefLabel ?pref .
+SELECT ?c ?scheme ?label ?pref ?order WHERE {
+  ?c skos:inScheme ?scheme ; skos:prefLabel ?pref . OPTIONAL { ?c ckg:order ?order }
   { ?c skos:prefLabel ?label } UNION { ?c skos:altLabel ?label } UNION { ?c skos:notation ?label }
   FILTER(?scheme IN (scheme:crime, scheme:category, scheme:actor, scheme:level, scheme:relation, scheme:polarity, scheme:topic))
 }
@@ -445,7 +445,7 @@ class Vocabulary:
     def _build(cls, select: Callable[[str], list[dict]]) -> Vocabulary:
         words: dict[str, dict[str, URIRef]] = {}
         names: dict[str, dict[URIRef, str]] = {}
-        for row in select(_CONCEPT_LABELS):
+        for row in sorted(select(_CONCEPT_LABELS), key=lambda r: (int(r.get("order", 99)), str(r["pref"]))):
             scheme = str(row["scheme"]).rsplit("/", 1)[-1]
             words.setdefault(scheme, {}).setdefault(normalize(row["label"]), URIRef(row["c"]))
             names.setdefault(scheme, {})[URIRef(row["c"])] = str(row["pref"])

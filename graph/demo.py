@@ -19,8 +19,32 @@ __all__ = ["EXAMPLE_SESSION", "build_demo"]
 EXAMPLE_SESSION = "example-2026"
 
 
+def _import_example(store) -> None:
+    """The example session through the facilitator's path: session, sheet, harmonize --yes, links."""
+    from graph.contributions import session_changeset
+    from graph.harmonize import factor_table, merge_changeset, propose_groups
+    from graph.importers import importer
+
+    store.write(session_changeset(store, EXAMPLE_SESSION, title="Global trends workshop (example)", on="2026-03-17",
+                                  place="Japan", local_place="Akishima, Tokyo (training room)"))
+    contributions = importer("contributions")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in ("example-contributions.csv", "example-links.csv"):
+            path = Path(tmp) / name
+            path.write_bytes(examples.path(name).read_bytes())
+            store.write(contributions.plan(path, store, session=EXAMPLE_SESSION).changes)
+            if name == "example-contributions.csv":
+                groups = propose_groups(factor_table(store))
+                if groups:
+                    store.write(merge_changeset(store, None, None, groups=[(g.keep.iri, [m.iri for m in g.merge]) for g in groups]))
+
+
 def build_demo(directory: str | os.PathLike, *, force: bool = False) -> dict:
     """Build ``directory``/store from the session and the example; write ``crimekg.ttl`` and ``factors.html``.
+
+    The example goes through the same code as ``crimekg session new``, ``crimekg import``
+    (``examples/example-contributions.csv``), ``crimekg harmonize --yes`` and ``crimekg import``
+    (``examples/example-links.csv``).
 
     Returns where everything is, the triple count of each graph and the validation outcome.
     """
@@ -32,10 +56,7 @@ def build_demo(directory: str | os.PathLike, *, force: bool = False) -> dict:
         shutil.rmtree(store_dir)
     root.mkdir(parents=True, exist_ok=True)
     with init_store(store_dir) as store:
-        with tempfile.TemporaryDirectory() as tmp:
-            example = Path(tmp) / "example-session.ttl"
-            example.write_bytes(examples.path("example-session.ttl").read_bytes())
-            store.load([example], "contributions/" + EXAMPLE_SESSION)
+        _import_example(store)
         turtle = root / "crimekg.ttl"
         store.export(turtle, "ttl")
         view = render_view(store, root / "factors.html", title="crimekg: example session factors")

@@ -1,0 +1,362 @@
+"""Contribution sheets: every input format, good and broken, and what the store holds afterwards."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+import rdflib
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import ontology
+from cli import cli
+from graph.contributions import Vocabulary, check_rows, plan_contributions, read_sheet, session_changeset
+from graph.errors import InvalidInput
+from graph.store import graph_iri, init_store
+from graph.validate import validate
+from tests.helpers import snapshot
+
+CKG = rdflib.Namespace(ontology.CKG)
+HEADER = ["text", "kind", "category", "crime type", "actor", "level", "country or region", "local place",
+          "exercise question", "group", "contributor code"]
+GOOD = [
+    ["Bribery at checkpoints", "factor", "enabling factor", "TIP", "traffickers", "national", "Ghana", "", "2a", "Group A", "P01"],
+    ["Smugglers paid in instalments", "", "b", "SOM", "smugglers", "regional", "MEX; GTM", "", "", "Group C", "P10"],
+    ["Girls from Edo State sent to Italy", "pattern", "", "trafficking", "", "regional", "NGA; Italy", "Benin City", "2", "Group A", "P01"],
+    ["Police case database", "data source", "", "TIP", "", "national", "NG", "", "1", "Group A", "P02"],
+]
+
+
+def write_csv(path, rows, header=HEADER, delimiter=",", encoding="utf-8"):
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=delimiter)
+    w.writerow(header)
+    w.writerows(rows)
+    path.write_bytes(buf.getvalue().encode(encoding))
+    return path
+
+
+def run_import(ws, path, *args):
+    return CliRunner().invoke(cli, ["import", str(path), "--session", "s1", "--store", ws, *args])
+
+
+@pytest.fixture
+def ws(tmp_path):
+    with init_store(tmp_path / "ws") as store:
+        store.write(session_changeset(store, "s1", title="Room 2", on="2026-03-17", place="Japan"))
+    return str(tmp_path / "ws")
+
+
+def stored(ws):
+    from graph.store import open_store
+
+    with open_store(ws) as store:
+        return snapshot(store)
+
+
+def contribution_texts(ws):
+    from graph.store import open_store
+
+    with open_store(ws) as store:
+        return sorted(str(r["t"]) for r in store.select("SELECT ?t WHERE { ?c a ckg:Contribution ; ckg:text ?t }"))
+
+
+# --- good files in every format ----------------------------------------------------------------
+
+
+def _xlsx(path, rows, header=HEADER):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "Contributions"
+    wb.active.append(header)
+    for r in rows:
+        wb.active.append(r)
+    wb.save(path)
+    return path
+
+
+def _records(rows):
+    return [dict(zip(HEADER, r)) for r in rows]
+
+
+@pytest.mark.parametrize("fmt", ["csv-comma", "csv-semicolon", "csv-bom", "csv-cp1252", "xlsx", "json", "yaml"])
+def test_every_format_imports_the_same_contributions(ws, tmp_path, fmt):
+    rows = [list(r) for r in GOOD]
+    rows[0][0] = "Bribery at checkpoints – “tips” café"  # characters that differ between encodings
+    extra = []
+    if fmt == "csv-comma":
+        path = write_csv(tmp_path / "s.csv", rows)
+    elif fmt == "csv-semicolon":
+        path = write_csv(tmp_path / "s.csv", rows, delimiter=";")
+    elif fmt == "csv-bom":
+        path = write_csv(tmp_path / "s.csv", rows, encoding="utf-8-sig")
+    elif fmt == "csv-cp1252":
+        path = write_csv(tmp_path / "s.csv", rows, encoding="cp1252")
+        extra = ["--encoding", "cp1252"]
+    elif fmt == "xlsx":
+        path = _xlsx(tmp_path / "s.xlsx", rows)
+    elif fmt == "json":
+        path = tmp_path / "s.json"
+        path.write_text(json.dumps({"contributions": _records(rows)}), encoding="utf-8")
+    else:
+        import yaml
+
+        path = tmp_path / "s.yaml"
+        path.write_text(yaml.safe_dump(_records(rows), allow_unicode=True), encoding="utf-8")
+    result = run_import(ws, path, *extra)
+    assert result.exit_code == 0, result.output
+    assert "4 stored, 0 rejected, 4 contributions, 2 new factors" in result.output
+    assert contribution_texts(ws) == sorted(r[0] for r in rows)
+    from graph.store import open_store
+
+    with open_store(ws) as store:
+        assert validate(store).conforms
+        cats = {str(r["c"]).rsplit("/", 1)[-1] for r in store.select("SELECT ?c WHERE { ?f a ckg:Factor ; ckg:category ?c }")}
+        assert cats == {"enabling", "profiting"}
+        places = {str(r["p"])[-3:] for r in store.select("SELECT ?p WHERE { ?c a ckg:Contribution ; ckg:place ?p }")}
+        assert places == {"GHA", "MEX", "GTM", "NGA", "ITA"}
+
+
+def test_reimport_leaves_the_store_byte_identical(ws, tmp_path):
+    path = write_csv(tmp_path / "s.csv", GOOD)
+    assert run_import(ws, path).exit_code == 0
+    before = stored(ws)
+    result = run_import(ws, path)
+    assert result.exit_code == 0, result.output
+    assert "0 new factors" in result.output
+    assert stored(ws) == before
+
+
+def test_contribution_iris_are_stable_and_time_defaults_to_the_session_date(ws, tmp_path):
+    path = write_csv(tmp_path / "s.csv", GOOD[:1])
+    assert run_import(ws, path).exit_code == 0
+    from graph.store import open_store
+
+    with open_store(ws) as store:
+        rows = store.select("SELECT ?c ?t WHERE { ?c a ckg:Contribution ; prov:generatedAtTime ?t }")
+    assert len(rows) == 1
+    assert str(rows[0]["c"]).startswith(ontology.DATA + "contribution/s1/")
+    assert str(rows[0]["t"]) == "2026-03-17T00:00:00"
+
+
+# --- broken files: exact messages, nothing stored ---------------------------------------------
+
+
+BROKEN = {
+    "wrong category": (
+        [["Bribery", "factor", "enablng", "TIP", "", "", "", "", "", "", "P01"]],
+        's.csv: row 2, column "category": "enablng" is not a category. Allowed: Enabling, Profiting, Concealment, Impunity. Did you mean "Enabling"?',
+    ),
+    "unknown country": (
+        [["Bribery", "factor", "enabling", "TIP", "", "", "Atlantis", "", "", "", "P01"]],
+        's.csv: row 2, column "country or region": "Atlantis" is not a known country or region. Use a country name, an ISO code (JP or JPN) or a UN M49 region name; write towns under "local place".',
+    ),
+    "misspelt country": (
+        [["Bribery", "factor", "enabling", "TIP", "", "", "Nigria", "", "", "", "P01"]],
+        's.csv: row 2, column "country or region": "Nigria" is not a known country or region. Use a country name, an ISO code (JP or JPN) or a UN M49 region name; write towns under "local place". Did you mean "Nigeria"?',
+    ),
+    "missing text": (
+        [["", "factor", "enabling", "TIP", "", "", "", "", "", "", "P01"]],
+        's.csv: row 2, column "text": the text is empty; write what the participant said (or delete the row)',
+    ),
+    "duplicated row": (
+        [GOOD[0], GOOD[1], GOOD[0]],
+        "s.csv: row 4: this row repeats row 2 (same text, question, contributor and group); delete one of them",
+    ),
+    "a name as contributor": (
+        [["Bribery", "factor", "enabling", "TIP", "", "", "", "", "", "", "John Smith"]],
+        's.csv: row 2, column "contributor code": "John Smith" is not a contributor code: use a short pseudonym such as P07 (letters, digits, \'.\', \'_\' or \'-\', no spaces); never a person\'s name',
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_broken_rows_are_refused_with_every_problem_and_nothing_stored(ws, tmp_path, case):
+    rows, message = BROKEN[case]
+    path = write_csv(tmp_path / "s.csv", [*rows, GOOD[3]] if case != "duplicated row" else rows)
+    before = stored(ws)
+    result = run_import(ws, path)
+    assert result.exit_code == 1
+    err = result.output.replace(str(tmp_path) + "/", "")
+    assert "have problems; nothing was stored. Fix them, or add --skip-invalid" in err
+    assert message in err.splitlines()
+    assert stored(ws) == before
+
+
+FILE_ERRORS = {
+    "empty.csv": (b"", "empty.csv: the file is empty; fill in a sheet made by `crimekg template` and import it again"),
+    "blank.csv": (b"  \n\n", "blank.csv: the file is empty; fill in a sheet made by `crimekg template` and import it again"),
+    "header.csv": (b"text,kind\n", "header.csv: the sheet has a header but no rows; nothing to import"),
+    "photo.csv": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)),
+                  "photo.csv: not a spreadsheet (binary data); crimekg reads CSV, XLSX, JSON or YAML made from `crimekg template`"),
+    "fake.xlsx": (b"this is not a workbook", "fake.xlsx: not an XLSX workbook (File is not a zip file); save it from your spreadsheet program as .xlsx or CSV"),
+    "extra.csv": (b"text,kind,Notes\nBribery,factor,x\n",
+                  'extra.csv: unknown column(s) "Notes"; a contributions sheet has the columns text, label, kind, category, crime type, actor, level, country or region, local place, exercise question, group, contributor code, time, topic, id. Rename or delete the extra columns; nothing was stored.'),
+    "typo.csv": (b"txt,kind\nBribery,factor\n", None),
+    "cp1252.csv": ("text,category\nCaf\u00e9 owners pay,enabling\n".encode("cp1252"),
+                   "cp1252.csv: line 2: byte 0xe9 is not valid utf-8; a file saved by Excel on Windows is usually Windows-1252: add --encoding cp1252"),
+    "bad.json": (b'{"contributions": [ {"text": 1,, ]}', "bad.json: line 1, column 32: not valid JSON (Expecting property name enclosed in double quotes)"),
+    "list.yaml": (b"- just a string\n", "list.yaml: record 1 is not an object with named fields (got str)"),
+    "notes.ttl": (b"@prefix ex: <http://example.org/> .\n", None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FILE_ERRORS))
+def test_files_that_cannot_be_read_give_one_clear_message(ws, tmp_path, name):
+    data, message = FILE_ERRORS[name]
+    path = tmp_path / name
+    path.write_bytes(data)
+    before = stored(ws)
+    result = run_import(ws, path)
+    assert result.exit_code == 1
+    err = result.output.replace(str(tmp_path) + "/", "").strip()
+    if name == "typo.csv":
+        assert err == ('Error: typo.csv: unknown column(s) "txt" (did you mean "text"?); a contributions sheet has the columns '
+                       "text, label, kind, category, crime type, actor, level, country or region, local place, exercise question, "
+                       "group, contributor code, time, topic, id. Rename or delete the extra columns; nothing was stored.")
+    elif name == "notes.ttl":
+        assert "notes.ttl: not a file crimekg recognises" in err
+    else:
+        assert err == "Error: " + message
+    assert stored(ws) == before
+
+
+def test_skip_invalid_stores_the_good_rows_and_writes_the_rejected_ones(ws, tmp_path):
+    rows = [GOOD[0], BROKEN["wrong category"][0][0], GOOD[1], BROKEN["unknown country"][0][0]]
+    path = write_csv(tmp_path / "s.csv", rows)
+    result = run_import(ws, path, "--skip-invalid")
+    assert result.exit_code == 0, result.output
+    assert "4 rows, 2 stored, 2 rejected" in result.output
+    assert contribution_texts(ws) == sorted([GOOD[0][0], GOOD[1][0]])
+    rejected = list(csv.DictReader((tmp_path / "s.csv.rejected.csv").open(encoding="utf-8")))
+    assert [r["text"] for r in rejected] == ["Bribery", "Bribery"]
+    assert rejected[0]["problem"].startswith('category: "enablng" is not a category.')
+
+
+def test_a_ten_thousand_row_file_imports_and_a_bad_last_row_stores_nothing(ws, tmp_path):
+    rows = [[f"Factor number {i}", "factor", ["enabling", "profiting", "concealment", "impunity"][i % 4], "TIP", "",
+             "", "JPN", "", "", f"Group {i % 5}", f"P{i % 40:02d}"] for i in range(10_000)]
+    bad = write_csv(tmp_path / "bad.csv", rows[:-1] + [["Last one", "factor", "enabling", "TIP", "", "", "Narnia", "", "", "", "P01"]])
+    before = stored(ws)
+    result = run_import(ws, bad)
+    assert result.exit_code == 1
+    assert 'bad.csv: row 10001, column "country or region": "Narnia" is not a known country or region.' in result.output
+    assert stored(ws) == before
+    good = write_csv(tmp_path / "good.csv", rows)
+    result = run_import(ws, good)
+    assert result.exit_code == 0, result.output
+    assert "10,000 stored" in result.output
+    assert len(contribution_texts(ws)) == 10_000
+
+
+def test_forgiving_matching_reads_labels_from_the_workspace(ws):
+    from graph.store import open_store
+
+    with open_store(ws) as store:
+        vocab = Vocabulary.from_store(store)
+    enabling = rdflib.URIRef(ontology.CONCEPT + "category/enabling")
+    for word in ("Enabling", "enabling factor", "2a", "a", " ENABLING "):
+        assert vocab.match("category", word) == enabling, word
+    tip = rdflib.URIRef(ontology.CONCEPT + "crime/trafficking-in-persons")
+    for word in ("TIP", "trafficking", "Trafficking in persons"):
+        assert vocab.match("crime", word) == tip
+    japan = rdflib.URIRef(ontology.PLACE + "JPN")
+    for word in ("Japan", "JP", "jpn"):
+        assert vocab.match("place", word) == japan
+    assert vocab.match("place", "Eastern Asia") == rdflib.URIRef(ontology.PLACE + "m49/030")
+
+
+# --- property: exactly the valid rows, or nothing ---------------------------------------------
+
+VALID = {
+    "text": ["Bribery at checkpoints", "Debt bondage", "Porous borders", "Fear of police", "Fake job ads"],
+    "category": ["enabling", "2b", "c", "Impunity", ""],
+    "place": ["Japan", "PHL", "NG", "", "Eastern Asia"],
+    "contributor": ["P01", "P02", "x-9", ""],
+}
+INVALID = {
+    "text": ["", "   "],
+    "category": ["enablng", "6z"],
+    "place": ["Atlantis", "Middle Earth"],
+    "contributor": ["John Smith", "a b"],
+}
+FIELDS_ORDER = ["text", "category", "place", "contributor"]
+
+
+@st.composite
+def sheet_rows(draw):
+    rows = []
+    for _ in range(draw(st.integers(1, 8))):
+        row = {}
+        ok = True
+        for f in FIELDS_ORDER:
+            if draw(st.integers(0, 9)) == 0:
+                row[f] = draw(st.sampled_from(INVALID[f]))
+                ok = False
+            else:
+                row[f] = draw(st.sampled_from(VALID[f]))
+        rows.append((row, ok))
+    return rows
+
+
+@pytest.fixture(scope="module")
+def shared_store(tmp_path_factory):
+    store = init_store(tmp_path_factory.mktemp("prop") / "ws")
+    yield store
+    store.close()
+
+
+_counter = iter(range(10**6))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(rows=sheet_rows(), skip=st.booleans())
+def test_import_stores_exactly_the_valid_rows_or_nothing(shared_store, tmp_path_factory, rows, skip):
+    store = shared_store
+    session = f"s{next(_counter)}"
+    d = tmp_path_factory.mktemp("sheet")
+    store.write(session_changeset(store, session, title="Room"))
+    before = snapshot(store)
+    path = write_csv(d / "s.csv", [[r["text"], "factor", r["category"] or "enabling", "", "", "", r["place"], "", "", "", r["contributor"]]
+                                   for r, _ in rows])
+    expected, seen = [], set()
+    for r, ok in rows:
+        question = {"": "a", "enabling": "a", "2b": "b", "c": "c", "Impunity": "d"}.get(r["category"])
+        key = (r["text"].strip(), question, r["contributor"])
+        if ok and key not in seen:
+            expected.append(r["text"])
+            seen.add(key)
+    all_valid = len(expected) == len(rows)
+    try:
+        plan = plan_contributions(store, path, session, skip_invalid=skip)
+    except InvalidInput:
+        assert not skip and not all_valid
+        assert snapshot(store) == before
+        return
+    assert skip or all_valid
+    store.write(plan.changes)
+    texts = sorted(str(r["t"]) for r in store.select(
+        f"SELECT ?t WHERE {{ ?c a ckg:Contribution ; ckg:text ?t ; prov:wasGeneratedBy <{ontology.SESSION}{session}> }}"))
+    assert texts == sorted(expected)
+    assert plan.summary["rejected"] == len(rows) - len(expected)
+
+
+def test_check_rows_derives_kind_category_and_question(ws):
+    from graph.contributions import Sheet
+
+    vocab = Vocabulary.bundled()
+    sheet = Sheet("s.csv", "csv", ["text", "question"], [(2, {"text": "Fear of police", "question": "2c"}),
+                                                        (3, {"text": "A hotline", "question": "1"})])
+    records, problems = check_rows(sheet, vocab)
+    assert not problems
+    assert [r.kind for r in records] == ["Factor", "DataSource"]
+    assert str(records[0].categories[0]).endswith("/concealment")
+
+
+def test_graph_name_of_a_session():
+    assert graph_iri("contributions/s1").endswith("/graph/contributions/s1")
