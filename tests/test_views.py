@@ -170,7 +170,7 @@ def test_filter_hides_what_it_should(open_page, pages, preset):
     p.page.select_option(f"#filter-{facet}", value)
     assert p.visible_nodes() == expected
     hidden_edges_ok = p.js("""() => window.crimekg.edges.get().every((e) =>
-        !!e.hidden === (window.crimekg.nodes.get(e.from).hidden || window.crimekg.nodes.get(e.to).hidden))""")
+        !!e.hidden === !!(window.crimekg.nodes.get(e.from).hidden || window.crimekg.nodes.get(e.to).hidden))""")
     assert hidden_edges_ok
     assert p.js("document.body.dataset.shown") == str(len(expected))
     p.page.select_option(f"#filter-{facet}", "")
