@@ -340,3 +340,16 @@ def test_view_command_usage_errors(cli_store):
     assert result.exit_code == 2 and "--query goes with the query preset" in result.output
     result = CliRunner().invoke(cli, ["view", "query", "--query", "factors-by-category", "--param", "category", "--store", str(cli_store)])
     assert result.exit_code == 2 and "write NAME=VALUE" in result.output
+
+
+def test_positions_are_fixed_until_physics_is_turned_on(open_page, pages):
+    p = open_page(pages["factors"])
+    first = p.js("window.crimekg.data.nodes[0]")
+    assert p.js("window.crimekg.network.physics.physicsEnabled") is False
+    pos = p.js("(id) => window.crimekg.network.getPositions([id])[id]", first["id"])
+    assert abs(pos["x"] - first["x"]) <= 1 and abs(pos["y"] - first["y"]) <= 1
+    p.page.click("#physics")
+    assert p.js("window.crimekg.network.physics.physicsEnabled") is True
+    assert p.js("document.getElementById('physics').getAttribute('aria-pressed')") == "true"
+    p.page.click("#physics")
+    assert p.js("window.crimekg.network.physics.physicsEnabled") is False
