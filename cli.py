@@ -713,5 +713,33 @@ def view(preset, category, crime, actor, level, place, session, query, params, s
 # --- issue 6: evidence (brief; importers register in graph/importers) ---
 
 
+@cli.command()
+@click.option("--country", help="Country: ISO3 code or English name.")
+@click.option("--region", help="Region: UN M49 name or code (e.g. 'Western Africa' or 011).")
+@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
+@click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True), help="File to write, - for stdout.")
+@store_option
+@handle_errors
+def brief(country, region, fmt, output, store_path):
+    """Answer the post-session checklist for a country or region from the imported data and the contributions.
+
+    Example:
+
+    \b
+        crimekg brief --country NGA
+        crimekg brief --region "Western Africa" --format html -o brief.html
+    """
+    from graph.brief import build_brief, render_brief
+
+    with _open(store_path) as store:
+        text = render_brief(build_brief(store, country=country, region=region), fmt)
+    if output == "-":
+        click.echo(text, nl=False)
+    else:
+        with open(output, "w", encoding="utf-8") as f:
+            f.write(text)
+        click.echo(f"Wrote {output}", err=True)
+
+
 if __name__ == "__main__":
     cli()

@@ -7,9 +7,9 @@ bounds 1 and 4, no count): never a zero, never dropped. Citizenship rows matched
 point to the flow from that country to the area (``ckg:flow``). Topics hang on the indicator
 and breakdown concepts (``?obs ckg:indicator/ckg:topic ?topic``), not on each observation.
 
-Rows whose value is a questionnaire code rather than a count (a few "by citizenship" rows of the
-2025 export read ``61,102,019`` for ``Q6.1_10s_2019``) are not imported: they are listed in the
-plan's ``rejected`` with the reason.
+Rows whose value is a questionnaire code rather than a count (128 "by citizenship" rows of the
+2025 export read ``61,102,019`` for ``Q6.1_10s_2019``) are not imported: the plan's warnings
+say how many and which, and the summary counts them as "not imported".
 """
 
 from __future__ import annotations
@@ -313,7 +313,10 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
     changes.replace_graph(graph_iri(f"import/{NAME}"), [], nt.text())
     summary = {"observations": counts["observations"], "suppressed": counts["suppressed"],
                "flows": counts["flows"], "triples": len(nt)}
-    return ImportPlan(changes=changes, summary=summary, warnings=warnings, rejected=rejected)
+    if rejected:
+        summary["not imported"] = len(rejected)
+    # the rejected cells cannot be corrected by the user (they are the publisher's): reported, not returned for re-import
+    return ImportPlan(changes=changes, summary=summary, warnings=warnings)
 
 
 def places_iri(code: str) -> str:
