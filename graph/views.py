@@ -253,7 +253,10 @@ def layout(G: nx.Graph, layered: bool = False) -> dict:
 def _spread_labels(pos: dict, labels: dict, font: int, rounds: int = 80) -> dict:
     """Push apart nodes whose labels (boxes under them) overlap; small networks only (pairwise)."""
     pos = {n: list(p) for n, p in pos.items()}
-    box = {n: (max(40.0, 0.56 * font * len(labels[n])), 2.4 * font) for n in pos}
+    box = {}
+    for n in pos:
+        lines = labels[n].split("\n")
+        box[n] = (max(40.0, 0.56 * font * max(len(x) for x in lines)), (len(lines) + 1.3) * 1.15 * font)
     nodes = list(pos)
     for _ in range(rounds):
         moved = False
@@ -406,8 +409,15 @@ def _script_json(data: object) -> str:
     )
 
 
-def _short(label: str, n: int = 48) -> str:
-    return label if len(label) <= n else label[: n - 1].rstrip() + "\u2026"
+def _short(label: str, width: int = 26, lines: int = 2) -> str:
+    """A label wrapped on at most ``lines`` lines of about ``width`` characters (the full one is in the tooltip)."""
+    import textwrap
+
+    wrapped = textwrap.wrap(label, width, break_long_words=True) or [""]
+    if len(wrapped) > lines:
+        wrapped = wrapped[:lines]
+        wrapped[-1] = wrapped[-1][: width - 1].rstrip() + "\u2026"
+    return "\n".join(wrapped)
 
 
 def render_network(
