@@ -217,8 +217,18 @@ def _shares(victims: list[dict]) -> dict:
                 "year": row["year"], "total": total, "countries": isos,
                 "suppressed": sum(c[1] for c in cells),
                 "shares": {k: c[0] / total for k, c in zip(("Women", "Men", "Girls", "Boys"), cells)},
+                # a suppressed cell holds 1 to 4: the range each share can take
+                "ranges": {k: _share_range(c, cells) for k, c in zip(("Women", "Men", "Girls", "Boys"), cells)},
             }
     return {}
+
+
+def _share_range(cell, cells) -> tuple[float, float]:
+    total = sum(c[0] for c in cells)
+    others = sum(c[1] for c in cells) - cell[1]
+    low = (cell[0] + cell[1]) / (total + cell[1] + 4 * others)
+    high = (cell[0] + 4 * cell[1]) / (total + 4 * cell[1] + others)
+    return low, high
 
 
 # ---------------------------------------------------------------------------------------------
@@ -240,6 +250,12 @@ def _total(count: int, suppressed: int) -> str:
     if count == 0 and suppressed:
         return "<5" if suppressed == 1 else f"{suppressed} × <5"
     return f"{count:,}" + (f" + {suppressed} × <5" if suppressed else "")
+
+
+def _share_text(name: str, share: float, rng: tuple[float, float], suppressed: int) -> str:
+    if not suppressed or round(rng[0] * 100) == round(rng[1] * 100):
+        return f"{name.lower()} {share:.0%}"
+    return f"{name.lower()} {rng[0]:.0%}–{rng[1]:.0%}"
 
 
 def _years(first: str, last: str) -> str:
@@ -285,8 +301,8 @@ def _markdown(b: Brief) -> str:
             where = ", ".join(s["countries"])
             out.append(
                 f"Shares in {s['year']} (covering {where}; {s['total']:,} victims with sex and age published"
-                + (f"; {s['suppressed']} suppressed cells left out" if s["suppressed"] else "") + "): "
-                + ", ".join(f"{k.lower()} {v:.0%}" for k, v in s["shares"].items()) + "."
+                + (f"; {s['suppressed']} suppressed cell(s), so each share is the range it can take" if s["suppressed"] else "") + "): "
+                + ", ".join(_share_text(k, v, s["ranges"][k], s["suppressed"]) for k, v in s["shares"].items()) + "."
             )
             out.append("")
     else:

@@ -60,6 +60,8 @@ __all__ = [
     "dataset_iri",
     "already_imported",
     "unchanged_plan",
+    "read_csv",
+    "csv_header",
 ]
 
 CKG = ontology.CKG
@@ -615,3 +617,64 @@ def wrong_layout(path: Path, source: str, expected: Iterable[str], found: Iterab
         f"Expected columns: {', '.join(expected)}. Found: {', '.join(found) or '(none)'}.{hint} "
         "Nothing was stored."
     )
+
+
+def read_csv(path: Path, source: str, expected: list[str], *, encoding: str | None = None) -> tuple[list[str], list[tuple[int, dict]]]:
+    """Read a CSV (or .csv.gz) of a source: (header, [(line, {column: text})]).
+
+    The header must hold every ``expected`` column (else :func:`wrong_layout`); a row with fewer
+    fields than the header means a truncated file. A UTF-8 byte-order mark is dropped.
+    """
+    import csv
+    import gzip
+    import io
+
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidInput(f"{path}: no such file")
+    try:
+        with (gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")) as f:
+            data = f.read()
+    except (EOFError, OSError) as exc:
+        raise InvalidInput(f"{path}: cannot be read ({exc}); the file looks truncated or damaged. Nothing was stored.") from exc
+    try:
+        text = data.decode(encoding or "utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{path}: not UTF-8 text ({exc}); give --encoding (e.g. cp1252). Nothing was stored.") from exc
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = [h.strip() for h in next(reader, [])]
+    except csv.Error as exc:
+        raise InvalidInput(f"{path}: line 1: {exc}. Nothing was stored.") from exc
+    if any(c not in header for c in expected):
+        raise wrong_layout(path, source, expected, header)
+    index = {c: header.index(c) for c in expected}
+    rows = []
+    try:
+        for cells in reader:
+            if not cells or not any(c.strip() for c in cells):
+                continue
+            if len(cells) < len(header):
+                raise InvalidInput(
+                    f"{path}: line {reader.line_num} has {len(cells)} of {len(header)} columns: the file looks "
+                    "truncated; download it again. Nothing was stored."
+                )
+            rows.append((reader.line_num, {c: cells[i].strip() for c, i in index.items()}))
+    except csv.Error as exc:
+        raise InvalidInput(f"{path}: line {reader.line_num}: {exc}; the file looks truncated or damaged. Nothing was stored.") from exc
+    if not rows:
+        raise InvalidInput(f"{path}: the header is there but no data rows follow; the file looks truncated. Nothing was stored.")
+    return header, rows
+
+
+def csv_header(path: Path) -> list[str]:
+    """The first line of a CSV (or .csv.gz) as column names; [] when it cannot be read."""
+    import csv
+    import gzip
+
+    try:
+        opener = gzip.open if Path(path).suffix == ".gz" else open
+        with opener(path, "rt", encoding="utf-8-sig", errors="replace") as f:
+            return [h.strip() for h in next(csv.reader([f.readline()]), [])]
+    except (OSError, EOFError, csv.Error, ValueError):
+        return []

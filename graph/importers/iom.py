@@ -1,0 +1,174 @@
+"""IOM Missing Migrants Project incidents: the original export (2019) and IOM GDI's 2014-2025 table.
+
+Each incident becomes a ``qb:Observation`` in ``import/iom`` with indicator ``dead-and-missing``:
+``ckg:count`` (dead and missing), ``ckg:dead``, ``ckg:missing`` and ``ckg:survivors`` where the file
+has them, ``dct:date``, ``ckg:refYear``, ``ckg:refArea`` (the country of the incident in the 2025
+table; the UN region in the 2019 export), ``ckg:route`` (a smuggling-route concept shared with
+Frontex), ``ckg:cause``, ``ckg:localPlace`` and WGS84 coordinates. Both files are vintages of one
+dataset: importing one replaces the other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from pathlib import Path
+
+from graph import evidence as ev
+from graph.errors import InvalidInput
+from graph.importers import ImportPlan
+from graph.store import Changeset, graph_iri
+
+__all__ = ["NAME", "DESCRIPTION", "COLUMNS_2019", "COLUMNS_2025", "sniff", "plan"]
+
+NAME = "iom"
+DESCRIPTION = "IOM Missing Migrants Project incidents (the 2019 export or the 2014-2025 table)"
+
+COLUMNS_2019 = ["Web ID", "Region of Incident", "Reported Date", "Reported Year", "Reported Month", "Number Dead",
+                "Minimum Estimated Number of Missing", "Total Dead and Missing", "Number of Survivors",
+                "Number of Females", "Number of Males", "Number of Children", "Cause of Death",
+                "Location Description", "Information Source", "Location Coordinates", "Migration Route", "URL",
+                "UNSD Geographical Grouping", "Source Quality"]
+COLUMNS_2025 = ["date", "month", "type", "route", "geo", "dead", "cause", "surv", "nat", "location", "lon", "lat"]
+
+
+def _layout(header: list[str]) -> list[str] | None:
+    if "Web ID" in header or "Migration Route" in header or "Total Dead and Missing" in header:
+        return COLUMNS_2019
+    if "route" in header and "dead" in header and "geo" in header:
+        return COLUMNS_2025
+    return None
+
+
+def sniff(path: Path) -> bool:
+    """True for an MMP export (``Web ID``, ``Total Dead and Missing``) or the GDI table (``route``, ``dead``, ``geo``)."""
+    header = ev.csv_header(path)
+    return _layout(header) is not None
+
+
+_ODD: list[str] = []
+
+
+def _number(value: str, path: Path, line: int, column: str) -> int | None:
+    if value in ("", "NA"):
+        return None
+    try:
+        number = float(value.replace(",", ""))
+    except ValueError:
+        raise InvalidInput(f"{path}: line {line}, column {column!r}: {value!r} is not a number. Nothing was stored.") from None
+    if number < 0:  # the 2025 table has a few -1 survivors: not a count, so left out and reported
+        _ODD.append(f"line {line}, {column} {value}")
+        return None
+    if number != int(number):
+        raise InvalidInput(f"{path}: line {line}, column {column!r}: {value!r} is not a whole number of persons. Nothing was stored.")
+    return int(number)
+
+
+def plan(path: str | Path, store, *, download_date: str | None = None, progress: ev.Progress | None = None, encoding: str | None = None, **options) -> ImportPlan:
+    """Read and check a whole MMP file; build ``import/iom`` (nothing is written)."""
+    path = Path(path)
+    if path.is_file() and ev.already_imported(store, NAME, path):
+        return ev.unchanged_plan(NAME, path)
+    layout = _layout(ev.csv_header(path)) if path.is_file() else None
+    header, rows = ev.read_csv(path, NAME, layout or COLUMNS_2025, encoding=encoding)
+    places = ev.Places.from_store(store)
+    vocab = ev.Vocabulary()
+    nt = ev.NTriples()
+    P = ev.P
+    dataset = f"<{ev.dataset_iri(NAME)}>"
+    ind = vocab.use("indicator", "dead-and-missing", "Migrants dead and missing",
+                    topic=[ev.concept("topic", "migrant-smuggling-routes"), ev.concept("topic", "smuggled-migrants")])
+    integer, gyear, date_t, dec = f"{ev.XSD}integer", f"{ev.XSD}gYear", f"{ev.XSD}date", f"{ev.XSD}decimal"
+    seen: dict[str, int] = {}
+    _ODD.clear()
+    counts = {"rows": len(rows), "incidents": 0, "deadAndMissing": 0}
+    region_cache: dict[str, str | None] = {}
+    for done, (line, r) in enumerate(rows, start=1):
+        if progress and done % 5000 == 0:
+            progress(done, len(rows))
+        if layout is COLUMNS_2019:
+            web_id = r["Web ID"]
+            if not web_id.isdigit():
+                raise InvalidInput(f"{path}: line {line}, column 'Web ID': {web_id!r} is not an incident number. Nothing was stored.")
+            try:
+                day = datetime.strptime(r["Reported Date"], "%B %d, %Y").date().isoformat()
+            except ValueError:
+                raise InvalidInput(f"{path}: line {line}, column 'Reported Date': {r['Reported Date']!r} is not a date like 'December 30, 2019'. Nothing was stored.") from None
+            total = _number(r["Total Dead and Missing"], path, line, "Total Dead and Missing")
+            dead = _number(r["Number Dead"], path, line, "Number Dead")
+            missing = _number(r["Minimum Estimated Number of Missing"], path, line, "Minimum Estimated Number of Missing")
+            survivors = _number(r["Number of Survivors"], path, line, "Number of Survivors")
+            route, cause, location = r["Migration Route"], r["Cause of Death"], r["Location Description"]
+            region = r["UNSD Geographical Grouping"]
+            if region not in region_cache:
+                region_cache[region] = places.region(region) if region and not region.isdigit() else None
+            area = region_cache[region]
+            lat = lon = None
+            parts = [p.strip() for p in r["Location Coordinates"].split(",")]
+            if len(parts) == 2:
+                lat, lon = parts
+            iri = ev.observation_iri(NAME, "incident", web_id)
+            nationalities: list[str] = []
+            kind = None
+        else:
+            day = r["date"]
+            try:
+                datetime.strptime(day, "%Y-%m-%d")
+            except ValueError:
+                raise InvalidInput(f"{path}: line {line}, column 'date': {day!r} is not a date (YYYY-MM-DD). Nothing was stored.") from None
+            total = _number(r["dead"], path, line, "dead")
+            dead = missing = None
+            survivors = _number(r["surv"], path, line, "surv")
+            route, cause, location, kind = r["route"], r["cause"], r["location"], r["type"]
+            area = places.country(r["geo"]) if r["geo"] else None
+            lat, lon = r["lat"] or None, r["lon"] or None
+            nationalities = [n.strip() for n in r["nat"].split(",") if n.strip() and n.strip() != "UNK"]
+            digest = hashlib.sha1("|".join(r[c] for c in COLUMNS_2025).encode()).hexdigest()[:10]
+            iri = ev.observation_iri(NAME, "incident", f"{day}-{digest}")
+        if iri in seen:
+            seen[iri] += 1
+            iri = f"{iri}-{seen[iri]}"
+        else:
+            seen[iri] = 1
+        s = f"<{iri}>"
+        nt.add(s, ev.A, ev.T_OBS)
+        nt.add(s, ev.T_DATASET, dataset)
+        nt.add(s, P("indicator"), ind)
+        nt.add(s, f"<{ev.DCT}date>", ev.nt_literal(day, date_t))
+        nt.add(s, P("refYear"), ev.nt_literal(day[:4], gyear))
+        if total is not None:
+            nt.add(s, P("count"), ev.nt_literal(total, integer))
+            counts["deadAndMissing"] += total
+        for prop, value in (("dead", dead), ("missing", missing), ("survivors", survivors)):
+            if value is not None:
+                nt.add(s, P(prop), ev.nt_literal(value, integer))
+        if area:
+            nt.add(s, P("refArea"), f"<{area}>")
+        route_term = vocab.route(route)
+        if route_term:
+            nt.add(s, P("route"), route_term)
+        if cause:
+            nt.add(s, P("cause"), ev.nt_literal(cause))
+        if location:
+            nt.add(s, P("localPlace"), ev.nt_literal(location))
+        if kind:
+            nt.add(s, f"<{ev.DCT}type>", ev.nt_literal(kind))
+        for code in nationalities:
+            place = places.country(code)
+            nt.add(s, P("citizenship"), f"<{place}>" if place else ev.nt_literal(code))
+        if lat and lon:
+            try:
+                nt.add(s, f"<{ev.GEO}lat>", ev.nt_literal(f"{float(lat):.6f}", dec))
+                nt.add(s, f"<{ev.GEO}long>", ev.nt_literal(f"{float(lon):.6f}", dec))
+            except ValueError:
+                pass  # free-text coordinates in the 2019 export: the location description stays
+        counts["incidents"] += 1
+    ev.add_concepts(nt, vocab)
+    ev.add_provenance(nt, NAME, path, counts, download_date=download_date,
+                      extra_title=" (2019 export)" if layout is COLUMNS_2019 else " (2014-2025 table, IOM GDI)")
+    if progress:
+        progress(len(rows), len(rows))
+    changes = Changeset()
+    changes.replace_graph(graph_iri(f"import/{NAME}"), [], nt.text())
+    warnings = [f"{len(_ODD)} negative number(s) left out as not counts: {', '.join(_ODD[:3])}{' ...' if len(_ODD) > 3 else ''}"] if _ODD else []
+    return ImportPlan(changes, {"incidents": counts["incidents"], "dead and missing": counts["deadAndMissing"], "triples": len(nt)}, warnings)
