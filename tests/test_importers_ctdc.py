@@ -1,0 +1,46 @@
+"""The CTDC importer: aggregated counts, keeping CTDC's codes for what is unknown."""
+
+from __future__ import annotations
+
+import pytest
+
+from graph.errors import InvalidInput
+from graph.importers import ctdc, detect_source
+from tests.helpers import ROOT, SHARED_DATA, snapshot
+
+DATA = ROOT / "tests" / "data" / "evidence"
+
+
+def test_counts_add_up_to_the_records(workspace):
+    assert detect_source(DATA / "ctdc-sample.csv") == "ctdc"
+    plan = ctdc.plan(DATA / "ctdc-sample.csv", workspace)
+    workspace.write(plan.changes)
+    assert plan.summary["records"] == 17
+    rows = workspace.select("SELECT ?o ?n WHERE { ?o ckg:indicator <https://w3id.org/crimekg/concept/indicator/registered-victims> ; ckg:count ?n }")
+    assert sum(int(r["n"]) for r in rows) == 17
+    # citizenship 0 (CTDC "00") and an empty cell (-99) stay distinct, and neither becomes a place
+    cits = {str(r["c"]) for r in workspace.select("SELECT DISTINCT ?c WHERE { ?o ckg:indicator <https://w3id.org/crimekg/concept/indicator/registered-victims> ; ckg:citizenship ?c FILTER(isLiteral(?c)) }")}
+    assert "00" in cits
+    ages = {str(r["a"]).rsplit("/", 1)[-1] for r in workspace.select("SELECT DISTINCT ?a WHERE { ?o ckg:ageGroup ?a }")}
+    assert "not-recorded" in ages
+    broader = workspace.select("SELECT ?b WHERE { <https://w3id.org/crimekg/concept/age/ctdc-9-17> skos:broader ?b }")
+    assert [str(r["b"]).rsplit("/", 1)[-1] for r in broader] in ([], ["0-17"])
+
+
+def test_bad_flag_is_refused(workspace, tmp_path):
+    before = snapshot(workspace)
+    text = (DATA / "ctdc-sample.csv").read_text(encoding="utf-8").splitlines()
+    cells = text[2].split(",")
+    cells[4] = "yes"
+    text[2] = ",".join(cells)
+    bad = tmp_path / "ctdc-bad.csv"
+    bad.write_text("\n".join(text) + "\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match=r"line 3, column 'isForcedLabour': 'yes'"):
+        ctdc.plan(bad, workspace)
+    assert snapshot(workspace) == before
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "ctdc-2020-subset").is_dir(), reason="the CTDC file is not in ../shared/data")
+def test_real_file(workspace):
+    plan = ctdc.plan(SHARED_DATA / "ctdc-2020-subset" / "dados_app.csv", workspace)
+    assert plan.summary["records"] == 48_773

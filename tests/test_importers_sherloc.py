@@ -1,0 +1,40 @@
+"""The SHERLOC importer: case references with crime type, country, year and URL."""
+
+from __future__ import annotations
+
+import pytest
+
+from graph.errors import InvalidInput
+from graph.importers import detect_source, sherloc
+from tests.helpers import ROOT, SHARED_DATA, snapshot
+
+DATA = ROOT / "tests" / "data" / "evidence"
+
+
+def test_cases_with_place_year_and_topic(workspace):
+    assert detect_source(DATA / "sherloc-sample.csv") == "sherloc"
+    plan = sherloc.plan(DATA / "sherloc-sample.csv", workspace)
+    workspace.write(plan.changes)
+    assert plan.summary["cases"] == 10
+    rows = workspace.select(
+        "SELECT ?c ?place ?year ?url ?crime WHERE { ?c a ckg:CaseReference ; ckg:caseUrl ?url ; ckg:topic topic:criminal-justice-case-information . "
+        "OPTIONAL { ?c ckg:place ?place } OPTIONAL { ?c ckg:refYear ?year } OPTIONAL { ?c ckg:crimeType ?crime } }")
+    assert len(rows) == 10
+    assert sum(1 for r in rows if str(r.get("place", "")).endswith("/NGA")) == 4
+    assert any("year" not in r for r in rows)  # pages without a year segment keep no year
+    assert all(str(r["url"]).startswith("https://sherloc.unodc.org/cld/case-law-doc/") for r in rows)
+
+
+def test_a_link_that_is_not_a_case_page_is_refused(workspace, tmp_path):
+    before = snapshot(workspace)
+    bad = tmp_path / "links.csv"
+    bad.write_text(",name,page_link\n0,x,https://example.org/case.html\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match=r"line 2, column 'page_link'"):
+        sherloc.plan(bad, workspace)
+    assert snapshot(workspace) == before
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "sherloc-case-index").is_dir(), reason="the SHERLOC index is not in ../shared/data")
+def test_real_file(workspace):
+    plan = sherloc.plan(SHARED_DATA / "sherloc-case-index" / "dataset links.csv", workspace)
+    assert plan.summary["cases"] == 1_567
