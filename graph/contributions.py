@@ -207,7 +207,7 @@ def _nearest(value: str, choices: Iterable[str]) -> str | None:
     choices = list(dict.fromkeys(choices))
     if not value or not choices:
         return None
-    hit = process.extractOne(value, choices, scorer=fuzz.ratio, processor=normalize, score_cutoff=75)
+    hit = process.extractOne(value, choices, scorer=fuzz.ratio, processor=normalize, score_cutoff=80)
     return hit[0] if hit else None
 
 
