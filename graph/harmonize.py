@@ -7,8 +7,10 @@ are the four categories, and a pair must also share crime types and actors where
 :func:`merge_changeset` merges a group into its preferred factor: the others' preferred labels
 become ``skos:altLabel``, and every category, crime type, actor, level, place, link, response and
 ``prov:wasDerivedFrom`` contribution moves to the kept factor. Nothing is lost: each merge is recorded
-in graph ``history/merges`` as a ``prov:Activity`` holding the exact triples it removed and added
-(as N-Quads text), and :func:`revert_changeset` puts them back.
+in graph ``history/merges`` as a ``prov:Activity`` that ``prov:used`` the merged factors and a
+``#before`` entity and generated the kept factor and an ``#after`` entity; their ``prov:value`` is
+the exact triples the merge removed and added (as N-Quads text), and :func:`revert_changeset`
+puts them back.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from rdflib import RDF, RDFS, SKOS, XSD, Literal, URIRef
 import ontology
 from graph.contributions import (
     CKG,
-    DCT,
     FACTOR_SCHEME,
     PROV,
     _short_label,
@@ -303,8 +304,10 @@ def merge_changeset(
         for s in ss:
             history.add((m, PROV.used, s))
         history.add((m, PROV.endedAtTime, Literal((stamp + timedelta(microseconds=i)).isoformat(), datatype=XSD.dateTime)))
-        history.add((m, DCT.replaces, Literal(before)))
-        history.add((m, PROV.value, Literal(after)))
+        history.add((m, PROV.used, URIRef(m + "#before")))
+        history.add((URIRef(m + "#before"), PROV.value, Literal(before)))
+        history.add((URIRef(m + "#after"), PROV.wasGeneratedBy, m))
+        history.add((URIRef(m + "#after"), PROV.value, Literal(after)))
     changes = edit.changeset()
     changes.replace_graph(HISTORY, history)
     return changes
@@ -333,8 +336,8 @@ def revert_changeset(store: GraphStore, factor: URIRef | str) -> tuple[Changeset
         raise InvalidInput(f"<{factor}> is not the result of a recorded merge; nothing to revert")
     m = URIRef(found[0]["merge"])
     history = store.graph_triples(HISTORY)
-    before = _parse_nquads(str(history.value(m, DCT.replaces) or ""))
-    after = _parse_nquads(str(history.value(m, PROV.value) or ""))
+    before = _parse_nquads(str(history.value(URIRef(m + "#before"), PROV.value) or ""))
+    after = _parse_nquads(str(history.value(URIRef(m + "#after"), PROV.value) or ""))
     graphs: dict[str, rdflib.Graph] = {}
     for s, p, o, g in [*before, *after]:
         if g not in graphs:
@@ -348,13 +351,15 @@ def revert_changeset(store: GraphStore, factor: URIRef | str) -> tuple[Changeset
         graphs[g].remove((s, p, o))
     for s, p, o, g in before:
         graphs[g].add((s, p, o))
-    for t in list(history.triples((m, None, None))):
-        history.remove(t)
+    restored_factors = {str(o) for o in history.objects(m, PROV.used) if not str(o).endswith("#before")}
+    for node in (m, URIRef(m + "#before"), URIRef(m + "#after")):
+        for t in list(history.triples((node, None, None))):
+            history.remove(t)
     changes = Changeset()
     for g, graph in graphs.items():
         changes.replace_graph(g, graph)
     changes.replace_graph(HISTORY, history)
-    restored = sorted({str(o) for o in history.objects(m, PROV.used)} | {str(s) for s, p, o, g in before if p == SKOS.prefLabel})
+    restored = sorted(restored_factors)
     return changes, {"merge": str(m), "restored": restored}
 
 
