@@ -116,10 +116,17 @@ def _igraph(G: nx.MultiDiGraph, directed: bool = True):
     return ig.Graph(n=len(nodes), edges=sorted(edges), directed=directed), nodes
 
 
-def _igraph_version() -> str:
-    import igraph as ig
+def _software() -> str:
+    """The versions that computed a result, recorded with the scores."""
+    from importlib.metadata import PackageNotFoundError, version
 
-    return f"igraph {ig.__version__}"
+    parts = []
+    for name in ("crimekg", "igraph", "networkx"):
+        try:
+            parts.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            pass
+    return "; ".join(parts)
 
 
 def centrality(G: nx.MultiDiGraph, top: int | None = None) -> list[dict[str, Any]]:
@@ -350,6 +357,7 @@ def score_triples(report: str, rows: Iterable[dict[str, Any]], method: str, when
         (activity, rdflib.RDF.type, rdflib.PROV.Activity),
         (activity, rdflib.RDFS.label, rdflib.Literal(f"crimekg analyze {report}: {REPORTS[report]}")),
         (activity, ckg.method, rdflib.Literal(method)),
+        (activity, ckg.software, rdflib.Literal(_software())),
         (activity, rdflib.PROV.endedAtTime, rdflib.Literal(when.isoformat(), datatype=rdflib.XSD.dateTime)),
         (activity, rdflib.DCTERMS.date, day),
     ]
@@ -415,16 +423,16 @@ def run_analysis(
         raise InvalidInput(f"--write stores scores; analyze {report} has none (use centrality, bridges or communities)")
     G = factor_graph(store, **{k: v for k, v in filters.items() if v})
     named = [find_factor(G, f) for f in factors]
-    method = f"{_igraph_version()}, exact"
+    method = ""
     if report == "centrality":
         rows = centrality(G)
-        method = f"degree (links in and out); betweenness, exact, normalised, directed; PageRank, damping 0.85, directed ({_igraph_version()})"
+        method = "degree (links in and out); betweenness, exact, normalised, directed; PageRank, damping 0.85, directed (igraph)"
     elif report == "bridges":
         rows = bridges(G)
-        method = f"betweenness between trafficking-only and smuggling-only factors, exact, undirected, per pair ({_igraph_version()})"
+        method = "betweenness between trafficking-only and smuggling-only factors, exact, undirected, per pair (igraph)"
     elif report == "communities":
         rows = communities(G)
-        method = f"greedy modularity (Clauset-Newman-Moore), undirected ({_igraph_version()})"
+        method = "greedy modularity (Clauset-Newman-Moore), undirected (igraph)"
     elif report in ("upstream", "downstream"):
         rows = reach(G, named[0], report, max_length)
         method = f"breadth-first search along link direction, up to {max_length} links (networkx)"

@@ -181,6 +181,7 @@ def _median_time(fn, runs: int) -> tuple[float, object]:
 def bench(size: int, runs: int, only: list[str]) -> list[tuple]:
     import pyoxigraph as ox
 
+    from graph.errors import CrimeKGError
     from graph.query import named_queries, resolve_params, run_query
     from graph.store import PREFIXES, init_store
 
@@ -197,8 +198,12 @@ def bench(size: int, runs: int, only: list[str]) -> list[tuple]:
         for name, q in named_queries().items():
             if only and name not in only:
                 continue
-            params = PARAMS.get(name)
-            subs = {ox.Variable(k): v for k, v in resolve_params(store, q, params).items()}
+            params = PARAMS.get(name) or {p.name: "Italy" for p in q.params if p.required and p.type == "place"}
+            try:
+                subs = {ox.Variable(k): v for k, v in resolve_params(store, q, params).items()}
+            except CrimeKGError as exc:
+                print(f"  {name:<32} skipped: {exc}", flush=True)
+                continue
 
             def crimekg(q=q, params=params):
                 return len(run_query(store, q, params).rows)
