@@ -118,3 +118,39 @@ def test_every_evidence_query_runs(evidence, name):
     bindings = {"area": rdflib.URIRef("https://w3id.org/crimekg/place/NGA")} if "# param: area" in text else {}
     rows = run_evidence_query(evidence, name, **bindings)
     assert isinstance(rows, list)
+
+
+NGA = {"area": rdflib.URIRef("https://w3id.org/crimekg/place/NGA")}
+ITA = {"area": rdflib.URIRef("https://w3id.org/crimekg/place/ITA")}
+
+#: Each evidence query, its bindings and what its answer must show on the sample data.
+EVIDENCE_EXPECTED = {
+    "evidence-glotip-profile": (NGA, lambda rows: any(
+        str(r["sex"]).endswith("/female") and str(r["age"]).endswith("/0-17") and str(r["year"]) == "2022" and int(r["count"]) == 729
+        for r in rows)),
+    "evidence-glotip-citizenships": (NGA, lambda rows: "Benin" in {str(r["label"]) for r in rows}),
+    "evidence-glotip-destinations": (NGA, lambda rows: [(str(r["label"]), int(r["count"])) for r in rows] == [("Italy", 273)]),
+    "evidence-routes-deaths": (ITA, lambda rows: "Central Mediterranean route" in {str(r["routeLabel"]) for r in rows}
+                               and all(int(r["deadAndMissing"]) >= 0 for r in rows)),
+    "evidence-cases": (NGA, lambda rows: len(rows) == 4 and all(str(r["url"]).startswith("https://sherloc.unodc.org/") for r in rows)),
+    "evidence-participants": (ITA, lambda rows: any(str(r["kind"]).endswith("#Factor") and r.get("category") for r in rows)),
+    "evidence-topic-coverage": ({}, lambda rows: len(rows) == 13 and any(
+        "indicator/detected-trafficking-victims" in str(r.get("concepts", "")) for r in rows)),
+    "evidence-trends-sex-age": ({}, lambda rows: {(str(r["sex"]), str(r["age"])) for r in rows if str(r["year"]) == "2022"}
+                                == {("Female", "0 to 17 years"), ("Female", "18 years or over"), ("Male", "0 to 17 years"), ("Male", "18 years or over")}),
+    "evidence-trends-forms": ({}, lambda rows: {str(r["form"]) for r in rows if str(r["year"]) == "2022"}
+                              == {"Sexual exploitation", "Forced labour", "Other forms of exploitation"}),
+    "evidence-largest-flows": ({}, lambda rows: ("Sub-Saharan Africa", "Southern Europe") in {(str(r["from"]), str(r["to"])) for r in rows}),
+}
+
+
+def test_every_evidence_query_has_an_expected_answer():
+    names = {p.stem for p in (ROOT / "graph" / "queries").glob("evidence-*.rq")}
+    assert names == set(EVIDENCE_EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EVIDENCE_EXPECTED))
+def test_evidence_query_returns_its_expected_answer(evidence, name):
+    bindings, check = EVIDENCE_EXPECTED[name]
+    rows = run_evidence_query(evidence, name, **bindings)
+    assert check(rows), rows
