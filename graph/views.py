@@ -91,6 +91,14 @@ _SIZE_TEXT = {
     "centrality": "betweenness centrality (how often it lies on the shortest path between two others)",
 }
 
+_ARROWS = {
+    "factors": "Arrows point from cause to effect.",
+    "session": "Arrows point from crime type to topic to what was said about it.",
+    "places": "Arrows point from a factor to the places it is named for, and on to their regions.",
+    "query": "Arrows point from the first resource of a result to the others.",
+    "flows": "Arrows point from the victims' citizenship to the country where they were detected.",
+}
+
 _TITLES = {
     "factors": "Factors and the links between them",
     "session": "The session: crime types, topics, factors, patterns, data sources, gaps",
@@ -290,7 +298,13 @@ def _sizes(G: nx.Graph, size: str) -> dict:
         bet = g.betweenness(directed=False) if len(nodes) <= 5000 else g.betweenness(directed=False, cutoff=4)
         return {n: 1 + b for n, b in zip(nodes, bet)}
     out = {}
+    if any(a.get("relation") == "flow" for _, _, a in G.edges(data=True)):
+        for u, v, a in G.edges(data=True):
+            for n in {u, v}:
+                out[n] = out.get(n, 1.0) + float(a.get("count", 0))
     for n, a in G.nodes(data=True):
+        if n in out:
+            continue
         if size == "places" and "places" in a and a.get("kind") == "factor":
             out[n] = 1 + len(a["places"])
         elif a.get("kind") in ("factor", "pattern", "source", "gap") and "contributions" in a:
@@ -478,14 +492,17 @@ def render_network(
             width = 1 + 4 * float(a["strength"])
         elif a.get("count", 1) > 1 or style == "flow":
             width = 1 + 9 * math.sqrt(float(a.get("count", 1)) / max_count)
-        edges.append({"from": ids[u], "to": ids[v], "style": style, "label": "" if many or style == "structure" else a.get("relation", ""),
+        label = f"{a.get('count', 0):,.0f}" if style == "flow" else a.get("relation", "")
+        edges.append({"from": ids[u], "to": ids[v], "style": style, "label": "" if many or style == "structure" else label,
                       "width": round(width, 2), "title": tip})
     used = sorted(set(groups), key=lambda g: (_STEP_ORDER + (g,)).index(g))
     styles = {g: dict(zip(("color", "shape", "glyph", "text"), KIND_STYLES.get(g, _OTHER_STYLE))) for g in used}
     stated = "; ".join(f"{k} = {v if isinstance(v, str) else ', '.join(sorted(v))}" for k, v in (filters or {}).items() if v)
     data = {
         "preset": preset, "font": font, "nodes": nodes, "edges": edges, "styles": styles, "steps": _steps(used, steps),
-        "note": note, "filters": stated, "size_text": _SIZE_TEXT[size] if not note else "how many nodes a group holds", "facets": [f for f in FILTERS if any(f in n["facets"] for n in nodes)],
+        "note": note, "filters": stated,
+        "size_text": "how many nodes a group holds" if note else ("how many victims were counted leaving or arriving" if preset == "flows" else _SIZE_TEXT[size]),
+        "arrow_text": _ARROWS.get(preset, _ARROWS["factors"]), "facets": [f for f in FILTERS if any(f in n["facets"] for n in nodes)],
     }
     title = title or "crimekg: " + _TITLES.get(preset, preset)
     lib = files("pyvis") / "templates" / "lib" / "vis-9.1.2"
