@@ -294,6 +294,7 @@ def _import_options(f):
         click.option("--encoding", help="Text encoding of a CSV, JSON or YAML file (default UTF-8; e.g. cp1252)."),
         click.option("--skip-invalid", is_flag=True, help="Store the valid rows and write the rejected ones to a file."),
         click.option("--rejected", "rejected_path", type=click.Path(dir_okay=False), help="Where --skip-invalid writes rejected rows (default FILE.rejected.csv)."),
+        click.option("--download-date", help="Published data: the date you downloaded the file, YYYY-MM-DD (recorded as provenance)."),
     ]):
         f = opt(f)
     return f
@@ -304,7 +305,7 @@ def _import_options(f):
 @_import_options
 @store_option
 @handle_errors
-def import_(file, source, session, encoding, skip_invalid, rejected_path, store_path):
+def import_(file, source, session, encoding, skip_invalid, rejected_path, download_date, store_path):
     """Import a file into the workspace: a contribution or links sheet, or published evidence.
 
     The whole file is checked first; if any row is wrong nothing is stored (unless --skip-invalid).
@@ -320,7 +321,9 @@ def import_(file, source, session, encoding, skip_invalid, rejected_path, store_
     from graph.contributions import write_rejected
     from graph.importers import detect_source, importer
 
-    options = {k: v for k, v in {"session": session, "encoding": encoding, "skip_invalid": skip_invalid}.items() if v}
+    options = {k: v for k, v in {"session": session, "encoding": encoding, "skip_invalid": skip_invalid, "download_date": download_date}.items() if v}
+    if sys.stderr.isatty():  # long imports show progress on a terminal only
+        options["progress"] = lambda done, total: click.echo(f"\r{file}: {done:,} / {total:,} rows", err=True, nl=done >= total)
     with _open(store_path) as store:
         name = source or detect_source(file)
         plan = importer(name).plan(Path(file), store, **options)

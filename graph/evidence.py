@@ -528,6 +528,8 @@ def add_provenance(nt: NTriples, source: str, path: Path, counts: dict[str, int]
     Nothing in it depends on when the import ran, so importing the same file twice writes the
     same graph.
     """
+    if download_date and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", download_date):
+        raise InvalidInput(f"--download-date {download_date!r}: give the date as YYYY-MM-DD")
     info = SOURCE_INFO[source]
     ds = f"<{dataset_iri(source)}>"
     dist = f"<{dataset_iri(source)}/file/{slugify(path.name)}>"

@@ -170,3 +170,11 @@ def test_the_real_export(workspace):
     workspace.write(plan.changes)
     assert _count(workspace, "?o ckg:suppressed true FILTER NOT EXISTS { ?o ckg:count ?c }") == 29_558
     assert _count(workspace, "?o qb:dataSet <https://w3id.org/crimekg/resource/dataset/glotip> ; ckg:refArea ?a") == 58_641 - 26  # Sark has no ISO3 code
+
+
+def test_progress_callback_and_download_date_check(workspace):
+    calls = []
+    glotip.plan(DATA / "glotip-sample.csv", workspace, progress=lambda done, total: calls.append((done, total)))
+    assert calls[-1] == (27, 27)
+    with pytest.raises(InvalidInput, match="YYYY-MM-DD"):
+        glotip.plan(DATA / "glotip-sample.csv", workspace, download_date="1 May 2025")
