@@ -22,7 +22,7 @@ from graph.network import (
     write_network,
 )
 from graph.store import init_store
-from tests.helpers import ROOT
+from tests.helpers import ROOT, SHARED_DATA
 
 FACTOR = "https://w3id.org/crimekg/data/factor/"
 PLACE = "https://w3id.org/crimekg/place/"
@@ -175,3 +175,29 @@ def test_export_command_writes_graphml_and_gexf(tmp_path):
     assert G.nodes[FACTOR + "poverty-and-unemployment"]["categories"] == "enabling"
     result = runner.invoke(cli, ["export", "--format", "ttl", "--network", "session", "--store", str(ws), "-o", str(tmp_path / "x.ttl")])
     assert result.exit_code == 2 and "--network" in result.output
+
+
+def test_flows_from_imported_glotip_rows(workspace):
+    from graph.importers import glotip
+
+    workspace.write(glotip.plan(ROOT / "tests" / "data" / "evidence" / "glotip-sample.csv", workspace).changes)
+    G = flows_graph(workspace)
+    flows = {(G.nodes[u]["label"], G.nodes[v]["label"]): a for u, v, a in G.edges(data=True)}
+    assert flows[("Nigeria", "Italy")]["count"] == 273
+    assert flows[("Benin", "Nigeria")]["count"] == 12
+    assert flows[("Chad", "Nigeria")]["suppressed"] == 1 and flows[("Chad", "Nigeria")]["count"] == 0
+
+
+def test_flows_of_the_whole_glotip_file(workspace):
+    from graph.importers import glotip
+
+    path = SHARED_DATA / "unodc-glotip" / "data_glotip.csv.gz"
+    if not path.exists():
+        pytest.skip(f"{path} not found (the shared data sets are not in the repository)")
+    workspace.write(glotip.plan(path, workspace).changes)
+    G = flows_graph(workspace)
+    assert G.number_of_edges() > 1000 and len(G) > 100
+    assert all(G.nodes[n]["label"] != n.rsplit("/", 1)[-1] for n in G), "every country has its name"
+    nga = flows_graph(workspace, place="NGA")
+    assert 10 < nga.number_of_edges() < G.number_of_edges()
+    assert all(PLACE + "NGA" in (u, v) for u, v in nga.edges())
