@@ -93,6 +93,7 @@ FIELDS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "contributor": ("contributor code", ("contributor", "code", "participant", "participant code", "pseudonym"), "A pseudonymous code such as P07: never a name."),
     "time": ("time", ("timestamp", "datetime", "date time", "generated at", "when"), "When it was said: 2026-03-17T10:30 or 10:30 (optional; default the session date)."),
     "topic": ("topic", ("topics", "theme", "themes"), "For data sources and gaps: the session topics covered; several with ';' (optional)."),
+    "addresses": ("addresses", ("factors addressed", "addresses factors", "factor addressed"), "For responses: the factor(s) it addresses, by label; several with ';' (optional)."),
     "id": ("id", ("key", "ref", "reference", "contribution id"), "Your own stable reference such as 2a-03 (optional; default a hash of the row)."),
 }
 
@@ -531,6 +532,7 @@ class Record:
     group: str | None = None
     contributor: str | None = None
     time: Literal | None = None
+    addresses: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -743,7 +745,7 @@ def check_rows(
             row=rownum, key=key, text=text, label=v.get("label") or None, kind=kind, categories=categories,
             crimes=crimes, actors=actors, levels=levels, places=places, topics=topics,
             local_place=v.get("local_place") or None, question=question, group=v.get("group") or None,
-            contributor=contributor, time=stamp,
+            contributor=contributor, time=stamp, addresses=_split(v.get("addresses", "")) if kind == "Response" else [],
         ))
     return records, problems
 
@@ -964,6 +966,7 @@ def plan_contributions(
     records, problems = check_rows(
         sheet, vocab, session_date=info["date"] if info else None, session_start=info["start"] if info else None
     )
+    _check_addresses(store, sheet, records, problems)
     if problems and not skip_invalid:
         raise _refuse(sheet, problems)
     warnings = []
@@ -981,6 +984,24 @@ def plan_contributions(
     return ContributionPlan(changes, summary, warnings, _rejected_rows(sheet, problems))
 
 
+def _check_addresses(store: GraphStore, sheet: Sheet, records: list[Record], problems: dict[int, list[Problem]]) -> None:
+    """A response may only address factors that exist or that the same sheet creates."""
+    if not any(r.addresses for r in records):
+        return
+    known = {normalize(r["l"]) for r in store.select(
+        "SELECT ?l WHERE { ?f a ckg:Factor . { ?f skos:prefLabel ?l } UNION { ?f skos:altLabel ?l } }")}
+    known |= {str(r["f"]) for r in store.select("SELECT ?f WHERE { ?f a ckg:Factor }")}
+    known |= {normalize(r.label or _short_label(r.text)) for r in records if r.kind == "Factor"}
+    column = next((h for h in sheet.headers if normalize(h) in {normalize(w) for w in ("addresses", *FIELDS["addresses"][1])}), "addresses")
+    for rec in list(records):
+        missing = [a for a in rec.addresses if normalize(a) not in known and a not in known]
+        if missing:
+            problems.setdefault(rec.row, []).append(Problem(
+                rec.row, column, "; ".join(missing),
+                f'no factor called "{missing[0]}" in the workspace or this sheet; use a factor\'s exact label (or its IRI)'))
+            records.remove(rec)
+
+
 def records_to_triples(store: GraphStore, session_id: str, records: list[Record]) -> tuple[list, dict[str, int]]:
     """The triples for valid records: contributions, participants and derived items."""
     s = session_iri(session_id)
@@ -988,6 +1009,7 @@ def records_to_triples(store: GraphStore, session_id: str, records: list[Record]
     triples: list = []
     counts = {"contributions": 0, "new factors": 0}
     item_slugs: dict[tuple[str, str], URIRef] = {}
+    pending: list[tuple[URIRef, list[str]]] = []
     for rec in records:
         c = contribution_iri(session_id, rec.key)
         counts["contributions"] += 1
@@ -1058,6 +1080,13 @@ def records_to_triples(store: GraphStore, session_id: str, records: list[Record]
             props.append((CKG.topic, rec.topics))
         for p, values in props:
             triples += [(item, p, v) for v in values]
+        if rec.addresses:
+            pending.append((item, rec.addresses))
+    for item, names in pending:  # after every factor of the sheet exists
+        for name in names:
+            f = URIRef(name) if name.startswith(ontology.DATA) else by_label.get(normalize(name))
+            if f is not None:
+                triples.append((item, CKG.addresses, f))
     return triples, counts
 
 

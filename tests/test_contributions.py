@@ -196,7 +196,7 @@ FILE_ERRORS = {
                   "photo.csv: not a spreadsheet (binary data); crimekg reads CSV, XLSX, JSON or YAML made from `crimekg template`"),
     "fake.xlsx": (b"this is not a workbook", "fake.xlsx: not an XLSX workbook (File is not a zip file); save it from your spreadsheet program as .xlsx or CSV"),
     "extra.csv": (b"text,kind,Notes\nBribery,factor,x\n",
-                  'extra.csv: unknown column(s) "Notes"; a contributions sheet has the columns text, label, kind, category, crime type, actor, level, country or region, local place, exercise question, group, contributor code, time, topic, id. Rename or delete the extra columns; nothing was stored.'),
+                  'extra.csv: unknown column(s) "Notes"; a contributions sheet has the columns text, label, kind, category, crime type, actor, level, country or region, local place, exercise question, group, contributor code, time, topic, addresses, id. Rename or delete the extra columns; nothing was stored.'),
     "typo.csv": (b"txt,kind\nBribery,factor\n", None),
     "cp1252.csv": ("text,category\nCaf\u00e9 owners pay,enabling\n".encode("cp1252"),
                    "cp1252.csv: line 2: byte 0xe9 is not valid utf-8; a file saved by Excel on Windows is usually Windows-1252: add --encoding cp1252"),
@@ -218,7 +218,7 @@ def test_files_that_cannot_be_read_give_one_clear_message(ws, tmp_path, name):
     if name == "typo.csv":
         assert err == ('Error: typo.csv: unknown column(s) "txt" (did you mean "text"?); a contributions sheet has the columns '
                        "text, label, kind, category, crime type, actor, level, country or region, local place, exercise question, "
-                       "group, contributor code, time, topic, id. Rename or delete the extra columns; nothing was stored.")
+                       "group, contributor code, time, topic, addresses, id. Rename or delete the extra columns; nothing was stored.")
     elif name == "notes.ttl":
         assert "notes.ttl: not a file crimekg recognises" in err
     else:
@@ -360,3 +360,59 @@ def test_check_rows_derives_kind_category_and_question(ws):
 
 def test_graph_name_of_a_session():
     assert graph_iri("contributions/s1").endswith("/graph/contributions/s1")
+
+
+def test_example_files_are_recognised_as_contributions():
+    from graph.importers import detect_source
+    from tests.helpers import ROOT
+
+    for name in ("example-contributions.csv", "example-contributions.xlsx", "example-links.csv"):
+        assert detect_source(ROOT / "examples" / name) == "contributions"
+
+
+def test_a_response_addresses_factors_of_the_same_sheet_or_is_refused(ws, tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("text,kind,category,addresses\nBribery at checkpoints,factor,enabling,\n"
+                    "Rotate officers,response,,bribery at checkpoints; Porous borders\n", encoding="utf-8")
+    before = stored(ws)
+    result = run_import(ws, path)
+    assert result.exit_code == 1
+    assert ('r.csv: row 3, column "addresses": no factor called "Porous borders" in the workspace or this sheet; '
+            "use a factor's exact label (or its IRI)") in result.output.replace(str(tmp_path) + "/", "")
+    assert stored(ws) == before
+    path.write_text("text,kind,category,addresses\nBribery at checkpoints,factor,enabling,\n"
+                    "Rotate officers,response,,bribery at checkpoints\n", encoding="utf-8")
+    assert run_import(ws, path).exit_code == 0
+    from graph.store import open_store
+
+    with open_store(ws) as store:
+        rows = store.select("SELECT ?r ?f WHERE { ?r ckg:addresses ?f }")
+        assert [str(r["f"]).rsplit("/", 1)[-1] for r in rows] == ["bribery-at-checkpoints"]
+        assert validate(store).conforms
+
+
+def test_links_sheet_good_and_broken(ws, tmp_path):
+    write_csv(tmp_path / "s.csv", GOOD)
+    assert run_import(ws, tmp_path / "s.csv").exit_code == 0
+    links = tmp_path / "links.csv"
+    links.write_text("from,relation,to,polarity,strength\nBribery,enables,Smugglers paid,+,0.7\n"
+                     "Bribery,enabels,Nothing like it,x,2\n", encoding="utf-8")
+    before = stored(ws)
+    result = run_import(ws, links)
+    assert result.exit_code == 1
+    lines = result.output.replace(str(tmp_path) + "/", "").splitlines()
+    assert lines[1:] == [
+        'links.csv: row 3, column "relation": "enabels" is not a relation. Allowed: causes, conceals, counters, enables, facilitates, finances, reinforces, shields. Did you mean "enables"?',
+        'links.csv: row 3, column "polarity": "x" is not a polarity: use + or -',
+        'links.csv: row 3, column "strength": "2" is not a strength: use a number between 0 and 1, such as 0.7',
+    ]
+    assert stored(ws) == before
+    links.write_text("from,relation,to,polarity,strength\nBribery,enables,Smugglers paid,+,0.7\n", encoding="utf-8")
+    result = run_import(ws, links)
+    assert result.exit_code == 0, result.output
+    from graph.store import open_store
+
+    with open_store(ws) as store:
+        row = store.select("SELECT ?l ?s WHERE { ?l a ckg:FactorLink ; ckg:strength ?s }")[0]
+        assert str(row["l"]).endswith("/bribery-at-checkpoints--enables--smugglers-paid-in-instalments")
+        assert validate(store).conforms

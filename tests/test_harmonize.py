@@ -165,5 +165,8 @@ def test_example_sheets_rebuild_a_graph_comparable_to_the_example_turtle(tmp_pat
     as_set = lambda g: {tuple(map(str, r)) for r in g.query(links, initNs=ns)}  # noqa: E731
     assert len(as_set(ours)) == 26
     assert as_set(ours) == as_set(ex)
+    addresses = "SELECT ?r ?f WHERE { ?x a ckg:Response ; rdfs:label ?r ; ckg:addresses/skos:prefLabel ?f }"
+    ns["rdfs"] = rdflib.RDFS
+    assert {tuple(map(str, r)) for r in ours.query(addresses, initNs=ns)} == {tuple(map(str, r)) for r in ex.query(addresses, initNs=ns)}
     factors = "SELECT ?f WHERE { ?f a ckg:Factor }"
     assert len(list(ours.query(factors, initNs=ns))) == len(list(ex.query(factors, initNs=ns))) == 25

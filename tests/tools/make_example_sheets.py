@@ -22,7 +22,7 @@ CKG = rdflib.Namespace("https://w3id.org/crimekg/ontology#")
 PROV = rdflib.Namespace("http://www.w3.org/ns/prov#")
 DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
 HEADERS = ["id", "text", "label", "kind", "category", "crime type", "actor", "level", "country or region",
-           "local place", "exercise question", "group", "contributor code", "time", "topic"]
+           "local place", "exercise question", "group", "contributor code", "time", "topic", "addresses"]
 KIND = {"Factor": "factor", "Pattern": "pattern", "DataSource": "data source", "InformationGap": "information gap", "Response": "response"}
 
 
@@ -42,6 +42,7 @@ def main() -> None:
 
     label_of: dict = {}
     topics_of: dict = {}
+    addresses_of: dict = {}
     for f in g.subjects(RDF.type, CKG.Factor):
         cs = sorted(g.objects(f, PROV.wasDerivedFrom), key=key)
         cs = [c for c in cs if c not in label_of]
@@ -54,6 +55,7 @@ def main() -> None:
             for c in g.objects(item, PROV.wasDerivedFrom):
                 label_of[c] = str(g.value(item, RDFS.label))
                 topics_of[c] = many(item, DCAT.theme) or many(item, CKG.topic)
+                addresses_of[c] = "; ".join(sorted(str(g.value(f, SKOS.prefLabel)) for f in g.objects(item, CKG.addresses)))
     rows = []
     for c in sorted(g.subjects(RDF.type, CKG.Contribution), key=key):
         who = g.value(c, PROV.wasAttributedTo)
@@ -73,6 +75,7 @@ def main() -> None:
             "contributor code": str(g.value(who, CKG.contributorCode) or ""),
             "time": str(g.value(c, PROV.generatedAtTime) or ""),
             "topic": topics_of.get(c, ""),
+            "addresses": addresses_of.get(c, ""),
         })
     with (EXAMPLES / "example-contributions.csv").open("w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=HEADERS)
