@@ -669,7 +669,7 @@ VIEW_PRESETS = ["factors", "session", "places", "query", "flows"]
 def filter_options(f):
     """``--category``, ``--crime``, ``--actor``, ``--level``, ``--place``, ``--session`` (slugs, repeatable)."""
     for name, example in reversed([("category", "enabling"), ("crime", "trafficking-in-persons"), ("actor", "smugglers"),
-                                   ("level", "regional"), ("place", "NGA"), ("session", "example-2026")]):
+                                   ("level", "regional"), ("place", "NGA, or M49 region 011"), ("session", "example-2026")]):
         f = click.option(f"--{name}", multiple=True, help=f"Keep what matches this {name} (e.g. {example}; repeatable).")(f)
     return f
 
@@ -680,7 +680,8 @@ def filter_options(f):
 @click.option("--query", "query", help="query preset: a named query (see `crimekg queries`) or a .rq file.")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A parameter of the query (repeatable).")
 @click.option("--steps", help="Presentation order, comma-separated (default: enabling,profiting,concealment,impunity,links).")
-@click.option("--size", type=click.Choice(["contributions", "places", "centrality"]), default="contributions", show_default=True)
+@click.option("--size", type=click.Choice(["contributions", "places", "centrality"]), default="contributions", show_default=True,
+              help="What a factor's size shows: contributions naming it, places naming it, or betweenness.")
 @click.option("--max-nodes", type=click.IntRange(1), default=5000, show_default=True, help="Above this, show groups of nodes.")
 @click.option("--title", help="Page title.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="HTML file to write (default: PRESET.html).")
