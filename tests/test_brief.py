@@ -132,6 +132,9 @@ EVIDENCE_EXPECTED = {
     "evidence-glotip-destinations": (NGA, lambda rows: [(str(r["label"]), int(r["count"])) for r in rows] == [("Italy", 273)]),
     "evidence-routes-deaths": (ITA, lambda rows: "Central Mediterranean route" in {str(r["routeLabel"]) for r in rows}
                                and all(int(r["deadAndMissing"]) >= 0 for r in rows)),
+    "evidence-routes-deaths-global": ({}, lambda rows: {str(r["routeLabel"]) for r in rows} == {
+        "Central Mediterranean route", "Western Mediterranean route", "(route not recorded)"}
+        and sum(int(r["incidents"]) for r in rows) == 11),
     "evidence-cases": (NGA, lambda rows: len(rows) == 4 and all(str(r["url"]).startswith("https://sherloc.unodc.org/") for r in rows)),
     "evidence-participants": (ITA, lambda rows: any(str(r["kind"]).endswith("#Factor") and r.get("category") for r in rows)),
     "evidence-topic-coverage": ({}, lambda rows: len(rows) == 13 and any(
