@@ -581,7 +581,7 @@ def unchanged_plan(source: str, path: Path):
     from graph.importers import ImportPlan
     from graph.store import Changeset
 
-    return ImportPlan(Changeset(), {"unchanged": 1}, [f"{path.name} is already imported into import/{source}: nothing changed"])
+    return ImportPlan(Changeset(), {"changes": 0}, [f"{path.name} is already imported into import/{source}: nothing changed"])
 
 
 def _uri(iri: str):

@@ -54,7 +54,7 @@ def test_same_route_same_iri_in_iom_and_frontex(workspace):
 def test_reimport_changes_nothing_and_bad_files_are_refused(workspace, tmp_path):
     _import(workspace, "iom-2025-sample.csv")
     before = snapshot(workspace)
-    assert _import(workspace, "iom-2025-sample.csv").summary == {"unchanged": 1}
+    assert _import(workspace, "iom-2025-sample.csv").summary == {"changes": 0}
     truncated = tmp_path / "iom-cut.csv"
     truncated.write_text((DATA / "iom-2025-sample.csv").read_text()[:700].rsplit(",", 4)[0], encoding="utf-8")
     with pytest.raises(InvalidInput, match="truncated"):
