@@ -94,6 +94,12 @@ FIELDS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "time": ("time", ("timestamp", "datetime", "date time", "generated at", "when"), "When it was said: 2026-03-17T10:30 or 10:30 (optional; default the session date)."),
     "topic": ("topic", ("topics", "theme", "themes"), "For data sources and gaps: the session topics covered; several with ';' (optional)."),
     "addresses": ("addresses", ("factors addressed", "addresses factors", "factor addressed"), "For responses: the factor(s) it addresses, by label; several with ';' (optional)."),
+    "owner": ("owner", ("data owner", "held by"), "For data sources: who holds the data."),
+    "collection": ("collection method", ("collection", "how collected", "how it is collected"), "For data sources: how the information is collected."),
+    "sharing": ("sharing arrangement", ("sharing", "how shared", "how it is shared"), "For data sources: how it is shared, and with whom."),
+    "frequency": ("update frequency", ("frequency", "updated", "how often updated", "how it is updated"), "For data sources: how often it is updated."),
+    "access": ("access", ("who can see it", "availability"), "For data sources: who can see it (public, restricted...)."),
+    "effectiveness": ("effectiveness evidence", ("effectiveness", "does it work", "evidence of effect"), "For responses: evidence of whether it works."),
     "id": ("id", ("key", "ref", "reference", "contribution id"), "Your own stable reference such as 2a-03 (optional; default a hash of the row)."),
 }
 
@@ -118,6 +124,12 @@ KINDS: dict[str, tuple[str, ...]] = {
 _ITEM_PATH = {"Factor": "factor", "Pattern": "pattern", "DataSource": "source", "InformationGap": "gap", "Response": "response"}
 _KIND_WORDS = {"Factor": "factor", "Pattern": "pattern", "DataSource": "data source", "InformationGap": "information gap", "Response": "response"}
 
+#: Free-text columns that describe a data source or a response, and the property each becomes.
+_DETAILS = {
+    "DataSource": {"owner": "owner", "collection": "collectionMethod", "sharing": "sharingArrangement",
+                   "frequency": "updateFrequency", "access": "access"},
+    "Response": {"effectiveness": "effectivenessEvidence"},
+}
 _LIST_SPLIT = re.compile(r"\s*[;|]\s*")
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 _SESSION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -533,6 +545,7 @@ class Record:
     contributor: str | None = None
     time: Literal | None = None
     addresses: list[str] = field(default_factory=list)
+    details: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -746,6 +759,7 @@ def check_rows(
             crimes=crimes, actors=actors, levels=levels, places=places, topics=topics,
             local_place=v.get("local_place") or None, question=question, group=v.get("group") or None,
             contributor=contributor, time=stamp, addresses=_split(v.get("addresses", "")) if kind == "Response" else [],
+            details={k: " ".join(v[k].split()) for k in _DETAILS.get(kind or "", {}) if v.get(k)},
         ))
     return records, problems
 
@@ -1080,6 +1094,9 @@ def records_to_triples(store: GraphStore, session_id: str, records: list[Record]
             props.append((CKG.topic, rec.topics))
         for p, values in props:
             triples += [(item, p, v) for v in values]
+        for k, prop in _DETAILS.get(rec.kind, {}).items():
+            if k in rec.details:
+                triples.append((item, CKG[prop], Literal(rec.details[k])))
         if rec.addresses:
             pending.append((item, rec.addresses))
     for item, names in pending:  # after every factor of the sheet exists

@@ -20,7 +20,8 @@ __all__ = ["TEMPLATE_FORMATS", "TEMPLATE_COLUMNS", "write_template"]
 TEMPLATE_FORMATS = ("csv", "xlsx")
 #: The columns a participant fills, in the order of the sheet (``id`` is optional and left out).
 TEMPLATE_COLUMNS = ["text", "label", "kind", "category", "crime", "actor", "level", "place", "local_place",
-                    "question", "group", "contributor", "time", "topic", "addresses"]
+                    "question", "group", "contributor", "time", "topic", "addresses", "owner", "collection", "sharing",
+                    "frequency", "access", "effectiveness"]
 _LISTS = {"kind": "kind", "category": "category", "crime": "crime", "actor": "actor", "level": "level",
           "question": "question", "place": "place", "topic": "topic"}
 
@@ -32,7 +33,7 @@ def write_template(out: str | os.PathLike, format: str | None = None, vocab: Voc
     >>> with tempfile.TemporaryDirectory() as d:
     ...     p = write_template(os.path.join(d, "sheet.csv"))
     ...     print(p.read_text().strip())
-    text,label,kind,category,crime type,actor,level,country or region,local place,exercise question,group,contributor code,time,topic,addresses
+    text,label,kind,category,crime type,actor,level,country or region,local place,exercise question,group,contributor code,time,topic,addresses,owner,collection method,sharing arrangement,update frequency,access,effectiveness evidence
     """
     out = Path(out)
     fmt = (format or out.suffix.lstrip(".") or "csv").lower()

@@ -168,5 +168,10 @@ def test_example_sheets_rebuild_a_graph_comparable_to_the_example_turtle(tmp_pat
     addresses = "SELECT ?r ?f WHERE { ?x a ckg:Response ; rdfs:label ?r ; ckg:addresses/skos:prefLabel ?f }"
     ns["rdfs"] = rdflib.RDFS
     assert {tuple(map(str, r)) for r in ours.query(addresses, initNs=ns)} == {tuple(map(str, r)) for r in ex.query(addresses, initNs=ns)}
+    details = """SELECT ?label ?p ?v WHERE { VALUES ?p { ckg:owner ckg:collectionMethod ckg:sharingArrangement ckg:updateFrequency
+                 ckg:access ckg:effectivenessEvidence dcat:theme ckg:topic }
+                 VALUES ?t { ckg:DataSource ckg:InformationGap ckg:Response } ?x a ?t ; rdfs:label ?label ; ?p ?v }"""
+    ns["dcat"] = rdflib.Namespace("http://www.w3.org/ns/dcat#")
+    assert {tuple(map(str, r)) for r in ours.query(details, initNs=ns)} == {tuple(map(str, r)) for r in ex.query(details, initNs=ns)}
     factors = "SELECT ?f WHERE { ?f a ckg:Factor }"
     assert len(list(ours.query(factors, initNs=ns))) == len(list(ex.query(factors, initNs=ns))) == 25

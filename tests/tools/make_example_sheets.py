@@ -22,7 +22,10 @@ CKG = rdflib.Namespace("https://w3id.org/crimekg/ontology#")
 PROV = rdflib.Namespace("http://www.w3.org/ns/prov#")
 DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
 HEADERS = ["id", "text", "label", "kind", "category", "crime type", "actor", "level", "country or region",
-           "local place", "exercise question", "group", "contributor code", "time", "topic", "addresses"]
+           "local place", "exercise question", "group", "contributor code", "time", "topic", "addresses", "owner",
+           "collection method", "sharing arrangement", "update frequency", "access", "effectiveness evidence"]
+DETAILS = {"owner": CKG.owner, "collection method": CKG.collectionMethod, "sharing arrangement": CKG.sharingArrangement,
+           "update frequency": CKG.updateFrequency, "access": CKG.access, "effectiveness evidence": CKG.effectivenessEvidence}
 KIND = {"Factor": "factor", "Pattern": "pattern", "DataSource": "data source", "InformationGap": "information gap", "Response": "response"}
 
 
@@ -43,6 +46,7 @@ def main() -> None:
     label_of: dict = {}
     topics_of: dict = {}
     addresses_of: dict = {}
+    details_of: dict = {}
     for f in g.subjects(RDF.type, CKG.Factor):
         cs = sorted(g.objects(f, PROV.wasDerivedFrom), key=key)
         cs = [c for c in cs if c not in label_of]
@@ -55,6 +59,7 @@ def main() -> None:
             for c in g.objects(item, PROV.wasDerivedFrom):
                 label_of[c] = str(g.value(item, RDFS.label))
                 topics_of[c] = many(item, DCAT.theme) or many(item, CKG.topic)
+                details_of[c] = {k: str(g.value(item, p) or "") for k, p in DETAILS.items()}
                 addresses_of[c] = "; ".join(sorted(str(g.value(f, SKOS.prefLabel)) for f in g.objects(item, CKG.addresses)))
     rows = []
     for c in sorted(g.subjects(RDF.type, CKG.Contribution), key=key):
@@ -76,6 +81,7 @@ def main() -> None:
             "time": str(g.value(c, PROV.generatedAtTime) or ""),
             "topic": topics_of.get(c, ""),
             "addresses": addresses_of.get(c, ""),
+            **details_of.get(c, dict.fromkeys(DETAILS, "")),
         })
     with (EXAMPLES / "example-contributions.csv").open("w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=HEADERS)
