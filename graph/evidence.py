@@ -28,6 +28,7 @@ Terms this module adds to the ``ckg:`` namespace are declared in the import grap
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -84,6 +85,7 @@ IMPORTER_VERSION = "1"
 Progress = Callable[[int, int], None]
 
 
+@functools.lru_cache(maxsize=65536)
 def slugify(text: str) -> str:
     """Return a lowercase ASCII slug of ``text`` for use in an IRI.
 
@@ -185,6 +187,7 @@ class NTriples:
         return len(self._lines)
 
 
+@functools.lru_cache(maxsize=None)
 def P(name: str) -> str:  # noqa: N802 - short helper for ckg: predicates as N-Triples terms
     return f"<{CKG}{name}>"
 
