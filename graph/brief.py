@@ -423,5 +423,6 @@ def _html(b: Brief, md: str) -> str:
              "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:right}"
              "td:first-child,th:first-child{text-align:left}")
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
             f"<title>{html.escape('Checklist brief: ' + b.label)}</title><style>{style}</style></head><body>\n"
             + "\n".join(body) + "\n</body></html>\n")
