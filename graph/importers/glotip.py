@@ -89,33 +89,18 @@ def _raw_rows(path: Path, header_only: bool = False) -> Iterator[tuple[str, int,
     """Yield ("banner"|"header"|"row", line-or-row number, cells); the header is found by its first cell."""
     name = path.name.lower()
     if name.endswith(".xlsx") or name.endswith(".xlsm"):
-        import openpyxl
-
-        try:
-            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, EOFError, OSError) as exc:
-            raise InvalidInput(f"{path}: not a complete .xlsx workbook ({exc}); download it again. Nothing was stored.") from exc
-        try:
-            ws = wb["data_glotip_1"] if "data_glotip_1" in wb.sheetnames else wb.worksheets[0]
-            ws.reset_dimensions()  # the export declares a dimension of A1 only
-            seen_header = False
-            try:
-                for i, row in enumerate(ws.iter_rows(values_only=True), start=1):
-                    cells = ["" if v is None else v for v in row]
-                    if not seen_header:
-                        if (cells and str(cells[0]).strip() == COLUMNS[0]) or i > 10:
-                            seen_header = True
-                            yield "header", i, [str(c).strip() for c in cells]
-                            if header_only:
-                                return
-                        else:
-                            yield "banner", i, cells
-                        continue
-                    yield "row", i, cells
-            except (zipfile.BadZipFile, EOFError, KeyError, OSError) as exc:
-                raise InvalidInput(f"{path}: the workbook is truncated or damaged ({exc}); download it again. Nothing was stored.") from exc
-        finally:
-            wb.close()
+        seen_header = False
+        for i, cells in _xlsx_rows(path):
+            if not seen_header:
+                if (cells and str(cells[0]).strip() == COLUMNS[0]) or i > 10:
+                    seen_header = True
+                    yield "header", i, [str(c).strip() for c in cells]
+                    if header_only:
+                        return
+                else:
+                    yield "banner", i, cells
+                continue
+            yield "row", i, cells
         return
     try:
         f = _open_text(path)
@@ -132,6 +117,76 @@ def _raw_rows(path: Path, header_only: bool = False) -> Iterator[tuple[str, int,
             yield "row", reader.line_num, row
     except csv.Error as exc:
         raise InvalidInput(f"{path}: line {reader.line_num}: {exc}; the file looks truncated or damaged. Nothing was stored.") from exc
+
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+
+
+def _column_index(ref: str) -> int:
+    n = 0
+    for ch in ref:
+        if ch.isdigit():
+            break
+        n = n * 26 + ord(ch.upper()) - 64
+    return n - 1
+
+
+def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """Rows of the export's sheet as text, read straight from the workbook's XML.
+
+    About twice as fast as openpyxl's read-only mode on the 58,769-row export, which matters for
+    the 15 s import goal; the export's sheet declares a dimension of A1 only, which this ignores.
+    """
+    from xml.etree.ElementTree import ParseError, iterparse
+
+    damaged = f"{path}: not a complete .xlsx workbook"
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+            sheet = "xl/worksheets/sheet1.xml"
+            if "xl/workbook.xml" in names and "xl/_rels/workbook.xml.rels" in names:
+                targets = {}
+                for _e, el in iterparse(z.open("xl/_rels/workbook.xml.rels")):
+                    if el.tag == _PKG_REL:
+                        targets[el.get("Id")] = el.get("Target")
+                sheets = [(el.get("name"), el.get(_REL)) for _e, el in iterparse(z.open("xl/workbook.xml")) if el.tag == _MAIN + "sheet"]
+                chosen = next((rid for nm, rid in sheets if nm == "data_glotip_1"), sheets[0][1] if sheets else None)
+                if chosen in targets:
+                    target = targets[chosen].lstrip("/")
+                    sheet = target if target.startswith("xl/") else "xl/" + target
+            shared: list[str] = []
+            if "xl/sharedStrings.xml" in names:
+                for _e, el in iterparse(z.open("xl/sharedStrings.xml")):
+                    if el.tag == _MAIN + "si":
+                        shared.append("".join(t.text or "" for t in el.iter(_MAIN + "t")))
+                        el.clear()
+            if sheet not in names:
+                raise InvalidInput(f"{damaged}: it has no worksheet {sheet}. Download it again. Nothing was stored.")
+            number = 0
+            for _e, el in iterparse(z.open(sheet)):
+                if el.tag != _MAIN + "row":
+                    continue
+                number = int(el.get("r") or number + 1)
+                cells: list[str] = []
+                for c in el.iter(_MAIN + "c"):
+                    col = _column_index(c.get("r", "")) if c.get("r") else len(cells)
+                    kind, v = c.get("t"), c.find(_MAIN + "v")
+                    if kind == "s" and v is not None:
+                        value = shared[int(v.text)]
+                    elif kind == "inlineStr":
+                        value = "".join(t.text or "" for t in c.iter(_MAIN + "t"))
+                    else:
+                        value = v.text or "" if v is not None else ""
+                        if value.endswith(".0") and value[:-2].isdigit():
+                            value = value[:-2]
+                    cells.extend([""] * (col - len(cells)))
+                    cells.append(value)
+                el.clear()
+                yield number, cells
+    except (zipfile.BadZipFile, EOFError, KeyError, OSError, ParseError, IndexError, ValueError) as exc:
+        raise InvalidInput(f"{damaged} ({exc}); download it again. Nothing was stored.") from exc
 
 
 def read_rows(path: str | Path) -> tuple[dict, list[tuple[int, dict]]]:
