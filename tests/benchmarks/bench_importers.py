@@ -45,7 +45,6 @@ def main() -> None:
         sys.exit(f"{DATA} is absent: the benchmark needs the real files")
     print(f"{'source':<8} {'file':<40} {'rows/obs':>10} {'triples':>9} {'plan s':>7} {'write s':>8} {'total s':>8} {'goal':>6}")
     with tempfile.TemporaryDirectory() as tmp:
-        keep = None
         for source, path, goal in FILES:
             if not path.is_file():
                 print(f"{source:<8} {path.name:<40} missing")
@@ -68,7 +67,7 @@ def main() -> None:
         # one workspace with everything, for the briefs
         keep = init_store(Path(tmp) / "all")
         for source, path, _goal in FILES:
-            if path.is_file() and not path.name.endswith(".csv.gz") or source in ("iom", "frontex"):
+            if path.is_file() and (not path.name.endswith(".csv.gz") or source in ("iom", "frontex")):
                 keep.write(importer(source).plan(path, keep).changes)
         print()
         print(f"{'brief':<20} {'seconds':>8} {'goal':>6}")
