@@ -289,7 +289,7 @@ def template(output, fmt):
 
 def _import_options(f):
     for opt in reversed([
-        click.option("--source", help="Importer to use (default: recognised from the file)."),
+        click.option("--source", help="Importer: glotip, iom, frontex, ctdc, sherloc or contributions (default: recognised from the file)."),
         click.option("--session", "session", help="Session the contributions or links belong to (created if new)."),
         click.option("--encoding", help="Text encoding of a CSV, JSON or YAML file (default UTF-8; e.g. cp1252)."),
         click.option("--skip-invalid", is_flag=True, help="Store the valid rows and write the rejected ones to a file."),
