@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import random
+import zlib
 import sys
 import tempfile
 import time
@@ -38,7 +39,7 @@ def sheet(path: Path, n: int, seed: int = 7) -> None:
             if rnd.random() < 0.5:  # a variant: one word swapped or dropped, or a typo
                 j = rnd.randrange(len(words))
                 words[j] = words[j][:-1] if rnd.random() < 0.5 else rnd.choice(WORDS)
-            w.writerow([" ".join(words) + f" ({i % 7})" * (i % 3 == 0), cats[hash(base) % 4], rnd.choice(["TIP", "SOM"]),
+            w.writerow([" ".join(words) + f" ({i % 7})" * (i % 3 == 0), cats[zlib.crc32(base.encode()) % 4], rnd.choice(["TIP", "SOM"]),
                         f"P{i:04d}", f"Group {i % 6}"])
 
 
