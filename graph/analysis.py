@@ -303,18 +303,28 @@ def loops(G: nx.MultiDiGraph, max_length: int = 6, limit: int = 100) -> list[dic
     >>> [(r["length"], r["kind"]) for r in loops(G)]
     [(2, 'reinforcing')]
     """
-    D = nx.DiGraph()
-    D.add_nodes_from(G)
     negative: dict[tuple[str, str], bool] = {}
+    succ: dict[str, set[str]] = {n: set() for n in G}
     for u, v, d in G.edges(data=True):
-        D.add_edge(u, v)
+        succ[u].add(v)
         negative[(u, v)] = negative.get((u, v), False) or d.get("polarity") == "negative"
-    found = []
-    for cycle in nx.simple_cycles(D, length_bound=max_length):
-        # start each loop at its alphabetically first factor, so the output is stable
-        k = min(range(len(cycle)), key=lambda i: _label(G, cycle[i]))
-        cycle = cycle[k:] + cycle[:k]
-        found.append(cycle)
+    # Each loop is found once, from its alphabetically first factor, by a depth-first search
+    # bounded by max_length that only visits factors after the start: cost grows with the
+    # number of short paths, not with every cycle of the graph (networkx's simple_cycles took
+    # about 10 s to produce 20 loops on 5,000 factors with 17,000 links).
+    order = sorted(G, key=lambda n: (_label(G, n), n))
+    rank = {n: i for i, n in enumerate(order)}
+    found: list[list[str]] = []
+    for start in order:
+        r0 = rank[start]
+        stack = [(start, [start])]
+        while stack and len(found) < limit:
+            node, path = stack.pop()
+            for nxt in sorted(succ[node], key=rank.__getitem__, reverse=True):
+                if nxt == start and (len(path) > 1 or node == start):
+                    found.append(path)
+                elif rank[nxt] > r0 and nxt not in path and len(path) < max_length:
+                    stack.append((nxt, path + [nxt]))
         if len(found) >= limit:
             break
     found.sort(key=lambda c: (len(c), [_label(G, n) for n in c]))
@@ -441,7 +451,7 @@ def run_analysis(
         method = f"shortest simple paths, up to {max_length} links, first {limit} (networkx)"
     else:
         rows = loops(G, max_length, limit)
-        method = f"simple cycles of up to {max_length} links, first {limit} (networkx)"
+        method = f"simple cycles of up to {max_length} links, first {limit} found (bounded depth-first search)"
     result = AnalysisResult(report, _COLUMNS[report], rows, method)
     if write:
         iri = graph_iri(f"analysis/{report}")
