@@ -416,3 +416,36 @@ def test_links_sheet_good_and_broken(ws, tmp_path):
         row = store.select("SELECT ?l ?s WHERE { ?l a ckg:FactorLink ; ckg:strength ?s }")[0]
         assert str(row["l"]).endswith("/bribery-at-checkpoints--enables--smugglers-paid-in-instalments")
         assert validate(store).conforms
+
+
+@pytest.mark.parametrize("fmt", ["csv-semicolon", "xlsx", "json", "yaml"])
+def test_a_wrong_category_is_refused_in_every_format(ws, tmp_path, fmt):
+    rows = [GOOD[0], ["Bribery", "factor", "enablng", "TIP", "", "", "", "", "", "", "P01"]]
+    if fmt == "csv-semicolon":
+        path, where = write_csv(tmp_path / "s.csv", rows, delimiter=";"), "row 3"
+    elif fmt == "xlsx":
+        path, where = _xlsx(tmp_path / "s.xlsx", rows), "row 3"
+    elif fmt == "json":
+        path, where = tmp_path / "s.json", "record 2"
+        path.write_text(json.dumps(_records(rows)), encoding="utf-8")
+    else:
+        import yaml
+
+        path, where = tmp_path / "s.yaml", "record 2"
+        path.write_text(yaml.safe_dump({"contributions": _records(rows)}), encoding="utf-8")
+    before = stored(ws)
+    result = run_import(ws, path)
+    assert result.exit_code == 1
+    assert (f'{path.name}: {where}, column "category": "enablng" is not a category. Allowed: Enabling, Profiting, '
+            'Concealment, Impunity. Did you mean "Enabling"?') in result.output.replace(str(tmp_path) + "/", "").splitlines()
+    assert stored(ws) == before
+
+
+def test_reimport_after_harmonising_changes_nothing(ws, tmp_path):
+    path = write_csv(tmp_path / "s.csv", GOOD + [["bribery at the checkpoints", "factor", "enabling", "TIP", "traffickers", "", "Ghana", "", "2a", "Group B", "P05"]])
+    assert run_import(ws, path).exit_code == 0
+    result = CliRunner().invoke(cli, ["harmonize", "--yes", "--store", ws])
+    assert "1 merged" in result.output
+    before = stored(ws)
+    assert run_import(ws, path).exit_code == 0
+    assert stored(ws) == before
