@@ -31,25 +31,20 @@ __all__ = [
 #: The filters every projection accepts, as the short names the CLI and the views use.
 FILTERS = ("category", "crime", "actor", "level", "place", "session")
 
-_FACTOR_ROWS = """
-SELECT ?f ?label ?kind ?value WHERE {
-  ?f a ckg:Factor ; skos:prefLabel ?label .
-  {
-    VALUES (?kind ?p) { ("category" ckg:category) ("crime" ckg:crimeType) ("actor" ckg:actor) ("level" ckg:level) ("place" ckg:place) }
-    ?f ?p ?value .
-  } UNION {
-    ?f prov:wasDerivedFrom ?value . ?value a ckg:Contribution . BIND("contribution" AS ?kind)
-  } UNION {
-    ?f prov:wasDerivedFrom ?c . ?c a ckg:Contribution ; prov:wasGeneratedBy ?value . BIND("session" AS ?kind)
-  } UNION {
-    ?f prov:wasDerivedFrom ?c . ?c a ckg:Contribution ; ckg:place ?value . BIND("place" AS ?kind)
-  } UNION {
-    ?f skos:altLabel ?value . BIND("altLabel" AS ?kind)
-  } UNION {
-    BIND("none" AS ?kind)
-  }
+# One plain query per attribute: a single query joining them through VALUES or UNION took
+# 37 s at 5,000 factors in Oxigraph; these take well under a second together.
+_FACTOR_PARTS = {
+    "label": "?f skos:prefLabel ?value",
+    "category": "?f ckg:category ?value",
+    "crime": "?f ckg:crimeType ?value",
+    "actor": "?f ckg:actor ?value",
+    "level": "?f ckg:level ?value",
+    "place": "?f ckg:place ?value",
+    "altLabel": "?f skos:altLabel ?value",
+    "contribution": "?f prov:wasDerivedFrom ?value . ?value a ckg:Contribution",
+    "session": "?f prov:wasDerivedFrom ?c . ?c a ckg:Contribution ; prov:wasGeneratedBy ?value",
+    "contribution place": "?f prov:wasDerivedFrom ?c . ?c a ckg:Contribution ; ckg:place ?value",
 }
-"""
 
 _LINK_ROWS = """
 SELECT ?link ?from ?to ?relation ?polarity ?strength ?evidence WHERE {
@@ -108,13 +103,15 @@ def factor_graph(store: GraphStore, **filters: str | Iterable[str] | None) -> nx
         raise ValueError(f"unknown filter(s) {sorted(unknown)}; use {', '.join(FILTERS)}")
     attrs: dict[str, dict] = {}
     sets: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
-    for row in store.select(_FACTOR_ROWS):
-        f = str(row["f"])
-        attrs.setdefault(f, {"label": str(row["label"]), "kind": "factor"})
-        kind = str(row["kind"])
-        if kind != "none":
-            value = str(row["value"])
-            sets[f][kind].add(value if kind in ("contribution", "altLabel") else _slug(value))
+    for kind, pattern in _FACTOR_PARTS.items():
+        for row in store.select(f"SELECT ?f ?value WHERE {{ ?f a ckg:Factor . {pattern} }}"):
+            f, value = str(row["f"]), str(row["value"])
+            if kind == "label":
+                attrs.setdefault(f, {"label": value, "kind": "factor"})
+            elif kind in ("contribution", "altLabel"):
+                sets[f][kind].add(value)
+            else:
+                sets[f][kind.replace("contribution ", "")].add(_slug(value))
     G = nx.MultiDiGraph()
     for f, a in attrs.items():
         s = sets[f]
