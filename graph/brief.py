@@ -90,7 +90,7 @@ def _resolve(store, country: str | None, region: str | None) -> tuple[str, str, 
     iri = places.region(region)
     if not iri:
         raise InvalidInput(f"unknown region {region!r}: give an M49 region name (e.g. 'Western Africa') or code (011)")
-    rows = store.select("SELECT ?l WHERE { ?r rdfs:label ?l }".replace("?r", f"<{iri}>"))
+    rows = store.select("SELECT ?r ?l WHERE { ?r rdfs:label ?l }", {"r": rdflib.URIRef(iri)})
     if not rows:
         raise InvalidInput(f"unknown region {region!r}: no M49 region {iri.rsplit('/', 1)[-1]} in the places graph")
     return iri, str(rows[0]["l"]), "region"
