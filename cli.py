@@ -701,12 +701,10 @@ def view(preset, category, crime, actor, level, place, session, query, params, s
 
     if query and preset != "query":
         raise click.UsageError("--query goes with the query preset: crimekg view query --query NAME")
-    bad = [p for p in params if "=" not in p]
-    if bad:
-        raise click.BadParameter(f"{bad[0]!r}: write NAME=VALUE", param_hint="--param")
+    values = _param_values(params)
     filters = dict(category=category, crime=crime, actor=actor, level=level, place=place, session=session)
     with _open(store_path) as store:
-        path = render_view(store, output or f"{preset}.html", title, preset=preset, query=query, params=dict(p.split("=", 1) for p in params),
+        path = render_view(store, output or f"{preset}.html", title, preset=preset, query=query, params=values,
                            steps=steps.split(",") if steps else None, size=size, max_nodes=max_nodes,
                            **{k: set(v) for k, v in filters.items() if v})
     click.echo(f"Wrote {path}")
@@ -737,12 +735,7 @@ def brief(country, region, fmt, output, store_path):
 
     with _open(store_path) as store:
         text = render_brief(build_brief(store, country=country, region=region), fmt)
-    if output == "-":
-        click.echo(text, nl=False)
-    else:
-        with open(output, "w", encoding="utf-8") as f:
-            f.write(text)
-        click.echo(f"Wrote {output}", err=True)
+    _write_text(text, output)
 
 
 if __name__ == "__main__":

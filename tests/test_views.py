@@ -340,6 +340,10 @@ def test_view_command_usage_errors(cli_store):
     assert result.exit_code == 2 and "--query goes with the query preset" in result.output
     result = CliRunner().invoke(cli, ["view", "query", "--query", "factors-by-category", "--param", "category", "--store", str(cli_store)])
     assert result.exit_code == 2 and "write NAME=VALUE" in result.output
+    # as in `crimekg query`: a parameter given twice is refused, not silently the last one
+    result = CliRunner().invoke(cli, ["view", "query", "--query", "factors-by-category", "--param", "category=enabling",
+                                      "--param", "category=impunity", "--store", str(cli_store)])
+    assert result.exit_code == 2 and "'category' given twice" in result.output
 
 
 def test_positions_are_fixed_until_physics_is_turned_on(open_page, pages):
