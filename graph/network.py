@@ -628,7 +628,13 @@ def write_network(G: nx.Graph, out, format: str = "graphml") -> None:
     >>> b"NGA; ITA" in buf.getvalue(), b"strength" in buf.getvalue()
     (True, False)
     """
+    import re
+
     from graph.errors import UnknownFormat
+
+    # XML 1.0 cannot hold these characters at all: networkx writes them as they are, and the
+    # file is then refused by Gephi and every XML parser (a control character in an imported label)
+    not_xml = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
     def clean(attrs: dict) -> dict:
         out_ = {}
@@ -639,7 +645,7 @@ def write_network(G: nx.Graph, out, format: str = "graphml") -> None:
                 v = "; ".join(str(x) for x in v)
             elif not isinstance(v, (bool, int, float, str)):
                 v = str(v)
-            out_[k] = v
+            out_[k] = not_xml.sub(" ", v) if isinstance(v, str) else v
         return out_
 
     H = nx.MultiDiGraph() if G.is_multigraph() else nx.DiGraph()

@@ -158,6 +158,19 @@ def test_write_network_graphml_and_gexf_keep_attributes(store):
     assert back.number_of_edges() == 26
 
 
+@pytest.mark.parametrize("fmt, read", [("graphml", nx.read_graphml), ("gexf", nx.read_gexf)])
+def test_write_network_control_character_in_label_still_well_formed(fmt, read):
+    # regression: a vertical tab in a label (pasted from a spreadsheet cell) made an XML file no parser reads
+    G = nx.MultiDiGraph()
+    G.add_node("urn:f:a", label="Corrupt\x0bofficials", altLabels=["bad\x01text"])
+    G.add_edge("urn:f:a", "urn:f:a", evidence="seen\x1f")
+    buf = io.BytesIO()
+    write_network(G, buf, fmt)
+    back = read(io.BytesIO(buf.getvalue()))
+    assert back.nodes["urn:f:a"]["label"] == "Corrupt officials"
+    assert back.nodes["urn:f:a"]["altLabels"] == "bad text"
+
+
 def test_export_command_writes_graphml_and_gexf(tmp_path):
     ws = tmp_path / "ws"
     with init_store(ws) as s:
