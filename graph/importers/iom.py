@@ -46,10 +46,7 @@ def sniff(path: Path) -> bool:
     return _layout(header) is not None
 
 
-_ODD: list[str] = []
-
-
-def _number(value: str, path: Path, line: int, column: str) -> int | None:
+def _number(value: str, path: Path, line: int, column: str, odd: list[str]) -> int | None:
     if value in ("", "NA"):
         return None
     try:
@@ -57,7 +54,7 @@ def _number(value: str, path: Path, line: int, column: str) -> int | None:
     except ValueError:
         raise InvalidInput(f"{path}: line {line}, column {column!r}: {value!r} is not a number. Nothing was stored.") from None
     if number < 0:  # the 2025 table has a few -1 survivors: not a count, so left out and reported
-        _ODD.append(f"line {line}, {column} {value}")
+        odd.append(f"line {line}, {column} {value}")
         return None
     if number != int(number):
         raise InvalidInput(f"{path}: line {line}, column {column!r}: {value!r} is not a whole number of persons. Nothing was stored.")
@@ -80,7 +77,7 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
                     topic=[ev.concept("topic", "migrant-smuggling-routes"), ev.concept("topic", "smuggled-migrants")])
     integer, gyear, date_t, dec = f"{ev.XSD}integer", f"{ev.XSD}gYear", f"{ev.XSD}date", f"{ev.XSD}decimal"
     seen: dict[str, int] = {}
-    _ODD.clear()
+    odd: list[str] = []  # negative numbers left out, per import (not module state: imports may run side by side)
     counts = {"rows": len(rows), "incidents": 0, "deadAndMissing": 0}
     region_cache: dict[str, str | None] = {}
     for done, (line, r) in enumerate(rows, start=1):
@@ -94,10 +91,10 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
                 day = datetime.strptime(r["Reported Date"], "%B %d, %Y").date().isoformat()
             except ValueError:
                 raise InvalidInput(f"{path}: line {line}, column 'Reported Date': {r['Reported Date']!r} is not a date like 'December 30, 2019'. Nothing was stored.") from None
-            total = _number(r["Total Dead and Missing"], path, line, "Total Dead and Missing")
-            dead = _number(r["Number Dead"], path, line, "Number Dead")
-            missing = _number(r["Minimum Estimated Number of Missing"], path, line, "Minimum Estimated Number of Missing")
-            survivors = _number(r["Number of Survivors"], path, line, "Number of Survivors")
+            total = _number(r["Total Dead and Missing"], path, line, "Total Dead and Missing", odd)
+            dead = _number(r["Number Dead"], path, line, "Number Dead", odd)
+            missing = _number(r["Minimum Estimated Number of Missing"], path, line, "Minimum Estimated Number of Missing", odd)
+            survivors = _number(r["Number of Survivors"], path, line, "Number of Survivors", odd)
             route, cause, location = r["Migration Route"], r["Cause of Death"], r["Location Description"]
             region = r["UNSD Geographical Grouping"]
             if region not in region_cache:
@@ -116,9 +113,9 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
                 datetime.strptime(day, "%Y-%m-%d")
             except ValueError:
                 raise InvalidInput(f"{path}: line {line}, column 'date': {day!r} is not a date (YYYY-MM-DD). Nothing was stored.") from None
-            total = _number(r["dead"], path, line, "dead")
+            total = _number(r["dead"], path, line, "dead", odd)
             dead = missing = None
-            survivors = _number(r["surv"], path, line, "surv")
+            survivors = _number(r["surv"], path, line, "surv", odd)
             route, cause, location, kind = r["route"], r["cause"], r["location"], r["type"]
             area = places.country(r["geo"]) if r["geo"] else None
             lat, lon = r["lat"] or None, r["lon"] or None
@@ -170,5 +167,5 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
         progress(len(rows), len(rows))
     changes = Changeset()
     changes.replace_graph(graph_iri(f"import/{NAME}"), [], nt.text())
-    warnings = [f"{len(_ODD)} negative number(s) left out as not counts: {', '.join(_ODD[:3])}{' ...' if len(_ODD) > 3 else ''}"] if _ODD else []
+    warnings = [f"{len(odd)} negative number(s) left out as not counts: {', '.join(odd[:3])}{' ...' if len(odd) > 3 else ''}"] if odd else []
     return ImportPlan(changes, {"incidents": counts["incidents"], "dead and missing": counts["deadAndMissing"], "triples": len(nt)}, warnings)
