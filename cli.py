@@ -31,7 +31,11 @@ warnings.showwarning = _show_warning
 
 
 def handle_errors(f):
-    """Turn every CrimeKGError into a one-line message and exit code 1 (in one place)."""
+    """Turn every CrimeKGError into a one-line message and exit code 1 (in one place).
+
+    So is an operating-system error on a file the user named (an output in a folder that does not
+    exist, a file that cannot be written), rather than a traceback.
+    """
 
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
@@ -39,6 +43,10 @@ def handle_errors(f):
             return f(*args, **kwargs)
         except CrimeKGError as exc:
             raise click.ClickException(str(exc)) from exc
+        except OSError as exc:
+            if exc.filename is None:
+                raise
+            raise click.ClickException(f"{exc.filename}: {exc.strerror or exc}; check the path and its folder") from exc
 
     return wrapper
 

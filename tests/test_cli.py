@@ -98,6 +98,24 @@ def test_load_broken_file_names_line_and_changes_nothing(runner, tmp_path, ws):
         assert snapshot(store) == before
 
 
+@pytest.mark.parametrize("args", [
+    ["export", "-o", "{out}"],
+    ["export", "--format", "graphml", "-o", "{out}"],
+    ["query", "sessions", "-o", "{out}"],
+    ["brief", "--country", "NGA", "-o", "{out}"],
+    ["view", "session", "-o", "{out}"],
+    ["template", "--format", "xlsx", "-o", "{out}"],
+])
+def test_output_in_a_missing_folder_is_a_clear_error(runner, tmp_path, ws, args):
+    # regression: each of these ended in a FileNotFoundError traceback
+    out = str(tmp_path / "no-such-folder" / "out.txt")
+    args = [a.format(out=out) for a in args] + ([] if args[0] == "template" else ["--store", ws])
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"Error: {out}: No such file or directory; check the path" in result.stderr
+
+
 def test_missing_store_is_a_clear_error(runner, tmp_path):
     result = runner.invoke(cli, ["graphs", "--store", str(tmp_path / "absent")])
     assert result.exit_code == 1
