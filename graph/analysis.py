@@ -100,7 +100,7 @@ def find_factor(G: nx.MultiDiGraph, text: str) -> str:
             return n
     names = {_slug(n): n for n in G} | {a.get("label", ""): n for n, a in G.nodes(data=True)}
     close = difflib.get_close_matches(wanted, list(names), n=3, cutoff=0.5)
-    hint = f" Did you mean: {', '.join(_slug(names[c]) for c in close)}?" if close else ""
+    hint = f" Did you mean: {', '.join(dict.fromkeys(_slug(names[c]) for c in close))}?" if close else ""
     raise UnknownFactor(f"no factor {text!r} in the network.{hint} `crimekg query factors-by-category` lists them.")
 
 
@@ -420,7 +420,7 @@ def run_analysis(
     With ``write=True`` the scores of centrality, bridges and communities replace the named graph
     ``analysis/<report>`` in one transaction.
     """
-    from graph.network import factor_graph
+    from graph.network import check_filter_values, factor_graph
     from graph.store import Changeset, graph_iri
 
     if report not in REPORTS:
@@ -431,7 +431,9 @@ def run_analysis(
         raise InvalidInput(f"analyze {report} {usage}; got {len(factors)}")
     if write and report not in SCORED:
         raise InvalidInput(f"--write stores scores; analyze {report} has none (use centrality, bridges or communities)")
-    G = factor_graph(store, **{k: v for k, v in filters.items() if v})
+    filters = {k: v for k, v in filters.items() if v}
+    check_filter_values(store, **filters)  # an unknown value is an error, not an empty report
+    G = factor_graph(store, **filters)
     named = [find_factor(G, f) for f in factors]
     method = ""
     if report == "centrality":

@@ -195,3 +195,20 @@ def test_analyze_command(example):
     assert bad.exit_code == 1 and "no factor 'no-such-factor'" in bad.output
     missing = runner.invoke(cli, ["analyze", "paths", "rare-convictions", "--store", example])
     assert missing.exit_code == 1 and "takes two factors" in missing.output
+
+
+def test_unknown_filter_value_is_an_error_not_an_empty_report(example):
+    # regression: `analyze centrality --crime nope` printed an empty table and exit code 0
+    result = CliRunner().invoke(cli, ["analyze", "centrality", "--category", "Enabling", "--store", example])
+    assert result.exit_code == 1, result.output
+    assert "--category Enabling: unknown; use one of concealment, enabling, impunity, profiting" in result.stderr
+    with open_store(example) as store:
+        assert len(run_analysis(store, "centrality", category="enabling").rows) > 0
+
+
+def test_did_you_mean_names_each_factor_once():
+    G = nx.MultiDiGraph()
+    G.add_node("https://w3id.org/crimekg/data/factor/rare-convictions", label="rare-convictions-x")
+    with pytest.raises(UnknownFactor) as err:
+        find_factor(G, "rare-conviction")
+    assert str(err.value).count("rare-convictions") == 1
