@@ -335,6 +335,16 @@ def test_view_command_refuses_bad_input_and_changes_nothing(cli_store, tmp_path,
         assert snapshot(store) == before
 
 
+def test_query_preset_takes_sparql_without_braces(example_store):
+    # regression: "DESCRIBE <iri>" was looked up as the name of a stored query
+    from graph.views import query_network
+
+    factor = "https://w3id.org/crimekg/data/factor/poverty-and-unemployment"
+    G = query_network(example_store, f"DESCRIBE <{factor}>")
+    assert factor in G and G.nodes[factor]["label"] == "Poverty and lack of decent work in communities of origin"
+    assert query_network(example_store, "factor-links").number_of_edges() > 0  # a name is still a name
+
+
 def test_view_command_usage_errors(cli_store):
     result = CliRunner().invoke(cli, ["view", "factors", "--query", "factor-links", "--store", str(cli_store)])
     assert result.exit_code == 2 and "--query goes with the query preset" in result.output
