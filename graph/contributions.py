@@ -464,7 +464,7 @@ class Vocabulary:
             names.setdefault(scheme, {})[URIRef(row["c"])] = str(row["pref"])
         qkind, qcat, catq = {}, {}, {}
         words["question"], names["question"] = {}, {}
-        for row in select(_QUESTIONS):
+        for row in sorted(select(_QUESTIONS), key=lambda r: str(r["notation"])):  # 1, 2, 2a ... as the exercise runs
             q, n = URIRef(row["q"]), str(row["notation"])
             names["question"][q] = n
             for w in (n, "q" + n, "question " + n, str(row.get("label", n))):
@@ -567,6 +567,8 @@ _VALUE_WHAT = {
     "actor": ("actor", "an actor"),
     "level": ("level", "a level"),
     "topic": ("topic", "a topic of the session"),
+    "question": ("question", "an exercise question"),
+    "kind": ("kind", "a kind"),
 }
 
 
@@ -693,18 +695,12 @@ def check_rows(
         if v.get("question"):
             question = vocab.match("question", v["question"])
             if question is None:
-                near = vocab.nearest("question", v["question"])
-                errs.append(Problem(rownum, col("question"), v["question"],
-                                    f'"{v["question"]}" is not an exercise question. Allowed: {", ".join(vocab.allowed("question"))}.'
-                                    + (f' Did you mean "{near}"?' if near else "")))
+                errs.append(_unknown(vocab, "question", col("question"), v["question"], rownum))
         kind = None
         if v.get("kind"):
             k = vocab.match("kind", v["kind"])
             if k is None:
-                near = vocab.nearest("kind", v["kind"])
-                errs.append(Problem(rownum, col("kind"), v["kind"],
-                                    f'"{v["kind"]}" is not a kind. Allowed: {", ".join(vocab.allowed("kind"))}.'
-                                    + (f' Did you mean "{near}"?' if near else "")))
+                errs.append(_unknown(vocab, "kind", col("kind"), v["kind"], rownum))
             else:
                 kind = str(k).rsplit("#", 1)[-1]
         categories = _values(vocab, "category", col("category"), v.get("category", ""), rownum, errs)

@@ -168,6 +168,14 @@ BROKEN = {
         [GOOD[0], GOOD[1], GOOD[0]],
         "s.csv: row 4: this row repeats row 2 (same text, question, contributor and group); delete one of them",
     ),
+    "unknown kind": (
+        [["Bribery", "factr", "enabling", "TIP", "", "", "", "", "", "", "P01"]],
+        's.csv: row 2, column "kind": "factr" is not a kind. Allowed: factor, pattern, data source, information gap, response. Did you mean "factor"?',
+    ),
+    "unknown question": (  # the allowed questions in the exercise's order, whatever order the store gives
+        [["Bribery", "factor", "enabling", "TIP", "", "", "", "", "2z", "", "P01"]],
+        's.csv: row 2, column "exercise question": "2z" is not an exercise question. Allowed: 1, 2, 2a, 2b, 2c, 2d.',
+    ),
     "a name as contributor": (
         [["Bribery", "factor", "enabling", "TIP", "", "", "", "", "", "", "John Smith"]],
         's.csv: row 2, column "contributor code": "John Smith" is not a contributor code: use a short pseudonym such as P07 (letters, digits, \'.\', \'_\' or \'-\', no spaces); never a person\'s name',
