@@ -819,10 +819,10 @@ def find_session(store: GraphStore, session_id: str | None) -> str | None:
 
 
 def _session_info(store: GraphStore, session_id: str) -> dict | None:
-    s = f"<{session_iri(session_id)}>"
     rows = store.select(
-        f"SELECT ?title ?date ?start WHERE {{ {s} a ckg:Session . OPTIONAL {{ {s} dct:title ?title }} "
-        f"OPTIONAL {{ {s} dct:date ?date }} OPTIONAL {{ {s} prov:startedAtTime ?start }} }}"
+        "SELECT ?s ?title ?date ?start WHERE { ?s a ckg:Session . OPTIONAL { ?s dct:title ?title } "
+        "OPTIONAL { ?s dct:date ?date } OPTIONAL { ?s prov:startedAtTime ?start } }",
+        {"s": session_iri(session_id)},
     )
     if not rows:
         return None
@@ -1123,8 +1123,8 @@ def find_factor(store: GraphStore, name: str, session_id: str | None = None) -> 
         if cand and cand in factors:
             return URIRef(cand)
     if session_id and slug_like:
-        c = str(contribution_iri(session_id, name))
-        hits = store.select(f"SELECT ?f WHERE {{ ?f a ckg:Factor ; prov:wasDerivedFrom <{c}> }}")
+        hits = store.select("SELECT ?f ?c WHERE { ?f a ckg:Factor ; prov:wasDerivedFrom ?c }",
+                            {"c": contribution_iri(session_id, name)})
         if hits:
             return URIRef(hits[0]["f"])
     norm = normalize(name)

@@ -371,7 +371,7 @@ def split_changeset(store: GraphStore, factor: URIRef | str, contributions: Sequ
     """
     factor = URIRef(str(factor))
     cs = [URIRef(str(c)) for c in contributions]
-    derived = {str(r["c"]) for r in store.select(f"SELECT ?c WHERE {{ <{factor}> prov:wasDerivedFrom ?c }}")}
+    derived = {str(r["c"]) for r in store.select("SELECT ?f ?c WHERE { ?f prov:wasDerivedFrom ?c }", {"f": factor})}
     missing = [str(c) for c in cs if str(c) not in derived]
     if missing:
         raise InvalidInput(f"<{factor}> does not come from {', '.join(f'<{c}>' for c in missing)}; `crimekg split --help` shows how to name them")
