@@ -646,6 +646,8 @@ def read_csv(path: Path, source: str, expected: list[str], *, encoding: str | No
         text = data.decode(encoding or "utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidInput(f"{path}: not UTF-8 text ({exc}); give --encoding (e.g. cp1252). Nothing was stored.") from exc
+    except LookupError as exc:
+        raise InvalidInput(f"{path}: unknown encoding {encoding!r}; use e.g. utf-8, cp1252 or latin-1. Nothing was stored.") from exc
     reader = csv.reader(io.StringIO(text))
     try:
         header = [h.strip() for h in next(reader, [])]
