@@ -598,7 +598,11 @@ def query(query, file_, params, fmt, output, store_path):
 
     values = _param_values(params)
     source = None if file_ is None else ("<stdin>" if file_.name == "<stdin>" else file_.name)
-    q = load_query(query, file_.read() if file_ is not None else None, source)
+    try:
+        text = file_.read() if file_ is not None else None
+    except UnicodeDecodeError as exc:
+        raise click.BadParameter(f"{source}: not UTF-8 text ({exc.reason} at byte {exc.start})", param_hint="-f") from exc
+    q = load_query(query, text, source)
     with _open(store_path) as store:
         text = run_query(store, q, values).serialize(fmt)
     _write_text(text, output)

@@ -136,6 +136,8 @@ def query_network(store: GraphStore, query: str, params: dict[str, str] | None =
             q = parse_query_text(path.read_text(encoding="utf-8"), path.stem)
         except OSError as exc:
             raise InvalidQuery(f"cannot read the query file {query}: {exc.strerror}") from exc
+        except UnicodeDecodeError as exc:
+            raise InvalidQuery(f"cannot read the query file {query}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     elif re.search(r"[\s<>]", query.strip()):  # SPARQL with no braces, e.g. DESCRIBE <iri>
         q = parse_query_text(query, "query")
     else:

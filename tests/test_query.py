@@ -285,6 +285,11 @@ def test_query_command_errors(runner, ws, tmp_path):
     assert result.exit_code == 2 and "NAME=VALUE" in result.output
     result = runner.invoke(cli, ["query", "--store", ws])
     assert result.exit_code == 1 and "give a query" in result.output
+    # regression: a query file that is not UTF-8 ended in a UnicodeDecodeError traceback
+    binary = tmp_path / "binary.rq"
+    binary.write_bytes(b"\xff\xfeS\x00E\x00")
+    result = runner.invoke(cli, ["query", "-f", str(binary), "--store", ws])
+    assert result.exit_code == 2 and f"{binary}: not UTF-8 text (invalid start byte at byte 0)" in result.output
 
 
 def test_injection_through_the_command_changes_nothing(runner, ws):

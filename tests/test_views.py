@@ -317,6 +317,7 @@ def test_view_command_filters_and_query_file(cli_store, tmp_path):
         (["query"], "the query preset needs a query"),
         (["query", "--query", "no-such-query"], "no named query 'no-such-query'"),
         (["query", "--query", "missing.rq"], "cannot read the query file missing.rq"),
+        (["query", "--query", str(ROOT / "tests" / "data" / "evidence" / "glotip-sample.xlsx")], "not UTF-8 text"),
         (["query", "--query", "ASK { ?s ?p ?o }"], "an ASK query answers yes or no"),
         (["flows"], "no flows: the workspace has no observations"),
     ],
