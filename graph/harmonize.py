@@ -35,6 +35,7 @@ from graph.contributions import (
     slugify,
 )
 from graph.errors import InvalidInput
+from graph.evidence import nt_literal
 from graph.store import Changeset, GraphStore, graph_iri
 
 __all__ = [
@@ -226,8 +227,16 @@ class _Edit:
         return changes
 
 
+def _nt(term) -> str:
+    # rdflib's n3() is Turtle: a literal with a line break comes out in triple quotes, which
+    # N-Quads cannot read back (the merge could not be reverted)
+    if isinstance(term, Literal):
+        return nt_literal(str(term), str(term.datatype) if term.datatype else None, term.language)
+    return term.n3()
+
+
 def _nquads(quads: Iterable[tuple]) -> str:
-    return "".join(f"{s.n3()} {p.n3()} {o.n3()} <{g}> .\n" for s, p, o, g in sorted(quads))
+    return "".join(f"{_nt(s)} {_nt(p)} {_nt(o)} <{g}> .\n" for s, p, o, g in sorted(quads))
 
 
 def _parse_nquads(text: str) -> list[tuple]:

@@ -81,6 +81,26 @@ def test_harmonize_yes_merges_alike_factors_and_keeps_everything(ws, tmp_path):
         assert HISTORY not in store.graphs()
 
 
+def test_merge_of_a_factor_with_a_multiline_literal_reverts_exactly(ws, tmp_path):
+    # regression: the history held Turtle ("""...""") for a literal with a line break, and revert failed
+    load_sheet(ws, tmp_path, SHEET)
+    with open_store(ws) as store:
+        a, b = find_factor(store, "Corrupt border officials"), find_factor(store, "corrupt officials at the border")
+        note = store.select("SELECT ?g WHERE { GRAPH ?g { ?f a ckg:Factor } } LIMIT 1")[0]["g"]
+        from graph.store import Changeset
+
+        cs = Changeset()
+        cs.add_triples(str(note), [(b, rdflib.SKOS.scopeNote, rdflib.Literal('line one\nline "two"\r\\', lang="en")),
+                                   (b, rdflib.SKOS.notation, rdflib.Literal(3))])
+        store.write(cs)
+        before = snapshot(store)
+        store.write(merge_changeset(store, a, [b]))
+        assert snapshot(store) != before
+        changes, _info = revert_changeset(store, a)
+        store.write(changes)
+        assert snapshot(store) == before
+
+
 def test_interactive_review_applies_only_accepted_groups(ws, tmp_path):
     load_sheet(ws, tmp_path, SHEET)
     with open_store(ws) as store:
