@@ -22,8 +22,9 @@ Value types (decided for issue 6):
 - Flows: a citizenship observation points with ``ckg:flow`` to ``data/flow/{FROM}--{TO}``
   (``ckg:origin``, ``ckg:destination``), shared by GLOTIP and CTDC.
 
-Terms this module adds to the ``ckg:`` namespace are declared in the import graphs
-(:data:`EXTRA_TERMS`) until they move into ``ontology/crimekg.ttl``.
+Every ``ckg:`` term the importers write (``ckg:breakdown``, ``ckg:route``, ``ckg:Flow``,
+``ckg:CaseReference``, the provenance counts ...) is declared in ``ontology/crimekg.ttl``; the
+import graphs hold only data, the concepts they use and their concept schemes.
 """
 
 from __future__ import annotations
@@ -50,7 +51,6 @@ __all__ = [
     "concept",
     "observation_iri",
     "flow_iri",
-    "EXTRA_TERMS",
     "ROUTES",
     "route_for",
     "SOURCE_INFO",
@@ -326,27 +326,6 @@ class Places:
 # Vocabulary used by the evidence layer
 # ---------------------------------------------------------------------------------------------
 
-#: ckg: terms used by the importers that ``ontology/crimekg.ttl`` does not (yet) declare:
-#: name -> (kind, label, definition).
-EXTRA_TERMS: dict[str, tuple[str, str, str]] = {
-    "breakdown": (f"{QB}DimensionProperty", "breakdown", "How the source broke a figure down (GLOTIP 'Dimension'): total, by form of exploitation, by citizenship or by country of repatriation."),
-    "sourceCategory": (f"{QB}AttributeProperty", "source category", "The category text exactly as the source wrote it (for example a citizenship written 'Nigerians')."),
-    "repatriationCountry": (f"{QB}DimensionProperty", "country of repatriation", "The country to which the victims an observation counts were repatriated: a place, or the source's own text."),
-    "route": (f"{QB}DimensionProperty", "route", "The migration or smuggling route an observation or incident concerns."),
-    "refMonth": (f"{QB}DimensionProperty", "reference month", "The month an observation refers to (xsd:gYearMonth)."),
-    "flow": (f"{OWL}ObjectProperty", "flow", "The flow between two places that a citizenship observation describes."),
-    "origin": (f"{OWL}ObjectProperty", "origin", "The place a flow starts from: the citizenship of the persons counted."),
-    "destination": (f"{OWL}ObjectProperty", "destination", "The place a flow goes to: where the persons were detected or exploited."),
-    "dead": (f"{QB}MeasureProperty", "dead", "The number of migrants found dead in an incident."),
-    "missing": (f"{QB}MeasureProperty", "missing", "The minimum estimated number of migrants missing in an incident."),
-    "survivors": (f"{QB}MeasureProperty", "survivors", "The number of survivors of an incident."),
-    "cause": (f"{QB}AttributeProperty", "cause of death", "The cause of death of an incident as the source words it."),
-    "borderType": (f"{QB}DimensionProperty", "border type", "Whether a border crossing was detected at a sea or a land border (a smuggling-mode concept)."),
-    "caseUrl": (f"{OWL}DatatypeProperty", "case URL", "The web page of a case in a case-law database."),
-    "Flow": (f"{OWL}Class", "flow", "The movement of persons from one place (their citizenship) to another (where they were detected or exploited)."),
-    "CaseReference": (f"{OWL}Class", "criminal justice case reference", "A court case recorded in a case-law database such as UNODC SHERLOC, with its crime type, country and year."),
-}
-
 #: Smuggling routes: slug -> (label, alternative labels as the sources write them).
 ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
     "central-mediterranean": ("Central Mediterranean route", ("Central Mediterranean", "Central Mediterranean Route")),
@@ -418,7 +397,7 @@ class Vocabulary:
 
 
 def add_concepts(nt: NTriples, vocab: Vocabulary) -> None:
-    """Write the concepts an import used, their schemes, and the extra ckg: terms."""
+    """Write the concepts an import used and their schemes (ckg: terms live in crimekg.ttl)."""
     schemes = set()
     for iri, (scheme, label, extra) in sorted(vocab.concepts.items()):
         s = f"<{iri}>"
@@ -443,12 +422,6 @@ def add_concepts(nt: NTriples, vocab: Vocabulary) -> None:
         s = f"<{ontology.SCHEME}{scheme}>"
         nt.add(s, A, f"<{SKOS}ConceptScheme>")
         nt.add(s, f"<{SKOS}prefLabel>", nt_literal(_SCHEME_LABELS.get(scheme, scheme), lang="en"))
-    for name, (kind, label, definition) in EXTRA_TERMS.items():
-        s = P(name)
-        nt.add(s, A, f"<{kind}>")
-        nt.add(s, f"<{RDFS}label>", nt_literal(label, lang="en"))
-        nt.add(s, f"<{SKOS}definition>", nt_literal(definition, lang="en"))
-        nt.add(s, f"<{RDFS}isDefinedBy>", "<https://w3id.org/crimekg/ontology>")
 
 
 def _as_list(value) -> list:

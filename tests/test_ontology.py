@@ -1,6 +1,7 @@
 """The bundled ontology files: they parse, carry the seed session verbatim, define every term,
 and their SHACL shapes accept valid participant data and reject what a facilitator must fix."""
 
+import re
 from decimal import Decimal
 from importlib.resources import files
 
@@ -12,6 +13,7 @@ from rdflib import Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SH, SKOS
 
 import ontology
+from tests.helpers import ROOT
 
 CKG = Namespace(ontology.CKG)
 # Plain namespaces: rdflib's DCAT and XSD warn when pytest inspects the module.
@@ -242,6 +244,87 @@ def test_every_ckg_term_used_is_declared(onto, name):
     used = {t for triple in g for t in triple if isinstance(t, URIRef) and str(t).startswith(ontology.CKG)}
     assert used, name
     assert sorted(used - declared) == []
+
+
+# --- every ckg: term the code writes or queries is declared ----------------------------------------
+
+#: What declares a term: the types the code's terms may have in crimekg.ttl.
+DECLARING_TYPES = {OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty,
+                   QB.DimensionProperty, QB.MeasureProperty, QB.AttributeProperty}
+_NAME = r"([A-Za-z_][A-Za-z0-9_]*)"
+#: How graph/ and cli.py spell a ckg: term: CKG.name, ckg.name (an rdflib Namespace), CKG["name"],
+#: ontology.CKG + "name", f"{CKG}name", evidence.P("name"), "ckg:name" in SPARQL text, the full IRI.
+PY_TERM_PATTERNS = [
+    r"\bCKG\." + _NAME, r"\bckg\." + _NAME, r"\bCKG\[\s*[\"']" + _NAME + r"[\"']\s*\]",
+    r"\bCKG\s*\+\s*[\"']" + _NAME + "[\"']", r"\{CKG\}" + _NAME, r"\bP\(\s*[\"']" + _NAME + r"[\"']\s*\)",
+    r"(?<![\w-])ckg:" + _NAME, re.escape(ontology.CKG) + _NAME,
+]
+RQ_TERM_PATTERNS = [r"(?<![\w-])ckg:" + _NAME, re.escape(ontology.CKG) + _NAME]
+
+
+def _terms_in_code() -> dict[str, set[str]]:
+    """ckg: local name -> the files of graph/ (Python, SPARQL, HTML templates) and cli.py that use it."""
+    used: dict[str, set[str]] = {}
+    files_ = [ROOT / "cli.py", *sorted((ROOT / "graph").rglob("*.py")), *sorted((ROOT / "graph").rglob("*.rq")),
+              *sorted((ROOT / "graph").rglob("*.html"))]
+    for f in files_:
+        text = f.read_text(encoding="utf-8")
+        for pattern in PY_TERM_PATTERNS if f.suffix == ".py" else RQ_TERM_PATTERNS:
+            for m in re.finditer(pattern, text):
+                used.setdefault(m.group(1), set()).add(str(f.relative_to(ROOT)))
+    return used
+
+
+CODE_TERMS = _terms_in_code()
+
+
+def test_the_code_scan_sees_every_spelling():
+    # One term per spelling: the scan below means something only if each pattern finds its term.
+    expected = {
+        "Contribution": "graph/contributions.py",        # CKG.Contribution
+        "AnalysisScore": "graph/analysis.py",            # ckg.AnalysisScore (a local Namespace)
+        "pendingGraph": "graph/store.py",                # ontology.CKG + "pendingGraph"
+        "participantCount": "graph/export.py",           # ontology.CKG + "participantCount"
+        "CaseReference": "graph/importers/sherloc.py",   # P("CaseReference")
+        "breakdown": "graph/queries/evidence-trends-forms.rq",  # ckg:breakdown in SPARQL
+        "importerVersion": "graph/evidence.py",          # ckg:importerVersion in a query string
+    }
+    for name, path in expected.items():
+        assert path in CODE_TERMS.get(name, set()), name
+    assert len(CODE_TERMS) >= 80
+
+
+def test_every_ckg_term_the_code_uses_is_declared(onto):
+    declared = _declared(onto, DECLARING_TYPES)
+    missing = {name: sorted(paths) for name, paths in sorted(CODE_TERMS.items()) if CKG[name] not in declared}
+    assert missing == {}, "declare these terms in ontology/crimekg.ttl"
+
+
+EVIDENCE_SAMPLES = ["glotip-sample.csv", "iom-2019-sample.csv", "iom-2025-sample.csv", "frontex-sample.csv",
+                    "ctdc-sample.csv", "sherloc-sample.csv"]
+CKG_TERMS_IN_STORE = f"""SELECT DISTINCT ?t WHERE {{
+  GRAPH ?g {{ {{ ?s ?t ?o }} UNION {{ ?s ?p ?t }} }}
+  FILTER(isIRI(?t) && STRSTARTS(STR(?t), "{ontology.CKG}"))
+}}"""
+
+
+def test_every_ckg_term_an_import_writes_is_declared(workspace, onto):
+    # Importers also build names (provenance counts, IOM measures): check what they really write,
+    # and that no import graph declares ckg: terms of its own any more.
+    from graph.importers import importer
+
+    declared = _declared(onto, DECLARING_TYPES)
+    written = set()
+    for name in EVIDENCE_SAMPLES:
+        path = ROOT / "tests" / "data" / "evidence" / name
+        workspace.write(importer(name.split("-")[0]).plan(path, workspace).changes)
+        written |= {r["t"] for r in workspace.select(CKG_TERMS_IN_STORE)}
+    assert {CKG.countRows, CKG.dead, CKG.survivors, CKG.Flow, CKG.CaseReference} <= written
+    assert sorted(str(t) for t in written - declared) == []
+    declarations = workspace.select(
+        "SELECT ?g ?t WHERE { GRAPH ?g { ?t rdfs:isDefinedBy <https://w3id.org/crimekg/ontology> } "
+        "FILTER(STRSTARTS(STR(?g), 'https://w3id.org/crimekg/graph/import/')) }")
+    assert declarations == []
 
 
 @pytest.mark.parametrize("name, parent", SUPERCLASSES)
