@@ -335,12 +335,13 @@ def import_(file, source, session, encoding, skip_invalid, rejected_path, downlo
     with _open(store_path) as store:
         name = source or detect_source(file)
         plan = importer(name).plan(Path(file), store, **options)
+        # the rejected rows first: if their file cannot be written, nothing is stored either
+        out = write_rejected(plan.rejected, rejected_path or f"{file}.rejected.csv") if plan.rejected else None
         store.write(plan.changes)
     for w in plan.warnings:
         click.secho(f"Warning: {w}", fg="yellow", err=True)
     click.echo(f"{file}: " + ", ".join(f"{v:,} {k}" for k, v in plan.summary.items()))
-    if plan.rejected:
-        out = write_rejected(plan.rejected, rejected_path or f"{file}.rejected.csv")
+    if out:
         click.echo(f"Rejected rows written to {out}; correct them and import that file.", err=True)
 
 

@@ -246,6 +246,17 @@ def test_skip_invalid_stores_the_good_rows_and_writes_the_rejected_ones(ws, tmp_
     assert rejected[0]["problem"].startswith('category: "enablng" is not a category.')
 
 
+def test_skip_invalid_with_an_unwritable_rejected_file_stores_nothing(ws, tmp_path):
+    # regression: the good rows were stored, then the rejected file failed and the command reported an error
+    rows = [GOOD[0], BROKEN["wrong category"][0][0]]
+    path = write_csv(tmp_path / "s.csv", rows)
+    before = stored(ws)
+    result = run_import(ws, path, "--skip-invalid", "--rejected", str(tmp_path / "missing" / "r.csv"))
+    assert result.exit_code == 1
+    assert "r.csv: No such file or directory" in result.output
+    assert stored(ws) == before
+
+
 def test_a_ten_thousand_row_file_imports_and_a_bad_last_row_stores_nothing(ws, tmp_path):
     rows = [[f"Factor number {i}", "factor", ["enabling", "profiting", "concealment", "impunity"][i % 4], "TIP", "",
              "", "JPN", "", "", f"Group {i % 5}", f"P{i % 40:02d}"] for i in range(10_000)]
