@@ -529,7 +529,7 @@ def split(factor, contributions, session, store_path):
         crimekg split "Corruption of officials"
         crimekg split "Corruption of officials" 2c-12 --session example-2026
     """
-    from graph.contributions import contribution_iri, find_factor, find_session
+    from graph.contributions import find_contributions, find_factor
     from graph.harmonize import revert_changeset, split_changeset
 
     with _open(store_path) as store:
@@ -539,8 +539,7 @@ def split(factor, contributions, session, store_path):
             store.write(changes)
             click.echo(f"Reverted {info['merge']}: restored {len(info['restored'])} factor(s)")
             return
-        sid = find_session(store, session) if any(":" not in c for c in contributions) else None
-        iris = [c if ":" in c else contribution_iri(sid, c) for c in contributions]
+        iris = find_contributions(store, contributions, session)
         changes, new = split_changeset(store, f, iris)
         store.write(changes)
     click.echo(f"Split {len(iris)} contribution(s) into {new}")

@@ -25,7 +25,7 @@ import json
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -65,6 +65,7 @@ __all__ = [
     "normalize",
     "find_factor",
     "find_session",
+    "find_contributions",
     "session_changeset",
     "list_sessions",
     "write_rejected",
@@ -816,6 +817,16 @@ def find_session(store: GraphStore, session_id: str | None) -> str | None:
     if not ids:
         raise InvalidInput("no session given: add --session ID (e.g. --session unafei-172-2026); it is created if new")
     raise InvalidInput(f"several sessions in the workspace ({', '.join(ids)}); choose one with --session")
+
+
+def find_contributions(store: GraphStore | None, names: Sequence[str], session_id: str | None = None) -> list[URIRef]:
+    """The contributions ``names`` means: IRIs, or ids in ``session_id`` (the only session when not given).
+
+    >>> find_contributions(None, ["https://w3id.org/crimekg/data/contribution/s1/2a-01"])
+    [rdflib.term.URIRef('https://w3id.org/crimekg/data/contribution/s1/2a-01')]
+    """
+    sid = find_session(store, session_id) if any(":" not in n for n in names) else None
+    return [URIRef(n) if ":" in n else contribution_iri(sid, n) for n in names]
 
 
 def _session_info(store: GraphStore, session_id: str) -> dict | None:

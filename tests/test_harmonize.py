@@ -129,6 +129,19 @@ def test_merge_by_hand_then_split_a_contribution_out(ws, tmp_path):
         assert {str(r["c"]) for r in store.select(f"SELECT ?c WHERE {{ <{new}> prov:wasDerivedFrom ?c }}")} == {str(c)}
 
 
+def test_split_command_names_contributions_by_id(ws, tmp_path):
+    load_sheet(ws, tmp_path, SHEET)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["merge", "Porous", "Corrupt border", "--store", ws]).exit_code == 0
+    with open_store(ws) as store:
+        c = store.select("SELECT ?c WHERE { ?c ckg:text 'Corrupt border officials' }")[0]["c"]
+    result = runner.invoke(cli, ["split", "Porous", str(c).rsplit("/", 1)[-1], "--session", "s1", "--store", ws])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().endswith("into https://w3id.org/crimekg/data/factor/corrupt-border-officials")
+    with open_store(ws) as store:
+        assert find_factor(store, "Corrupt border officials") != find_factor(store, "Porous borders")
+
+
 def test_merge_refuses_unknown_factors_and_revert_needs_a_merge(ws, tmp_path):
     load_sheet(ws, tmp_path, SHEET)
     runner = CliRunner()
