@@ -695,12 +695,14 @@ def filter_options(f):
 @click.option("--size", type=click.Choice(["contributions", "places", "centrality"]), default="contributions", show_default=True,
               help="What a factor's size shows: contributions naming it, places naming it, or betweenness.")
 @click.option("--max-nodes", type=click.IntRange(1), default=5000, show_default=True, help="Above this, show groups of nodes.")
+@click.option("--flows", type=click.Choice(["citizenship", "routes", "all"]), default=None,
+              help="flows preset: victims' citizenship -> country of detection, nationalities -> smuggling routes, or all (default).")
 @click.option("--title", help="Page title.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="HTML file to write (default: PRESET.html).")
 @click.option("--open", "open_", is_flag=True, help="Open the page in the default browser.")
 @store_option
 @handle_errors
-def view(preset, category, crime, actor, level, place, session, query, params, steps, size, max_nodes, title, output, open_, store_path):
+def view(preset, category, crime, actor, level, place, session, query, params, steps, size, max_nodes, flows, title, output, open_, store_path):
     """Write an interactive network view as one self-contained, offline HTML page.
 
     Example:
@@ -708,16 +710,19 @@ def view(preset, category, crime, actor, level, place, session, query, params, s
     \b
         crimekg view factors --crime trafficking-in-persons -o factors.html
         crimekg view query --query factor-links
+        crimekg view flows --flows routes
     """
     from graph.views import render_view
 
     if query and preset != "query":
         raise click.UsageError("--query goes with the query preset: crimekg view query --query NAME")
+    if flows and preset != "flows":
+        raise click.UsageError("--flows goes with the flows preset: crimekg view flows --flows routes")
     values = _param_values(params)
     filters = dict(category=category, crime=crime, actor=actor, level=level, place=place, session=session)
     with _open(store_path) as store:
         path = render_view(store, output or f"{preset}.html", title, preset=preset, query=query, params=values,
-                           steps=steps.split(",") if steps else None, size=size, max_nodes=max_nodes,
+                           steps=steps.split(",") if steps else None, size=size, max_nodes=max_nodes, flows=flows or "all",
                            **{k: set(v) for k, v in filters.items() if v})
     click.echo(f"Wrote {path}")
     if open_:

@@ -19,6 +19,7 @@ __all__ = [
     "FILTERS",
     "check_filter_values",
     "factor_graph",
+    "FLOWS",
     "flows_graph",
     "places_graph",
     "query_graph",
@@ -192,11 +193,41 @@ SELECT ?from ?to (SUM(COALESCE(?count, 0)) AS ?n) (COUNT(?o) AS ?observations)
        (SUM(IF(BOUND(?count), 0, 1)) AS ?suppressed) (MIN(STR(?year)) AS ?first) (MAX(STR(?year)) AS ?last) WHERE {
   ?o a qb:Observation ; ckg:citizenship ?from ; ckg:refArea ?to .
   FILTER(isIRI(?from) && isIRI(?to))
+  # migrants dead or missing (IOM incidents, shown on their routes) are not victims detected in a country
+  FILTER NOT EXISTS { ?o ckg:indicator <https://w3id.org/crimekg/concept/indicator/dead-and-missing> }
   OPTIONAL { ?o ckg:count ?count }
   OPTIONAL { ?o ckg:refYear ?year }
 }
 GROUP BY ?from ?to
 """
+
+#: What the ``flows`` projection shows: victims' citizenship -> country of detection, nationality -> route, or both.
+FLOWS = ("citizenship", "routes", "all")
+
+_INDICATOR = "https://w3id.org/crimekg/concept/indicator/"
+
+# Frontex detections (indicator illegal-border-crossings) by nationality and smuggling route
+_ROUTE_DETECTIONS = """
+SELECT ?from ?route (SUM(?count) AS ?n) (COUNT(?o) AS ?observations) (MIN(STR(?year)) AS ?first) (MAX(STR(?year)) AS ?last) WHERE {
+  ?o a qb:Observation ; ckg:route ?route ; ckg:citizenship ?from ; ckg:count ?count ;
+     ckg:indicator <%sillegal-border-crossings> .
+  FILTER(isIRI(?from))
+  OPTIONAL { ?o ckg:refYear ?year }
+}
+GROUP BY ?from ?route
+""" % _INDICATOR
+
+# IOM incidents (indicator dead-and-missing) by smuggling route; the 2025 table gives no dead/missing split
+_ROUTE_INCIDENTS = """
+SELECT ?route (COUNT(?o) AS ?incidents) (SUM(COALESCE(?c, 0)) AS ?total) (SUM(COALESCE(?d, 0)) AS ?dead)
+       (SUM(COALESCE(?m, 0)) AS ?missing) (COUNT(?d) AS ?withDead) (COUNT(?m) AS ?withMissing) WHERE {
+  ?o a qb:Observation ; ckg:route ?route ; ckg:indicator <%sdead-and-missing> .
+  OPTIONAL { ?o ckg:count ?c }
+  OPTIONAL { ?o ckg:dead ?d }
+  OPTIONAL { ?o ckg:missing ?m }
+}
+GROUP BY ?route
+""" % _INDICATOR
 
 _LABELS = """
 SELECT ?s ?label WHERE {
@@ -410,40 +441,80 @@ def places_graph(store: GraphStore, **filters: str | Iterable[str] | None) -> nx
     return G
 
 
-def flows_graph(store: GraphStore, **filters: str | Iterable[str] | None) -> nx.MultiDiGraph:
-    """Return flows from victims' citizenship to the country of detection, weighted by counts.
+def flows_graph(store: GraphStore, flows: str = "all", **filters: str | Iterable[str] | None) -> nx.MultiDiGraph:
+    """Return flows from victims' citizenship to the country of detection, and from nationalities to routes.
 
-    One edge per (citizenship, country of detection) pair of ``qb:Observation`` s with
-    ``ckg:citizenship`` and ``ckg:refArea`` (both places); ``count`` is the sum of their
-    ``ckg:count`` over the years (``years``), ``observations`` how many there are and
-    ``suppressed`` how many give no count ("<5"). Only the ``place`` filter applies (a flow is kept if
-    either end matches). Raises :class:`graph.errors.InvalidInput` when there is no such observation.
+    ``flows`` is one of :data:`FLOWS`. ``citizenship``: one edge (relation ``flow``) per
+    (citizenship, country of detection) pair of ``qb:Observation`` s with ``ckg:citizenship`` and
+    ``ckg:refArea`` (both places), IOM incidents left out; ``count`` is the sum of their ``ckg:count``
+    over the years (``years``), ``observations`` how many there are and ``suppressed`` how many
+    give no count ("<5"). ``routes``: one node (kind ``route``) per smuggling-route concept that
+    observations name with ``ckg:route``, with ``incidents``, ``dead_and_missing`` (and ``dead``,
+    ``missing`` where the source splits them) summed over the IOM incidents on it and
+    ``detections`` summed over the Frontex detections; one edge (relation ``route``) per
+    (nationality, route) pair with ``count`` the Frontex detections. ``all``: both, when there are.
+    Only the ``place`` filter applies: a flow is kept if either end matches, a route if a kept
+    edge reaches it. Raises :class:`graph.errors.InvalidInput` when there is nothing to show.
 
     >>> from graph.store import init_store
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as d:
     ...     with init_store(d + "/ws") as store:
-    ...         flows_graph(store)
+    ...         flows_graph(store, "citizenship")
     Traceback (most recent call last):
     graph.errors.InvalidInput: no flows: the workspace has no observations with ckg:citizenship and ckg:refArea; import evidence first (e.g. GLOTIP data)
     """
     from graph.errors import InvalidInput
 
+    if flows not in FLOWS:
+        raise InvalidInput(f"unknown flows {flows!r}; use one of {', '.join(FLOWS)}")
     filters = _check_filters(filters)
-    rows = store.select(_FLOWS)
-    if not rows:
+    rows = store.select(_FLOWS) if flows != "routes" else []
+    detections = store.select(_ROUTE_DETECTIONS) if flows != "citizenship" else []
+    incidents = store.select(_ROUTE_INCIDENTS) if flows != "citizenship" else []
+    if flows == "citizenship" and not rows:
         raise InvalidInput("no flows: the workspace has no observations with ckg:citizenship and ckg:refArea; import evidence first (e.g. GLOTIP data)")
+    if flows == "routes" and not (detections or incidents):
+        raise InvalidInput("no route flows: the workspace has no observations with ckg:route; import Frontex or IOM data first")
+    if not (rows or detections or incidents):
+        raise InvalidInput("no flows: the workspace has no observations with ckg:citizenship and ckg:refArea, nor with ckg:route; "
+                           "import evidence first (e.g. GLOTIP, Frontex or IOM data)")
+
+    def country(p: str) -> None:
+        if p not in G:
+            G.add_node(p, label=_local(p), kind="country", places=[_local(p)])
+
     G = nx.MultiDiGraph()
     for row in rows:
         u, v = str(row["from"]), str(row["to"])
         if "place" in filters and not _matches([_local(u), _local(v)], filters["place"]):
             continue
-        for p in (u, v):
-            if p not in G:
-                G.add_node(p, label=_local(p), kind="country", places=[_local(p)])
+        country(u)
+        country(v)
         count = float(row["n"]) if "n" in row else 0.0
         G.add_edge(u, v, key="flow", relation="flow", count=count, observations=int(row["observations"]),
                    suppressed=int(row["suppressed"]), years=f"{row['first']}-{row['last']}" if "first" in row else None)
+    routes: dict[str, dict] = {}
+    for row in incidents:
+        info = {"incidents": int(row["incidents"]), "dead_and_missing": int(row["total"])}
+        if int(row["withDead"]) or int(row["withMissing"]):
+            info.update(dead=int(row["dead"]), missing=int(row["missing"]))
+        routes[str(row["route"])] = info
+    for row in detections:
+        u, r = str(row["from"]), str(row["route"])
+        if "place" in filters and not _matches([_local(u)], filters["place"]):
+            continue
+        country(u)
+        if r not in G:
+            G.add_node(r, label=_local(r), kind="route", detections=0, **routes.get(r, {}))
+        n = int(row["n"])
+        G.nodes[r]["detections"] += n
+        G.add_edge(u, r, key="route", relation="route", count=float(n), observations=int(row["observations"]),
+                   years=f"{row['first']}-{row['last']}" if "first" in row else None)
+    if "place" not in filters:
+        for r, info in routes.items():
+            if r not in G:
+                G.add_node(r, label=_local(r), kind="route", detections=0, **info)
     _add_labels(store, G)
     return G
 

@@ -78,12 +78,13 @@ KIND_STYLES = {
     "response": ("#01665e", "hexagon", "\u2b22", "Response"),
     "country": ("#6a3d9a", "hexagon", "\u2b22", "Country"),
     "region": ("#b15928", "square", "\u25a0", "Region (UN M49)"),
+    "route": ("#e08214", "diamond", "\u25c6", "Smuggling route (Frontex detections, IOM dead and missing)"),
     "group": ("#555555", "dot", "\u25cf", "Group of nodes (aggregated)"),
 }
 _OTHER_STYLE = ("#7f7f7f", "dot", "\u25cf", "Other resource")
 
 #: The order groups are revealed in presentation mode (the exercise's order first).
-_STEP_ORDER = ("crime", "topic", *CATEGORY_ORDER, "factor", "pattern", "source", "gap", "response", "region", "country")
+_STEP_ORDER = ("crime", "topic", *CATEGORY_ORDER, "factor", "pattern", "source", "gap", "response", "region", "country", "route")
 
 _SIZE_TEXT = {
     "contributions": "how many contributions name it (other nodes: how many links they have)",
@@ -96,7 +97,8 @@ _ARROWS = {
     "session": "Arrows point from crime type to topic to what was said about it.",
     "places": "Arrows point from a factor to the places it is named for, and on to their regions.",
     "query": "Arrows point from the first resource of a result to the others.",
-    "flows": "Arrows point from the victims' citizenship to the country where they were detected.",
+    "flows": "Arrows point from the victims' citizenship to the country where they were detected, "
+             "and from a nationality to the smuggling routes its nationals were detected on.",
 }
 
 _TITLES = {
@@ -104,7 +106,7 @@ _TITLES = {
     "session": "The session: crime types, topics, factors, patterns, data sources, gaps",
     "places": "Factors by country and region",
     "query": "Query result",
-    "flows": "Flows: victims' citizenship to country of detection",
+    "flows": "Flows: victims' citizenship to country of detection, nationalities to smuggling routes",
 }
 
 
@@ -168,11 +170,13 @@ def network_for(
     *,
     query: str | None = None,
     params: dict[str, str] | None = None,
+    flows: str = "all",
     **filters: str | Iterable[str] | None,
 ) -> nx.MultiDiGraph:
     """Return the network a preset shows (a projection from :mod:`graph.network`).
 
-    ``query`` and ``params`` (for the ``query`` preset) are as in :func:`query_network`;
+    ``query`` and ``params`` (for the ``query`` preset) are as in :func:`query_network`; ``flows``
+    (for the ``flows`` preset) one of :data:`graph.network.FLOWS`;
     ``filters`` are those of :data:`graph.network.FILTERS` (the ``query`` preset takes none).
 
     >>> from graph.store import init_store
@@ -194,7 +198,7 @@ def network_for(
     if preset == "places":
         return network.places_graph(store, **filters)
     if preset == "flows":
-        return network.flows_graph(store, **filters)
+        return network.flows_graph(store, flows, **filters)
     if preset == "query":
         if not query:
             raise InvalidQuery("the query preset needs a query: --query NAME (a stored query) or --query FILE.rq")
@@ -302,7 +306,7 @@ def _sizes(G: nx.Graph, size: str) -> dict:
         bet = g.betweenness(directed=False) if len(nodes) <= 5000 else g.betweenness(directed=False, cutoff=4)
         return {n: 1 + b for n, b in zip(nodes, bet)}
     out = {}
-    if any(a.get("relation") == "flow" for _, _, a in G.edges(data=True)):
+    if any(a.get("relation") in ("flow", "route") for _, _, a in G.edges(data=True)):
         for u, v, a in G.edges(data=True):
             for n in {u, v}:
                 out[n] = out.get(n, 1.0) + float(a.get("count", 0))
@@ -372,9 +376,18 @@ def _node_title(a: dict, group: str) -> str:
         lines.append("Also said as: " + "; ".join(a["altLabels"]))
     if "contributions" in a:
         lines.append(f"Contributions: {a['contributions']}")
+    if a.get("kind") == "route":
+        lines.append(f"Frontex detections: {a.get('detections', 0):,}")
+        if a.get("incidents"):
+            split = f" (dead {a['dead']:,}, missing {a['missing']:,})" if "dead" in a else ""
+            lines.append(f"IOM dead and missing: {a['dead_and_missing']:,}{split} in {a['incidents']:,} incident(s)")
+        else:
+            lines.append("IOM dead and missing: no incident recorded on this route")
     if "members" in a:
         lines.append(f"Nodes in this group: {a['members']:,}; e.g. " + "; ".join(a.get("examples", [])))
     skip = {"label", "kind", "layer", "order", "altLabels", "contributions", "members", "examples", "weight"} | {k for k, _ in named}
+    if a.get("kind") == "route":
+        skip |= {"detections", "incidents", "dead_and_missing", "dead", "missing"}
     for k, v in a.items():
         if k not in skip and v not in (None, "", []):
             lines.append(f"{k}: {'; '.join(map(str, v)) if isinstance(v, list) else v}")
@@ -393,6 +406,11 @@ def _edge_style(a: dict) -> tuple[str, str]:
         if a.get("suppressed"):
             tip += f"; {a['suppressed']} more observation(s) suppressed (<5)"
         return "flow", tip
+    if rel == "route":
+        tip = f"route: {a.get('count', 0):,.0f} detections (Frontex) in {a.get('observations', 0)} observation(s)"
+        if a.get("years"):
+            tip += f", {a['years']}"
+        return "route", tip
     pol = a.get("polarity", "positive")
     parts = [f"{rel} ({pol})"]
     if a.get("strength") is not None:
@@ -488,15 +506,18 @@ def render_network(
         })
     edges = []
     many = G.number_of_edges() > 400
-    max_count = max((a.get("count", 1) for _, _, a in G.edges(data=True)), default=1) or 1
+    max_count: dict[str, float] = defaultdict(lambda: 1.0)  # per style: victims and detections differ in scale
+    for _, _, a in G.edges(data=True):
+        style = _edge_style(a)[0]
+        max_count[style] = max(max_count[style], float(a.get("count", 1)))
     for u, v, a in G.edges(data=True):
         style, tip = _edge_style(a)
         width = 1.0
         if a.get("strength") is not None:
             width = 1 + 4 * float(a["strength"])
         elif a.get("count", 1) > 1 or style == "flow":
-            width = 1 + 9 * math.sqrt(float(a.get("count", 1)) / max_count)
-        label = f"{a.get('count', 0):,.0f}" if style == "flow" else a.get("relation", "")
+            width = 1 + 9 * math.sqrt(float(a.get("count", 1)) / max_count[style])
+        label = f"{a.get('count', 0):,.0f}" if style in ("flow", "route") else a.get("relation", "")
         edges.append({"from": ids[u], "to": ids[v], "style": style, "label": "" if many or style == "structure" else label,
                       "width": round(width, 2), "title": tip})
     used = sorted(set(groups), key=lambda g: (_STEP_ORDER + (g,)).index(g))
@@ -505,7 +526,7 @@ def render_network(
     data = {
         "preset": preset, "font": font, "nodes": nodes, "edges": edges, "styles": styles, "steps": _steps(used, steps),
         "note": note, "filters": stated,
-        "size_text": "how many nodes a group holds" if note else ("how many victims were counted leaving or arriving" if preset == "flows" else _SIZE_TEXT[size]),
+        "size_text": "how many nodes a group holds" if note else ("how many were counted leaving or arriving (victims; detections on smuggling routes)" if preset == "flows" else _SIZE_TEXT[size]),
         "arrow_text": _ARROWS.get(preset, _ARROWS["factors"]), "facets": [f for f in FILTERS if any(f in n["facets"] for n in nodes)],
     }
     title = title or "crimekg: " + _TITLES.get(preset, preset)
@@ -529,6 +550,7 @@ def export_network(
     *,
     query: str | None = None,
     params: dict[str, str] | None = None,
+    flows: str = "all",
     **filters: str | Iterable[str] | None,
 ) -> nx.MultiDiGraph:
     """Write the network of a preset as GraphML or GEXF (for Gephi), attributes included; return it.
@@ -544,7 +566,7 @@ def export_network(
     """
     from graph.network import write_network
 
-    G = network_for(store, preset, query=query, params=params, **filters)
+    G = network_for(store, preset, query=query, params=params, flows=flows, **filters)
     write_network(G, out, format)
     return G
 
@@ -560,11 +582,12 @@ def render_view(
     steps: Sequence[str] | None = None,
     size: str = "contributions",
     max_nodes: int = AGGREGATE_ABOVE,
+    flows: str = "all",
     **filters: str | Iterable[str] | None,
 ) -> Path:
     """Write a preset view of ``store`` to ``out`` as one self-contained HTML page and return its path.
 
-    See :func:`network_for` for ``preset``, ``query``, ``params`` and ``filters`` and :func:`render_network`
+    See :func:`network_for` for ``preset``, ``query``, ``params``, ``flows`` and ``filters`` and :func:`render_network`
     for the rest.
 
     >>> from graph.store import init_store
@@ -575,7 +598,7 @@ def render_view(
     >>> "Content-Security-Policy" in page, "https://" in page.split("<script")[0]
     (True, False)
     """
-    G = network_for(store, preset, query=query, params=params, **filters)
+    G = network_for(store, preset, query=query, params=params, flows=flows, **filters)
     page = render_network(G, preset, title=title, steps=steps, size=size, max_nodes=max_nodes, filters=filters)
     path = Path(out)
     path.write_text(page, encoding="utf-8")

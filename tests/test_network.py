@@ -214,3 +214,78 @@ def test_flows_of_the_whole_glotip_file(workspace):
     nga = flows_graph(workspace, place="NGA")
     assert 10 < nga.number_of_edges() < G.number_of_edges()
     assert all(PLACE + "NGA" in (u, v) for u, v in nga.edges())
+
+
+# --- flows with smuggling routes (Frontex detections, IOM dead and missing) ---------------------
+
+ROUTE = "https://w3id.org/crimekg/concept/smuggling-route/"
+EVIDENCE = ROOT / "tests" / "data" / "evidence"
+
+
+def _import(store, *names):
+    from graph.importers import frontex, glotip, iom
+
+    modules = {"frontex": frontex, "iom": iom, "glotip": glotip}
+    for name in names:
+        store.write(modules[name.split("-")[0]].plan(EVIDENCE / f"{name}-sample.csv", store).changes)
+
+
+def test_route_flows_of_the_frontex_and_iom_samples(workspace):
+    _import(workspace, "frontex", "iom-2019")
+    G = flows_graph(workspace, "routes")
+    routes = {n for n, a in G.nodes(data=True) if a["kind"] == "route"}
+    assert routes == {ROUTE + "central-mediterranean", ROUTE + "western-balkans"}
+    # frontex-sample.csv: NGA on the Central Mediterranean route, 10 months of 2016:
+    # 963+654+1816+877+2921+4660+6695+3742+4843+6638 = 33,809
+    edges = {(u.rsplit("/", 1)[-1], v.rsplit("/", 1)[-1]): a for u, v, a in G.edges(data=True)}
+    assert {k: a["count"] for k, a in edges.items()} == {
+        ("NGA", "central-mediterranean"): 33809, ("SYR", "western-balkans"): 3498, ("AFG", "western-balkans"): 641,
+        ("TUR", "western-balkans"): 195, ("EGY", "western-balkans"): 1}
+    assert edges[("NGA", "central-mediterranean")]["observations"] == 10
+    assert edges[("NGA", "central-mediterranean")]["years"] == "2016-2016"
+    assert all(a["relation"] == "route" for a in edges.values())
+    # iom-2019-sample.csv, Central Mediterranean: web ids 52633 (missing 3), 52626 (missing 13),
+    # 52625 (dead 5, missing 21), 52624 (dead 6), 52522 (missing 1), 52520 (dead 2)
+    cm = G.nodes[ROUTE + "central-mediterranean"]
+    assert cm == {"label": "Central Mediterranean route", "kind": "route", "detections": 33809,
+                  "incidents": 6, "dead_and_missing": 51, "dead": 13, "missing": 38}
+    # Western Balkans: 52660 (dead 2, missing 4), 52655 (dead 1); detections 3498+641+195+1
+    wb = G.nodes[ROUTE + "western-balkans"]
+    assert (wb["detections"], wb["incidents"], wb["dead_and_missing"], wb["dead"], wb["missing"]) == (4335, 2, 7, 3, 4)
+    assert G.nodes[PLACE + "SYR"]["kind"] == "country" and G.nodes[PLACE + "NGA"]["label"] == "Nigeria"
+    # the place filter keeps the routes its nationals were detected on
+    assert set(flows_graph(workspace, "routes", place="NGA")) == {PLACE + "NGA", ROUTE + "central-mediterranean"}
+
+
+def test_all_flows_join_citizenship_and_routes(workspace):
+    _import(workspace, "glotip", "frontex", "iom-2019")
+    citizenship = flows_graph(workspace, "citizenship")
+    routes = flows_graph(workspace, "routes")
+    both = flows_graph(workspace)
+    assert {a["relation"] for *_, a in citizenship.edges(data=True)} == {"flow"}
+    assert set(both) == set(citizenship) | set(routes)
+    assert both.number_of_edges() == citizenship.number_of_edges() + routes.number_of_edges() == citizenship.number_of_edges() + 5
+    (nga_ita,) = both.get_edge_data(PLACE + "NGA", PLACE + "ITA").values()
+    assert nga_ita["count"] == 273  # as without routes (test_flows_from_imported_glotip_rows)
+    with pytest.raises(InvalidInput, match="unknown flows 'roads'; use one of citizenship, routes, all"):
+        flows_graph(workspace, "roads")
+
+
+def test_route_flows_of_the_2025_iom_table(workspace):
+    # the 2025 table gives dead and missing together (column dead) and the victims' nationality:
+    # its incidents count on their route, never as victims detected in a country
+    _import(workspace, "iom-2025")
+    G = flows_graph(workspace, "routes")
+    assert G.number_of_edges() == 0
+    assert {n: (a["incidents"], a["dead_and_missing"]) for n, a in G.nodes(data=True)} == {
+        ROUTE + "central-mediterranean": (6, 2 + 1 + 3 + 4 + 5 + 1), ROUTE + "western-mediterranean": (3, 15 + 4 + 8)}
+    assert "dead" not in G.nodes[ROUTE + "central-mediterranean"]  # no split in this table
+    with pytest.raises(InvalidInput, match="no flows: the workspace has no observations with ckg:citizenship and ckg:refArea;"):
+        flows_graph(workspace, "citizenship")
+
+
+def test_route_flows_without_route_observations_say_what_to_do(store, store_with_flows):
+    with pytest.raises(InvalidInput, match="no route flows: .* import Frontex or IOM data first"):
+        flows_graph(store_with_flows, "routes")
+    with pytest.raises(InvalidInput, match="nor with ckg:route; import evidence first"):
+        flows_graph(store)

@@ -369,3 +369,68 @@ def test_positions_are_fixed_until_physics_is_turned_on(open_page, pages):
     assert p.js("document.getElementById('physics').getAttribute('aria-pressed')") == "true"
     p.page.click("#physics")
     assert p.js("window.crimekg.network.physics.physicsEnabled") is False
+
+
+# --- flows along smuggling routes (Frontex and IOM samples) ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def route_store(tmp_path_factory):
+    from graph.importers import frontex, iom
+
+    evidence = ROOT / "tests" / "data" / "evidence"
+    store = init_store(tmp_path_factory.mktemp("routes") / "ws")
+    store.write(frontex.plan(evidence / "frontex-sample.csv", store).changes)
+    store.write(iom.plan(evidence / "iom-2019-sample.csv", store).changes)
+    yield store
+    store.close()
+
+
+def test_routes_flows_view_draws_offline_with_its_legend(open_page, route_store, tmp_path):
+    path = render_view(route_store, tmp_path / "routes.html", preset="flows", flows="routes")
+    p = open_page(path)
+    p.page.wait_for_timeout(200)
+    painted = p.js("""() => {
+        const c = document.querySelector('#net canvas');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+        return n;
+    }""")
+    assert painted > 2000, f"canvas looks blank ({painted} painted pixels)"
+    assert p.errors == [] and p.requests == [p.url], "the page must fetch nothing but itself"
+    legend = dict(p.js("[...document.querySelectorAll('#legend li[data-group]')].map((li) => [li.dataset.group, li.textContent])"))
+    assert legend.keys() == {"country", "route"}
+    assert "Smuggling route" in legend["route"] and legend["route"].endswith("(2)")
+    assert legend["country"].endswith("(5)")  # NGA, SYR, AFG, TUR, EGY
+    edges = p.js("[...document.querySelectorAll('#legend li[data-edge]')].map((li) => [li.dataset.edge, li.textContent])")
+    assert [e for e, _ in edges] == ["route"] and "Frontex" in edges[0][1]
+    shapes = p.js("Object.fromEntries(window.crimekg.nodes.get().map((n) => [n.title.split('\\n')[0], n.shape]))")
+    assert shapes["Central Mediterranean route"] == "diamond" and shapes["Nigeria"] == "hexagon"
+    route = p.js("window.crimekg.nodes.get().find((n) => n.title.startsWith('Central Mediterranean route')).title")
+    assert "Frontex detections: 33,809" in route
+    assert "IOM dead and missing: 51 (dead 13, missing 38) in 6 incident(s)" in route
+    widths = {e["title"].split(" detections")[0]: e["width"] for e in p.js("window.crimekg.data.edges")}
+    assert widths["route: 33,809"] == 10 and widths["route: 1"] < 1.1  # thickness follows the detections
+
+
+def test_view_command_flows_option(cli_store, tmp_path):
+    import json
+    import re
+
+    from graph.importers import frontex
+
+    ws = tmp_path / "routes"
+    with init_store(ws) as store:
+        store.write(frontex.plan(ROOT / "tests" / "data" / "evidence" / "frontex-sample.csv", store).changes)
+    out = tmp_path / "flows.html"
+    result = CliRunner().invoke(cli, ["view", "flows", "--flows", "routes", "--store", str(ws), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(re.search(r"const DATA = (\{.*?\});\n", out.read_text(encoding="utf-8")).group(1))
+    assert {e["style"] for e in data["edges"]} == {"route"} and len(data["edges"]) == 5
+    result = CliRunner().invoke(cli, ["view", "flows", "--flows", "citizenship", "--store", str(ws), "-o", str(out)])
+    assert result.exit_code == 1 and "no flows: the workspace has no observations with ckg:citizenship" in result.output
+    result = CliRunner().invoke(cli, ["view", "flows", "--flows", "routes", "--store", str(cli_store), "-o", str(out)])
+    assert result.exit_code == 1 and "no route flows" in result.output
+    result = CliRunner().invoke(cli, ["view", "factors", "--flows", "routes", "--store", str(cli_store)])
+    assert result.exit_code == 2 and "--flows goes with the flows preset" in result.output
