@@ -564,7 +564,14 @@ def run_query(
     else:
         kind = "SELECT"
     variables = [v.value for v in raw.variables] if kind == "SELECT" else []
-    return QueryResult(q.name, kind, variables, raw)
+    result = QueryResult(q.name, kind, variables, raw)
+    # read everything now: a lazy Oxigraph result keeps the store (and its files) open after close()
+    if kind == "ASK":
+        result._raw = bool(raw)
+    else:
+        result.rows
+        result._raw = None
+    return result
 
 
 # -- output ----------------------------------------------------------------------------------------
