@@ -33,7 +33,7 @@ import functools
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,6 +51,8 @@ __all__ = [
     "concept",
     "observation_iri",
     "flow_iri",
+    "unique_iri",
+    "add_flows",
     "ROUTES",
     "route_for",
     "SOURCE_INFO",
@@ -658,3 +660,29 @@ def csv_header(path: Path) -> list[str]:
             return [h.strip() for h in next(csv.reader([f.readline()]), [])]
     except (OSError, EOFError, csv.Error, ValueError):
         return []
+
+
+def unique_iri(seen: dict[str, int], iri: str) -> str:
+    """``iri`` the first time; ``iri-2``, ``iri-3``... when the same cell comes again (kept, in file order).
+
+    >>> seen = {}
+    >>> [unique_iri(seen, "x") for _ in range(3)]
+    ['x', 'x-2', 'x-3']
+    """
+    if iri in seen:
+        seen[iri] += 1
+        return f"{iri}-{seen[iri]}"
+    seen[iri] = 1
+    return iri
+
+
+def add_flows(nt: NTriples, flows: Iterable[tuple[str, str]], labels: Mapping[str, str], topic: str | None = None) -> None:
+    """Write one ``ckg:Flow`` node per (origin, destination) pair of ISO3 codes, labelled with place names."""
+    for origin, dest in sorted(flows):
+        f = f"<{flow_iri(origin, dest)}>"
+        nt.add(f, A, P("Flow"))
+        nt.add(f, P("origin"), f"<{ontology.PLACE}{origin}>")
+        nt.add(f, P("destination"), f"<{ontology.PLACE}{dest}>")
+        nt.add(f, f"<{RDFS}label>", nt_literal(f"{labels[origin]} to {labels[dest]}"))
+        if topic:
+            nt.add(f, P("topic"), topic)

@@ -109,12 +109,7 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
         else:
             nt.add(s, P("sourceCategory"), ev.nt_literal("exploitation type " + form_key))
         nt.add(s, P("count"), ev.nt_literal(n, f"{ev.XSD}integer"))
-    for origin, dest in sorted(flows):
-        f = f"<{ev.flow_iri(origin, dest)}>"
-        nt.add(f, ev.A, P("Flow"))
-        nt.add(f, P("origin"), f"<{ev.ontology.PLACE}{origin}>")
-        nt.add(f, P("destination"), f"<{ev.ontology.PLACE}{dest}>")
-        nt.add(f, f"<{ev.RDFS}label>", ev.nt_literal(f"{places.labels[origin]} to {places.labels[dest]}"))
+    ev.add_flows(nt, flows, places.labels)
     ev.add_concepts(nt, vocab)
     ev.add_provenance(nt, NAME, path, {"rows": len(rows), "observations": len(groups)}, download_date=download_date)
     changes = Changeset()

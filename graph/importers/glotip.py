@@ -298,11 +298,7 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
         category = r["Category"]
         cat_slug = ev.slugify(category) if bd_slug != "total" else "total"
         iri = ev.observation_iri(NAME, area_key, year, ind_slug, bd_slug, cat_slug, sex_slug, age_slug)
-        if iri in seen:  # the same cell twice (e.g. "Nigeria" and "NIGERIA"): keep both, in file order
-            seen[iri] += 1
-            iri = f"{iri}-{seen[iri]}"
-        else:
-            seen[iri] = 1
+        iri = ev.unique_iri(seen, iri)  # the same cell twice (e.g. "Nigeria" and "NIGERIA"): keep both
         s = f"<{iri}>"
         nt.add(s, ev.A, ev.T_OBS)
         nt.add(s, ev.T_DATASET, dataset)
@@ -341,13 +337,7 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
         else:
             nt.add(s, P("count"), ev.nt_literal(number, f"{ev.XSD}integer"))
         counts["observations"] += 1
-    for origin, dest in sorted(flows):
-        f = f"<{ev.flow_iri(origin, dest)}>"
-        nt.add(f, ev.A, P("Flow"))
-        nt.add(f, P("origin"), f"<{places_iri(origin)}>")
-        nt.add(f, P("destination"), f"<{places_iri(dest)}>")
-        nt.add(f, f"<{ev.RDFS}label>", ev.nt_literal(f"{places.labels[origin]} to {places.labels[dest]}"))
-        nt.add(f, P("topic"), topic("trafficking-flows"))
+    ev.add_flows(nt, flows, places.labels, topic=topic("trafficking-flows"))
     counts["flows"] = len(flows)
     units = sorted({r["Unit of measurement"] for _n, r in rows})
     counts["rejected"] = len(rejected)

@@ -122,11 +122,7 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
             nationalities = [n.strip() for n in r["nat"].split(",") if n.strip() and n.strip() != "UNK"]
             digest = hashlib.sha1("|".join(r[c] for c in COLUMNS_2025).encode()).hexdigest()[:10]
             iri = ev.observation_iri(NAME, "incident", f"{day}-{digest}")
-        if iri in seen:
-            seen[iri] += 1
-            iri = f"{iri}-{seen[iri]}"
-        else:
-            seen[iri] = 1
+        iri = ev.unique_iri(seen, iri)
         s = f"<{iri}>"
         nt.add(s, ev.A, ev.T_OBS)
         nt.add(s, ev.T_DATASET, dataset)
