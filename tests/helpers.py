@@ -1,9 +1,12 @@
-"""Helpers shared by the tests: small graphs written by the tests themselves, store snapshots."""
+"""Helpers shared by the tests: small graphs written by the tests themselves, store snapshots, Chromium."""
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
+import pytest
 import rdflib
 
 
@@ -46,3 +49,21 @@ def staging_graphs(store) -> list[str]:
     from graph.store import STAGING
 
     return [g.value for g in store.dataset.store._inner.named_graphs() if g.value.startswith(STAGING)]
+
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def chromium_path() -> str | None:
+    """Debian's chromium (or CRIMEKG_CHROMIUM), if there is one."""
+    for candidate in (os.environ.get("CRIMEKG_CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium", shutil.which("chromium-browser")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+def no_browser(reason: str):
+    if os.environ.get("CRIMEKG_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{reason}, and CRIMEKG_REQUIRE_BROWSER=1 says the browser tests must run")
+    pytest.skip(reason)

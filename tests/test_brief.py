@@ -161,17 +161,8 @@ def test_evidence_query_returns_its_expected_answer(evidence, name):
     assert check(rows), rows
 
 
-def test_html_brief_in_real_chromium(evidence, tmp_path):
+def test_html_brief_in_real_chromium(evidence, tmp_path, browser):
     """The page renders offline in headless Chromium, requests nothing, and shows HTML labels as text."""
-    from tests.test_views import CHROMIUM_ARGS, chromium_path, no_browser
-
-    exe = chromium_path()
-    if not exe:
-        no_browser("no chromium found (apt-get install chromium, or set CRIMEKG_CHROMIUM)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        no_browser("playwright is not installed (pip install -e '.[test]')")
     label = "<img src=x onerror=alert(1)>"
     factor = rdflib.URIRef("https://w3id.org/crimekg/data/factor/xss")
     ckg = rdflib.Namespace("https://w3id.org/crimekg/ontology#")
@@ -183,16 +174,14 @@ def test_html_brief_in_real_chromium(evidence, tmp_path):
     path = tmp_path / "brief.html"
     path.write_text(render_brief(build_brief(evidence, country="NGA"), "html"), encoding="utf-8")
     requests, errors, dialogs = [], [], []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.on("request", lambda r: requests.append(r.url))
-        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        page.goto(path.resolve().as_uri())
-        assert page.inner_text("h1") == "Checklist brief: Nigeria (NGA)"
-        assert page.locator("table").count() >= 3
-        assert label in page.inner_text("body")  # shown as text
-        assert page.locator("img").count() == 0
-        browser.close()
+    page = browser.new_page()
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(path.resolve().as_uri())
+    assert page.inner_text("h1") == "Checklist brief: Nigeria (NGA)"
+    assert page.locator("table").count() >= 3
+    assert label in page.inner_text("body")  # shown as text
+    assert page.locator("img").count() == 0
+    page.close()
     assert requests == [path.resolve().as_uri()] and errors == [] and dialogs == []

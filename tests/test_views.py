@@ -7,8 +7,6 @@ Cyrillic alternative label, a negative link and a few flow observations.
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import networkx as nx
@@ -22,39 +20,8 @@ from tests.helpers import ROOT, snapshot
 
 XSS = "<img src=x onerror=alert(1)>"
 XSS_IRI = "https://w3id.org/crimekg/data/factor/xss-test"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 #: The query each preset test draws for the query preset (a named query returning factor IRIs).
 QUERY = "factors-by-category"
-
-
-def chromium_path() -> str | None:
-    """Debian's chromium (or CRIMEKG_CHROMIUM), if there is one."""
-    for candidate in (os.environ.get("CRIMEKG_CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium", shutil.which("chromium-browser")):
-        if candidate and Path(candidate).exists():
-            return candidate
-    return None
-
-
-def no_browser(reason: str):
-    if os.environ.get("CRIMEKG_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{reason}, and CRIMEKG_REQUIRE_BROWSER=1 says the browser tests must run")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    exe = chromium_path()
-    if not exe:
-        no_browser("no chromium found (apt-get install chromium, or set CRIMEKG_CHROMIUM)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        no_browser("playwright is not installed (pip install -e '.[test]')")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
