@@ -9,7 +9,7 @@ from pathlib import Path
 
 import examples
 from graph.errors import StoreError
-from graph.store import graph_iri, graph_name, init_store
+from graph.store import graph_name, init_store
 from graph.validate import validate
 from graph.views import render_view
 

@@ -78,7 +78,6 @@ DCAT = "http://www.w3.org/ns/dcat#"
 PROV = "http://www.w3.org/ns/prov#"
 FOAF = "http://xmlns.com/foaf/0.1/"
 GEO = "http://www.w3.org/2003/01/geo/wgs84_pos#"
-OWL = "http://www.w3.org/2002/07/owl#"
 
 #: Importer version recorded in every import graph's provenance.
 IMPORTER_VERSION = "1"

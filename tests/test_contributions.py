@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import ontology
 from cli import cli
-from graph.contributions import Vocabulary, check_rows, plan_contributions, read_sheet, session_changeset
+from graph.contributions import Vocabulary, check_rows, plan_contributions, session_changeset
 from graph.errors import InvalidInput
 from graph.store import graph_iri, init_store
 from graph.validate import validate

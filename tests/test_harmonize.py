@@ -10,7 +10,6 @@ import ontology
 from cli import cli
 from graph.contributions import find_factor, session_changeset
 from graph.harmonize import HISTORY, factor_table, merge_changeset, merges, propose_groups, revert_changeset, split_changeset
-from graph.importers import importer
 from graph.store import init_store, open_store
 from graph.validate import validate
 from tests.helpers import ROOT, snapshot

@@ -7,7 +7,6 @@ import xml.etree.ElementTree as ET
 
 import networkx as nx
 import pytest
-import rdflib
 from click.testing import CliRunner
 
 from cli import cli

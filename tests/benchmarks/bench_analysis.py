@@ -106,9 +106,9 @@ def main() -> None:
         print(f"Workspace: {sum(store.graphs().values()):,} triples")
         G, dt_project = timed("factor_graph projection from the workspace", lambda: factor_graph(store))
         store.close()
-    print(f"\nAs generated (about one link per factor, like the example session):")
+    print("\nAs generated (about one link per factor, like the example session):")
     t1 = analyse(G, args.skip_networkx)
-    print(f"\nDenser (about three links per factor):")
+    print("\nDenser (about three links per factor):")
     t3 = analyse(denser(G, 3), args.skip_networkx)
     print(f"\nProjection {dt_project:.2f} s; analysis {t1:.2f} s (x1 links), {t3:.2f} s (x3 links). Goal: under 10 s.")
 
