@@ -13,7 +13,7 @@ import warnings
 
 import click
 
-from graph.errors import CrimeKGError, CrimeKGWarning
+from crimekg.graph.errors import CrimeKGError, CrimeKGWarning
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 EXPORT_FORMATS = ["ttl", "trig", "nt", "nq", "jsonld", "xml"]
@@ -65,7 +65,7 @@ def store_option(f):
 
 
 def _open(store_path: str):
-    from graph.store import open_store
+    from crimekg.graph.store import open_store
 
     return open_store(store_path)
 
@@ -97,7 +97,7 @@ def init(path, upgrade):
     \b
         crimekg init ./crimekg-data
     """
-    from graph.store import init_store
+    from crimekg.graph.store import init_store
 
     path = path or os.environ.get("CRIMEKG_STORE") or "./crimekg-data"
     with init_store(path, upgrade=upgrade) as store:
@@ -117,7 +117,7 @@ def graphs(store_path):
     \b
         crimekg graphs --store ./crimekg-data
     """
-    from graph.store import graph_name
+    from crimekg.graph.store import graph_name
 
     with _open(store_path) as store:
         rows = store.graphs()
@@ -144,7 +144,7 @@ def load(files, graph, fmt, append, store_path):
     \b
         crimekg load examples/example-session.ttl --graph contributions/example-2026
     """
-    from graph.store import graph_name
+    from crimekg.graph.store import graph_name
 
     with _open(store_path) as store:
         counts = store.load(list(files), graph, format=fmt, replace=not append)
@@ -178,13 +178,13 @@ def export(graphs_, fmt, network, profile, place_level, output, store_path):
         crimekg export --profile public --place-level region -o shared.ttl
         crimekg export --format graphml --network session -o session.graphml
     """
-    from graph.export import export_workspace
-    from graph.store import graph_iri
+    from crimekg.graph.export import export_workspace
+    from crimekg.graph.store import graph_iri
 
     if network and fmt not in ("graphml", "gexf"):
         raise click.UsageError("--network goes with --format graphml or gexf")
     if fmt in ("graphml", "gexf"):  # issue 5: networks for Gephi
-        from graph.views import export_network
+        from crimekg.graph.views import export_network
 
         with _open(store_path) as store:
             export_network(store, sys.stdout.buffer if output == "-" else output, fmt, network or "factors")
@@ -210,7 +210,7 @@ def drop(names, store_path):
     \b
         crimekg drop load/old-notes
     """
-    from graph.store import graph_iri
+    from crimekg.graph.store import graph_iri
 
     with _open(store_path) as store:
         store.drop([graph_iri(n) for n in names])
@@ -230,7 +230,7 @@ def validate(file, store_path):
     \b
         crimekg validate examples/example-session.ttl
     """
-    from graph.validate import validate as run
+    from crimekg.graph.validate import validate as run
 
     try:
         if file:
@@ -263,7 +263,7 @@ def demo(directory, force):
     \b
         crimekg demo ./crimekg-demo
     """
-    from graph.demo import build_demo
+    from crimekg.graph.demo import build_demo
 
     result = build_demo(directory, force=force)
     click.echo(f"Workspace:  {result['store']}")
@@ -289,7 +289,7 @@ def template(output, fmt):
     \b
         crimekg template -o room-2.xlsx
     """
-    from graph.template import write_template
+    from crimekg.graph.template import write_template
 
     path = write_template(output, fmt)
     click.echo(f"Wrote {path}")
@@ -326,8 +326,8 @@ def import_(file, source, session, encoding, skip_invalid, rejected_path, downlo
     """
     from pathlib import Path
 
-    from graph.contributions import write_rejected
-    from graph.importers import detect_source, importer
+    from crimekg.graph.contributions import write_rejected
+    from crimekg.graph.importers import detect_source, importer
 
     options = {k: v for k, v in {"session": session, "encoding": encoding, "skip_invalid": skip_invalid, "download_date": download_date}.items() if v}
     if sys.stderr.isatty():  # long imports show progress on a terminal only
@@ -373,7 +373,7 @@ def session_new(session_id, title, on, place, local_place, store_path):
     \b
         crimekg session new unafei-2026 --title "UNAFEI 172" --date 2026-03-17 --place Japan
     """
-    from graph.contributions import session_changeset
+    from crimekg.graph.contributions import session_changeset
 
     with _open(store_path) as store:
         store.write(session_changeset(store, session_id, title=title, on=on, place=place, local_place=local_place))
@@ -391,7 +391,7 @@ def session_list(store_path):
     \b
         crimekg session list
     """
-    from graph.contributions import list_sessions
+    from crimekg.graph.contributions import list_sessions
 
     with _open(store_path) as store:
         rows = list_sessions(store)
@@ -423,7 +423,7 @@ def add(kind, text, session, store_path, **values):
     \b
         crimekg add factor "Bribery at checkpoints" --category enabling --crime TIP --place Ghana
     """
-    from graph.contributions import plan_rows
+    from crimekg.graph.contributions import plan_rows
 
     row = {"text": text, "kind": {"source": "data source", "gap": "information gap"}.get(kind, kind)}
     row.update({k: v for k, v in values.items() if v})
@@ -453,7 +453,7 @@ def link(source, relation, target, polarity, strength, evidence, session, store_
     \b
         crimekg link "Corruption" reinforces "Rare convictions" --polarity + --evidence "Group C"
     """
-    from graph.contributions import plan_link
+    from crimekg.graph.contributions import plan_link
 
     with _open(store_path) as store:
         changes, iri = plan_link(store, source, relation, target, polarity=polarity, strength=strength, evidence=evidence, session_id=session)
@@ -475,7 +475,7 @@ def harmonize(threshold, yes, dry_run, store_path):
     \b
         crimekg harmonize --threshold 85 --yes
     """
-    from graph.harmonize import factor_table, merge_changeset, propose_groups
+    from crimekg.graph.harmonize import factor_table, merge_changeset, propose_groups
 
     with _open(store_path) as store:
         groups = propose_groups(factor_table(store), threshold)
@@ -503,8 +503,8 @@ def merge(factors, store_path):
     \b
         crimekg merge "Corruption of officials" "Bribery at checkpoints"
     """
-    from graph.contributions import find_factor
-    from graph.harmonize import merge_changeset
+    from crimekg.graph.contributions import find_factor
+    from crimekg.graph.harmonize import merge_changeset
 
     if len(factors) < 2:
         raise click.UsageError("name at least two factors: the one to keep, then those to merge into it")
@@ -529,8 +529,8 @@ def split(factor, contributions, session, store_path):
         crimekg split "Corruption of officials"
         crimekg split "Corruption of officials" 2c-12 --session example-2026
     """
-    from graph.contributions import find_contributions, find_factor
-    from graph.harmonize import revert_changeset, split_changeset
+    from crimekg.graph.contributions import find_contributions, find_factor
+    from crimekg.graph.harmonize import revert_changeset, split_changeset
 
     with _open(store_path) as store:
         f = find_factor(store, factor)
@@ -594,7 +594,7 @@ def query(query, file_, params, fmt, output, store_path):
         crimekg query "SELECT ?f WHERE { ?f ckg:category category:impunity }" --format csv
         crimekg query -f my-question.rq --format sparql-json
     """
-    from graph.query import load_query, run_query
+    from crimekg.graph.query import load_query, run_query
 
     values = _param_values(params)
     source = None if file_ is None else ("<stdin>" if file_.name == "<stdin>" else file_.name)
@@ -620,7 +620,7 @@ def queries(name):
         crimekg queries
         crimekg queries factors-by-category
     """
-    from graph.query import named_queries, named_query
+    from crimekg.graph.query import named_queries, named_query
 
     if name:
         click.echo(named_query(name).text, nl=False)
@@ -657,8 +657,8 @@ def analyze(report, factors, top, max_length, limit, crime, category, session, w
     """
     import json
 
-    from graph.analysis import run_analysis
-    from graph.query import format_rows
+    from crimekg.graph.analysis import run_analysis
+    from crimekg.graph.query import format_rows
 
     with _open(store_path) as store:
         result = run_analysis(store, report, factors, top=top, max_length=max_length, limit=limit, write=write,
@@ -712,7 +712,7 @@ def view(preset, category, crime, actor, level, place, session, query, params, s
         crimekg view query --query factor-links
         crimekg view flows --flows routes
     """
-    from graph.views import render_view
+    from crimekg.graph.views import render_view
 
     if query and preset != "query":
         raise click.UsageError("--query goes with the query preset: crimekg view query --query NAME")
@@ -748,7 +748,7 @@ def brief(country, region, fmt, output, store_path):
         crimekg brief --country NGA
         crimekg brief --region "Western Africa" --format html -o brief.html
     """
-    from graph.brief import build_brief, render_brief
+    from crimekg.graph.brief import build_brief, render_brief
 
     with _open(store_path) as store:
         text = render_brief(build_brief(store, country=country, region=region), fmt)

@@ -1,7 +1,7 @@
 """crimekg: a knowledge graph of the factors behind trafficking in persons and migrant smuggling.
 
 The package is the library behind the ``crimekg`` command. Modules are imported on demand
-(``from graph import store``) so that the command line starts quickly.
+(``from crimekg.graph import store``) so that the command line starts quickly.
 """
 
 __all__ = ["__version__"]

@@ -24,7 +24,7 @@ from typing import Any
 
 import networkx as nx
 
-from graph.errors import InvalidInput, UnknownFactor
+from crimekg.graph.errors import InvalidInput, UnknownFactor
 
 __all__ = [
     "REPORTS",
@@ -341,7 +341,7 @@ def loops(G: nx.MultiDiGraph, max_length: int = 6, limit: int = 100) -> list[dic
 
 
 def _score_iri(report: str, method: str, factor: str) -> str:
-    import ontology
+    from crimekg import ontology
 
     key = _slug(factor) if factor.startswith(ontology.DATA + "factor/") else hashlib.sha1(factor.encode()).hexdigest()[:16]
     return f"{ontology.DATA}score/{report}/{method}/{key}"
@@ -356,7 +356,7 @@ def score_triples(report: str, rows: Iterable[dict[str, Any]], method: str, when
     """
     import rdflib
 
-    import ontology
+    from crimekg import ontology
 
     ckg = rdflib.Namespace(ontology.CKG)
     when = when or datetime.now(timezone.utc).replace(microsecond=0)
@@ -420,8 +420,8 @@ def run_analysis(
     With ``write=True`` the scores of centrality, bridges and communities replace the named graph
     ``analysis/<report>`` in one transaction.
     """
-    from graph.network import check_filter_values, factor_graph
-    from graph.store import Changeset, graph_iri
+    from crimekg.graph.network import check_filter_values, factor_graph
+    from crimekg.graph.store import Changeset, graph_iri
 
     if report not in REPORTS:
         raise InvalidInput(f"unknown analysis {report!r}; use one of {', '.join(REPORTS)}")

@@ -16,10 +16,10 @@ from importlib.resources import files
 
 import rdflib
 
-import ontology
+from crimekg import ontology
 
-from graph.errors import InvalidInput, InvalidQuery
-from graph.evidence import Places, concept
+from crimekg.graph.errors import InvalidInput, InvalidQuery
+from crimekg.graph.evidence import Places, concept
 
 __all__ = ["Brief", "build_brief", "render_brief", "run_evidence_query"]
 
@@ -37,7 +37,7 @@ def run_evidence_query(store, name: str, **bindings: rdflib.term.Node) -> list[d
     'run_evidence_query'
     """
     try:
-        text = (files("graph") / "queries" / f"{name}.rq").read_text(encoding="utf-8")
+        text = (files("crimekg.graph") / "queries" / f"{name}.rq").read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise InvalidQuery(f"{name}.rq: no such named query") from exc
     if bindings:

@@ -35,9 +35,9 @@ from typing import Any
 import rdflib
 from rdflib import RDF, RDFS, SKOS, XSD, Literal, URIRef
 
-import ontology
-from graph.errors import InvalidInput
-from graph.store import Changeset, GraphStore, graph_iri
+from crimekg import ontology
+from crimekg.graph.errors import InvalidInput
+from crimekg.graph.store import Changeset, GraphStore, graph_iri
 
 __all__ = [
     "FIELDS",
@@ -443,8 +443,8 @@ class Vocabulary:
     @classmethod
     def bundled(cls) -> Vocabulary:
         """Read the allowed values from the bundled ontology files (no workspace needed)."""
-        from graph.store import PREFIXES
-        from graph.validate import bundled_graph
+        from crimekg.graph.store import PREFIXES
+        from crimekg.graph.validate import bundled_graph
 
         g = bundled_graph("schemes.ttl", "places.ttl", "session.ttl")
 

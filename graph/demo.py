@@ -7,11 +7,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import examples
-from graph.errors import StoreError
-from graph.store import graph_name, init_store
-from graph.validate import validate
-from graph.views import render_view
+from crimekg import examples
+from crimekg.graph.errors import StoreError
+from crimekg.graph.store import graph_name, init_store
+from crimekg.graph.validate import validate
+from crimekg.graph.views import render_view
 
 __all__ = ["EXAMPLE_SESSION", "build_demo"]
 
@@ -21,9 +21,9 @@ EXAMPLE_SESSION = "example-2026"
 
 def _import_example(store) -> None:
     """The example session through the facilitator's path: session, sheet, harmonize --yes, links."""
-    from graph.contributions import session_changeset
-    from graph.harmonize import factor_table, merge_changeset, propose_groups
-    from graph.importers import importer
+    from crimekg.graph.contributions import session_changeset
+    from crimekg.graph.harmonize import factor_table, merge_changeset, propose_groups
+    from crimekg.graph.importers import importer
 
     store.write(session_changeset(store, EXAMPLE_SESSION, title="Global trends workshop (example)", on="2026-03-17",
                                   place="Japan", local_place="Akishima, Tokyo (training room)"))

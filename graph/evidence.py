@@ -37,9 +37,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import ontology
+from crimekg import ontology
 
-from graph.errors import InvalidInput
+from crimekg.graph.errors import InvalidInput
 
 __all__ = [
     "NTriples",
@@ -555,8 +555,8 @@ def already_imported(store, source: str, path: Path) -> bool:
 
 def unchanged_plan(source: str, path: Path):
     """The plan of a file imported before: no change."""
-    from graph.importers import ImportPlan
-    from graph.store import Changeset
+    from crimekg.graph.importers import ImportPlan
+    from crimekg.graph.store import Changeset
 
     return ImportPlan(Changeset(), {"changes": 0}, [f"{path.name} is already imported into import/{source}: nothing changed"])
 
@@ -577,7 +577,7 @@ def wrong_layout(path: Path, source: str, expected: Iterable[str], found: Iterab
     missing = [c for c in expected if c not in found]
     unexpected = [c for c in found if c not in expected]
     hint = ""
-    from graph.importers import SOURCES  # late: the registry imports modules that import us
+    from crimekg.graph.importers import SOURCES  # late: the registry imports modules that import us
 
     for name in SOURCES:
         if name in (source, "contributions"):

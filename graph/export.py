@@ -15,9 +15,9 @@ import os
 from collections.abc import Sequence
 from typing import IO
 
-import ontology
-from graph.errors import UnknownFormat
-from graph.store import PREFIXES, GraphStore, rdf_format
+from crimekg import ontology
+from crimekg.graph.errors import UnknownFormat
+from crimekg.graph.store import PREFIXES, GraphStore, rdf_format
 
 __all__ = ["PROFILES", "PLACE_LEVELS", "DEFAULT_PROFILE", "export_workspace"]
 
@@ -103,7 +103,7 @@ def export_workspace(
         data = ox.serialize(list(dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in quads)),
                             format=fmt, prefixes=dict(PREFIXES))
     if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
-        from graph.store import _tidy_prefixes
+        from crimekg.graph.store import _tidy_prefixes
 
         data = _tidy_prefixes(data)
     if isinstance(out, (str, os.PathLike)):

@@ -24,8 +24,8 @@ from datetime import datetime, timedelta, timezone
 import rdflib
 from rdflib import RDF, RDFS, SKOS, XSD, Literal, URIRef
 
-import ontology
-from graph.contributions import (
+from crimekg import ontology
+from crimekg.graph.contributions import (
     CKG,
     FACTOR_SCHEME,
     PROV,
@@ -34,9 +34,9 @@ from graph.contributions import (
     normalize,
     slugify,
 )
-from graph.errors import InvalidInput
-from graph.evidence import nt_literal
-from graph.store import Changeset, GraphStore, graph_iri
+from crimekg.graph.errors import InvalidInput
+from crimekg.graph.evidence import nt_literal
+from crimekg.graph.store import Changeset, GraphStore, graph_iri
 
 __all__ = [
     "HISTORY",

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import networkx as nx
 
-from graph.store import GraphStore
+from crimekg.graph.store import GraphStore
 
 __all__ = [
     "CATEGORY_ORDER",
@@ -282,9 +282,9 @@ def check_filter_values(store: GraphStore, **filters: str | Iterable[str] | None
     ...         check_filter_values(store, category="enabling", place={"NGA", "011"})
     ...         check_filter_values(store, category="enabeling")
     Traceback (most recent call last):
-    graph.errors.InvalidInput: --category enabeling: unknown; use one of concealment, enabling, impunity, profiting
+    crimekg.graph.errors.InvalidInput: --category enabeling: unknown; use one of concealment, enabling, impunity, profiting
     """
-    from graph.errors import InvalidInput
+    from crimekg.graph.errors import InvalidInput
 
     filters = _check_filters(filters)
     if not filters:
@@ -462,9 +462,9 @@ def flows_graph(store: GraphStore, flows: str = "all", **filters: str | Iterable
     ...     with init_store(d + "/ws") as store:
     ...         flows_graph(store, "citizenship")
     Traceback (most recent call last):
-    graph.errors.InvalidInput: no flows: the workspace has no observations with ckg:citizenship and ckg:refArea; import evidence first (e.g. GLOTIP data)
+    crimekg.graph.errors.InvalidInput: no flows: the workspace has no observations with ckg:citizenship and ckg:refArea; import evidence first (e.g. GLOTIP data)
     """
-    from graph.errors import InvalidInput
+    from crimekg.graph.errors import InvalidInput
 
     if flows not in FLOWS:
         raise InvalidInput(f"unknown flows {flows!r}; use one of {', '.join(FLOWS)}")
@@ -610,7 +610,7 @@ def query_graph(store: GraphStore, sparql: str) -> nx.MultiDiGraph:
     >>> G.nodes["https://w3id.org/crimekg/concept/crime/smuggling-of-migrants"]["label"]
     'Smuggling of migrants'
     """
-    from graph.errors import InvalidQuery
+    from crimekg.graph.errors import InvalidQuery
 
     result = store.query(sparql)
     if result.type == "ASK":
@@ -701,7 +701,7 @@ def write_network(G: nx.Graph, out, format: str = "graphml") -> None:
     """
     import re
 
-    from graph.errors import UnknownFormat
+    from crimekg.graph.errors import UnknownFormat
 
     # XML 1.0 cannot hold these characters at all: networkx writes them as they are, and the
     # file is then refused by Gephi and every XML parser (a control character in an imported label)

@@ -40,10 +40,10 @@ from typing import Any
 import pyoxigraph as ox
 import rdflib
 
-import ontology
+from crimekg import ontology
 
-from graph.errors import InvalidInput, InvalidQuery, UnknownQuery
-from graph.store import PREFIXES, GraphStore
+from crimekg.graph.errors import InvalidInput, InvalidQuery, UnknownQuery
+from crimekg.graph.store import PREFIXES, GraphStore
 
 __all__ = [
     "PARAM_TYPES",
@@ -198,7 +198,7 @@ def named_queries() -> dict[str, NamedQuery]:
     >>> "factors-by-category" in named_queries()
     True
     """
-    folder = files("graph") / "queries"
+    folder = files("crimekg.graph") / "queries"
     out = {}
     for res in sorted(folder.iterdir(), key=lambda r: r.name):
         if res.name.endswith(".rq"):
@@ -422,7 +422,7 @@ def _execute(store: GraphStore, sparql: str, subs: Mapping[str, Any], where: str
             raise InvalidQuery(f"{where}: the query could not run: {exc}") from exc
         except OSError as exc:
             raise InvalidQuery(f"{where}: the query could not run: {exc}") from exc
-    from graph.store import _from_ox, _to_ox  # noqa: F401  (other GraphStores: through their own query)
+    from crimekg.graph.store import _from_ox, _to_ox  # noqa: F401  (other GraphStores: through their own query)
 
     result = store.query(sparql, {k: _from_ox(v) for k, v in subs.items()})
     return _RdflibResult(result, _to_ox)
@@ -485,7 +485,7 @@ class QueryResult:
 
     def bindings(self) -> list[dict[str, rdflib.term.Node]]:
         """SELECT rows as dicts of rdflib terms (unbound variables left out), like ``store.select``."""
-        from graph.store import _from_ox
+        from crimekg.graph.store import _from_ox
 
         return [{v: _from_ox(t) for v, t in zip(self.variables, row) if t is not None} for row in self.rows]
 

@@ -28,8 +28,8 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.term import Node
 
-import ontology
-from graph.errors import (
+from crimekg import ontology
+from crimekg.graph.errors import (
     CrimeKGWarning,
     InvalidQuery,
     InvalidRDF,

@@ -12,8 +12,8 @@ import csv
 import os
 from pathlib import Path
 
-from graph.contributions import FIELDS, Vocabulary
-from graph.errors import UnknownFormat
+from crimekg.graph.contributions import FIELDS, Vocabulary
+from crimekg.graph.errors import UnknownFormat
 
 __all__ = ["TEMPLATE_FORMATS", "TEMPLATE_COLUMNS", "write_template"]
 

@@ -9,8 +9,8 @@ import rdflib
 import rdflib.collection
 from rdflib.term import Node
 
-import ontology
-from graph.store import PREFIXES, GraphStore, graph_iri, read_rdf
+from crimekg import ontology
+from crimekg.graph.store import PREFIXES, GraphStore, graph_iri, read_rdf
 
 __all__ = ["Violation", "ValidationReport", "validate", "bundled_graph"]
 

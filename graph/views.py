@@ -24,9 +24,9 @@ from pathlib import Path
 
 import networkx as nx
 
-from graph.errors import InvalidInput, InvalidQuery
-from graph.network import CATEGORY_ORDER, FILTERS
-from graph.store import GraphStore
+from crimekg.graph.errors import InvalidInput, InvalidQuery
+from crimekg.graph.network import CATEGORY_ORDER, FILTERS
+from crimekg.graph.store import GraphStore
 
 __all__ = [
     "AGGREGATE_ABOVE",
@@ -127,8 +127,8 @@ def query_network(store: GraphStore, query: str, params: dict[str, str] | None =
     """
     import rdflib
 
-    from graph import network
-    from graph.query import named_query, parse_query_text, run_query
+    from crimekg.graph import network
+    from crimekg.graph.query import named_query, parse_query_text, run_query
 
     path = Path(query)
     if "{" in query:
@@ -148,7 +148,7 @@ def query_network(store: GraphStore, query: str, params: dict[str, str] | None =
     if result.kind == "ASK":
         raise InvalidQuery(f"{q.name}: an ASK query answers yes or no and gives no network; use CONSTRUCT or SELECT")
     if result.kind in ("CONSTRUCT", "DESCRIBE"):
-        from graph.store import _from_ox
+        from crimekg.graph.store import _from_ox
 
         g = rdflib.Graph()
         for triple in result.rows:  # pyoxigraph terms (s, p, o)
@@ -187,7 +187,7 @@ def network_for(
     >>> sorted(G.nodes[n]["kind"] for n in G if G.nodes[n]["kind"] == "crime")
     ['crime']
     """
-    from graph import network
+    from crimekg.graph import network
 
     filters = {k: v for k, v in filters.items() if v}
     network.check_filter_values(store, **filters)
@@ -531,7 +531,7 @@ def render_network(
     }
     title = title or "crimekg: " + _TITLES.get(preset, preset)
     lib = files("pyvis") / "templates" / "lib" / "vis-9.1.2"
-    template = (files("graph") / "templates" / "view.html").read_text(encoding="utf-8")
+    template = (files("crimekg.graph") / "templates" / "view.html").read_text(encoding="utf-8")
     parts = {
         "/*@VIS_CSS@*/": (lib / "vis-network.css").read_text(encoding="utf-8"),
         "/*@VIS_JS@*/": (lib / "vis-network.min.js").read_text(encoding="utf-8").replace("</script", "<\\/script"),
@@ -564,7 +564,7 @@ def export_network(
     >>> len(G), b"<gexf" in buf.getvalue()
     (15, True)
     """
-    from graph.network import write_network
+    from crimekg.graph.network import write_network
 
     G = network_for(store, preset, query=query, params=params, flows=flows, **filters)
     write_network(G, out, format)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph.store import init_store
+from crimekg.graph.store import init_store
 from tests.helpers import CHROMIUM_ARGS, chromium_path, no_browser
 
 

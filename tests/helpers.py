@@ -46,7 +46,7 @@ def snapshot(store) -> bytes:
 
 def staging_graphs(store) -> list[str]:
     """Staging graphs left in a workspace (there must never be any after a command)."""
-    from graph.store import STAGING
+    from crimekg.graph.store import STAGING
 
     return [g.value for g in store.dataset.store._inner.named_graphs() if g.value.startswith(STAGING)]
 

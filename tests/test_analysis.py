@@ -1,4 +1,4 @@
-"""graph.analysis on small graphs whose answers are worked out by hand, and `crimekg analyze`."""
+"""crimekg.graph.analysis on small graphs whose answers are worked out by hand, and `crimekg analyze`."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import pytest
 import rdflib
 from click.testing import CliRunner
 
-from cli import cli
-from graph.analysis import bridges, centrality, communities, find_factor, loops, paths, reach, run_analysis
-from graph.errors import InvalidInput, UnknownFactor
-from graph.query import named_query, run_query
-from graph.store import graph_iri, init_store, open_store
+from crimekg.cli import cli
+from crimekg.graph.analysis import bridges, centrality, communities, find_factor, loops, paths, reach, run_analysis
+from crimekg.graph.errors import InvalidInput, UnknownFactor
+from crimekg.graph.query import named_query, run_query
+from crimekg.graph.store import graph_iri, init_store, open_store
 from tests.helpers import ROOT
 
 TIP, SOM = "trafficking-in-persons", "smuggling-of-migrants"
@@ -170,7 +170,7 @@ def test_write_scores_replaces_the_analysis_graph(example):
 
 
 def test_written_scores_pass_validation_and_reach_queries(example):
-    from graph.validate import validate
+    from crimekg.graph.validate import validate
 
     with open_store(example) as store:
         run_analysis(store, "bridges", write=True)

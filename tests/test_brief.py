@@ -8,11 +8,11 @@ import pytest
 import rdflib
 from click.testing import CliRunner
 
-from cli import cli
-from graph.brief import build_brief, render_brief, run_evidence_query
-from graph.errors import InvalidInput, InvalidQuery
-from graph.importers import glotip, iom, sherloc
-from graph.store import Changeset, graph_iri
+from crimekg.cli import cli
+from crimekg.graph.brief import build_brief, render_brief, run_evidence_query
+from crimekg.graph.errors import InvalidInput, InvalidQuery
+from crimekg.graph.importers import glotip, iom, sherloc
+from crimekg.graph.store import Changeset, graph_iri
 from tests.helpers import ROOT
 
 DATA = ROOT / "tests" / "data" / "evidence"

@@ -11,9 +11,9 @@ import rdflib
 from click.testing import CliRunner
 from rdflib.compare import isomorphic
 
-import ontology
-from cli import cli
-from graph.store import graph_iri, init_store, open_store
+from crimekg import ontology
+from crimekg.cli import cli
+from crimekg.graph.store import graph_iri, init_store, open_store
 from tests.helpers import ROOT, small_graph, snapshot
 
 

@@ -12,12 +12,12 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import ontology
-from cli import cli
-from graph.contributions import Vocabulary, check_rows, plan_contributions, session_changeset
-from graph.errors import InvalidInput
-from graph.store import graph_iri, init_store
-from graph.validate import validate
+from crimekg import ontology
+from crimekg.cli import cli
+from crimekg.graph.contributions import Vocabulary, check_rows, plan_contributions, session_changeset
+from crimekg.graph.errors import InvalidInput
+from crimekg.graph.store import graph_iri, init_store
+from crimekg.graph.validate import validate
 from tests.helpers import snapshot
 
 CKG = rdflib.Namespace(ontology.CKG)
@@ -52,14 +52,14 @@ def ws(tmp_path):
 
 
 def stored(ws):
-    from graph.store import open_store
+    from crimekg.graph.store import open_store
 
     with open_store(ws) as store:
         return snapshot(store)
 
 
 def contribution_texts(ws):
-    from graph.store import open_store
+    from crimekg.graph.store import open_store
 
     with open_store(ws) as store:
         return sorted(str(r["t"]) for r in store.select("SELECT ?t WHERE { ?c a ckg:Contribution ; ckg:text ?t }"))
@@ -112,7 +112,7 @@ def test_every_format_imports_the_same_contributions(ws, tmp_path, fmt):
     assert result.exit_code == 0, result.output
     assert "4 stored, 0 rejected, 4 contributions, 2 new factors" in result.output
     assert contribution_texts(ws) == sorted(r[0] for r in rows)
-    from graph.store import open_store
+    from crimekg.graph.store import open_store
 
     with open_store(ws) as store:
         assert validate(store).conforms
@@ -135,7 +135,7 @@ def test_reimport_leaves_the_store_byte_identical(ws, tmp_path):
 def test_contribution_iris_are_stable_and_time_defaults_to_the_session_date(ws, tmp_path):
     path = write_csv(tmp_path / "s.csv", GOOD[:1])
     assert run_import(ws, path).exit_code == 0
-    from graph.store import open_store
+    from crimekg.graph.store import open_store
 
     with open_store(ws) as store:
         rows = store.select("SELECT ?c ?t WHERE { ?c a ckg:Contribution ; prov:generatedAtTime ?t }")
@@ -274,7 +274,7 @@ def test_a_ten_thousand_row_file_imports_and_a_bad_last_row_stores_nothing(ws, t
 
 
 def test_forgiving_matching_reads_labels_from_the_workspace(ws):
-    from graph.store import open_store
+    from crimekg.graph.store import open_store
 
     with open_store(ws) as store:
         vocab = Vocabulary.from_store(store)
@@ -366,7 +366,7 @@ def test_import_stores_exactly_the_valid_rows_or_nothing(shared_store, tmp_path_
 
 
 def test_check_rows_derives_kind_category_and_question(ws):
-    from graph.contributions import Sheet
+    from crimekg.graph.contributions import Sheet
 
     vocab = Vocabulary.bundled()
     sheet = Sheet("s.csv", "csv", ["text", "question"], [(2, {"text": "Fear of police", "question": "2c"}),
@@ -382,7 +382,7 @@ def test_graph_name_of_a_session():
 
 
 def test_example_files_are_recognised_as_contributions():
-    from graph.importers import detect_source
+    from crimekg.graph.importers import detect_source
     from tests.helpers import ROOT
 
     for name in ("example-contributions.csv", "example-contributions.xlsx", "example-links.csv"):
@@ -402,7 +402,7 @@ def test_a_response_addresses_factors_of_the_same_sheet_or_is_refused(ws, tmp_pa
     path.write_text("text,kind,category,addresses\nBribery at checkpoints,factor,enabling,\n"
                     "Rotate officers,response,,bribery at checkpoints\n", encoding="utf-8")
     assert run_import(ws, path).exit_code == 0
-    from graph.store import open_store
+    from crimekg.graph.store import open_store
 
     with open_store(ws) as store:
         rows = store.select("SELECT ?r ?f WHERE { ?r ckg:addresses ?f }")
@@ -429,7 +429,7 @@ def test_links_sheet_good_and_broken(ws, tmp_path):
     links.write_text("from,relation,to,polarity,strength\nBribery,enables,Smugglers paid,+,0.7\n", encoding="utf-8")
     result = run_import(ws, links)
     assert result.exit_code == 0, result.output
-    from graph.store import open_store
+    from crimekg.graph.store import open_store
 
     with open_store(ws) as store:
         row = store.select("SELECT ?l ?s WHERE { ?l a ckg:FactorLink ; ckg:strength ?s }")[0]

@@ -18,7 +18,7 @@ import pytest
 import rdflib
 from rdflib import RDF, RDFS, SKOS, Literal, Namespace, URIRef
 
-import ontology
+from crimekg import ontology
 
 CKG = Namespace(ontology.CKG)
 # plain Namespaces: rdflib's closed DCAT/PROV objects warn when pytest inspects module globals

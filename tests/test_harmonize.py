@@ -6,12 +6,12 @@ import rdflib
 import pytest
 from click.testing import CliRunner
 
-import ontology
-from cli import cli
-from graph.contributions import find_factor, session_changeset
-from graph.harmonize import HISTORY, factor_table, merge_changeset, merges, propose_groups, revert_changeset, split_changeset
-from graph.store import init_store, open_store
-from graph.validate import validate
+from crimekg import ontology
+from crimekg.cli import cli
+from crimekg.graph.contributions import find_factor, session_changeset
+from crimekg.graph.harmonize import HISTORY, factor_table, merge_changeset, merges, propose_groups, revert_changeset, split_changeset
+from crimekg.graph.store import init_store, open_store
+from crimekg.graph.validate import validate
 from tests.helpers import ROOT, snapshot
 
 EXAMPLES = ROOT / "examples"
@@ -86,7 +86,7 @@ def test_merge_of_a_factor_with_a_multiline_literal_reverts_exactly(ws, tmp_path
     with open_store(ws) as store:
         a, b = find_factor(store, "Corrupt border officials"), find_factor(store, "corrupt officials at the border")
         note = store.select("SELECT ?g WHERE { GRAPH ?g { ?f a ckg:Factor } } LIMIT 1")[0]["g"]
-        from graph.store import Changeset
+        from crimekg.graph.store import Changeset
 
         cs = Changeset()
         cs.add_triples(str(note), [(b, rdflib.SKOS.scopeNote, rdflib.Literal('line one\nline "two"\r\\', lang="en")),
@@ -154,7 +154,7 @@ def test_merge_refuses_unknown_factors_and_revert_needs_a_merge(ws, tmp_path):
 
 
 def test_propose_groups_blocks_by_category_and_crime():
-    from graph.harmonize import FactorInfo
+    from crimekg.graph.harmonize import FactorInfo
 
     fs = [FactorInfo("a", "Debt bondage", frozenset({"p"}), frozenset({"tip"})),
           FactorInfo("b", "debt-bondage!", frozenset({"p"}), frozenset({"tip"})),
@@ -173,7 +173,7 @@ def test_example_sheets_rebuild_a_graph_comparable_to_the_example_turtle(tmp_pat
     (2a-04, 2a-15, 2b-03) count for one here, and the participants' short wordings kept as
     skos:altLabel in the Turtle file are not in the sheet.
     """
-    from graph.demo import _import_example
+    from crimekg.graph.demo import _import_example
 
     ex = rdflib.Graph().parse(EXAMPLES / "example-session.ttl")
     with init_store(tmp_path / "ws") as store:

@@ -7,8 +7,8 @@ import pytest
 import rdflib
 from click.testing import CliRunner
 
-from cli import cli
-from graph.store import init_store, open_store
+from crimekg.cli import cli
+from crimekg.graph.store import init_store, open_store
 from tests.helpers import ROOT, snapshot
 
 
@@ -90,7 +90,7 @@ def test_add_and_link_from_the_command_line(ws):
     with open_store(ws) as store:
         row = store.select("SELECT ?p ?s WHERE { ?l a ckg:FactorLink ; ckg:polarity ?p ; ckg:strength ?s }")[0]
         assert str(row["p"]).endswith("/negative") and str(row["s"]) == "0.5"
-        from graph.validate import validate
+        from crimekg.graph.validate import validate
 
         assert validate(store).conforms
         assert snapshot(store) != before

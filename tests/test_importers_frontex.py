@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from graph.errors import InvalidInput
-from graph.importers import detect_source, frontex
+from crimekg.graph.errors import InvalidInput
+from crimekg.graph.importers import detect_source, frontex
 from tests.helpers import ROOT, SHARED_DATA, snapshot
 
 DATA = ROOT / "tests" / "data" / "evidence"

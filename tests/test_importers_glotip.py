@@ -6,10 +6,10 @@ import pytest
 import rdflib
 from click.testing import CliRunner
 
-from cli import cli
-from graph.errors import InvalidInput
-from graph.importers import detect_source, glotip
-from graph.store import graph_iri
+from crimekg.cli import cli
+from crimekg.graph.errors import InvalidInput
+from crimekg.graph.importers import detect_source, glotip
+from crimekg.graph.store import graph_iri
 from tests.helpers import ROOT, SHARED_DATA, snapshot
 
 DATA = ROOT / "tests" / "data" / "evidence"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from graph.errors import InvalidInput
-from graph.importers import detect_source, iom
+from crimekg.graph.errors import InvalidInput
+from crimekg.graph.importers import detect_source, iom
 from tests.helpers import ROOT, SHARED_DATA, snapshot
 
 DATA = ROOT / "tests" / "data" / "evidence"
@@ -41,7 +41,7 @@ def test_2025_table_and_route_topic(workspace):
 
 
 def test_same_route_same_iri_in_iom_and_frontex(workspace):
-    from graph.importers import frontex
+    from crimekg.graph.importers import frontex
 
     _import(workspace, "iom-2019-sample.csv")
     workspace.write(frontex.plan(DATA / "frontex-sample.csv", workspace).changes)

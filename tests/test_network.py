@@ -9,9 +9,9 @@ import networkx as nx
 import pytest
 from click.testing import CliRunner
 
-from cli import cli
-from graph.errors import InvalidInput, InvalidQuery
-from graph.network import (
+from crimekg.cli import cli
+from crimekg.graph.errors import InvalidInput, InvalidQuery
+from crimekg.graph.network import (
     check_filter_values,
     factor_graph,
     flows_graph,
@@ -20,7 +20,7 @@ from graph.network import (
     session_graph,
     write_network,
 )
-from graph.store import init_store
+from crimekg.graph.store import init_store
 from tests.helpers import ROOT, SHARED_DATA
 
 FACTOR = "https://w3id.org/crimekg/data/factor/"
@@ -190,7 +190,7 @@ def test_export_command_writes_graphml_and_gexf(tmp_path):
 
 
 def test_flows_from_imported_glotip_rows(workspace):
-    from graph.importers import glotip
+    from crimekg.graph.importers import glotip
 
     workspace.write(glotip.plan(ROOT / "tests" / "data" / "evidence" / "glotip-sample.csv", workspace).changes)
     G = flows_graph(workspace)
@@ -201,7 +201,7 @@ def test_flows_from_imported_glotip_rows(workspace):
 
 
 def test_flows_of_the_whole_glotip_file(workspace):
-    from graph.importers import glotip
+    from crimekg.graph.importers import glotip
 
     path = SHARED_DATA / "unodc-glotip" / "data_glotip.csv.gz"
     if not path.exists():
@@ -222,7 +222,7 @@ EVIDENCE = ROOT / "tests" / "data" / "evidence"
 
 
 def _import(store, *names):
-    from graph.importers import frontex, glotip, iom
+    from crimekg.graph.importers import frontex, glotip, iom
 
     modules = {"frontex": frontex, "iom": iom, "glotip": glotip}
     for name in names:

@@ -12,7 +12,7 @@ import rdflib
 from rdflib import Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SH, SKOS
 
-import ontology
+from crimekg import ontology
 from tests.helpers import ROOT
 
 CKG = Namespace(ontology.CKG)
@@ -29,7 +29,7 @@ PLAN = URIRef(ontology.COURSE + "unafei-172/session-1")
 S1 = Namespace(ontology.COURSE + "unafei-172/session-1/")
 
 OWN_FILES = ["crimekg.ttl", "schemes.ttl", "session.ttl", "shapes.ttl"]
-BUNDLED_TTL = sorted(p.name for p in files("ontology").iterdir() if p.name.endswith(".ttl"))
+BUNDLED_TTL = sorted(p.name for p in files("crimekg.ontology").iterdir() if p.name.endswith(".ttl"))
 
 # The pinned vocabulary (VOCAB.md): scheme -> (class, concept slugs).
 VOCAB = {
@@ -311,7 +311,7 @@ CKG_TERMS_IN_STORE = f"""SELECT DISTINCT ?t WHERE {{
 def test_every_ckg_term_an_import_writes_is_declared(workspace, onto):
     # Importers also build names (provenance counts, IOM measures): check what they really write,
     # and that no import graph declares ckg: terms of its own any more.
-    from graph.importers import importer
+    from crimekg.graph.importers import importer
 
     declared = _declared(onto, DECLARING_TYPES)
     written = set()

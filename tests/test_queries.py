@@ -12,9 +12,9 @@ from collections import Counter
 import pyoxigraph as ox
 import pytest
 
-from graph.analysis import run_analysis
-from graph.query import PARAM_TYPES, named_queries, run_query
-from graph.store import init_store
+from crimekg.graph.analysis import run_analysis
+from crimekg.graph.query import PARAM_TYPES, named_queries, run_query
+from crimekg.graph.store import init_store
 from tests.helpers import ROOT
 
 EXAMPLE = ROOT / "examples" / "example-session.ttl"

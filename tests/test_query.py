@@ -1,4 +1,4 @@
-"""graph.query and the `crimekg query` / `crimekg queries` commands: parameters, errors, formats."""
+"""crimekg.graph.query and the `crimekg query` / `crimekg queries` commands: parameters, errors, formats."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import rdflib
 from click.testing import CliRunner
 from rdflib.compare import isomorphic
 
-from cli import cli
-from graph.errors import InvalidInput, InvalidQuery, UnknownQuery
-from graph.query import (
+from crimekg.cli import cli
+from crimekg.graph.errors import InvalidInput, InvalidQuery, UnknownQuery
+from crimekg.graph.query import (
     format_rows,
     load_query,
     named_queries,
@@ -22,7 +22,7 @@ from graph.query import (
     parse_query_text,
     run_query,
 )
-from graph.store import Changeset, graph_iri, init_store, open_store
+from crimekg.graph.store import Changeset, graph_iri, init_store, open_store
 from tests.helpers import ROOT, snapshot
 
 CKG = rdflib.Namespace("https://w3id.org/crimekg/ontology#")

@@ -7,7 +7,7 @@ import shlex
 
 from click.testing import CliRunner
 
-from cli import cli
+from crimekg.cli import cli
 from tests.helpers import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -56,7 +56,7 @@ def test_readme_console_sessions_print_what_they_show(tmp_path, monkeypatch):
 
 
 def test_readme_library_snippet_runs(tmp_path, monkeypatch, capsys):
-    from graph.store import init_store
+    from crimekg.graph.store import init_store
 
     with init_store(tmp_path / "crimekg-data") as store:
         store.load([ROOT / "examples" / "example-session.ttl"], "contributions/example-2026")

@@ -13,8 +13,8 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
-import ontology
-from graph.errors import (
+from crimekg import ontology
+from crimekg.graph.errors import (
     CrimeKGWarning,
     InvalidQuery,
     InvalidRDF,
@@ -25,7 +25,7 @@ from graph.errors import (
     UnknownFormat,
     UnknownGraph,
 )
-from graph.store import META, Changeset, OxigraphStore, graph_iri, init_store, open_store
+from crimekg.graph.store import META, Changeset, OxigraphStore, graph_iri, init_store, open_store
 from tests.helpers import EX, ROOT, small_graph, snapshot, staging_graphs
 
 RDFLIB_NAMES = {"ttl": "turtle", "nt": "nt", "xml": "xml", "jsonld": "json-ld", "trig": "trig", "nq": "nquads"}
@@ -246,7 +246,7 @@ KILL_SCRIPT = textwrap.dedent(
     """
     import sys
     sys.path.insert(0, {root!r})
-    from graph.store import open_store
+    from crimekg.graph.store import open_store
     store = open_store({ws!r})
     print("go", flush=True)
     store.load([{data!r}], "big")

@@ -13,9 +13,9 @@ import networkx as nx
 import pytest
 from click.testing import CliRunner
 
-from cli import cli
-from graph.store import init_store
-from graph.views import PRESETS, render_network, render_view
+from crimekg.cli import cli
+from crimekg.graph.store import init_store
+from crimekg.graph.views import PRESETS, render_network, render_view
 from tests.helpers import ROOT, snapshot
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -291,7 +291,7 @@ def test_view_command_filters_and_query_file(cli_store, tmp_path):
     ],
 )
 def test_view_command_refuses_bad_input_and_changes_nothing(cli_store, tmp_path, args, message):
-    from graph.store import open_store
+    from crimekg.graph.store import open_store
 
     with open_store(cli_store) as store:
         before = snapshot(store)
@@ -306,7 +306,7 @@ def test_view_command_refuses_bad_input_and_changes_nothing(cli_store, tmp_path,
 
 def test_query_preset_takes_sparql_without_braces(example_store):
     # regression: "DESCRIBE <iri>" was looked up as the name of a stored query
-    from graph.views import query_network
+    from crimekg.graph.views import query_network
 
     factor = "https://w3id.org/crimekg/data/factor/poverty-and-unemployment"
     G = query_network(example_store, f"DESCRIBE <{factor}>")
@@ -343,7 +343,7 @@ def test_positions_are_fixed_until_physics_is_turned_on(open_page, pages):
 
 @pytest.fixture(scope="module")
 def route_store(tmp_path_factory):
-    from graph.importers import frontex, iom
+    from crimekg.graph.importers import frontex, iom
 
     evidence = ROOT / "tests" / "data" / "evidence"
     store = init_store(tmp_path_factory.mktemp("routes") / "ws")
@@ -385,7 +385,7 @@ def test_view_command_flows_option(cli_store, tmp_path):
     import json
     import re
 
-    from graph.importers import frontex
+    from crimekg.graph.importers import frontex
 
     ws = tmp_path / "routes"
     with init_store(ws) as store:

@@ -20,19 +20,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-from graph.errors import InvalidInput
-from graph.store import Changeset
+from crimekg.graph.errors import InvalidInput
+from crimekg.graph.store import Changeset
 
 __all__ = ["SOURCES", "ImportPlan", "importer", "detect_source"]
 
 #: Source name -> module, in the order detection tries them (most specific first).
 SOURCES: dict[str, str] = {
-    "glotip": "graph.importers.glotip",
-    "iom": "graph.importers.iom",
-    "frontex": "graph.importers.frontex",
-    "ctdc": "graph.importers.ctdc",
-    "sherloc": "graph.importers.sherloc",
-    "contributions": "graph.importers.contributions",
+    "glotip": "crimekg.graph.importers.glotip",
+    "iom": "crimekg.graph.importers.iom",
+    "frontex": "crimekg.graph.importers.frontex",
+    "ctdc": "crimekg.graph.importers.ctdc",
+    "sherloc": "crimekg.graph.importers.sherloc",
+    "contributions": "crimekg.graph.importers.contributions",
 }
 
 

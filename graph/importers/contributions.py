@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from graph.contributions import LINK_FIELDS, normalize, plan_contributions, plan_links, read_sheet
-from graph.importers import ImportPlan
-from graph.store import GraphStore
+from crimekg.graph.contributions import LINK_FIELDS, normalize, plan_contributions, plan_links, read_sheet
+from crimekg.graph.importers import ImportPlan
+from crimekg.graph.store import GraphStore
 
 __all__ = ["NAME", "DESCRIPTION", "EXTENSIONS", "sniff", "plan", "is_links_sheet"]
 

@@ -22,10 +22,10 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from graph import evidence as ev
-from graph.errors import InvalidInput
-from graph.importers import ImportPlan
-from graph.store import Changeset, graph_iri
+from crimekg.graph import evidence as ev
+from crimekg.graph.errors import InvalidInput
+from crimekg.graph.importers import ImportPlan
+from crimekg.graph.store import Changeset, graph_iri
 
 __all__ = ["NAME", "DESCRIPTION", "COLUMNS", "sniff", "plan", "read_rows"]
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from graph import evidence as ev
-from graph.errors import InvalidInput
-from graph.importers import ImportPlan
-from graph.store import Changeset, graph_iri
+from crimekg.graph import evidence as ev
+from crimekg.graph.errors import InvalidInput
+from crimekg.graph.importers import ImportPlan
+from crimekg.graph.store import Changeset, graph_iri
 
 __all__ = ["NAME", "DESCRIPTION", "COLUMNS", "sniff", "plan"]
 

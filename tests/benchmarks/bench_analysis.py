@@ -50,7 +50,7 @@ def denser(G, factor: int, seed: int = 3):
 def analyse(G, skip_networkx: bool) -> float:
     import networkx as nx
 
-    from graph import analysis
+    from crimekg.graph import analysis
 
     print(f"  {len(G):,} factors, {G.number_of_edges():,} links", flush=True)
     total = 0.0
@@ -95,8 +95,8 @@ def main() -> None:
     parser.add_argument("--skip-networkx", action="store_true", help="skip networkx's exact betweenness (about 100 s at 5,000)")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
-    from graph.network import factor_graph
-    from graph.store import init_store
+    from crimekg.graph.network import factor_graph
+    from crimekg.graph.store import init_store
 
     with tempfile.TemporaryDirectory() as d:
         data = Path(d) / "bench.nt"

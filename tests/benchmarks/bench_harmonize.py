@@ -16,9 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from graph.contributions import plan_contributions, session_changeset
-from graph.harmonize import factor_table, merge_changeset, propose_groups
-from graph.store import init_store
+from crimekg.graph.contributions import plan_contributions, session_changeset
+from crimekg.graph.harmonize import factor_table, merge_changeset, propose_groups
+from crimekg.graph.store import init_store
 
 WORDS = ("corrupt border officials police bribery checkpoints debt bondage recruitment brokers fees fake job offers "
          "online social media porous borders weak victim protection rare convictions cash hawala mobile money "

@@ -21,9 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from graph.brief import build_brief, render_brief  # noqa: E402
-from graph.importers import importer  # noqa: E402
-from graph.store import init_store  # noqa: E402
+from crimekg.graph.brief import build_brief, render_brief  # noqa: E402
+from crimekg.graph.importers import importer  # noqa: E402
+from crimekg.graph.store import init_store  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 FILES = [

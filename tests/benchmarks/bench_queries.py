@@ -181,9 +181,9 @@ def _median_time(fn, runs: int) -> tuple[float, object]:
 def bench(size: int, runs: int, only: list[str]) -> list[tuple]:
     import pyoxigraph as ox
 
-    from graph.errors import CrimeKGError
-    from graph.query import named_queries, resolve_params, run_query
-    from graph.store import PREFIXES, init_store
+    from crimekg.graph.errors import CrimeKGError
+    from crimekg.graph.query import named_queries, resolve_params, run_query
+    from crimekg.graph.store import PREFIXES, init_store
 
     rows = []
     with tempfile.TemporaryDirectory() as d:

@@ -66,7 +66,7 @@ def worker(engine: str, data: str, workdir: str) -> dict:
     """Load then export ``data`` with one engine; return the two times in seconds."""
     out = Path(workdir) / "export.ttl"
     if engine == "crimekg":
-        from graph.store import graph_iri, init_store
+        from crimekg.graph.store import graph_iri, init_store
 
         store = init_store(Path(workdir) / "ws", with_ontology=False)
         t0 = time.perf_counter()

@@ -59,7 +59,7 @@ def synthetic(n: int, seed: int = 1):
 
 def write_ours(G, path: Path) -> tuple[float, float]:
     """Seconds to lay out, and to lay out and write the page."""
-    from graph import views
+    from crimekg.graph import views
 
     t0 = time.perf_counter()
     views.layout(G)

@@ -24,8 +24,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
-    from graph.store import init_store
-    from graph.views import PRESETS, render_view
+    from crimekg.graph.store import init_store
+    from crimekg.graph.views import PRESETS, render_view
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--preset", choices=PRESETS, default="factors")
