@@ -74,7 +74,8 @@ def write_template(out: str | os.PathLike, format: str | None = None, vocab: Voc
             lists.cell(row=i, column=col, value=v)
         target = openpyxl.utils.get_column_letter(TEMPLATE_COLUMNS.index(name) + 1)
         dv = DataValidation(type="list", formula1=f"=Lists!${letter}$2:${letter}${len(values) + 1}", allow_blank=True)
-        dv.error = f"Choose a {FIELDS[name][0]} from the list (several: type them separated by ';')."
+        dv.error = (f"Choose a {FIELDS[name][0]} from the list (several: type them separated by ';')." if what != "language"
+                    else "Choose a language code from the list, or type another one (such as vi or ur).")
         dv.errorStyle = "warning"
         dv.showErrorMessage = True
         ws.add_data_validation(dv)

@@ -205,6 +205,49 @@ def test_language_option_is_checked_and_refused_for_published_data(tmp_path, wor
     assert result.exit_code == 2 and "--language applies to contribution and links sheets" in result.output
 
 
+def test_template_has_a_language_column_last_with_a_drop_down(tmp_path):
+    import openpyxl
+
+    assert run("template", "-o", tmp_path / "s.csv").exit_code == 0
+    assert (tmp_path / "s.csv").read_text(encoding="utf-8").rstrip("\n").endswith(",effectiveness evidence,language")
+    assert run("template", "-o", tmp_path / "s.xlsx").exit_code == 0
+    wb = openpyxl.load_workbook(tmp_path / "s.xlsx")
+    header = [c.value for c in wb["Contributions"][1]]
+    assert header[-1] == "language"
+    column = openpyxl.utils.get_column_letter(len(header))
+    formulas = {str(dv.sqref): dv.formula1 for dv in wb["Contributions"].data_validations.dataValidation}
+    lists = wb["Lists"]
+    col = next(c for c in range(1, lists.max_column + 1) if lists.cell(row=1, column=c).value == "language")
+    codes = [lists.cell(row=r, column=col).value for r in range(2, lists.max_row + 1) if lists.cell(row=r, column=col).value]
+    assert f"{column}2:{column}1000" in formulas and {"ja", "zh", "ru", "ar", "th", "es", "en", "fr"} <= set(codes)
+
+
+def test_links_and_responses_name_factors_by_labels_in_any_script(imported, tmp_path):
+    import shutil
+
+    ws = tmp_path / "copy"
+    shutil.copytree(imported, ws)
+    links = tmp_path / "links.csv"
+    links.write_text("from,relation,to,evidence\n国境管理,enables,Коррумпированные,入国審査の現場で聞いた事例\n"
+                     "腐败的边境,enables,مسؤولو الحدود,\n", encoding="utf-8")
+    result = run("import", links, "--session", SESSION, "--store", ws)
+    assert result.exit_code == 0, result.output
+    response = tmp_path / "response.csv"
+    response.write_text("text,kind,addresses\n国境での職員の交代制,response,国境管理の脆弱さ; 腐败的边境官员\n", encoding="utf-8")
+    result = run("import", response, "--session", SESSION, "--store", ws)
+    assert result.exit_code == 0, result.output
+    with open_store(ws) as store:
+        factors = {str(k): v for k, v in items(store, CKG.Factor).items()}
+        pairs = {(str(r["a"]), str(r["b"])) for r in store.select(
+            "SELECT ?a ?b WHERE { ?l ckg:fromFactor ?a ; ckg:toFactor ?b }")}
+        evidence = [r["e"] for r in store.select("SELECT ?e WHERE { ?l ckg:evidence ?e }")]
+        addressed = {str(r["f"]) for r in store.select("SELECT ?f WHERE { ?r a ckg:Response ; ckg:addresses ?f }")}
+    assert pairs == {(str(factors["国境管理の脆弱さ"]), str(factors["Коррумпированные пограничники"])),
+                     (str(factors["腐败的边境官员"]), str(factors["مسؤولو الحدود الفاسدون"]))}
+    assert evidence == [Literal("入国審査の現場で聞いた事例", lang="ja")]
+    assert addressed == {str(factors["国境管理の脆弱さ"]), str(factors["腐败的边境官员"])}
+
+
 # ------------------------------------------------------------------------------------------------
 # crimekg add
 
