@@ -274,7 +274,7 @@ def demo(directory, force):
     click.echo(f"Validation: {result['validation']}")
 
 
-# --- issue 3: contributions (template, import, session, add, link, harmonize, merge, split) ---
+# --- contributions (template, import, session, add, link, harmonize, merge, split) ---
 
 
 @cli.command()
@@ -303,6 +303,8 @@ def _import_options(f):
         click.option("--skip-invalid", is_flag=True, help="Store the valid rows and write the rejected ones to a file."),
         click.option("--rejected", "rejected_path", type=click.Path(dir_okay=False), help="Where --skip-invalid writes rejected rows (default FILE.rejected.csv)."),
         click.option("--download-date", help="Published data: the date you downloaded the file, YYYY-MM-DD (recorded as provenance)."),
+        click.option("--language", help="Sheets: the language of the text (ja, zh, ru, ar, th, es, en...) where a row's "
+                                        "language column is empty (default: told by the script; Latin text stays untagged)."),
     ]):
         f = opt(f)
     return f
@@ -313,27 +315,32 @@ def _import_options(f):
 @_import_options
 @store_option
 @handle_errors
-def import_(file, source, session, encoding, skip_invalid, rejected_path, download_date, store_path):
+def import_(file, source, session, encoding, skip_invalid, rejected_path, download_date, language, store_path):
     """Import a file into the workspace: a contribution or links sheet, or published evidence.
 
     The whole file is checked first; if any row is wrong nothing is stored (unless --skip-invalid).
-    Importing the same file again changes nothing.
+    Importing the same file again changes nothing. Text in any script is kept as written and
+    tagged with its language: a row's language column, else --language, else its script's.
 
     Example:
 
     \b
         crimekg import examples/example-contributions.csv --session example-2026
+        crimekg import room-3.xlsx --session example-2026 --language ja
     """
     from pathlib import Path
 
     from crimekg.graph.contributions import write_rejected
     from crimekg.graph.importers import detect_source, importer
 
-    options = {k: v for k, v in {"session": session, "encoding": encoding, "skip_invalid": skip_invalid, "download_date": download_date}.items() if v}
+    options = {k: v for k, v in {"session": session, "encoding": encoding, "skip_invalid": skip_invalid,
+                                 "download_date": download_date, "language": language}.items() if v}
     if sys.stderr.isatty():  # long imports show progress on a terminal only
         options["progress"] = lambda done, total: click.echo(f"\r{file}: {done:,} / {total:,} rows", err=True, nl=done >= total)
     with _open(store_path) as store:
         name = source or detect_source(file)
+        if language and name != "contributions":
+            raise click.UsageError(f"--language applies to contribution and links sheets; {file} is {name} data, which says its own language")
         plan = importer(name).plan(Path(file), store, **options)
         # the rejected rows first: if their file cannot be written, nothing is stored either
         out = write_rejected(plan.rejected, rejected_path or f"{file}.rejected.csv") if plan.rejected else None
@@ -413,6 +420,7 @@ def session_list(store_path):
 @click.option("--question", help="Exercise question: 1, 2, 2a-2d.")
 @click.option("--group", help="Breakout group.")
 @click.option("--contributor", help="Pseudonymous contributor code such as P07.")
+@click.option("--language", help="Language of the text, e.g. ja, zh, ru, ar (default: told by the script; Latin text stays untagged).")
 @store_option
 @handle_errors
 def add(kind, text, session, store_path, **values):
@@ -422,6 +430,7 @@ def add(kind, text, session, store_path, **values):
 
     \b
         crimekg add factor "Bribery at checkpoints" --category enabling --crime TIP --place Ghana
+        crimekg add factor "国境管理の脆弱さ" --category enabling --language ja
     """
     from crimekg.graph.contributions import plan_rows
 

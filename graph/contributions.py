@@ -1,6 +1,6 @@
 """Participant contributions: read a sheet, check every row, turn the good rows into RDF.
 
-Data flows one way (STYLE.md): a file (CSV, XLSX, JSON, YAML) -> :class:`Sheet` (header and rows as
+Data flows one way: a file (CSV, XLSX, JSON, YAML) -> :class:`Sheet` (header and rows as
 text) -> :class:`Record` (values matched to the workspace's concepts and places) -> triples in one
 :class:`~graph.store.Changeset`. Nothing is written here; ``crimekg import`` applies the changeset
 with one ``store.write``.
@@ -10,10 +10,14 @@ schemes, places and session plan graphs), so it stays in step with the ontology:
 "enabling factor", "2a" and "a" all mean the enabling category; "TIP" and "trafficking" mean
 trafficking in persons; "Japan", "JP" and "JPN" all mean Japan.
 
-IRIs are stable (issue 3): a contribution is
+IRIs are stable (made in :mod:`graph.terms`): a contribution is
 ``https://w3id.org/crimekg/data/contribution/{session}/{key}`` where ``key`` is the sheet's ``id``
 column or a short hash of its normalised text, question, contributor and group, so importing the
-same file twice changes nothing.
+same file twice changes nothing. A factor or other item is ``data/{kind}/{slug}`` with the slug
+of its label, distinct for distinct labels in any script.
+
+Text in any script is kept as written and says its language: a row's ``language`` column, else
+the import's ``--language``, else the language its script tells (:func:`graph.terms.text_literal`).
 """
 
 from __future__ import annotations
@@ -38,6 +42,17 @@ from rdflib import RDF, RDFS, SKOS, XSD, Literal, URIRef
 from crimekg import ontology
 from crimekg.graph.errors import InvalidInput
 from crimekg.graph.store import Changeset, GraphStore, graph_iri
+from crimekg.graph.terms import (
+    contribution_iri,
+    factor_iri,
+    item_iri,
+    language_tag,
+    link_iri,
+    participant_iri,
+    session_iri,
+    slugify,
+    text_literal,
+)
 
 __all__ = [
     "FIELDS",
@@ -102,6 +117,10 @@ FIELDS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "access": ("access", ("who can see it", "availability"), "For data sources: who can see it (public, restricted...)."),
     "effectiveness": ("effectiveness evidence", ("effectiveness", "does it work", "evidence of effect"), "For responses: evidence of whether it works."),
     "id": ("id", ("key", "ref", "reference", "contribution id"), "Your own stable reference such as 2a-03 (optional; default a hash of the row)."),
+    "language": ("language", ("lang", "language code", "idioma", "langue", "язык", "语言", "言語", "اللغة"),
+                 "The language of the row's text, as a code such as ja, zh, ru, ar, th, es or en (optional; "
+                 "default: the import's --language, else the language the script tells: kana ja, Han zh, "
+                 "Cyrillic ru, Arabic ar, Thai th, Hangul ko; Latin text stays untagged)."),
 }
 
 #: Links-sheet columns, same layout as :data:`FIELDS`.
@@ -122,7 +141,6 @@ KINDS: dict[str, tuple[str, ...]] = {
     "InformationGap": ("information gap", "gap", "gaps", "information gaps", "data gap", "informationgap"),
     "Response": ("response", "responses", "measure", "intervention"),
 }
-_ITEM_PATH = {"Factor": "factor", "Pattern": "pattern", "DataSource": "source", "InformationGap": "gap", "Response": "response"}
 _KIND_WORDS = {"Factor": "factor", "Pattern": "pattern", "DataSource": "data source", "InformationGap": "information gap", "Response": "response"}
 
 #: Free-text columns that describe a data source or a response, and the property each becomes.
@@ -142,29 +160,30 @@ _LABEL_MAX = 80
 
 
 def normalize(text: str) -> str:
-    """Fold a value for forgiving comparison: case, accents, punctuation and spacing.
+    """Fold a value for forgiving comparison: case, accents, punctuation and spacing, in any script.
+
+    Accents on Latin letters, punctuation and symbols are dropped; letters and digits of every
+    script are kept, with their own marks (kana voicing marks, Thai vowels), so distinct words in
+    any script stay distinct. Text whose letters are all Latin folds exactly as it always did.
 
     >>> normalize("  Enabling-Factor. ")
     'enabling factor'
     >>> normalize("Côte d'Ivoire")
     'cote d ivoire'
+    >>> normalize("国境管理の脆弱さ"), normalize("Коррупция  НА границе")
+    ('国境管理の脆弱さ', 'коррупция на границе')
     """
-    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii")
-    return " ".join(re.sub(r"[^0-9a-z+\-]+", " ", text.lower()).replace("-", " ").split())
-
-
-def slugify(text: str, max_length: int = 60) -> str:
-    """Return a lowercase ASCII slug for an IRI path segment.
-
-    >>> slugify("Corruption of border, police & port officials")
-    'corruption-of-border-police-port-officials'
-    """
-    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii").lower()
-    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
-    if len(slug) > max_length:
-        cut = slug[:max_length]
-        slug = cut.rsplit("-", 1)[0] if "-" in cut[max_length // 2:] else cut
-    return slug or "item"
+    kept: list[str] = []
+    for ch in unicodedata.normalize("NFKD", str(text)):
+        if ch.isascii():
+            kept.append(ch)
+        elif unicodedata.category(ch)[0] in "LN":
+            kept.append(ch)
+        elif unicodedata.combining(ch) and kept and not kept[-1].isascii():
+            kept.append(ch)  # a mark on a letter of another script is part of the letter
+        # else: an accent on a Latin letter, or punctuation or a symbol outside ASCII: dropped
+    text = unicodedata.normalize("NFC", "".join(kept)).lower()
+    return " ".join(re.sub(r"[^0-9a-z+\-\u0080-\U0010ffff]+", " ", text).replace("-", " ").split())
 
 
 def _short_label(text: str) -> str:
@@ -174,37 +193,6 @@ def _short_label(text: str) -> str:
         return text
     cut = text[:_LABEL_MAX].rsplit(" ", 1)[0].rstrip(",;:.")
     return cut + "…"
-
-
-def session_iri(session_id: str) -> URIRef:
-    """IRI of a session as held.
-
-    >>> str(session_iri("example-2026"))
-    'https://w3id.org/crimekg/session/example-2026'
-    """
-    return URIRef(ontology.SESSION + session_id)
-
-
-def contribution_iri(session_id: str, key: str) -> URIRef:
-    """IRI of a contribution.
-
-    >>> str(contribution_iri("example-2026", "2a-01"))
-    'https://w3id.org/crimekg/data/contribution/example-2026/2a-01'
-    """
-    return URIRef(f"{ontology.DATA}contribution/{session_id}/{key}")
-
-
-def factor_iri(slug: str) -> URIRef:
-    """IRI of a factor from its slug.
-
-    >>> str(factor_iri("porous-borders"))
-    'https://w3id.org/crimekg/data/factor/porous-borders'
-    """
-    return URIRef(f"{ontology.DATA}factor/{slug}")
-
-
-def _participant_iri(session_id: str, code: str) -> URIRef:
-    return URIRef(f"{ontology.DATA}participant/{session_id}/{code}")
 
 
 def _check_session_id(session_id: str) -> None:
@@ -547,6 +535,7 @@ class Record:
     time: Literal | None = None
     addresses: list[str] = field(default_factory=list)
     details: dict[str, str] = field(default_factory=dict)
+    language: str | None = None
 
 
 @dataclass
@@ -649,19 +638,33 @@ def _parse_time(value: str, session_date: date | None) -> Literal | None:
     return Literal(dt.isoformat(), datatype=XSD.dateTime)
 
 
+def _language_option(language: str | None) -> str | None:
+    """The language given for a whole import (``--language``), checked, or None."""
+    if not language:
+        return None
+    try:
+        return language_tag(language)
+    except ValueError as exc:
+        raise InvalidInput(f"language: {exc}") from exc
+
+
 def _row_key(text: str, question: URIRef | None, contributor: str | None, group: str | None) -> str:
     basis = "\x1f".join([normalize(text), str(question or ""), (contributor or "").upper(), normalize(group or "")])
     return hashlib.sha1(basis.encode("utf-8")).hexdigest()[:12]
 
 
 def check_rows(
-    sheet: Sheet, vocab: Vocabulary, *, session_date: date | None = None, session_start: Literal | None = None
+    sheet: Sheet, vocab: Vocabulary, *, session_date: date | None = None, session_start: Literal | None = None,
+    language: str | None = None,
 ) -> tuple[list[Record], dict[int, list[Problem]]]:
     """Check every row of a contributions sheet; return the valid records and the problems by row.
 
     A row is valid when its text is present, every value matches an allowed one, a factor has a
     category (or a question that implies one), the contributor is a pseudonymous code, and the row
-    does not repeat an earlier one (same text, question, contributor and group).
+    does not repeat an earlier one (same text, question, contributor and group). A row's
+    ``language`` column, else ``language``, is the language of its text (see
+    :func:`graph.terms.language_tag`); without either, each text is tagged with the language its
+    script tells when it tells one.
 
     >>> vocab = Vocabulary.bundled()
     >>> sheet = Sheet("s.csv", "csv", ["text", "category", "country"],
@@ -673,6 +676,7 @@ def check_rows(
     >>> print(problems[3][1].render("s.csv"))
     s.csv: row 3, column "category": "enablng" is not a category. Allowed: Enabling, Profiting, Concealment, Impunity. Did you mean "Enabling"?
     """
+    default_language = _language_option(language)
     columns = _columns(sheet, FIELDS, "contributions")
     header = {name: h for h, name in columns.items()}
     if "text" not in header:
@@ -737,6 +741,12 @@ def check_rows(
             stamp = session_start
         elif session_date is not None:
             stamp = Literal(datetime.combine(session_date, time()).isoformat(), datatype=XSD.dateTime)
+        row_language = default_language
+        if v.get("language"):
+            try:
+                row_language = language_tag(v["language"])
+            except ValueError as exc:
+                errs.append(Problem(rownum, col("language"), v["language"], str(exc)))
         key = v.get("id") or None
         if key is not None:
             if not _SESSION_ID.match(key):
@@ -757,6 +767,7 @@ def check_rows(
             local_place=v.get("local_place") or None, question=question, group=v.get("group") or None,
             contributor=contributor, time=stamp, addresses=_split(v.get("addresses", "")) if kind == "Response" else [],
             details={k: " ".join(v[k].split()) for k in _DETAILS.get(kind or "", {}) if v.get(k)},
+            language=row_language,
         ))
     return records, problems
 
@@ -928,13 +939,14 @@ class ContributionPlan:
     rejected: list[dict]
 
 
-def _existing_items(store: GraphStore) -> tuple[dict[str, URIRef], set[str], set[str]]:
-    """Factors by normalised label, all item IRIs in use, and contributions already derived into items."""
-    by_label: dict[str, URIRef] = {}
-    for r in store.select(
+def _existing_items(store: GraphStore) -> tuple[dict[str, tuple[URIRef, Literal]], set[str], set[str]]:
+    """Factors (and the label matched) by normalised label, all item IRIs in use, and contributions
+    already derived into items."""
+    by_label: dict[str, tuple[URIRef, Literal]] = {}
+    for r in sorted(store.select(
         "SELECT ?f ?l WHERE { ?f a ckg:Factor . { ?f skos:prefLabel ?l } UNION { ?f skos:altLabel ?l } }"
-    ):
-        by_label.setdefault(normalize(r["l"]), URIRef(r["f"]))
+    ), key=lambda r: (str(r["f"]), str(r["l"]), r["l"].language or "")):
+        by_label.setdefault(normalize(r["l"]), (URIRef(r["f"]), r["l"]))
     used = {str(r["x"]) for r in store.select(
         "SELECT DISTINCT ?x WHERE { VALUES ?t { ckg:Factor ckg:Pattern ckg:DataSource ckg:InformationGap ckg:Response } ?x a ?t }"
     )}
@@ -942,6 +954,14 @@ def _existing_items(store: GraphStore) -> tuple[dict[str, URIRef], set[str], set
         "SELECT DISTINCT ?c WHERE { ?x prov:wasDerivedFrom ?c . ?c a ckg:Contribution }"
     )}
     return by_label, used, derived
+
+
+def _free_slug(slug: str, used: set[str], iri: Callable[[str], URIRef]) -> str:
+    """``slug``, or ``slug-2``, ``slug-3``... when an item already has that IRI."""
+    base, n = slug, 2
+    while str(iri(slug)) in used:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
 
 
 def _rejected_rows(sheet: Sheet, problems: Mapping[int, list[Problem]]) -> list[dict]:
@@ -966,7 +986,7 @@ def _refuse(sheet: Sheet, problems: Mapping[int, list[Problem]], limit: int = 50
 
 def plan_contributions(
     store: GraphStore, path: str | Path, session_id: str | None = None, *, encoding: str | None = None,
-    skip_invalid: bool = False, sheet: Sheet | None = None,
+    skip_invalid: bool = False, sheet: Sheet | None = None, language: str | None = None,
 ) -> ContributionPlan:
     """Read and check a contributions sheet and build everything it adds, without writing.
 
@@ -977,6 +997,7 @@ def plan_contributions(
     (or the existing factor with the same normalised label), and one pattern, data source,
     information gap or response per other contribution, each ``prov:wasDerivedFrom`` it.
     Contributions already in the workspace are not derived again, so a re-import changes nothing.
+    ``language`` is the language of rows without a ``language`` cell (see :func:`check_rows`).
     """
     sheet = sheet or read_sheet(path, encoding)
     session_id = find_session(store, session_id)
@@ -985,7 +1006,8 @@ def plan_contributions(
     if not vocab.words.get("category"):
         raise InvalidInput(f"{store.location} has no concept schemes loaded; run `crimekg init --upgrade {store.location}`")
     records, problems = check_rows(
-        sheet, vocab, session_date=info["date"] if info else None, session_start=info["start"] if info else None
+        sheet, vocab, session_date=info["date"] if info else None, session_start=info["start"] if info else None,
+        language=language,
     )
     _check_addresses(store, sheet, records, problems)
     if problems and not skip_invalid:
@@ -999,7 +1021,7 @@ def plan_contributions(
             f"session {session_id!r} did not exist; created it with the title 'Session {session_id}' "
             f"(describe it with `crimekg session new {session_id} --title ... --date ... --place ...`)"
         )
-    triples, counts = records_to_triples(store, session_id, records)
+    triples, counts = records_to_triples(store, session_id, records, warnings, sheet)
     changes.add_triples(g_iri, triples)
     summary = {"rows": len(sheet.rows), "stored": len(records), "rejected": len(problems), **counts}
     return ContributionPlan(changes, summary, warnings, _rejected_rows(sheet, problems))
@@ -1023,10 +1045,22 @@ def _check_addresses(store: GraphStore, sheet: Sheet, records: list[Record], pro
             records.remove(rec)
 
 
-def records_to_triples(store: GraphStore, session_id: str, records: list[Record]) -> tuple[list, dict[str, int]]:
-    """The triples for valid records: contributions, participants and derived items."""
+def records_to_triples(
+    store: GraphStore, session_id: str, records: list[Record], warnings: list[str] | None = None,
+    sheet: Sheet | None = None,
+) -> tuple[list, dict[str, int]]:
+    """The triples for valid records: contributions, participants and derived items.
+
+    Free text (text, label, local place, details) is tagged with the record's language, else with
+    the language its script tells (:func:`graph.terms.text_literal`). A factor is found by its
+    normalised label whatever the tag: the same text with another tag joins the existing factor
+    (whose label keeps its tag) and adds a line to ``warnings`` (naming the row of ``sheet``).
+    """
     s = session_iri(session_id)
     by_label, used, derived = _existing_items(store)
+    stored: dict[tuple[str, URIRef], list[Literal]] = {}
+    for r in store.select("SELECT ?c ?p ?o WHERE { VALUES ?p { ckg:text rdfs:label ckg:localPlace } ?c a ckg:Contribution ; ?p ?o }"):
+        stored.setdefault((str(r["c"]), URIRef(r["p"])), []).append(r["o"])
     triples: list = []
     counts = {"contributions": 0, "new factors": 0}
     item_slugs: dict[tuple[str, str], URIRef] = {}
@@ -1035,42 +1069,60 @@ def records_to_triples(store: GraphStore, session_id: str, records: list[Record]
         c = contribution_iri(session_id, rec.key)
         counts["contributions"] += 1
         kind = URIRef(ontology.CKG + rec.kind)
-        triples += [(c, RDF.type, CKG.Contribution), (c, RDF.type, PROV.Entity), (c, CKG.text, Literal(rec.text)),
+
+        def tagged(text: str) -> Literal:
+            return text_literal(text, rec.language)
+
+        triples += [(c, RDF.type, CKG.Contribution), (c, RDF.type, PROV.Entity),
                     (c, CKG.kind, kind), (c, PROV.wasGeneratedBy, s)]
-        if rec.label:
-            triples.append((c, RDFS.label, Literal(rec.label)))
+        retagged = False
+        for p, value in ((CKG.text, rec.text), (RDFS.label, rec.label), (CKG.localPlace, rec.local_place)):
+            if not value:
+                continue
+            lit = tagged(value)
+            same = [o for o in stored.get((str(c), p), ()) if str(o) == value]
+            if not same:
+                triples.append((c, p, lit))
+            elif all(o.language != lit.language for o in same):
+                retagged = True  # imported before with another tag: the stored literal stays
+        if retagged and warnings is not None:
+            where = f"{sheet.path}: {sheet.unit} {rec.row}" if sheet else f"row {rec.row}"
+            warnings.append(f"{where}: this contribution is already in the workspace with its text in another language "
+                            f"tag ({stored[(str(c), CKG.text)][0].language or 'untagged'}); the stored text keeps it")
         if rec.question is not None:
             triples.append((c, CKG.question, rec.question))
         for p, values in ((CKG.category, rec.categories), (CKG.crimeType, rec.crimes), (CKG.actor, rec.actors),
                           (CKG.level, rec.levels), (CKG.place, rec.places), (CKG.topic, rec.topics)):
             triples += [(c, p, v) for v in values]
-        if rec.local_place:
-            triples.append((c, CKG.localPlace, Literal(rec.local_place)))
         if rec.group:
             triples.append((c, CKG.group, Literal(rec.group)))
         if rec.time is not None:
             triples.append((c, PROV.generatedAtTime, rec.time))
         if rec.contributor:
-            person = _participant_iri(session_id, rec.contributor)
+            person = participant_iri(session_id, rec.contributor)
             triples += [(person, RDF.type, CKG.Participant), (person, RDF.type, PROV.Agent),
                         (person, CKG.contributorCode, Literal(rec.contributor)), (c, PROV.wasAttributedTo, person)]
         if str(c) in derived:
             continue  # already imported and harmonised: leave its items as they are
         label = rec.label or _short_label(rec.text)
+        label_lit = tagged(label)
         if rec.kind == "Factor":
-            f = by_label.get(normalize(label))
-            if f is None:
-                slug = base = slugify(label)
-                n = 2
-                while str(factor_iri(slug)) in used:
-                    slug = f"{base}-{n}"
-                    n += 1
-                f = factor_iri(slug)
+            found = by_label.get(normalize(label))
+            if found is None:
+                f = factor_iri(_free_slug(slugify(label), used, factor_iri))
                 used.add(str(f))
-                by_label[normalize(label)] = f
+                by_label[normalize(label)] = (f, label_lit)
                 counts["new factors"] += 1
-                triples += [(f, RDF.type, CKG.Factor), (f, RDF.type, SKOS.Concept), (f, SKOS.prefLabel, Literal(label)),
+                triples += [(f, RDF.type, CKG.Factor), (f, RDF.type, SKOS.Concept), (f, SKOS.prefLabel, label_lit),
                             (f, SKOS.inScheme, FACTOR_SCHEME)]
+            else:
+                f, known = found
+                if warnings is not None and known.language and label_lit.language and known.language != label_lit.language:
+                    where = f"{sheet.path}: {sheet.unit} {rec.row}" if sheet else f"row {rec.row}"
+                    warnings.append(
+                        f'{where}: "{label}" ({label_lit.language}) is the same text as the factor "{known}" '
+                        f"({known.language}) <{f}>; it joins that factor, whose label stays {known.language}. "
+                        "If a language is wrong, give it in the language column or with --language")
             triples.append((f, PROV.wasDerivedFrom, c))
             for p, values in ((CKG.category, rec.categories), (CKG.crimeType, rec.crimes), (CKG.actor, rec.actors),
                               (CKG.level, rec.levels), (CKG.place, rec.places)):
@@ -1079,15 +1131,9 @@ def records_to_triples(store: GraphStore, session_id: str, records: list[Record]
         key = (rec.kind, normalize(label))
         item = item_slugs.get(key)
         if item is None:
-            slug = base = slugify(label)
-            n = 2
-            while f"{ontology.DATA}{_ITEM_PATH[rec.kind]}/{slug}" in used:
-                slug = f"{base}-{n}"
-                n += 1
-            item = item_slugs[key] = URIRef(f"{ontology.DATA}{_ITEM_PATH[rec.kind]}/{slug}")
+            item = item_slugs[key] = item_iri(rec.kind, _free_slug(slugify(label), used, lambda sl: item_iri(rec.kind, sl)))
             used.add(str(item))
-            label_p = SKOS.prefLabel if rec.kind == "Factor" else RDFS.label
-            triples += [(item, RDF.type, kind), (item, label_p, Literal(label))]
+            triples += [(item, RDF.type, kind), (item, RDFS.label, label_lit)]
             if rec.kind == "DataSource":
                 triples.append((item, RDF.type, DCAT.Dataset))
         counts[_KIND_WORDS[rec.kind] + "s"] = counts.get(_KIND_WORDS[rec.kind] + "s", 0) + 1
@@ -1103,12 +1149,12 @@ def records_to_triples(store: GraphStore, session_id: str, records: list[Record]
             triples += [(item, p, v) for v in values]
         for k, prop in _DETAILS.get(rec.kind, {}).items():
             if k in rec.details:
-                triples.append((item, CKG[prop], Literal(rec.details[k])))
+                triples.append((item, CKG[prop], tagged(rec.details[k])))
         if rec.addresses:
             pending.append((item, rec.addresses))
     for item, names in pending:  # after every factor of the sheet exists
         for name in names:
-            f = URIRef(name) if name.startswith(ontology.DATA) else by_label.get(normalize(name))
+            f = URIRef(name) if name.startswith(ontology.DATA) else by_label.get(normalize(name), (None,))[0]
             if f is not None:
                 triples.append((item, CKG.addresses, f))
     return triples, counts
@@ -1154,38 +1200,40 @@ def find_factor(store: GraphStore, name: str, session_id: str | None = None) -> 
     raise InvalidInput(f'no factor called "{name}".{hint}')
 
 
-def _slug_of(iri: URIRef) -> str:
-    return str(iri).rstrip("/").rsplit("/", 1)[-1]
-
-
 def link_triples(
     session_id: str, source: URIRef, relation: URIRef, target: URIRef, polarity: URIRef,
     strength: Decimal | None = None, evidence: str | None = None, derived_from: Iterable[URIRef] = (),
+    language: str | None = None,
 ) -> tuple[URIRef, list]:
-    """The IRI and triples of one factor link (``data/link/{from}--{relation}--{to}``)."""
+    """The IRI and triples of one factor link (``data/link/{from}--{relation}--{to}``).
+
+    The evidence text is tagged with ``language``, else with the language its script tells.
+    """
     if source == target:
         raise InvalidInput(f"a link joins two different factors, but both ends are <{source}>")
-    link = URIRef(f"{ontology.DATA}link/{_slug_of(source)}--{_slug_of(relation)}--{_slug_of(target)}")
+    link = link_iri(source, relation, target)
     triples = [(link, RDF.type, CKG.FactorLink), (link, RDF.type, PROV.Entity), (link, CKG.fromFactor, source),
                (link, CKG.toFactor, target), (link, CKG.relation, relation), (link, CKG.polarity, polarity),
                (link, PROV.wasGeneratedBy, session_iri(session_id))]
     if strength is not None:
         triples.append((link, CKG.strength, Literal(str(strength), datatype=XSD.decimal)))
     if evidence:
-        triples.append((link, CKG.evidence, Literal(evidence)))
+        triples.append((link, CKG.evidence, text_literal(evidence, language)))
     triples += [(link, PROV.wasDerivedFrom, c) for c in derived_from]
     return link, triples
 
 
 def plan_links(
     store: GraphStore, path: str | Path, session_id: str | None = None, *, encoding: str | None = None,
-    skip_invalid: bool = False, sheet: Sheet | None = None,
+    skip_invalid: bool = False, sheet: Sheet | None = None, language: str | None = None,
 ) -> ContributionPlan:
     """Read and check a links sheet and build the factor links it adds, without writing.
 
     Factors are named as :func:`find_factor` accepts; a factor named by the id of a contribution
-    also gets that contribution as the link's ``prov:wasDerivedFrom``.
+    also gets that contribution as the link's ``prov:wasDerivedFrom``. ``language`` is the language
+    of the evidence texts (default: the language each one's script tells).
     """
+    language = _language_option(language)
     sheet = sheet or read_sheet(path, encoding)
     session_id = find_session(store, session_id)
     vocab = Vocabulary.from_store(store)
@@ -1216,7 +1264,7 @@ def plan_links(
     for rec, (a, b) in resolved:
         derived = [contribution_iri(session_id, n) for n in (rec.source, rec.target) if _SESSION_ID.match(n)]
         _, t = link_triples(session_id, a, rec.relation, b, rec.polarity, rec.strength, rec.evidence,
-                            [c for c in derived if str(c) in known])
+                            [c for c in derived if str(c) in known], language)
         triples += t
     changes.add_triples(graph_iri("contributions/" + session_id), triples)
     summary = {"rows": len(sheet.rows), "stored": len(resolved), "rejected": len(problems), "links": len(resolved)}

@@ -30,13 +30,12 @@ from crimekg.graph.contributions import (
     FACTOR_SCHEME,
     PROV,
     _short_label,
-    factor_iri,
     normalize,
-    slugify,
 )
 from crimekg.graph.errors import InvalidInput
 from crimekg.graph.evidence import nt_literal
 from crimekg.graph.store import Changeset, GraphStore, graph_iri
+from crimekg.graph.terms import factor_iri, slugify
 
 __all__ = [
     "HISTORY",
@@ -90,16 +89,23 @@ WHERE {
 
 
 def factor_table(store: GraphStore) -> list[FactorInfo]:
-    """Every factor with its label, categories, crime types, actors and number of contributions."""
-    out = []
+    """Every factor with its label, categories, crime types, actors and number of contributions.
+
+    A factor with preferred labels in several languages is listed once, under its untagged or
+    English label if it has one, else the first by language tag.
+    """
+    by_factor: dict[str, tuple[tuple[int, str, str], FactorInfo]] = {}
     for r in store.select(_TABLE):
-        out.append(FactorInfo(
+        lang = r["label"].language or ""
+        rank = (0 if lang in ("", "en") else 1, lang, str(r["label"]))
+        if str(r["f"]) in by_factor and by_factor[str(r["f"])][0] <= rank:
+            continue
+        by_factor[str(r["f"])] = (rank, FactorInfo(
             iri=str(r["f"]), label=str(r["label"]),
             categories=frozenset(str(r.get("cats", "")).split()), crimes=frozenset(str(r.get("crimes", "")).split()),
             actors=frozenset(str(r.get("actors", "")).split()), contributions=int(r["n"]),
         ))
-    out.sort(key=lambda f: f.iri)
-    return out
+    return [info for _, (_, info) in sorted(by_factor.items())]
 
 
 def _compatible(a: FactorInfo, b: FactorInfo) -> bool:
@@ -390,16 +396,18 @@ def split_changeset(store: GraphStore, factor: URIRef | str, contributions: Sequ
     first = cs[0]
     label = None
     for graph in edit.graphs.values():
-        label = label or graph.value(first, RDFS.label) or (Literal(_short_label(str(graph.value(first, CKG.text)))) if graph.value(first, CKG.text) else None)
-    label = str(label or "split factor")
+        text = graph.value(first, CKG.text)
+        label = label or graph.value(first, RDFS.label) or (
+            Literal(_short_label(str(text)), lang=text.language) if text is not None else None)
+    label = label if label is not None else Literal("split factor")  # keeps the contribution's language tag
     used = {f.iri for f in factor_table(store)}
-    slug = base = slugify(label)
+    slug = base = slugify(str(label))
     n = 2
     while str(factor_iri(slug)) in used:
         slug, n = f"{base}-{n}", n + 1
     new = factor_iri(slug)
     home = next(g for g, graph in edit.graphs.items() if (first, RDF.type, CKG.Contribution) in graph)
-    for t in ((new, RDF.type, CKG.Factor), (new, RDF.type, SKOS.Concept), (new, SKOS.prefLabel, Literal(label)),
+    for t in ((new, RDF.type, CKG.Factor), (new, RDF.type, SKOS.Concept), (new, SKOS.prefLabel, Literal(str(label), lang=label.language)),
               (new, SKOS.inScheme, FACTOR_SCHEME)):
         edit.add(home, t)
     cats = set()

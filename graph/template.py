@@ -15,15 +15,18 @@ from pathlib import Path
 from crimekg.graph.contributions import FIELDS, Vocabulary
 from crimekg.graph.errors import UnknownFormat
 
-__all__ = ["TEMPLATE_FORMATS", "TEMPLATE_COLUMNS", "write_template"]
+__all__ = ["TEMPLATE_FORMATS", "TEMPLATE_COLUMNS", "LANGUAGE_CODES", "write_template"]
 
 TEMPLATE_FORMATS = ("csv", "xlsx")
 #: The columns a participant fills, in the order of the sheet (``id`` is optional and left out).
 TEMPLATE_COLUMNS = ["text", "label", "kind", "category", "crime", "actor", "level", "place", "local_place",
                     "question", "group", "contributor", "time", "topic", "addresses", "owner", "collection", "sharing",
-                    "frequency", "access", "effectiveness"]
+                    "frequency", "access", "effectiveness", "language"]
+#: Language codes offered in the XLSX drop-down (the UN languages, Japanese and the region's others;
+#: any other BCP 47 tag is accepted too).
+LANGUAGE_CODES = ["en", "fr", "es", "ru", "zh", "ar", "ja", "ko", "th", "vi", "id", "ms", "tl", "pt"]
 _LISTS = {"kind": "kind", "category": "category", "crime": "crime", "actor": "actor", "level": "level",
-          "question": "question", "place": "place", "topic": "topic"}
+          "question": "question", "place": "place", "topic": "topic", "language": "language"}
 
 
 def write_template(out: str | os.PathLike, format: str | None = None, vocab: Vocabulary | None = None) -> Path:
@@ -33,7 +36,7 @@ def write_template(out: str | os.PathLike, format: str | None = None, vocab: Voc
     >>> with tempfile.TemporaryDirectory() as d:
     ...     p = write_template(os.path.join(d, "sheet.csv"))
     ...     print(p.read_text().strip())
-    text,label,kind,category,crime type,actor,level,country or region,local place,exercise question,group,contributor code,time,topic,addresses,owner,collection method,sharing arrangement,update frequency,access,effectiveness evidence
+    text,label,kind,category,crime type,actor,level,country or region,local place,exercise question,group,contributor code,time,topic,addresses,owner,collection method,sharing arrangement,update frequency,access,effectiveness evidence,language
     """
     out = Path(out)
     fmt = (format or out.suffix.lstrip(".") or "csv").lower()
@@ -62,7 +65,7 @@ def write_template(out: str | os.PathLike, format: str | None = None, vocab: Voc
         what = _LISTS.get(name)
         if not what:
             continue
-        values = vocab.allowed(what)
+        values = LANGUAGE_CODES if what == "language" else vocab.allowed(what)
         if name in ("kind", "question", "category", "crime", "actor", "level", "topic"):
             values = [v.lower() if name not in ("question",) else v for v in values]
         letter = openpyxl.utils.get_column_letter(col)
@@ -71,7 +74,8 @@ def write_template(out: str | os.PathLike, format: str | None = None, vocab: Voc
             lists.cell(row=i, column=col, value=v)
         target = openpyxl.utils.get_column_letter(TEMPLATE_COLUMNS.index(name) + 1)
         dv = DataValidation(type="list", formula1=f"=Lists!${letter}$2:${letter}${len(values) + 1}", allow_blank=True)
-        dv.error = f"Choose a {FIELDS[name][0]} from the list (several: type them separated by ';')."
+        dv.error = (f"Choose a {FIELDS[name][0]} from the list (several: type them separated by ';')." if what != "language"
+                    else "Choose a language code from the list, or type another one (such as vi or ur).")
         dv.errorStyle = "warning"
         dv.showErrorMessage = True
         ws.add_data_validation(dv)
@@ -84,7 +88,10 @@ def write_template(out: str | os.PathLike, format: str | None = None, vocab: Voc
     for name in [*TEMPLATE_COLUMNS, "id"]:
         header, _, help_text = FIELDS[name]
         what = _LISTS.get(name)
-        allowed = ", ".join(vocab.allowed(what)) if what and what != "place" else ("see the Lists sheet" if what else "")
+        if what == "language":
+            allowed = ", ".join(LANGUAGE_CODES) + " or any other language code"
+        else:
+            allowed = ", ".join(vocab.allowed(what)) if what and what != "place" else ("see the Lists sheet" if what else "")
         info.append([header, help_text, allowed])
     for letter, width in (("A", 20), ("B", 90), ("C", 60)):
         info.column_dimensions[letter].width = width

@@ -204,7 +204,7 @@ FILE_ERRORS = {
                   "photo.csv: not a spreadsheet (binary data); crimekg reads CSV, XLSX, JSON or YAML made from `crimekg template`"),
     "fake.xlsx": (b"this is not a workbook", "fake.xlsx: not an XLSX workbook (File is not a zip file); save it from your spreadsheet program as .xlsx or CSV"),
     "extra.csv": (b"text,kind,Notes\nBribery,factor,x\n",
-                  'extra.csv: unknown column(s) "Notes"; a contributions sheet has the columns text, label, kind, category, crime type, actor, level, country or region, local place, exercise question, group, contributor code, time, topic, addresses, owner, collection method, sharing arrangement, update frequency, access, effectiveness evidence, id. Rename or delete the extra columns; nothing was stored.'),
+                  'extra.csv: unknown column(s) "Notes"; a contributions sheet has the columns text, label, kind, category, crime type, actor, level, country or region, local place, exercise question, group, contributor code, time, topic, addresses, owner, collection method, sharing arrangement, update frequency, access, effectiveness evidence, id, language. Rename or delete the extra columns; nothing was stored.'),
     "typo.csv": (b"txt,kind\nBribery,factor\n", None),
     "cp1252.csv": ("text,category\nCaf\u00e9 owners pay,enabling\n".encode("cp1252"),
                    "cp1252.csv: line 2: byte 0xe9 is not valid utf-8; a file saved by Excel on Windows is usually Windows-1252: add --encoding cp1252"),
@@ -226,7 +226,7 @@ def test_files_that_cannot_be_read_give_one_clear_message(ws, tmp_path, name):
     if name == "typo.csv":
         assert err == ('Error: typo.csv: unknown column(s) "txt" (did you mean "text"?); a contributions sheet has the columns '
                        "text, label, kind, category, crime type, actor, level, country or region, local place, exercise question, "
-                       "group, contributor code, time, topic, addresses, owner, collection method, sharing arrangement, update frequency, access, effectiveness evidence, id. Rename or delete the extra columns; nothing was stored.")
+                       "group, contributor code, time, topic, addresses, owner, collection method, sharing arrangement, update frequency, access, effectiveness evidence, id, language. Rename or delete the extra columns; nothing was stored.")
     elif name == "notes.ttl":
         assert "notes.ttl: not a file crimekg recognises" in err
     else:

@@ -207,3 +207,32 @@ def test_example_sheets_rebuild_a_graph_comparable_to_the_example_turtle(tmp_pat
     assert {tuple(map(str, r)) for r in ours.query(details, initNs=ns)} == {tuple(map(str, r)) for r in ex.query(details, initNs=ns)}
     factors = "SELECT ?f WHERE { ?f a ckg:Factor }"
     assert len(list(ours.query(factors, initNs=ns))) == len(list(ex.query(factors, initNs=ns))) == 25
+
+
+def test_a_factor_labelled_in_several_languages_is_listed_once_and_never_grouped_with_itself(ws, tmp_path):
+    ttl = tmp_path / "translated.ttl"
+    ttl.write_text(
+        "@prefix ckg: <https://w3id.org/crimekg/ontology#> .\n@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        "<https://w3id.org/crimekg/data/factor/porous-borders> a ckg:Factor ;\n"
+        '    skos:prefLabel "Porous borders"@en, "国境管理の脆弱さ"@ja, "Fronteras porosas"@es ;\n'
+        "    ckg:category <https://w3id.org/crimekg/concept/category/enabling> .\n", encoding="utf-8")
+    with open_store(ws) as store:
+        store.load([ttl], "load/translated")
+        table = factor_table(store)
+    assert [(f.iri.rsplit("/", 1)[-1], f.label) for f in table] == [("porous-borders", "Porous borders")]
+    assert propose_groups(table, 50) == []
+
+
+def test_split_keeps_the_language_of_the_contribution_it_names_the_new_factor_after(ws, tmp_path):
+    path = tmp_path / "ja.csv"
+    path.write_text("text,category,contributor code\n国境管理の脆弱さ,enabling,P01\n国境管理の脆弱性,enabling,P02\n", encoding="utf-8")
+    assert CliRunner().invoke(cli, ["import", str(path), "--session", "s1", "--store", ws]).exit_code == 0
+    with open_store(ws) as store:
+        keep, other = (find_factor(store, t) for t in ("国境管理の脆弱さ", "国境管理の脆弱性"))
+        store.write(merge_changeset(store, keep, [other]))
+        contribution = store.select("SELECT ?c WHERE { ?c ckg:text ?t FILTER(STR(?t) = '国境管理の脆弱性') }")[0]["c"]
+        changes, new = split_changeset(store, keep, [contribution])
+        store.write(changes)
+        labels = [r["l"] for r in store.select(f"SELECT ?l WHERE {{ <{new}> skos:prefLabel ?l }}")]
+    assert labels == [rdflib.Literal("国境管理の脆弱性", lang="ja")]
+    assert str(new) != str(keep) and str(new).rsplit("-", 1)[-1] != str(keep).rsplit("-", 1)[-1]

@@ -40,9 +40,13 @@ def is_links_sheet(headers: list[str]) -> bool:
 
 
 def plan(path: Path, store: GraphStore, *, session: str | None = None, encoding: str | None = None,
-         skip_invalid: bool = False, **options: object) -> ImportPlan:
-    """Check the whole sheet and build what it adds (see :func:`graph.contributions.plan_contributions`)."""
+         skip_invalid: bool = False, language: str | None = None, **options: object) -> ImportPlan:
+    """Check the whole sheet and build what it adds (see :func:`graph.contributions.plan_contributions`).
+
+    ``language`` is the language of the sheet's text where a row does not give one in its
+    ``language`` column (default: the language each text's script tells).
+    """
     sheet = read_sheet(path, encoding)
     build = plan_links if is_links_sheet(sheet.headers) else plan_contributions
-    p = build(store, path, session, skip_invalid=skip_invalid, sheet=sheet)
+    p = build(store, path, session, skip_invalid=skip_invalid, sheet=sheet, language=language)
     return ImportPlan(changes=p.changes, summary=p.summary, warnings=p.warnings, rejected=p.rejected)
