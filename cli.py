@@ -6,6 +6,7 @@ that need them, so that ``crimekg --help`` stays quick.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -583,15 +584,35 @@ def _write_text(text, output):
         click.echo(f"Wrote {output}", err=True)
 
 
+def query_limit_options(f):
+    """``--allow-service HOST`` (repeatable) and ``--timeout SECONDS``, for the commands that run SPARQL."""
+    f = click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+                     help="Stop the query after this many seconds (default: no limit).")(f)
+    return click.option("--allow-service", "allow_service", multiple=True, metavar="HOST",
+                        help="Let a SERVICE call reach this host (HOST or HOST:PORT; repeatable). "
+                             "Without it a query that calls SERVICE is refused, as it would send data away.")(f)
+
+
+@contextlib.contextmanager
+def _stopped_by_ctrl_c():
+    """Ctrl-C during a query: one line and exit code 130, not a traceback (a query changes nothing)."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        click.echo("Error: query stopped (Ctrl-C); the workspace is unchanged", err=True)
+        sys.exit(130)
+
+
 @cli.command()
 @click.argument("query", required=False)
 @click.option("-f", "--file", "file_", type=click.File("r", encoding="utf-8"), help="Read the SPARQL from a file (- for stdin).")
 @click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="Bind a parameter (repeatable); bound as a value, never pasted into the query.")
 @click.option("--format", "fmt", type=click.Choice(QUERY_FORMATS), help="Output: table (default), csv, tsv, json, jsonl, md; W3C sparql-json/-xml/-csv/-tsv; ttl, nt, jsonld, xml for CONSTRUCT/DESCRIBE.")
 @click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True), help="File to write, - for stdout.")
+@query_limit_options
 @store_option
 @handle_errors
-def query(query, file_, params, fmt, output, store_path):
+def query(query, file_, params, fmt, output, allow_service, timeout, store_path):
     """Run SPARQL over the workspace: a named query, inline text, or a file (- for stdin).
 
     `crimekg queries` lists the named queries and their parameters.
@@ -602,6 +623,10 @@ def query(query, file_, params, fmt, output, store_path):
         crimekg query factors-by-place --param place="Western Africa"
         crimekg query "SELECT ?f WHERE { ?f ckg:category category:impunity }" --format csv
         crimekg query -f my-question.rq --format sparql-json
+        crimekg query -f wikidata.rq --allow-service query.wikidata.org --timeout 30
+
+    A query only reads: updates (INSERT, DELETE, LOAD ...) are refused, and so is SERVICE
+    unless --allow-service names its host. Ctrl-C stops a running query at once.
     """
     from crimekg.graph.query import load_query, run_query
 
@@ -612,8 +637,8 @@ def query(query, file_, params, fmt, output, store_path):
     except UnicodeDecodeError as exc:
         raise click.BadParameter(f"{source}: not UTF-8 text ({exc.reason} at byte {exc.start})", param_hint="-f") from exc
     q = load_query(query, text, source)
-    with _open(store_path) as store:
-        text = run_query(store, q, values).serialize(fmt)
+    with _stopped_by_ctrl_c(), _open(store_path) as store:
+        text = run_query(store, q, values, allow_service=allow_service, timeout=timeout).serialize(fmt)
     _write_text(text, output)
 
 
@@ -709,9 +734,11 @@ def filter_options(f):
 @click.option("--title", help="Page title.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="HTML file to write (default: PRESET.html).")
 @click.option("--open", "open_", is_flag=True, help="Open the page in the default browser.")
+@query_limit_options
 @store_option
 @handle_errors
-def view(preset, category, crime, actor, level, place, session, query, params, steps, size, max_nodes, flows, title, output, open_, store_path):
+def view(preset, category, crime, actor, level, place, session, query, params, steps, size, max_nodes, flows, title, output, open_,
+         allow_service, timeout, store_path):
     """Write an interactive network view as one self-contained, offline HTML page.
 
     Example:
@@ -729,8 +756,11 @@ def view(preset, category, crime, actor, level, place, session, query, params, s
         raise click.UsageError("--flows goes with the flows preset: crimekg view flows --flows routes")
     values = _param_values(params)
     filters = dict(category=category, crime=crime, actor=actor, level=level, place=place, session=session)
-    with _open(store_path) as store:
-        path = render_view(store, output or f"{preset}.html", title, preset=preset, query=query, params=values,
+    if (allow_service or timeout) and preset != "query":
+        raise click.UsageError("--allow-service and --timeout go with the query preset: crimekg view query --query NAME")
+    limits = {"allow_service": allow_service, "timeout": timeout}
+    with _stopped_by_ctrl_c(), _open(store_path) as store:
+        path = render_view(store, output or f"{preset}.html", title, preset=preset, query=query, params=values, query_options=limits,
                            steps=steps.split(",") if steps else None, size=size, max_nodes=max_nodes, flows=flows or "all",
                            **{k: set(v) for k, v in filters.items() if v})
     click.echo(f"Wrote {path}")

@@ -23,6 +23,10 @@ implementations go through their ``query`` method. Measured cost of binding by s
 Oxigraph plans the query as if the variable were free and binds it afterwards, so a query with a
 parameter costs about what it costs without one (factor-evidence at 1M triples: 2.3 s bound by
 substitution, 3 ms with the IRI written in the query).
+
+A query only reads and stays in the workspace: updates are refused, and so is a ``SERVICE`` call
+(which would send query data to another host) unless the caller allows its host; a time limit
+and Ctrl-C stop a query at once (see :func:`check_query` and :func:`run_query`).
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ import csv
 import io
 import json
 import re
+import threading
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -60,6 +66,8 @@ __all__ = [
     "load_query",
     "resolve_params",
     "run_query",
+    "check_query",
+    "QueryTimeout",
     "format_rows",
     "compact",
 ]
@@ -376,6 +384,170 @@ def resolve_params(store: GraphStore, query: NamedQuery, values: Mapping[str, st
     return out
 
 
+# -- what a query may do: reach out (SERVICE), change data (updates), run for long -----------------
+
+#: SPARQL Update operations; ``crimekg query`` only reads.
+UPDATE_KEYWORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
+#: The commands that change a workspace's data, named when an update is refused.
+DATA_COMMANDS = "crimekg load, import, add, link, drop, merge, split or harmonize"
+
+_TOKENS = re.compile(
+    r"""
+    (?P<comment>\#[^\n\r]*)
+    | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
+        |"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
+    | (?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)
+    | (?P<var>[?$]\w+)
+    | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
+    | (?P<pname>(?:[^\W\d][\w.-]*)?:(?:[\w:%-]|\\.|\.(?=[\w:%-]))*)
+    | (?P<word>[^\W\d]\w*)
+    | (?P<space>\s+)
+    | (?P<other>.)
+    """,
+    re.X | re.S,
+)
+_UNICODE_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$|^[0-9a-f:.]+$")
+
+
+class QueryTimeout(InvalidQuery):
+    """A query ran past its time limit (``--timeout``) and was stopped."""
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    """SPARQL text as (kind, text) tokens, comments and white space left out.
+
+    Strings, IRIs, variables, prefixed names and language tags are tokens of their own, so a
+    keyword written inside one of them is not a keyword.
+
+    >>> [t for t in _tokens('SELECT ?service { ?s rdfs:label "SERVICE <http://x>" } # SERVICE')]
+    [('word', 'SELECT'), ('var', '?service'), ('other', '{'), ('var', '?s'), ('pname', 'rdfs:label'), ('string', '"SERVICE <http://x>"'), ('other', '}')]
+    """
+    out = []
+    for m in _TOKENS.finditer(text):
+        kind = m.lastgroup
+        if kind not in ("comment", "space"):
+            out.append((kind, m.group()))
+    return out
+
+
+def _unescape(iri: str) -> str:
+    return _UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), iri)
+
+
+def _service_endpoints(text: str) -> list[tuple[str, str | None]]:
+    """Every ``SERVICE`` in ``text``: (the endpoint as written, its IRI or None when it cannot be known)."""
+    from urllib.parse import urljoin
+
+    tokens = _tokens(text)
+    prefixes = dict(PREFIXES)
+    base = None
+    found = []
+
+    def iri_of(kind: str, value: str) -> str | None:
+        if kind == "iri":
+            iri = _unescape(value[1:-1])
+            return urljoin(base, iri) if base and not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", iri) else iri
+        if kind == "pname":
+            prefix, _, local = value.partition(":")
+            if prefix in prefixes:
+                return prefixes[prefix] + re.sub(r"\\(.)", r"\1", local)
+        return None
+
+    for i, (kind, value) in enumerate(tokens):
+        word = value.upper() if kind == "word" else ""
+        nxt = tokens[i + 1:i + 3]
+        if word == "BASE" and nxt and nxt[0][0] == "iri":
+            base = iri_of(*nxt[0])
+        elif word == "PREFIX" and len(nxt) == 2 and nxt[0][0] == "pname" and nxt[1][0] == "iri":
+            prefixes[nxt[0][1].rstrip(":")] = iri_of(*nxt[1]) or ""
+        elif word == "SERVICE":
+            j = i + 1
+            if j < len(tokens) and tokens[j][0] == "word" and tokens[j][1].upper() == "SILENT":
+                j += 1
+            if j >= len(tokens):
+                found.append(("", None))
+                continue
+            found.append((tokens[j][1], iri_of(*tokens[j])))
+    return found
+
+
+def _service_host(iri: str) -> str | None:
+    """The host an http(s) endpoint IRI calls, or None when crimekg cannot vouch for it.
+
+    >>> _service_host("https://Query.Wikidata.org/sparql"), _service_host("http://a@b.org/"), _service_host("file:///etc/passwd")
+    ('query.wikidata.org', None, None)
+    """
+    from urllib.parse import urlsplit
+
+    if re.search(r'[\\\s<>"{}|^`@]', iri):  # parsers disagree on these; an endpoint needs none of them
+        return None
+    try:
+        parts = urlsplit(iri)
+        parts.port  # noqa: B018  (raises on a bad port)
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    if parts.scheme.lower() not in ("http", "https") or not _HOST.match(host):
+        return None
+    return host
+
+
+def _allowed(host: str, iri: str, allow: Iterable[str]) -> bool:
+    from urllib.parse import urlsplit
+
+    port = urlsplit(iri).port
+    for entry in allow:
+        entry = entry.strip().lower()
+        if "://" in entry:
+            entry = urlsplit(entry).netloc
+        entry = entry.replace("[", "").replace("]", "")
+        if entry == host or (port is not None and entry == f"{host}:{port}"):
+            return True
+    return False
+
+
+def check_query(query: NamedQuery, allow_service: Iterable[str] = ()) -> list[str]:
+    """Refuse what ``crimekg query`` does not run; return the hosts of the SERVICE calls it allows.
+
+    An update (INSERT, DELETE, LOAD, CLEAR, DROP ...) is refused: crimekg changes data only through
+    its own commands. A ``SERVICE`` call sends part of the query, with values from the workspace,
+    to another host, so it is refused unless ``allow_service`` names that host (``HOST`` or
+    ``HOST:PORT``). An endpoint written as a variable, a relative IRI with no BASE, or a
+    non-http(s) IRI is refused whatever is allowed. Keywords inside strings, IRIs and comments
+    do not count.
+
+    >>> check_query(parse_query_text("SELECT * { SERVICE <https://query.wikidata.org/sparql> { ?s ?p ?o } }"), ["query.wikidata.org"])
+    ['query.wikidata.org']
+    >>> check_query(parse_query_text('SELECT * { ?s ?p "SERVICE <http://x.org/>" } # SERVICE <http://x.org/>'))
+    []
+    """
+    tokens = _tokens(query.text)
+    i = 0
+    while i < len(tokens) and tokens[i][0] == "word" and tokens[i][1].upper() in ("PREFIX", "BASE"):
+        i += 3 if tokens[i][1].upper() == "PREFIX" else 2
+    if i < len(tokens) and tokens[i][0] == "word" and tokens[i][1].upper() in UPDATE_KEYWORDS:
+        raise InvalidQuery(
+            f"{query.where}: {tokens[i][1].upper()} is a SPARQL update; crimekg does not run updates through `query` "
+            f"(it only reads). Change the data with {DATA_COMMANDS}"
+        )
+    hosts = []
+    for written, iri in _service_endpoints(query.text):
+        host = _service_host(iri) if iri else None
+        if host is None:
+            raise InvalidQuery(
+                f"{query.where}: SERVICE {written or '(no endpoint)'}: crimekg calls only an endpoint written as an "
+                "absolute http(s) IRI with no user name, e.g. SERVICE <https://example.org/sparql>"
+            )
+        if not _allowed(host, iri, allow_service):
+            raise InvalidQuery(
+                f"{query.where}: the query calls SERVICE <{iri}>, which would send query data to {host}; "
+                f"refused unless you allow it with --allow-service {host}"
+            )
+        hosts.append(host)
+    return hosts
+
+
 # -- running ---------------------------------------------------------------------------------------
 
 
@@ -527,6 +699,8 @@ def run_query(
     params: Mapping[str, str] | None = None,
     *,
     name: str | None = None,
+    allow_service: Iterable[str] = (),
+    timeout: float | None = None,
 ) -> QueryResult:
     """Run a SPARQL query (text, or a :class:`NamedQuery`) with ``params`` bound as RDF terms.
 
@@ -541,9 +715,19 @@ def run_query(
         bound, never pasted into the text.
     name : str, optional
         What error messages call an inline query (default "query"); a named query is ``<name>.rq``.
+    allow_service : iterable of str
+        Hosts (``HOST`` or ``HOST:PORT``) that a ``SERVICE`` call may reach; any other SERVICE is
+        refused before the query runs (see :func:`check_query`, which also refuses updates).
+    timeout : float, optional
+        Seconds the query may run; past them :class:`QueryTimeout` is raised. None: no limit.
+
+    The query is evaluated, and its rows read, in a worker thread while the calling thread
+    waits, so a timeout and Ctrl-C (``KeyboardInterrupt``) return at once. Oxigraph cannot be
+    cancelled inside one step of its evaluation: the worker stops at its next row, or when that
+    step ends, and until then it keeps the store open in this process.
 
     >>> import tempfile
-    >>> from graph.store import init_store
+    >>> from crimekg.graph.store import init_store
     >>> with tempfile.TemporaryDirectory() as d:
     ...     with init_store(d + "/ws") as store:
     ...         r = run_query(store, named_query("factors-by-category"), {"category": "Impunity"})
@@ -552,7 +736,15 @@ def run_query(
     (['category', 'factor'], 0)
     """
     q = query if isinstance(query, NamedQuery) else parse_query_text(query, name or "query", name or "query")
+    if timeout is not None and not timeout > 0:
+        raise InvalidInput(f"--timeout {timeout}: give a number of seconds above 0")
+    hosts = check_query(q, allow_service)
     subs = resolve_params(store, q, params)
+    stop = threading.Event()
+    return _bounded(lambda: _evaluate(store, q, subs, hosts, stop), stop, q.where, timeout)
+
+
+def _evaluate(store: GraphStore, q: NamedQuery, subs: Mapping[str, Any], hosts: Sequence[str], stop: threading.Event) -> QueryResult:
     raw = _execute(store, q.text, subs, q.where)
     kind = q.kind
     if isinstance(raw, _RdflibResult):
@@ -564,14 +756,77 @@ def run_query(
     else:
         kind = "SELECT"
     variables = [v.value for v in raw.variables] if kind == "SELECT" else []
-    result = QueryResult(q.name, kind, variables, raw)
+    result = QueryResult(q.name, kind, variables)
     # read everything now: a lazy Oxigraph result keeps the store (and its files) open after close()
-    if kind == "ASK":
-        result._raw = bool(raw)
-    else:
-        result.rows
-        result._raw = None
+    try:
+        if kind == "ASK":
+            result._raw = bool(raw)
+            return result
+        rows = []
+        for row in raw:
+            if stop.is_set():
+                raise QueryTimeout(f"{q.where}: stopped")
+            rows.append(row if kind != "SELECT" else tuple(row))
+    except (OSError, RuntimeError, ValueError) as exc:
+        detail = " ".join(str(exc).split())
+        if hosts:
+            raise InvalidQuery(
+                f"{q.where}: a SERVICE call ({', '.join(sorted(set(hosts)))}) failed: {detail}; check that the endpoint is "
+                "up and answers SPARQL, or write SERVICE SILENT to go on without it"
+            ) from exc
+        raise InvalidQuery(f"{q.where}: the query could not run: {detail}") from exc
+    finally:
+        del raw
+    _refuse_triple_terms(q.where, variables, rows, kind)
+    result._rows = rows
     return result
+
+
+def _refuse_triple_terms(where: str, variables: Sequence[str], rows: Sequence[Any], kind: str) -> None:
+    """RDF 1.2 triple terms have no cell, column or JSON value in crimekg's outputs: say so in one line."""
+    for row in rows:
+        terms = (row.subject, row.predicate, row.object) if kind != "SELECT" else row
+        for i, t in enumerate(terms):
+            if isinstance(t, ox.Triple):
+                place = f"?{variables[i]}" if kind == "SELECT" else "a triple's object"
+                raise InvalidQuery(
+                    f"{where}: the result holds an RDF 1.2 triple term in {place}, which crimekg cannot write; "
+                    "take its parts with SUBJECT(), PREDICATE() and OBJECT() instead"
+                )
+
+
+def _bounded(work: Any, stop: threading.Event, where: str, timeout: float | None) -> Any:
+    """Run ``work()`` in a worker thread; return its value, or raise on timeout or Ctrl-C in the caller."""
+    box: dict[str, Any] = {}
+    done = threading.Event()
+
+    def target() -> None:
+        try:
+            box["value"] = work()
+        except BaseException as exc:  # handed to the waiting thread, which raises it
+            box["error"] = exc
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=target, name="crimekg-query", daemon=True)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    worker.start()
+    try:
+        # short waits: the waiting thread handles SIGINT (KeyboardInterrupt) between them
+        while not done.wait(0.05):
+            if deadline is not None and time.monotonic() >= deadline:
+                raise QueryTimeout(
+                    f"{where}: stopped after {timeout:g} s (--timeout {timeout:g}); "
+                    "narrow the query (LIMIT, a more specific pattern) or give a longer --timeout"
+                )
+    except BaseException:
+        stop.set()
+        # a worker between rows stops within milliseconds and lets go of the store: wait for that
+        worker.join(1.0)
+        raise
+    if "error" in box:
+        raise box.pop("error")
+    return box["value"]
 
 
 # -- output ----------------------------------------------------------------------------------------

@@ -110,10 +110,11 @@ _TITLES = {
 }
 
 
-def query_network(store: GraphStore, query: str, params: dict[str, str] | None = None) -> nx.MultiDiGraph:
+def query_network(store: GraphStore, query: str, params: dict[str, str] | None = None, query_options: dict | None = None) -> nx.MultiDiGraph:
     """Run a query given as a file (``.rq``), a named query (``crimekg queries``) or SPARQL text; return its network.
 
-    ``params`` are bound as the query's declared parameters (see :mod:`graph.query`). A
+    ``params`` are bound as the query's declared parameters (see :mod:`graph.query`);
+    ``query_options`` (``allow_service``, ``timeout``) go to :func:`graph.query.run_query`. A
     CONSTRUCT or DESCRIBE result becomes a network through :func:`graph.network.rdf_to_networkx`,
     a SELECT result through :func:`graph.network.rows_to_networkx`.
 
@@ -144,7 +145,7 @@ def query_network(store: GraphStore, query: str, params: dict[str, str] | None =
         q = parse_query_text(query, "query")
     else:
         q = named_query(query)
-    result = run_query(store, q, params or {})
+    result = run_query(store, q, params or {}, **(query_options or {}))
     if result.kind == "ASK":
         raise InvalidQuery(f"{q.name}: an ASK query answers yes or no and gives no network; use CONSTRUCT or SELECT")
     if result.kind in ("CONSTRUCT", "DESCRIBE"):
@@ -171,6 +172,7 @@ def network_for(
     query: str | None = None,
     params: dict[str, str] | None = None,
     flows: str = "all",
+    query_options: dict | None = None,
     **filters: str | Iterable[str] | None,
 ) -> nx.MultiDiGraph:
     """Return the network a preset shows (a projection from :mod:`graph.network`).
@@ -204,7 +206,7 @@ def network_for(
             raise InvalidQuery("the query preset needs a query: --query NAME (a stored query) or --query FILE.rq")
         if filters:
             raise InvalidInput(f"the query preset takes no filters ({', '.join(sorted(filters))}): put them in the query")
-        return query_network(store, query, params)
+        return query_network(store, query, params, query_options)
     raise InvalidInput(f"unknown view preset {preset!r}; use one of {', '.join(PRESETS)}")
 
 
@@ -583,6 +585,7 @@ def render_view(
     size: str = "contributions",
     max_nodes: int = AGGREGATE_ABOVE,
     flows: str = "all",
+    query_options: dict | None = None,
     **filters: str | Iterable[str] | None,
 ) -> Path:
     """Write a preset view of ``store`` to ``out`` as one self-contained HTML page and return its path.
@@ -598,7 +601,7 @@ def render_view(
     >>> "Content-Security-Policy" in page, "https://" in page.split("<script")[0]
     (True, False)
     """
-    G = network_for(store, preset, query=query, params=params, flows=flows, **filters)
+    G = network_for(store, preset, query=query, params=params, flows=flows, query_options=query_options, **filters)
     page = render_network(G, preset, title=title, steps=steps, size=size, max_nodes=max_nodes, filters=filters)
     path = Path(out)
     path.write_text(page, encoding="utf-8")
