@@ -406,6 +406,7 @@ SELECT ?c ?scheme ?label ?pref ?order WHERE {
   ?c skos:inScheme ?scheme ; skos:prefLabel ?pref . OPTIONAL { ?c ckg:order ?order }
   { ?c skos:prefLabel ?label } UNION { ?c skos:altLabel ?label } UNION { ?c skos:notation ?label }
   FILTER(?scheme IN (scheme:crime, scheme:category, scheme:actor, scheme:level, scheme:relation, scheme:polarity, scheme:topic))
+  FILTER(LANG(?pref) = "en")
 }
 """
 _QUESTIONS = """
@@ -461,7 +462,9 @@ class Vocabulary:
         names: dict[str, dict[URIRef, str]] = {}
         for row in sorted(select(_CONCEPT_LABELS), key=lambda r: (int(r.get("order", 99)), str(r["pref"]))):
             scheme = str(row["scheme"]).rsplit("/", 1)[-1]
-            words.setdefault(scheme, {}).setdefault(normalize(row["label"]), URIRef(row["c"]))
+            word = normalize(row["label"])
+            if word:  # a label in a script the folding drops must not become the empty word
+                words.setdefault(scheme, {}).setdefault(word, URIRef(row["c"]))
             names.setdefault(scheme, {})[URIRef(row["c"])] = str(row["pref"])
         qkind, qcat, catq = {}, {}, {}
         words["question"], names["question"] = {}, {}
