@@ -43,7 +43,7 @@ OFFICIAL = {
         "fr": "Esclavage ou pratiques analogues à l'esclavage",
         "es": "Esclavitud o prácticas análogas a la esclavitud",
         "ru": "Рабство или обычаи, сходные с рабством", "ar": "الاسترقاق أو الممارسات الشبيهة بالرق",
-        "zh": "奴役或类似奴役的做法"},
+        "zh": "奴役或类似奴役的做法", "ja": "奴隷化若しくはこれに類する行為"},
     "exploitation/servitude": {
         "fr": "Servitude", "es": "Servidumbre", "ru": "Подневольное состояние", "ar": "الاستعباد",
         "zh": "劳役", "ja": "隷属"},
@@ -287,3 +287,50 @@ def test_folded_labels_still_name_one_concept(schemes, scheme):
             for v in schemes.objects(c, p):
                 if word := normalize(v):
                     assert owner.setdefault(word, c) == c, (scheme, v, c, owner[word])
+
+
+@pytest.fixture
+def ws(tmp_path):
+    """A workspace with two factors in different categories and one link between them."""
+    from graph.store import Changeset, graph_iri, init_store
+
+    ckg = Namespace(ontology.CKG)
+    factor = Namespace("https://w3id.org/crimekg/data/factor/")
+    link = rdflib.URIRef("https://w3id.org/crimekg/data/link/a--finances--b")
+    path = tmp_path / "ws"
+    with init_store(path) as store:
+        changes = Changeset()
+        changes.replace_graph(graph_iri("contributions/test"), [
+            (factor.a, rdflib.RDF.type, ckg.Factor), (factor.a, SKOS.prefLabel, Literal("Remittance shops")),
+            (factor.a, ckg.category, CONCEPT["category/profiting"]),
+            (factor.b, rdflib.RDF.type, ckg.Factor), (factor.b, SKOS.prefLabel, Literal("Bribed judges")),
+            (factor.b, ckg.category, CONCEPT["category/impunity"]),
+            (link, rdflib.RDF.type, ckg.FactorLink), (link, ckg.fromFactor, factor.a), (link, ckg.toFactor, factor.b),
+            (link, ckg.relation, CONCEPT["relation/finances"]), (link, ckg.polarity, CONCEPT["polarity/positive"]),
+        ])
+        store.write(changes)
+    return str(path)
+
+
+@pytest.mark.parametrize("word", ["Impunity", "impunidad", "Impunité", "Безнаказанность", "الإفلات من العقاب",
+                                  "有罪不罚", "不処罰", "訴追の回避"])
+def test_a_parameter_names_a_concept_in_any_language(ws, word):
+    from graph.query import named_query, run_query
+    from graph.store import open_store
+
+    with open_store(ws) as store:
+        rows = run_query(store, named_query("factors-by-category"), {"category": word}).records()
+    assert [r["label"] for r in rows] == ["Bribed judges"]
+
+
+def test_query_tables_show_one_english_row_per_link(ws):
+    from graph.query import named_query, run_query
+    from graph.store import open_store
+
+    with open_store(ws) as store:
+        links = run_query(store, named_query("factor-links")).records()
+        between = run_query(store, named_query("links-between-categories")).records()
+    assert [(r["from"], r["relation"], r["to"], r["polarity"]) for r in links] == [
+        ("Remittance shops", "finances", "Bribed judges", "positive")]
+    assert [(r["fromCategory"], r["toCategory"], r["relation"], int(r["links"])) for r in between] == [
+        ("profiting", "impunity", "finances", 1)]
