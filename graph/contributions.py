@@ -463,7 +463,8 @@ class Vocabulary:
         for row in sorted(select(_CONCEPT_LABELS), key=lambda r: (int(r.get("order", 99)), str(r["pref"]))):
             scheme = str(row["scheme"]).rsplit("/", 1)[-1]
             word = normalize(row["label"])
-            if word:  # a label in a script the folding drops must not become the empty word
+            # "-" folds to "" and stays a word; a label in a script the folding drops does not become one
+            if word or not any(ch.isalpha() for ch in str(row["label"])):
                 words.setdefault(scheme, {}).setdefault(word, URIRef(row["c"]))
             names.setdefault(scheme, {})[URIRef(row["c"])] = str(row["pref"])
         qkind, qcat, catq = {}, {}, {}

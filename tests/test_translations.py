@@ -272,8 +272,9 @@ def test_vocabulary_shows_english_names_and_reads_every_language():
     assert vocab.words["crime"][normalize("Trata de personas")] == tip
     assert vocab.words["crime"][normalize("traite des personnes")] == tip
     assert vocab.words["crime"][normalize("Tráfico ilícito de migrantes")] == som
-    # a label whose folded form is empty (a script the folding drops) never becomes a word
+    # a label whose folded form is empty (a script the folding drops) never becomes a word; "-" still is one
     assert all(vocab.words[s] and "" not in vocab.words[s] for s in ("crime", "category", "actor", "level", "topic"))
+    assert vocab.words["polarity"][normalize("-")] == CONCEPT["polarity/negative"]
 
 
 @pytest.mark.parametrize("scheme", SESSION_SCHEMES)
