@@ -394,6 +394,7 @@ SELECT ?c ?scheme ?label ?pref ?order WHERE {
   ?c skos:inScheme ?scheme ; skos:prefLabel ?pref . OPTIONAL { ?c ckg:order ?order }
   { ?c skos:prefLabel ?label } UNION { ?c skos:altLabel ?label } UNION { ?c skos:notation ?label }
   FILTER(?scheme IN (scheme:crime, scheme:category, scheme:actor, scheme:level, scheme:relation, scheme:polarity, scheme:topic))
+  FILTER(LANG(?pref) = "en")
 }
 """
 _QUESTIONS = """
@@ -449,7 +450,10 @@ class Vocabulary:
         names: dict[str, dict[URIRef, str]] = {}
         for row in sorted(select(_CONCEPT_LABELS), key=lambda r: (int(r.get("order", 99)), str(r["pref"]))):
             scheme = str(row["scheme"]).rsplit("/", 1)[-1]
-            words.setdefault(scheme, {}).setdefault(normalize(row["label"]), URIRef(row["c"]))
+            word = normalize(row["label"])
+            # "-" folds to "" and stays a word; a label in a script the folding drops does not become one
+            if word or not any(ch.isalpha() for ch in str(row["label"])):
+                words.setdefault(scheme, {}).setdefault(word, URIRef(row["c"]))
             names.setdefault(scheme, {})[URIRef(row["c"])] = str(row["pref"])
         qkind, qcat, catq = {}, {}, {}
         words["question"], names["question"] = {}, {}
