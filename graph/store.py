@@ -68,8 +68,7 @@ JOURNAL = INTERNAL + "journal"
 BULK_TRIPLES = 20_000  # writes at least this big use pyoxigraph's bulk loader
 STAGE_DIR = "crimekg-staging"  # in the workspace directory: staged content and the commit file
 COMMIT_FILE = "commit.json"
-DELETE_CHUNK = 50_000  # quads deleted per transaction when a graph is removed
-REBUILD_MIN = 50_000  # removing at least this many quads may empty and reload the store instead...
+REBUILD_MIN = 20_000  # removing at least this many quads may empty and reload the store instead...
 REBUILD_RATIO = 2  # ...when what is kept is less than this many times what is removed
 #: Graphs crimekg itself writes; loading RDF into them needs ``force``.
 RESERVED = tuple(ontology.GRAPH + n for n in ("meta", "ontology", "schemes", "places", "session", "shapes"))
@@ -690,16 +689,8 @@ class OxigraphStore(GraphStore):
             self._call("bulk_load" if path.stat().st_size >= BULK_BYTES else "load", **options)
 
     def _remove_graph(self, iri: str) -> None:
-        """Delete a graph in chunks: one transaction per chunk is faster than one for all, and
-        keeps memory bounded (and Ctrl-C is seen between chunks)."""
-        g = ox.NamedNode(iri)
-        delete = (
-            f"DELETE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }} WHERE {{ SELECT ?s ?p ?o WHERE "
-            f"{{ GRAPH <{iri}> {{ ?s ?p ?o }} }} LIMIT {DELETE_CHUNK} }}"
-        )
-        while next(self._ox.quads_for_pattern(None, None, None, g), None) is not None:
-            self._call("update", delete)
-        self._ox.update(f"DROP SILENT GRAPH <{iri}>")
+        """Delete a graph: one DELETE WHERE is about twice as fast as ``remove_graph`` or chunks."""
+        self._call("update", f"DELETE WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }} ;\nDROP SILENT GRAPH <{iri}>")
 
     def _clear_stage_dir(self) -> None:
         if self._stage_dir.is_dir():
@@ -782,7 +773,7 @@ class OxigraphStore(GraphStore):
             if not self._committed() and not self._busy():
                 self._recover()
             raise
-        return {t: self._count(t) - before.get(t, 0) for t in written}
+        return {t: self._count(t) - before.get(t, 0) for t in sorted(written)}
     def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         """Run a long pyoxigraph call in a thread of its own, so that Ctrl-C is seen at once (Python
         handles signals in the main thread only, and a bulk load does not return to it). The call
