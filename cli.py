@@ -132,13 +132,16 @@ def graphs(store_path):
 @click.option("--graph", "graph", help="Named graph to load into (default: load/<file name>).")
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), help="RDF format (default: from the file name).")
 @click.option("--append", is_flag=True, help="Add to the graph instead of replacing it.")
+@click.option("--force", is_flag=True, help="Allow overwriting crimekg's reserved graphs (meta, ontology, schemes, places, session, shapes).")
 @store_option
 @handle_errors
-def load(files, graph, fmt, append, store_path):
-    """Load RDF files (Turtle, TriG, N-Triples, N-Quads, JSON-LD, RDF/XML) in one transaction.
+def load(files, graph, fmt, append, force, store_path):
+    """Load RDF files (Turtle, TriG, N-Triples, N-Quads, JSON-LD, RDF/XML), all or nothing.
 
     Each file replaces its graph, so loading the same file again changes nothing. A malformed
-    file is refused with its line and column, and nothing of the command is stored.
+    file is refused with its line and column, and nothing of the command is stored. A TriG or
+    N-Quads file (or --graph) naming one of crimekg's reserved graphs (meta, ontology, schemes,
+    places, session, shapes) is refused unless --force is given; internal graphs always are.
 
     Example:
 
@@ -148,7 +151,7 @@ def load(files, graph, fmt, append, store_path):
     from crimekg.graph.store import graph_name
 
     with _open(store_path) as store:
-        counts = store.load(list(files), graph, format=fmt, replace=not append)
+        counts = store.load(list(files), graph, format=fmt, replace=not append, force=force)
     for iri, n in counts.items():
         click.echo(f"{graph_name(iri)}: {n:,} triples")
 
@@ -332,7 +335,7 @@ def import_(file, source, session, encoding, skip_invalid, rejected_path, downlo
     from pathlib import Path
 
     from crimekg.graph.contributions import write_rejected
-    from crimekg.graph.importers import detect_source, importer
+    from crimekg.graph.importers import detect_source, plan_import
 
     options = {k: v for k, v in {"session": session, "encoding": encoding, "skip_invalid": skip_invalid,
                                  "download_date": download_date, "language": language}.items() if v}
@@ -342,7 +345,7 @@ def import_(file, source, session, encoding, skip_invalid, rejected_path, downlo
         name = source or detect_source(file)
         if language and name != "contributions":
             raise click.UsageError(f"--language applies to contribution and links sheets; {file} is {name} data, which says its own language")
-        plan = importer(name).plan(Path(file), store, **options)
+        plan = plan_import(name, Path(file), store, **options)
         # the rejected rows first: if their file cannot be written, nothing is stored either
         out = write_rejected(plan.rejected, rejected_path or f"{file}.rejected.csv") if plan.rejected else None
         store.write(plan.changes)

@@ -16,6 +16,7 @@ from rdflib.compare import isomorphic
 from crimekg import ontology
 from crimekg.graph.errors import (
     CrimeKGWarning,
+    InvalidInput,
     InvalidQuery,
     InvalidRDF,
     StoreError,
@@ -315,7 +316,7 @@ def test_dataset_export_then_load_into_a_new_workspace_is_isomorphic(workspace, 
     out = tmp_path / f"all.{fmt}"
     workspace.export(out, fmt)
     with init_store(tmp_path / "copy", with_ontology=False) as copy:
-        copy.load([out])
+        copy.load([out], force=True)  # the export holds the reserved graphs (meta, ontology...)
         assert set(copy.graphs()) == set(workspace.graphs())
         for iri in workspace.graphs():
             assert isomorphic(copy.graph_triples(iri), workspace.graph_triples(iri)), iri
@@ -354,10 +355,12 @@ def test_interrupted_write_of_new_graphs_is_undone(tmp_path, monkeypatch, size):
     cs.add_triples(graph_iri("new"), [(EX[f"s{i}"], EX.p, rdflib.Literal(i)) for i in range(size)])
     cs.replace_graph(graph_iri("other"), [(EX.x, EX.p, rdflib.Literal("x"))])
 
-    def interrupt(changes, staged):
+    def interrupt(*args):
         raise KeyboardInterrupt
 
+    # small writes commit with one update, big ones with the commit file: Ctrl-C just before either
     monkeypatch.setattr(OxigraphStore, "_commit_update", staticmethod(interrupt))
+    monkeypatch.setattr(OxigraphStore, "_commit", interrupt)
     with pytest.raises(KeyboardInterrupt):
         store.write(cs)
     assert snapshot(store) == before
@@ -368,3 +371,166 @@ def test_interrupted_write_of_new_graphs_is_undone(tmp_path, monkeypatch, size):
     with open_store(tmp_path / "ws") as reopened:
         assert reopened.graphs()[graph_iri("new")] == size
         assert not staging_graphs(reopened)
+
+
+# -- replacing big graphs ----------------------------------------------------------------------
+
+def _nt_text(n: int, tag: str) -> str:
+    return "".join(f'<http://example.org/s{i}> <http://example.org/p{i % 7}> "{tag} {i}" .\n' for i in range(n))
+
+
+def _has(store, graph: str, value: str) -> bool:
+    """True when ``graph`` holds a triple whose object is the plain literal ``value``."""
+    ask = "ASK { GRAPH <%s> { ?s ?p ?o FILTER(STR(?o) = %s) } }" % (graph, rdflib.Literal(value).n3())
+    return bool(store.query(ask).askAnswer)
+
+
+@pytest.mark.parametrize("mode", ["in-place", "rebuild"])
+def test_replacing_a_big_graph_keeps_every_other_graph(tmp_path, monkeypatch, mode):
+    import crimekg.graph.store as gs
+
+    # in place: the old graph is deleted; rebuild: the store is emptied and what is kept reloaded
+    monkeypatch.setattr(gs, "REBUILD_MIN", 10**12 if mode == "in-place" else 1)
+    with init_store(tmp_path / "ws", with_ontology=False) as store:
+        store.load([write_small(tmp_path, "trig")])  # a graph with a blank node, kept as it is
+        store.load([write_small(tmp_path, "ttl")], "keep")
+        store.dataset.store._inner.update("CREATE GRAPH <http://example.org/empty>")
+        cs = Changeset()
+        cs.replace_graph(graph_iri("big"), [], _nt_text(30_000, "old"))
+        store.write(cs)
+        kept = {g: store.graph_triples(g) for g in store.graphs() if g != graph_iri("big")}
+        cs = Changeset()
+        cs.replace_graph(graph_iri("big"), [(EX.extra, EX.p, rdflib.Literal("rdflib"))], _nt_text(25_000, "new"))
+        store.write(cs)
+        assert store.graphs()[graph_iri("big")] == 25_001
+        assert _has(store, graph_iri("big"), "new 24999") and not _has(store, graph_iri("big"), "old 0")
+        assert set(store.graphs()) == {*kept, graph_iri("big")}
+        for g, content in kept.items():
+            assert isomorphic(store.graph_triples(g), content), g
+        assert not staging_graphs(store) and not list((tmp_path / "ws" / gs.STAGE_DIR).iterdir())
+
+
+def test_big_additions_to_an_existing_graph_keep_its_content(bare_workspace):
+    cs = Changeset()
+    cs.add_triples(graph_iri("g"), [(EX.first, EX.p, rdflib.Literal("kept"))])
+    bare_workspace.write(cs)
+    cs = Changeset()
+    cs.add_triples(graph_iri("g"), [(EX[f"s{i}"], EX.p, rdflib.Literal(i)) for i in range(BULK)])
+    bare_workspace.write(cs)
+    assert bare_workspace.graphs()[graph_iri("g")] == BULK + 1
+    assert _has(bare_workspace, graph_iri("g"), "kept")
+
+
+BULK = 20_000
+
+
+def test_broken_ntriples_in_a_big_write_changes_nothing(bare_workspace):
+    cs = Changeset()
+    cs.replace_graph(graph_iri("big"), [], _nt_text(25_000, "old"))
+    bare_workspace.write(cs)
+    before = snapshot(bare_workspace)
+    cs = Changeset()
+    cs.replace_graph(graph_iri("big"), [], _nt_text(25_000, "new") + "<http://example.org/x> <oops\n")
+    with pytest.raises(StoreError, match="nothing was changed"):
+        bare_workspace.write(cs)
+    assert snapshot(bare_workspace) == before
+
+
+KILL_AT_STEP_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, {root!r})
+    import crimekg.graph.store as gs
+    from crimekg.graph.store import OxigraphStore, open_store
+    gs.REBUILD_MIN = {rebuild_min!r}
+    run_step = OxigraphStore._run_step
+
+    def announce(self, step):
+        print(next(k for k in ("clear_all", "create", "remove", "load") if step.get(k)), flush=True)
+        run_step(self, step)
+
+    OxigraphStore._run_step = announce
+    store = open_store({ws!r})
+    store.load([{data!r}], "big")
+    print("done", flush=True)
+    """
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("mode", "step"),
+    [("in-place", "remove"), ("in-place", "load"), ("rebuild", "clear_all"), ("rebuild", "load")],
+)
+def test_process_killed_after_the_commit_is_rolled_forward(tmp_path, mode, step):
+    """Killed while the old graph is deleted, or while the new content is loaded: the next open
+    finishes the replacement."""
+    ws = tmp_path / "ws"
+    old = tmp_path / "old.nt"
+    old.write_text(_nt_text(150_000, "old"))
+    new = tmp_path / "new.nt"
+    new.write_text(_nt_text(160_000, "new"))
+    with init_store(ws, with_ontology=False) as store:
+        store.load([write_small(tmp_path, "ttl")], "keep")
+        store.load([old], "big")
+        keep = store.graph_triples(graph_iri("keep"))
+    script = KILL_AT_STEP_SCRIPT.format(
+        root=str(ROOT), ws=str(ws), data=str(new), rebuild_min=10**12 if mode == "in-place" else 1
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    seen = []
+    for line in proc.stdout:
+        seen.append(line.strip())
+        if line.strip() == step:
+            if step == "load" and mode == "rebuild" and seen.count("load") < 2:
+                continue  # the first load puts back the kept graphs; kill during the new content
+            time.sleep(0.3)
+            break
+    proc.kill()
+    out, _ = proc.communicate()
+    assert step in seen, seen
+    assert "done" not in out, "the load finished before the kill; make the file bigger"
+    with open_store(ws) as store:
+        assert store.graphs()[graph_iri("big")] == 160_000
+        assert _has(store, graph_iri("big"), "new 159999") and not _has(store, graph_iri("big"), "old 0")
+        assert isomorphic(store.graph_triples(graph_iri("keep")), keep)
+        assert not staging_graphs(store)
+    assert not list((ws / "crimekg-staging").iterdir())
+
+
+# -- reserved and internal graphs --------------------------------------------------------------
+
+def _trig(tmp_path, graph: str) -> str:
+    path = tmp_path / "data.trig"
+    path.write_text(f"<{graph}> {{ <http://example.org/a> <http://example.org/p> \"mine\" . }}\n"
+                    "<http://example.org/g1> { <http://example.org/b> <http://example.org/p> 1 . }\n")
+    return str(path)
+
+
+@pytest.mark.parametrize("name", ["meta", "ontology", "schemes", "places", "session", "shapes"])
+def test_a_dataset_file_naming_a_reserved_graph_is_refused_unless_forced(workspace, tmp_path, name):
+    before = snapshot(workspace)
+    path = _trig(tmp_path, graph_iri(name))
+    with pytest.raises(InvalidInput, match=rf"data.trig: graph '{name}' is reserved.*--force"):
+        workspace.load([path])
+    assert snapshot(workspace) == before
+    workspace.load([path], force=True)
+    assert _has(workspace, graph_iri(name), "mine")
+    assert workspace.graphs()["http://example.org/g1"] == 1
+
+
+@pytest.mark.parametrize("graph", ["urn:crimekg:journal", "urn:crimekg:staging:0123abcd"])
+def test_internal_graphs_are_refused_even_with_force(bare_workspace, tmp_path, graph):
+    before = snapshot(bare_workspace)
+    with pytest.raises(InvalidInput, match=rf"data.trig: {graph} is an internal graph"):
+        bare_workspace.load([_trig(tmp_path, graph)], force=True)
+    with pytest.raises(InvalidInput, match=rf"small.ttl: {graph} is an internal graph"):
+        bare_workspace.load([write_small(tmp_path, "ttl")], graph, force=True)
+    assert snapshot(bare_workspace) == before
+
+
+def test_graph_option_naming_a_reserved_graph_is_refused_unless_forced(workspace, tmp_path):
+    path = write_small(tmp_path, "ttl")
+    with pytest.raises(InvalidInput, match=r"small.ttl: graph 'shapes' is reserved.*--force"):
+        workspace.load([path], "shapes")
+    assert workspace.load([path], "shapes", force=True) == {graph_iri("shapes"): len(small_graph())}

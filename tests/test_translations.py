@@ -12,7 +12,7 @@ import rdflib
 from rdflib import Literal, Namespace
 from rdflib.namespace import RDFS, SH, SKOS
 
-import ontology
+from crimekg import ontology
 
 SCHEME = Namespace(ontology.SCHEME)
 CONCEPT = Namespace(ontology.CONCEPT)
@@ -262,7 +262,7 @@ def test_shapes_refuse_bad_labels(validation, case):
 
 
 def test_vocabulary_shows_english_names_and_reads_every_language():
-    from graph.contributions import Vocabulary, normalize
+    from crimekg.graph.contributions import Vocabulary, normalize
 
     vocab = Vocabulary.bundled()
     tip, som = CONCEPT["crime/trafficking-in-persons"], CONCEPT["crime/smuggling-of-migrants"]
@@ -280,7 +280,7 @@ def test_vocabulary_shows_english_names_and_reads_every_language():
 @pytest.mark.parametrize("scheme", SESSION_SCHEMES)
 def test_folded_labels_still_name_one_concept(schemes, scheme):
     # Sheets fold a word (case, accents, punctuation) before looking it up: folding must not merge two concepts.
-    from graph.contributions import normalize
+    from crimekg.graph.contributions import normalize
 
     owner = {}
     for c in _concepts(schemes, scheme):
@@ -293,7 +293,7 @@ def test_folded_labels_still_name_one_concept(schemes, scheme):
 @pytest.fixture
 def ws(tmp_path):
     """A workspace with two factors in different categories and one link between them."""
-    from graph.store import Changeset, graph_iri, init_store
+    from crimekg.graph.store import Changeset, graph_iri, init_store
 
     ckg = Namespace(ontology.CKG)
     factor = Namespace("https://w3id.org/crimekg/data/factor/")
@@ -316,8 +316,8 @@ def ws(tmp_path):
 @pytest.mark.parametrize("word", ["Impunity", "impunidad", "Impunité", "Безнаказанность", "الإفلات من العقاب",
                                   "有罪不罚", "不処罰", "訴追の回避"])
 def test_a_parameter_names_a_concept_in_any_language(ws, word):
-    from graph.query import named_query, run_query
-    from graph.store import open_store
+    from crimekg.graph.query import named_query, run_query
+    from crimekg.graph.store import open_store
 
     with open_store(ws) as store:
         rows = run_query(store, named_query("factors-by-category"), {"category": word}).records()
@@ -325,8 +325,8 @@ def test_a_parameter_names_a_concept_in_any_language(ws, word):
 
 
 def test_query_tables_show_one_english_row_per_link(ws):
-    from graph.query import named_query, run_query
-    from graph.store import open_store
+    from crimekg.graph.query import named_query, run_query
+    from crimekg.graph.store import open_store
 
     with open_store(ws) as store:
         links = run_query(store, named_query("factor-links")).records()

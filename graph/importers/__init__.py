@@ -9,13 +9,15 @@ each importer whether it recognises the file (:func:`detect_source`). Every impo
   and build everything it will write, without writing anything. Problems raise
   :class:`graph.errors.InvalidInput` naming file, row or line, column and a hint.
 
-The command then applies ``plan.changes`` with one :meth:`GraphStore.write` call, so a bad file or
+:func:`plan_import` runs an importer's ``plan`` and adds the checks common to every source (a
+warning when an older export would replace a newer one). The command then applies ``plan.changes`` with one :meth:`GraphStore.write` call, so a bad file or
 an interruption leaves the workspace as it was.
 """
 
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -23,7 +25,7 @@ from types import ModuleType
 from crimekg.graph.errors import InvalidInput
 from crimekg.graph.store import Changeset
 
-__all__ = ["SOURCES", "ImportPlan", "importer", "detect_source"]
+__all__ = ["SOURCES", "ImportPlan", "importer", "detect_source", "plan_import"]
 
 #: Source name -> module, in the order detection tries them (most specific first).
 SOURCES: dict[str, str] = {
@@ -74,3 +76,62 @@ def detect_source(path: str | Path) -> str:
         f"{path}: not a file crimekg recognises; give --source ({', '.join(SOURCES)}), "
         "or start from `crimekg template` for contributions"
     )
+
+
+def plan_import(name: str, path: str | Path, store, **options) -> ImportPlan:
+    """Plan the import of ``path`` with source ``name``'s importer, and warn (in ``plan.warnings``)
+    when the file is an older export than the one it replaces."""
+    plan = importer(name).plan(Path(path), store, **options)
+    note = older_export_warning(name, plan, store)
+    if note:
+        plan.warnings.append(note)
+    return plan
+
+
+_ISSUED = re.compile(r'<http://purl\.org/dc/terms/issued> "(\d{4}-\d{2}-\d{2})"')
+_DOWNLOADED = re.compile(r'/file/[^>]*> <http://purl\.org/dc/terms/date> "(\d{4}-\d{2}-\d{2})"')
+_YEAR = re.compile(r'#refYear> "(\d{4})"')
+
+
+def older_export_warning(name: str, plan: ImportPlan, store) -> str | None:
+    """Compare the dates of the export being imported with those of the one in the workspace:
+    the dataset's issue date when both record one, else the download dates, else the latest year
+    each holds. Returns a warning when the new export is the older one."""
+    from crimekg.graph.store import graph_iri
+
+    g = graph_iri(f"import/{name}")
+    text = plan.changes.ntriples.get(g)
+    if not text or g not in store.graphs():
+        return None
+    new = {
+        "issued": max(_ISSUED.findall(text), default=None),
+        "downloaded": max(_DOWNLOADED.findall(text), default=None),
+        "latest year": max(_YEAR.findall(text), default=None),
+    }
+    old = {
+        "issued": _stored_max(store, g, "?x dct:issued ?v"),
+        "downloaded": _stored_max(store, g, "?x a dcat:Distribution ; dct:date ?v"),
+        "latest year": _stored_max(store, g, "?x ckg:refYear ?v"),
+    }
+    for what in ("issued", "downloaded", "latest year"):
+        if new[what] and old[what]:
+            if new[what] < old[what]:
+                return (
+                    f"{path_name(text)} is an older {name} export ({what} {new[what]}) than the one it replaces "
+                    f"({what} {old[what]}); the workspace now holds the older one. Import the newer file again "
+                    "to go back."
+                )
+            return None
+    return None
+
+
+def _stored_max(store, graph: str, pattern: str) -> str | None:
+    rows = store.select(f"SELECT (MAX(STR(?v)) AS ?m) WHERE {{ GRAPH <{graph}> {{ {pattern} }} }}")
+    value = rows[0].get("m") if rows else None
+    return str(value) if value else None
+
+
+def path_name(text: str) -> str:
+    """The file name the provenance record gives (``dct:title`` of the distribution), or "the file"."""
+    m = re.search(r'/file/[^>]*> <http://purl\.org/dc/terms/title> "([^"]*)"', text)
+    return m.group(1) if m else "the file"
