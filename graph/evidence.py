@@ -1,8 +1,11 @@
 """Shared pieces of the evidence layer: N-Triples building, place lookup, vocabulary, provenance.
 
 Every evidence importer (``graph/importers/{glotip,iom,frontex,ctdc,sherloc}.py``) writes one
-named graph ``import/{source}`` holding its observations (``qb:Observation``), the few concepts
-they use and a provenance record. Bulk imports write N-Triples text (see
+named graph ``import/{source}`` holding only its observations (``qb:Observation``), its data set
+record and its provenance. A concept or a ``ckg:Flow`` is described once: the concepts crimekg
+knows are in the bundled schemes; any other concept a file names, and every flow, is added to the
+shared graph ``vocabulary`` in the same changeset, with a description that depends only on its
+IRI, so two sources never describe it twice. Bulk imports write N-Triples text (see
 :class:`NTriples`): building one rdflib term per value is too slow for the 58,769 rows of GLOTIP.
 
 Value types (decided for issue 6):
@@ -14,17 +17,23 @@ Value types (decided for issue 6):
 - ``ckg:citizenship`` points to a place when the source names a country it can be matched to;
   otherwise it is the source's own text (``"Nationals"``, ``"Abroad"``); the raw text is kept
   as ``ckg:sourceCategory`` on every citizenship and repatriation row.
-- A suppressed count (``<5``) has ``ckg:suppressed true``, ``ckg:lowerBound 1``,
-  ``ckg:upperBound 4`` and no ``ckg:count``. Aggregates add published counts only and report
-  how many suppressed cells they left out.
+- A count that may be suppressed uses the measure dimension (:func:`add_count`): published,
+  ``qb:measureType ckg:count ; ckg:count N``; suppressed (``<5``), ``qb:measureType
+  ckg:suppressedCount ; ckg:suppressedCount "<5" ; ckg:suppressed true ; ckg:lowerBound 1 ;
+  ckg:upperBound 4`` and no ``ckg:count``. Aggregates add published counts only and report how
+  many suppressed cells they left out.
+- Every observation has every dimension of its data set's structure (``resource/structure/...``
+  in the ontology): a dimension its breakdown leaves unset is :data:`TOTAL`, one its source does
+  not state :data:`NOT_STATED`.
+- Duplicate keys (:func:`split_duplicates`): the same key with the same value is stored once;
+  with different values every row goes to ``dataset/{source}/conflicts`` with ``ckg:sourceRow``.
 - Routes (IOM, Frontex) are concepts ``concept/smuggling-route/{slug}`` with ``ckg:topic
   topic:migrant-smuggling-routes``; the same route has the same IRI in both sources.
 - Flows: a citizenship observation points with ``ckg:flow`` to ``data/flow/{FROM}--{TO}``
   (``ckg:origin``, ``ckg:destination``), shared by GLOTIP and CTDC.
 
 Every ``ckg:`` term the importers write (``ckg:breakdown``, ``ckg:route``, ``ckg:Flow``,
-``ckg:CaseReference``, the provenance counts ...) is declared in ``ontology/crimekg.ttl``; the
-import graphs hold only data, the concepts they use and their concept schemes.
+``ckg:CaseReference``, the provenance counts ...) is declared in ``ontology/crimekg.ttl``.
 """
 
 from __future__ import annotations
