@@ -1,8 +1,11 @@
 """Shared pieces of the evidence layer: N-Triples building, place lookup, vocabulary, provenance.
 
 Every evidence importer (``graph/importers/{glotip,iom,frontex,ctdc,sherloc}.py``) writes one
-named graph ``import/{source}`` holding its observations (``qb:Observation``), the few concepts
-they use and a provenance record. Bulk imports write N-Triples text (see
+named graph ``import/{source}`` holding only its observations (``qb:Observation``), its data set
+record and its provenance. A concept or a ``ckg:Flow`` is described once: the concepts crimekg
+knows are in the bundled schemes; any other concept a file names, and every flow, is added to the
+shared graph ``vocabulary`` in the same changeset, with a description that depends only on its
+IRI, so two sources never describe it twice. Bulk imports write N-Triples text (see
 :class:`NTriples`): building one rdflib term per value is too slow for the 58,769 rows of GLOTIP.
 
 Value types (decided for issue 6):
@@ -14,17 +17,23 @@ Value types (decided for issue 6):
 - ``ckg:citizenship`` points to a place when the source names a country it can be matched to;
   otherwise it is the source's own text (``"Nationals"``, ``"Abroad"``); the raw text is kept
   as ``ckg:sourceCategory`` on every citizenship and repatriation row.
-- A suppressed count (``<5``) has ``ckg:suppressed true``, ``ckg:lowerBound 1``,
-  ``ckg:upperBound 4`` and no ``ckg:count``. Aggregates add published counts only and report
-  how many suppressed cells they left out.
+- A count that may be suppressed uses the measure dimension (:func:`add_count`): published,
+  ``qb:measureType ckg:count ; ckg:count N``; suppressed (``<5``), ``qb:measureType
+  ckg:suppressedCount ; ckg:suppressedCount "<5" ; ckg:suppressed true ; ckg:lowerBound 1 ;
+  ckg:upperBound 4`` and no ``ckg:count``. Aggregates add published counts only and report how
+  many suppressed cells they left out.
+- Every observation has every dimension of its data set's structure (``resource/structure/...``
+  in the ontology): a dimension its breakdown leaves unset is :data:`TOTAL`, one its source does
+  not state :data:`NOT_STATED`.
+- Duplicate keys (:func:`split_duplicates`): the same key with the same value is stored once;
+  with different values every row goes to ``dataset/{source}/conflicts`` with ``ckg:sourceRow``.
 - Routes (IOM, Frontex) are concepts ``concept/smuggling-route/{slug}`` with ``ckg:topic
   topic:migrant-smuggling-routes``; the same route has the same IRI in both sources.
 - Flows: a citizenship observation points with ``ckg:flow`` to ``data/flow/{FROM}--{TO}``
   (``ckg:origin``, ``ckg:destination``), shared by GLOTIP and CTDC.
 
 Every ``ckg:`` term the importers write (``ckg:breakdown``, ``ckg:route``, ``ckg:Flow``,
-``ckg:CaseReference``, the provenance counts ...) is declared in ``ontology/crimekg.ttl``; the
-import graphs hold only data, the concepts they use and their concept schemes.
+``ckg:CaseReference``, the provenance counts ...) is declared in ``ontology/crimekg.ttl``.
 """
 
 from __future__ import annotations
@@ -53,6 +62,19 @@ __all__ = [
     "flow_iri",
     "unique_iri",
     "add_flows",
+    "add_count",
+    "add_vocabulary",
+    "Cell",
+    "split_duplicates",
+    "duplicate_warning",
+    "structure_iri",
+    "term_text",
+    "conflicts_iri",
+    "static_concepts",
+    "concept_label",
+    "VOCABULARY_GRAPH",
+    "TOTAL",
+    "NOT_STATED",
     "ROUTES",
     "route_for",
     "SOURCE_INFO",
@@ -350,6 +372,11 @@ ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
     "darien-gap": ("Darién Gap", ("Darien Gap",)),
     "calais-to-united-kingdom": ("Calais to United Kingdom", ("Calais to United Kingdom",)),
     "italy-to-france": ("Italy to France", ("Italy to France",)),
+    "dominican-republic-to-puerto-rico": ("Dominican Republic to Puerto Rico", ()),
+    "malaysia-to-indonesia": ("Malaysia to Indonesia", ()),
+    "from-haiti-to-dajabon-dominican-republic": ("From Haiti to Dajabón, Dominican Republic", ("From Haiti to Dajabon, Dominican Republic",)),
+    "caribbean-to-central-america": ("Caribbean to Central America", ()),
+    "venezuela-to-curacao": ("Venezuela to Curaçao", ()),
 }
 _ROUTE_INDEX = {_norm(alt): slug for slug, (label, alts) in ROUTES.items() for alt in (label, *alts)}
 _NO_ROUTE = {"", "undefined", "unknown"}
@@ -369,21 +396,63 @@ def route_for(text: str) -> str | None:
     return _ROUTE_INDEX.get(key) or slugify(text)
 
 
-def _label_of_route(slug: str, raw: str) -> str:
-    return ROUTES[slug][0] if slug in ROUTES else raw.strip()
+#: The graph every importer adds the concepts and flows it names to (set semantics: a concept
+#: described by two imports is still described once).
+VOCABULARY_GRAPH = ontology.GRAPH + "vocabulary"
+
+#: Collections serving as a dimension's code list, joined by every concept of the scheme.
+_CODE_LISTS = {"smuggling-route": ontology.SCHEME + "smuggling-route-codes"}
+
+
+@functools.lru_cache(maxsize=1)
+def static_concepts() -> frozenset[str]:
+    """The concepts the bundled schemes describe (importers never describe them again)."""
+    import pyoxigraph as ox
+
+    data = ontology.path("schemes.ttl").read_bytes()
+    concept_type = ox.NamedNode(SKOS + "Concept")
+    return frozenset(
+        q.subject.value for q in ox.parse(data, format=ox.RdfFormat.TURTLE)
+        if q.predicate.value == RDF_TYPE and q.object == concept_type
+    )
+
+
+def concept_label(slug: str, raw: str) -> str:
+    """The label of a concept the schemes do not hold: a function of its IRI's slug only.
+
+    Two sources writing the same concept differently ("Caribbean to Central america", "CARIBBEAN
+    TO CENTRAL AMERICA") give it one label. A slug made from a digest (text in a non-Latin script)
+    stands for exactly one text, which is then the label.
+
+    >>> concept_label("caribbean-to-central-america", "CARIBBEAN TO CENTRAL AMERICA")
+    'Caribbean to central america'
+    >>> concept_label(slugify("ルート"), "ルート")
+    'ルート'
+    """
+    if slug.startswith("x-"):
+        return raw.strip()
+    text = slug.replace("-", " ")
+    return text[:1].upper() + text[1:]
 
 
 @dataclass
 class Vocabulary:
-    """The concepts one import uses (added to its graph by :func:`add_concepts`)."""
+    """The concepts one import names that the bundled schemes do not describe.
+
+    :func:`add_concepts` writes them to the shared vocabulary graph; a concept of the schemes is
+    only pointed to.
+    """
 
     concepts: dict[str, tuple[str, str, dict]] = field(default_factory=dict)  # iri -> (scheme, label, extra)
 
-    def use(self, scheme: str, slug: str, label: str, **extra) -> str:
-        """Record that concept ``scheme/slug`` is used; return its IRI as an N-Triples term."""
+    def use(self, scheme: str, slug: str, raw: str = "", **extra) -> str:
+        """Record that concept ``scheme/slug`` is used; return its IRI as an N-Triples term.
+
+        ``extra`` (``topic``, ``broader``, ``crime``) must follow from the slug alone.
+        """
         iri = concept(scheme, slug)
-        if iri not in self.concepts:
-            self.concepts[iri] = (scheme, label, extra)
+        if iri not in self.concepts and iri not in static_concepts():
+            self.concepts[iri] = (scheme, concept_label(slug, raw or slug), extra)
         return f"<{iri}>"
 
     def route(self, raw: str) -> str | None:
@@ -391,23 +460,17 @@ class Vocabulary:
         slug = route_for(raw)
         if slug is None:
             return None
-        alts = ROUTES[slug][1] if slug in ROUTES else ()
-        return self.use("smuggling-route", slug, _label_of_route(slug, raw), alt=alts,
-                        topic=concept("topic", "migrant-smuggling-routes"),
+        return self.use("smuggling-route", slug, raw, topic=concept("topic", "migrant-smuggling-routes"),
                         crime=concept("crime", "smuggling-of-migrants"))
 
 
 def add_concepts(nt: NTriples, vocab: Vocabulary) -> None:
-    """Write the concepts an import used and their schemes (ckg: terms live in crimekg.ttl)."""
-    schemes = set()
+    """Write the concepts an import named that the schemes lack (for the vocabulary graph)."""
     for iri, (scheme, label, extra) in sorted(vocab.concepts.items()):
         s = f"<{iri}>"
         nt.add(s, A, f"<{SKOS}Concept>")
         nt.add(s, f"<{SKOS}prefLabel>", nt_literal(label, lang="en"))
         nt.add(s, f"<{SKOS}inScheme>", f"<{ontology.SCHEME}{scheme}>")
-        for alt in extra.get("alt", ()):
-            if alt != label:
-                nt.add(s, f"<{SKOS}altLabel>", nt_literal(alt, lang="en"))
         if extra.get("broader"):
             nt.add(s, f"<{SKOS}broader>", f"<{extra['broader']}>")
         else:
@@ -416,13 +479,8 @@ def add_concepts(nt: NTriples, vocab: Vocabulary) -> None:
             nt.add(s, P("topic"), f"<{t}>")
         if extra.get("crime"):
             nt.add(s, P("crimeType"), f"<{extra['crime']}>")
-        if extra.get("notation"):
-            nt.add(s, f"<{SKOS}notation>", nt_literal(extra["notation"]))
-        schemes.add(scheme)
-    for scheme in sorted(schemes):
-        s = f"<{ontology.SCHEME}{scheme}>"
-        nt.add(s, A, f"<{SKOS}ConceptScheme>")
-        nt.add(s, f"<{SKOS}prefLabel>", nt_literal(_SCHEME_LABELS.get(scheme, scheme), lang="en"))
+        if scheme in _CODE_LISTS:
+            nt.add(f"<{_CODE_LISTS[scheme]}>", f"<{SKOS}member>", s)
 
 
 def _as_list(value) -> list:
@@ -431,13 +489,123 @@ def _as_list(value) -> list:
     return list(value) if isinstance(value, (list, tuple, set)) else [value]
 
 
-_SCHEME_LABELS = {
-    "indicator": "Indicators of published statistics",
-    "sex": "Sex (as published statistics code it)",
-    "age": "Age groups (as published statistics code them)",
-    "breakdown": "Breakdowns of published statistics",
-    "smuggling-route": "Migration and smuggling routes",
-}
+def add_vocabulary(changes, nt: NTriples) -> None:
+    """Add ``nt`` (concepts and flows) to the shared vocabulary graph, in the import's changeset."""
+    if len(nt):
+        changes.add.setdefault(VOCABULARY_GRAPH, [])
+        changes.ntriples[VOCABULARY_GRAPH] = changes.ntriples.get(VOCABULARY_GRAPH, "") + nt.text()
+
+
+#: Codes for a dimension an observation's breakdown leaves unset or its source does not state.
+TOTAL = f"<{ontology.CONCEPT}cube-code/total>"
+NOT_STATED = f"<{ontology.CONCEPT}cube-code/not-stated>"
+
+
+def structure_iri(name: str) -> str:
+    """The IRI of a data structure definition (declared in the ontology).
+
+    >>> structure_iri("glotip")
+    'https://w3id.org/crimekg/resource/structure/glotip'
+    """
+    return f"{ontology.RESOURCE}structure/{name}"
+
+
+def add_count(nt: NTriples, s: str, value: int | None) -> None:
+    """Write a count that may be suppressed with the measure-dimension pattern.
+
+    Published: ``qb:measureType ckg:count ; ckg:count N``. Suppressed (``None``, published as
+    ``<5``): ``qb:measureType ckg:suppressedCount ; ckg:suppressedCount "<5" ; ckg:suppressed
+    true ; ckg:lowerBound 1 ; ckg:upperBound 4`` and no ``ckg:count``.
+    """
+    if value is None:
+        nt.add(s, _MEASURE_TYPE, P("suppressedCount"))
+        nt.add(s, P("suppressedCount"), _LT5)
+        nt.add(s, P("suppressed"), _TRUE)
+        nt.add(s, P("lowerBound"), _ONE)
+        nt.add(s, P("upperBound"), _FOUR)
+    else:
+        nt.add(s, _MEASURE_TYPE, P("count"))
+        nt.add(s, P("count"), nt_literal(value, f"{XSD}integer"))
+
+
+_MEASURE_TYPE = f"<{QB}measureType>"
+_LT5 = nt_literal("<5")
+_TRUE = nt_literal("true", f"{XSD}boolean")
+_ONE = nt_literal(1, f"{XSD}integer")
+_FOUR = nt_literal(4, f"{XSD}integer")
+
+
+# ---------------------------------------------------------------------------------------------
+# Duplicate keys
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Cell:
+    """One row of a source read as an observation: its key (the observation IRI), file row and value."""
+
+    iri: str
+    line: int
+    value: object
+    data: object = None
+
+
+def split_duplicates(cells: Iterable[Cell], describe: Callable[[Cell], dict] | None = None) -> tuple[list[Cell], list[Cell], list[dict]]:
+    """Apply the duplicate-key rule: (cells for the data set, cells in conflict, duplicates found).
+
+    Rows with the same key (the same dimension values) and the same value are stored once (the
+    first row). Rows with the same key and different values are all kept out of the data set, to
+    be stored in its ``/conflicts`` data set, so they are never summed. Each duplicate is listed as
+    ``{"rows": [...], "key": ..., "values": [...], "kind": "identical" | "conflicting"}``.
+
+    >>> main, conflicts, dups = split_duplicates([Cell("a", 2, 26), Cell("a", 3, None), Cell("b", 4, 1), Cell("b", 5, 1)])
+    >>> [c.iri for c in main], [c.line for c in conflicts], [d["kind"] for d in dups]
+    (['b'], [2, 3], ['conflicting', 'identical'])
+    """
+    groups: dict[str, list[Cell]] = {}
+    for cell in cells:
+        groups.setdefault(cell.iri, []).append(cell)
+    main, conflicts, dups = [], [], []
+    for iri, group in groups.items():
+        if len(group) == 1:
+            main.append(group[0])
+            continue
+        identical = len({repr(c.value) for c in group}) == 1
+        key = describe(group[0]) if describe else iri
+        dups.append({"rows": [c.line for c in group], "key": key,
+                     "values": ["<5" if c.value is None else c.value for c in group],
+                     "kind": "identical" if identical else "conflicting"})
+        if identical:
+            main.append(group[0])
+        else:
+            conflicts.extend(group)
+    dups.sort(key=lambda d: d["rows"][0])
+    return main, conflicts, dups
+
+
+def term_text(term: str) -> str:
+    """An N-Triples term as plain text: an IRI without brackets, a literal's lexical form.
+
+    >>> term_text("<urn:a>"), term_text('"2019"^^<http://www.w3.org/2001/XMLSchema#gYear>'), term_text('"a \\"b\\""')
+    ('urn:a', '2019', 'a "b"')
+    """
+    if term.startswith("<"):
+        return term[1:-1]
+    body = term[1:term.rindex('"')]
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "r": "\r"}.get(m[1], m[1]), body)
+
+
+def duplicate_warning(dups: list[dict], source: str) -> list[str]:
+    """The one-line summary of duplicate keys for a plan's warnings (nothing when there are none)."""
+    if not dups:
+        return []
+    same = [d for d in dups if d["kind"] == "identical"]
+    diff = [d for d in dups if d["kind"] == "conflicting"]
+    first = dups[0]
+    return [
+        f"{len(dups)} key(s) occur more than once: {len(same)} with the same value (stored once), "
+        f"{len(diff)} with different values (kept apart in dataset/{source}/conflicts, never summed); "
+        f"first: rows {', '.join(map(str, first['rows']))} ({', '.join(map(str, first['values']))})"
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -488,6 +656,15 @@ def dataset_iri(source: str) -> str:
     return f"{ontology.RESOURCE}dataset/{source}"
 
 
+def conflicts_iri(source: str) -> str:
+    """The data set of a source's rows whose key came more than once with different values.
+
+    >>> conflicts_iri("glotip")
+    'https://w3id.org/crimekg/resource/dataset/glotip/conflicts'
+    """
+    return f"{dataset_iri(source)}/conflicts"
+
+
 def file_digest(path: Path) -> str:
     """SHA-256 of a file, hex."""
     h = hashlib.sha256()
@@ -499,11 +676,13 @@ def file_digest(path: Path) -> str:
 
 def add_provenance(nt: NTriples, source: str, path: Path, counts: dict[str, int], *,
                    issued: str | None = None, download_date: str | None = None,
-                   extra_title: str = "") -> None:
+                   extra_title: str = "", statistics: bool = True, conflicts: bool = False) -> None:
     """Write the DCAT/PROV record of one import: dataset, file, publisher, terms, counts.
 
-    Nothing in it depends on when the import ran, so importing the same file twice writes the
-    same graph.
+    A data set of statistics (``statistics``) is a ``qb:DataSet`` with the structure
+    ``resource/structure/{source}``; with ``conflicts`` its ``/conflicts`` data set (rows whose key
+    came twice with different values) is declared too. Nothing in it depends on when the import
+    ran, so importing the same file twice writes the same graph.
     """
     if download_date and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", download_date):
         raise InvalidInput(f"--download-date {download_date!r}: give the date as YYYY-MM-DD")
@@ -514,8 +693,16 @@ def add_provenance(nt: NTriples, source: str, path: Path, counts: dict[str, int]
     graph = f"<{ontology.GRAPH}import/{source}>"
     agent = f"<{ontology.AGENT}{info['publisher']}>"
     nt.add(ds, A, f"<{DCAT}Dataset>")
-    nt.add(ds, A, f"<{QB}DataSet>")
     nt.add(ds, A, f"<{PROV}Entity>")
+    if statistics:
+        nt.add(ds, A, f"<{QB}DataSet>")
+        nt.add(ds, f"<{QB}structure>", f"<{structure_iri(source)}>")
+    if conflicts:
+        cds = f"<{conflicts_iri(source)}>"
+        nt.add(cds, A, f"<{QB}DataSet>")
+        nt.add(cds, f"<{QB}structure>", f"<{structure_iri(source + '-conflicts')}>")
+        nt.add(cds, f"<{DCT}title>", nt_literal(info["title"] + extra_title + ": rows whose key occurs twice with different values", lang="en"))
+        nt.add(cds, f"<{DCT}isPartOf>", ds)
     nt.add(ds, f"<{DCT}title>", nt_literal(info["title"] + extra_title, lang="en"))
     nt.add(ds, f"<{DCT}publisher>", agent)
     nt.add(ds, f"<{DCT}rights>", nt_literal(info["terms"], lang="en"))
@@ -675,13 +862,17 @@ def unique_iri(seen: dict[str, int], iri: str) -> str:
     return iri
 
 
-def add_flows(nt: NTriples, flows: Iterable[tuple[str, str]], labels: Mapping[str, str], topic: str | None = None) -> None:
-    """Write one ``ckg:Flow`` node per (origin, destination) pair of ISO3 codes, labelled with place names."""
+def add_flows(nt: NTriples, flows: Iterable[tuple[str, str]], labels: Mapping[str, str]) -> None:
+    """Write one ``ckg:Flow`` node per (origin, destination) pair of ISO3 codes (for the vocabulary graph).
+
+    Its description depends only on the two places, so every source naming a flow writes the same
+    triples.
+    """
+    topic = f"<{concept('topic', 'trafficking-flows')}>"
     for origin, dest in sorted(flows):
         f = f"<{flow_iri(origin, dest)}>"
         nt.add(f, A, P("Flow"))
         nt.add(f, P("origin"), f"<{ontology.PLACE}{origin}>")
         nt.add(f, P("destination"), f"<{ontology.PLACE}{dest}>")
         nt.add(f, f"<{RDFS}label>", nt_literal(f"{labels[origin]} to {labels[dest]}"))
-        if topic:
-            nt.add(f, P("topic"), topic)
+        nt.add(f, P("topic"), topic)

@@ -192,7 +192,8 @@ _FLOWS = """
 SELECT ?from ?to (SUM(COALESCE(?count, 0)) AS ?n) (COUNT(?o) AS ?observations)
        (SUM(IF(BOUND(?count), 0, 1)) AS ?suppressed) (MIN(STR(?year)) AS ?first) (MAX(STR(?year)) AS ?last) WHERE {
   ?o a qb:Observation ; ckg:citizenship ?from ; ckg:refArea ?to .
-  FILTER(isIRI(?from) && isIRI(?to))
+  # places only: not the codes Total and Not stated of a dimension left unset
+  FILTER(STRSTARTS(STR(?from), "https://w3id.org/crimekg/place/") && STRSTARTS(STR(?to), "https://w3id.org/crimekg/place/"))
   # migrants dead or missing (IOM incidents, shown on their routes) are not victims detected in a country
   FILTER NOT EXISTS { ?o ckg:indicator <https://w3id.org/crimekg/concept/indicator/dead-and-missing> }
   OPTIONAL { ?o ckg:count ?count }
@@ -211,7 +212,7 @@ _ROUTE_DETECTIONS = """
 SELECT ?from ?route (SUM(?count) AS ?n) (COUNT(?o) AS ?observations) (MIN(STR(?year)) AS ?first) (MAX(STR(?year)) AS ?last) WHERE {
   ?o a qb:Observation ; ckg:route ?route ; ckg:citizenship ?from ; ckg:count ?count ;
      ckg:indicator <%sillegal-border-crossings> .
-  FILTER(isIRI(?from))
+  FILTER(STRSTARTS(STR(?from), "https://w3id.org/crimekg/place/"))
   OPTIONAL { ?o ckg:refYear ?year }
 }
 GROUP BY ?from ?route

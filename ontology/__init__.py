@@ -48,7 +48,7 @@ DATA = BASE + "data/"
 GRAPH = BASE + "graph/"
 
 #: Bumped whenever a bundled .ttl changes in a way a stored workspace would notice.
-ONTOLOGY_VERSION = "0.2.0"
+ONTOLOGY_VERSION = "0.3.0"
 
 #: Bundled files and the named graph each one is loaded into by ``crimekg init``.
 FILES = {

@@ -104,6 +104,61 @@ def test_provenance_record(workspace):
     assert "UNODC" in str(r["rights"]) and str(r["pub"]).endswith("/agent/unodc")
 
 
+def test_the_suppressed_count_pattern(workspace):
+    _import(workspace, DATA / "glotip-sample.csv")
+    rows = workspace.select(
+        "SELECT ?t (COUNT(?o) AS ?n) (SAMPLE(?v) AS ?text) WHERE { ?o qb:dataSet <https://w3id.org/crimekg/resource/dataset/glotip> ; "
+        "qb:measureType ?t OPTIONAL { ?o ckg:suppressedCount ?v } } GROUP BY ?t")
+    by_type = {str(r["t"]).rsplit("#", 1)[-1]: (int(r["n"]), str(r.get("text", ""))) for r in rows}
+    assert by_type == {"count": (21, ""), "suppressedCount": (6, "<5")}
+    assert _count(workspace, "?o qb:measureType ckg:suppressedCount ; ckg:count ?c") == 0
+    assert _count(workspace, "?o qb:measureType ckg:count FILTER NOT EXISTS { ?o ckg:count ?c }") == 0
+
+
+def test_every_observation_has_every_dimension_totals_filled(workspace):
+    _import(workspace, DATA / "glotip-sample.csv")
+    total = "<https://w3id.org/crimekg/concept/cube-code/total>"
+    # a total row: form, citizenship and country of repatriation are Total
+    iri = rdflib.URIRef(OBS + "NGA/2022/detected-trafficking-victims/total/total/female/0-17")
+    rows = workspace.select(f"SELECT ?o ?p WHERE {{ ?o ?p {total} }}", {"o": iri})
+    assert {str(r["p"]).rsplit("#", 1)[-1] for r in rows} == {"exploitationForm", "citizenship", "repatriationCountry"}
+    # a citizenship row keeps its citizenship and has the form Total
+    assert _count(workspace, f"?o ckg:breakdown <https://w3id.org/crimekg/concept/breakdown/by-citizenship> ; ckg:citizenship {total}") == 0
+    assert _count(workspace, f"?o ckg:breakdown <https://w3id.org/crimekg/concept/breakdown/by-citizenship> ; ckg:exploitationForm {total}") > 0
+
+
+def test_shared_concepts_are_not_written_into_the_import_graph(workspace):
+    _import(workspace, DATA / "glotip-sample.csv")
+    g = rdflib.URIRef(graph_iri("import/glotip"))
+    assert _count(workspace, f"GRAPH <{g}> {{ ?c a skos:Concept }}") == 0
+    assert _count(workspace, f"GRAPH <{g}> {{ ?f a ckg:Flow }}") == 0
+    # flows go to the shared vocabulary graph; the sample's concepts are all in the schemes
+    flows = _count(workspace, "GRAPH <https://w3id.org/crimekg/graph/vocabulary> { ?f a ckg:Flow }")
+    assert flows == _count(workspace, "{ SELECT DISTINCT ?f WHERE { ?o ckg:flow ?f } }")
+    assert flows > 0
+    # each concept the observations use is described exactly once (one label in the whole store)
+    rows = workspace.select("SELECT ?c (COUNT(?l) AS ?n) WHERE { { SELECT DISTINCT ?c WHERE { ?o ckg:sex|ckg:ageGroup|ckg:indicator|ckg:breakdown ?c } } "
+                            "?c skos:prefLabel ?l } GROUP BY ?c")
+    assert rows and {int(r["n"]) for r in rows} == {1}
+
+
+def test_a_key_twice_is_stored_once_or_kept_apart(workspace, tmp_path):
+    lines = (DATA / "glotip-sample.csv").read_text(encoding="utf-8").splitlines()
+    same = lines[1]                                        # the same key and value again
+    other = lines[2].replace('"1,500"', "<5")                 # the same key with another value
+    assert other != lines[2]
+    bad = tmp_path / "glotip-dups.csv"
+    bad.write_text("\n".join(lines + [same, other]) + "\n", encoding="utf-8")
+    plan = _import(workspace, bad)
+    assert [(d["rows"], d["kind"]) for d in plan.duplicates] == [([2, 29], "identical"), ([3, 30], "conflicting")]
+    assert plan.duplicates[1]["values"] == [1500, "<5"]
+    assert plan.summary["observations"] == 26 and plan.summary["conflicting"] == 2
+    main = _count(workspace, "?o qb:dataSet <https://w3id.org/crimekg/resource/dataset/glotip>")
+    apart = workspace.select("SELECT ?o ?r WHERE { ?o qb:dataSet <https://w3id.org/crimekg/resource/dataset/glotip/conflicts> ; ckg:sourceRow ?r }")
+    assert main == 26 and sorted(int(r["r"]) for r in apart) == [3, 30]
+    assert any("2 key(s) occur more than once: 1 with the same value" in w for w in plan.warnings)
+
+
 def test_importing_the_same_file_twice_changes_nothing(workspace):
     _import(workspace, DATA / "glotip-sample.xlsx")
     before = snapshot(workspace)
@@ -163,13 +218,27 @@ REAL = SHARED_DATA / "unodc-glotip"
 @pytest.mark.skipif(not (REAL / "data_glotip.xlsx").is_file(), reason="the real GLOTIP export is not in ../shared/data")
 def test_the_real_export(workspace):
     plan = glotip.plan(REAL / "data_glotip.xlsx", workspace)
-    # 58,769 rows: 128 cells hold questionnaire codes instead of counts and are reported, not stored
-    assert plan.summary["observations"] == 58_769 - 128
+    # 58,769 rows: 128 cells hold questionnaire codes instead of counts and are reported, not stored.
+    # 492 keys occur twice: 208 with the same value (241 extra rows, stored once) and 284 with
+    # different values (767 rows, kept in dataset/glotip/conflicts, never in the data set).
     assert plan.summary["not imported"] == 128
-    assert plan.summary["suppressed"] == 29_558
+    kinds = [d["kind"] for d in plan.duplicates]
+    assert len(plan.duplicates) == 492 and kinds.count("conflicting") == 284
+    extra = sum(len(d["rows"]) - 1 for d in plan.duplicates if d["kind"] == "identical")
+    conflicting = sum(len(d["rows"]) for d in plan.duplicates if d["kind"] == "conflicting")
+    assert (extra, conflicting) == (241, 767) and plan.summary["conflicting"] == 767
+    assert plan.summary["observations"] == 58_769 - 128 - extra - conflicting
+    assert plan.summary["suppressed"] == 29_029
+    tza = [d for d in plan.duplicates if d["key"]["refArea"].endswith("/TZA") and d["key"]["refYear"] == "2022"
+           and d["key"]["sex"].endswith("/male") and d["key"]["ageGroup"].endswith("/total")
+           and d["key"]["breakdown"].endswith("/total") and d["key"]["indicator"].endswith("/detected-trafficking-victims")]
+    assert len(tza) == 1 and sorted(map(str, tza[0]["values"])) == ["26", "<5"] and tza[0]["kind"] == "conflicting"
+    assert any("492 key(s) occur more than once" in w for w in plan.warnings)
     workspace.write(plan.changes)
-    assert _count(workspace, "?o ckg:suppressed true FILTER NOT EXISTS { ?o ckg:count ?c }") == 29_558
-    assert _count(workspace, "?o qb:dataSet <https://w3id.org/crimekg/resource/dataset/glotip> ; ckg:refArea ?a") == 58_641 - 26  # Sark has no ISO3 code
+    main = "?o qb:dataSet <https://w3id.org/crimekg/resource/dataset/glotip>"
+    assert _count(workspace, main + " ; ckg:suppressed true FILTER NOT EXISTS { ?o ckg:count ?c }") == 29_029
+    assert _count(workspace, main + " ; ckg:refArea ?a . ?a a ckg:Place") == plan.summary["observations"] - 26  # Sark has no ISO3 code
+    assert _count(workspace, "?o qb:dataSet <https://w3id.org/crimekg/resource/dataset/glotip/conflicts> ; ckg:sourceRow ?r") == 767
 
 
 def test_progress_callback_and_download_date_check(workspace):

@@ -91,7 +91,8 @@ SUPERCLASSES = [
 ] + [(cls, SKOS.Concept) for cls, _ in VOCAB.values()]
 
 DIMENSIONS = ["refArea", "refYear", "indicator", "sex", "ageGroup", "exploitationForm", "citizenship"]
-MEASURES = ["count", "share", "lowerBound", "upperBound"]
+MEASURES = ["count", "share", "suppressedCount", "statedValue"]
+ATTRIBUTES = ["suppressed", "lowerBound", "upperBound", "unit"]  # bounds qualify a measure-type cell
 
 # The seed document, verbatim (list punctuation and markdown emphasis dropped).
 TOPIC_LABELS = [
@@ -337,6 +338,8 @@ def test_cube_components(onto):
         assert (CKG[name], RDF.type, QB.DimensionProperty) in onto, name
     for name in MEASURES:
         assert (CKG[name], RDF.type, QB.MeasureProperty) in onto, name
+    for name in ATTRIBUTES:
+        assert (CKG[name], RDF.type, QB.AttributeProperty) in onto, name
     assert not _declared(onto, {OWL.Class}) & {CKG.Observation}  # qb:Observation is reused, no twin
 
 

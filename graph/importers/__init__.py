@@ -46,6 +46,8 @@ class ImportPlan:
     summary: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     rejected: list[dict] = field(default_factory=list)
+    #: Keys that occur more than once: ``{"rows", "key", "values", "kind"}`` (identical or conflicting).
+    duplicates: list[dict] = field(default_factory=list)
 
 
 def importer(name: str) -> ModuleType:

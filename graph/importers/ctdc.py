@@ -5,7 +5,8 @@ and type of exploitation; each count becomes a ``qb:Observation`` in ``import/ct
 indicator ``registered-victims``. CTDC's own codes for what is not known are kept apart: an empty
 cell (``-99`` in the raw file: not recorded) is "-99", a citizenship ``0`` (``00`` in the raw file)
 is "00"; neither is matched to a place. Citizenship and country of exploitation both known give a
-flow (``ckg:flow``), shared with GLOTIP's.
+flow (``ckg:flow``), shared with GLOTIP's. A country of exploitation or a form that the record
+does not state is the code Not stated, so every observation has every dimension.
 """
 
 from __future__ import annotations
@@ -66,21 +67,21 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
                 r["CountryOfExploitation"] or "-99", _form(*flags))] += 1
     vocab = ev.Vocabulary()
     nt = ev.NTriples()
+    shared = ev.NTriples()
     P = ev.P
     dataset = f"<{ev.dataset_iri(NAME)}>"
-    ind = vocab.use("indicator", "registered-victims", "Victim records (CTDC)",
-                    topic=[ev.concept("topic", t) for t in ("profile-of-the-victims", "forms-of-exploitation")])
+    ind = vocab.use("indicator", "registered-victims")
     flows: set[tuple[str, str]] = set()
     for (year, sex, age, cit, coe, (form, form_key)), n in sorted(groups.items()):
         sex_slug = {"Female": "female", "Male": "male", "-99": "not-recorded"}.get(sex, ev.slugify(sex))
-        sex_t = vocab.use("sex", sex_slug, "Not recorded (CTDC -99)" if sex == "-99" else sex)
+        sex_t = vocab.use("sex", sex_slug, sex)
         if age == "-99":
-            age_t = vocab.use("age", "not-recorded", "Not recorded (CTDC -99)")
+            age_t = vocab.use("age", "not-recorded")
             age_slug = "not-recorded"
         else:
             age_slug = "ctdc-" + ev.slugify(age)
             broader = ev.concept("age", "0-17") if age in _AGES_0_17 else ev.concept("age", "18-plus")
-            age_t = vocab.use("age", age_slug, f"{age.replace('--', ' to ')} years (CTDC)", broader=broader)
+            age_t = vocab.use("age", age_slug, age, broader=broader)
         cit_code = cit if cit in ("-99", "0", "00") else places.iso3(cit)
         coe_code = coe if coe == "-99" else places.iso3(coe)
         iri = ev.observation_iri(NAME, year, sex_slug, age_slug, ev.slugify(cit_code or cit), ev.slugify(coe_code or coe), form_key)
@@ -103,15 +104,18 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
                 nt.add(s, P("flow"), f"<{ev.flow_iri(cit_code, coe_code)}>")
                 flows.add((cit_code, coe_code))
         else:
+            nt.add(s, P("refArea"), ev.NOT_STATED)
             nt.add(s, P("sourceCategory"), ev.nt_literal(f"CountryOfExploitation {coe}"))
         if form:
             nt.add(s, P("exploitationForm"), f"<{ev.concept('exploitation', form)}>")
         else:
+            nt.add(s, P("exploitationForm"), ev.NOT_STATED)
             nt.add(s, P("sourceCategory"), ev.nt_literal("exploitation type " + form_key))
         nt.add(s, P("count"), ev.nt_literal(n, f"{ev.XSD}integer"))
-    ev.add_flows(nt, flows, places.labels)
-    ev.add_concepts(nt, vocab)
+    ev.add_flows(shared, flows, places.labels)
+    ev.add_concepts(shared, vocab)
     ev.add_provenance(nt, NAME, path, {"rows": len(rows), "observations": len(groups)}, download_date=download_date)
     changes = Changeset()
     changes.replace_graph(graph_iri(f"import/{NAME}"), [], nt.text())
+    ev.add_vocabulary(changes, shared)
     return ImportPlan(changes, {"records": len(rows), "observations": len(groups), "flows": len(flows), "triples": len(nt)})

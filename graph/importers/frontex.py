@@ -4,7 +4,9 @@ Each row becomes a ``qb:Observation`` in ``import/frontex``: indicator
 ``illegal-border-crossings`` (detections, not persons: one person can be detected more than once),
 ``ckg:route`` (the same route concepts as IOM's where the routes are the same), ``ckg:borderType``
 (smuggling mode sea or land), ``ckg:citizenship`` (a place), ``ckg:refMonth``, ``ckg:refYear``
-and ``ckg:count``.
+and ``ckg:count``. A route, mode or nationality the row leaves empty is Not stated. A row whose
+key (route, type, nationality, month) came before is stored once when its count is the same, and
+both rows go to ``dataset/frontex/conflicts`` when it differs.
 """
 
 from __future__ import annotations
@@ -43,11 +45,9 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
     nt = ev.NTriples()
     P = ev.P
     dataset = f"<{ev.dataset_iri(NAME)}>"
-    ind = vocab.use("indicator", "illegal-border-crossings", "Detections of illegal border crossings (Frontex)",
-                    topic=[ev.concept("topic", t) for t in ("migrant-smuggling-routes", "scale-of-migrant-smuggling", "smuggled-migrants")])
+    ind = vocab.use("indicator", "illegal-border-crossings")
     integer = f"{ev.XSD}integer"
-    total = 0
-    seen: set[str] = set()
+    cells: list[ev.Cell] = []
     nat_cache: dict[str, str | None] = {}
     for done, (line, r) in enumerate(rows, start=1):
         if progress and done % 5000 == 0:
@@ -68,26 +68,38 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
             nat_cache[nat] = places.iso3(nat) if nat else None
         code = nat_cache[nat]
         iri = ev.observation_iri(NAME, ev.slugify(r["route"]), ev.slugify(r["type"]), code or ev.slugify(nat), r["month"])
-        if iri in seen:
-            raise InvalidInput(f"{path}: line {line}: a second row for {r['route']}, {r['type']}, {nat}, {r['month']}; each cell must appear once. Nothing was stored.")
-        seen.add(iri)
-        s = f"<{iri}>"
+        po = [
+            (P("indicator"), ind),
+            (P("route"), route or ev.NOT_STATED),
+            (P("borderType"), f"<{ev.concept('smuggling-mode', mode)}>" if mode else ev.NOT_STATED),
+            (P("citizenship"), f"<{ev.ontology.PLACE}{code}>" if code else (ev.nt_literal(nat) if nat else ev.NOT_STATED)),
+            (P("refMonth"), ev.nt_literal(r["month"], f"{ev.XSD}gYearMonth")),
+            (P("refYear"), ev.nt_literal(m[1], f"{ev.XSD}gYear")),
+            (P("count"), ev.nt_literal(int(n), integer)),
+        ]
+        cells.append(ev.Cell(iri, line, int(n), po))
+    main, conflicts, duplicates = ev.split_duplicates(cells)
+    total = 0
+    for cell, dataset_term, suffix in [(c, dataset, "") for c in main] + [(c, f"<{ev.conflicts_iri(NAME)}>", f"/row-{c.line}") for c in conflicts]:
+        s = f"<{cell.iri}{suffix}>"
         nt.add(s, ev.A, ev.T_OBS)
-        nt.add(s, ev.T_DATASET, dataset)
-        nt.add(s, P("indicator"), ind)
-        if route:
-            nt.add(s, P("route"), route)
-        if mode:
-            nt.add(s, P("borderType"), f"<{ev.concept('smuggling-mode', mode)}>")
-        nt.add(s, P("citizenship"), f"<{ev.ontology.PLACE}{code}>" if code else ev.nt_literal(nat))
-        nt.add(s, P("refMonth"), ev.nt_literal(r["month"], f"{ev.XSD}gYearMonth"))
-        nt.add(s, P("refYear"), ev.nt_literal(m[1], f"{ev.XSD}gYear"))
-        nt.add(s, P("count"), ev.nt_literal(int(n), integer))
-        total += int(n)
-    ev.add_concepts(nt, vocab)
-    ev.add_provenance(nt, NAME, path, {"rows": len(rows), "detections": total}, download_date=download_date)
+        nt.add(s, ev.T_DATASET, dataset_term)
+        for p, o in cell.data:
+            nt.add(s, p, o)
+        if suffix:
+            nt.add(s, P("sourceRow"), ev.nt_literal(cell.line, integer))
+        else:
+            total += cell.value
+    shared = ev.NTriples()
+    ev.add_concepts(shared, vocab)
+    ev.add_provenance(nt, NAME, path, {"rows": len(rows), "detections": total}, download_date=download_date,
+                      conflicts=bool(conflicts))
     if progress:
         progress(len(rows), len(rows))
     changes = Changeset()
     changes.replace_graph(graph_iri(f"import/{NAME}"), [], nt.text())
-    return ImportPlan(changes, {"observations": len(rows), "detections": total, "triples": len(nt)})
+    ev.add_vocabulary(changes, shared)
+    summary = {"observations": len(main), "detections": total, "triples": len(nt)}
+    if conflicts:
+        summary["conflicting"] = len(conflicts)
+    return ImportPlan(changes, summary, ev.duplicate_warning(duplicates, NAME), duplicates=duplicates)

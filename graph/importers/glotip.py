@@ -3,7 +3,12 @@
 Every row becomes one ``qb:Observation`` in ``import/glotip``: area (``ckg:refArea``, by ISO3),
 year, indicator, breakdown (GLOTIP's "Dimension"), form of exploitation, citizenship or country of
 repatriation, sex and age group, and the value. ``<5`` stays suppressed (``ckg:suppressed true``,
-bounds 1 and 4, no count): never a zero, never dropped. Citizenship rows matched to a country also
+bounds 1 and 4, no count, ``qb:measureType ckg:suppressedCount``): never a zero, never dropped.
+Dimensions a row's breakdown leaves unset (the form of exploitation of a total, say) take the code
+Total, so every observation has every dimension of the data set's structure. A key (area, year,
+indicator, breakdown, category, sex, age) that comes twice with the same value is stored once;
+with different values, both rows go to ``dataset/glotip/conflicts`` (never summed) and
+``plan.duplicates`` lists them with their rows. Citizenship rows matched to a country also
 point to the flow from that country to the area (``ckg:flow``). Topics hang on the indicator
 and breakdown concepts (``?obs ckg:indicator/ckg:topic ?topic``), not on each observation.
 
@@ -243,23 +248,16 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
     places = ev.Places.from_store(store)
     vocab = ev.Vocabulary()
     nt = ev.NTriples()
+    shared = ev.NTriples()  # concepts and flows: the shared vocabulary graph
     dataset = f"<{ev.dataset_iri(NAME)}>"
     P = ev.P
     gyear = f"{ev.XSD}gYear"
-    true = ev.nt_literal("true", f"{ev.XSD}boolean")
-    one, four = ev.nt_literal(1, f"{ev.XSD}integer"), ev.nt_literal(4, f"{ev.XSD}integer")
-    topic_iri = {}
-    seen: dict[str, int] = {}
     rejected, warnings = [], []
     unmatched_areas: dict[str, int] = {}
     counts = {"rows": len(rows), "observations": 0, "suppressed": 0, "flows": 0}
     flows: set[tuple[str, str]] = set()
     total = len(rows)
-
-    def topic(slug: str) -> str:
-        if slug not in topic_iri:
-            topic_iri[slug] = f"<{ev.concept('topic', slug)}>"
-        return topic_iri[slug]
+    cells: list[ev.Cell] = []
 
     area_cache: dict[tuple[str, str], tuple[str | None, str]] = {}
     for done, (line, r) in enumerate(rows, start=1):
@@ -269,8 +267,8 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
         if not (year.isdigit() and len(year) == 4):
             raise InvalidInput(f"{path}: line {line}, column Year: {r['Year']!r} is not a year (YYYY). Fix the cell or download the export again. Nothing was stored.")
         value = r["txtVALUE"]
-        suppressed = value == "<5"
-        if not suppressed:
+        number = None  # suppressed ("<5")
+        if value != "<5":
             if not _VALUE.match(value):
                 raise InvalidInput(f"{path}: line {line}, column txtVALUE: {value!r} is neither a count nor '<5'. Nothing was stored.")
             number = int(value.replace(",", ""))
@@ -298,53 +296,59 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
         category = r["Category"]
         cat_slug = ev.slugify(category) if bd_slug != "total" else "total"
         iri = ev.observation_iri(NAME, area_key, year, ind_slug, bd_slug, cat_slug, sex_slug, age_slug)
-        iri = ev.unique_iri(seen, iri)  # the same cell twice (e.g. "Nigeria" and "NIGERIA"): keep both
-        s = f"<{iri}>"
-        nt.add(s, ev.A, ev.T_OBS)
-        nt.add(s, ev.T_DATASET, dataset)
+        po = [(P("refYear"), ev.nt_literal(year, gyear)), (P("indicator"), ind), (P("breakdown"), bd),
+              (P("sex"), sex), (P("ageGroup"), age)]
         if code:
-            nt.add(s, P("refArea"), f"<{places_iri(code)}>")
+            po.append((P("refArea"), f"<{places_iri(code)}>"))
         else:
-            nt.add(s, P("localPlace"), ev.nt_literal(r["Country"] or r["Iso3_code"]))
-        nt.add(s, P("refYear"), ev.nt_literal(year, gyear))
-        nt.add(s, P("indicator"), ind)
-        nt.add(s, P("breakdown"), bd)
-        nt.add(s, P("sex"), sex)
-        nt.add(s, P("ageGroup"), age)
+            po.append((P("refArea"), ev.NOT_STATED))
+            po.append((P("localPlace"), ev.nt_literal(r["Country"] or r["Iso3_code"])))
+        # every observation has every dimension: the ones its breakdown leaves unset are Total
+        form_term = cit_term = rep_term = ev.TOTAL
         if bd_slug == "by-form-of-exploitation":
             form = FORMS.get(category.lower())
             if form:
-                nt.add(s, P("exploitationForm"), f"<{ev.concept('exploitation', form)}>")
+                form_term = f"<{ev.concept('exploitation', form)}>"
             else:
-                nt.add(s, P("sourceCategory"), ev.nt_literal(category))
+                form_term = ev.NOT_STATED
+                po.append((P("sourceCategory"), ev.nt_literal(category)))
         elif bd_slug in ("by-citizenship", "by-country-of-repatriation"):
-            nt.add(s, P("sourceCategory"), ev.nt_literal(category))
-            prop = P("citizenship") if bd_slug == "by-citizenship" else P("repatriationCountry")
+            po.append((P("sourceCategory"), ev.nt_literal(category)))
             other = places.iso3(category) if category else None
             if other:
-                nt.add(s, prop, f"<{places_iri(other)}>")
+                term = f"<{places_iri(other)}>"
                 if bd_slug == "by-citizenship" and code:
-                    flow = ev.flow_iri(other, code)
-                    nt.add(s, P("flow"), f"<{flow}>")
+                    po.append((P("flow"), f"<{ev.flow_iri(other, code)}>"))
                     flows.add((other, code))
-            elif category:
-                nt.add(s, prop, ev.nt_literal(category))
-        if suppressed:
-            nt.add(s, P("suppressed"), true)
-            nt.add(s, P("lowerBound"), one)
-            nt.add(s, P("upperBound"), four)
-            counts["suppressed"] += 1
-        else:
-            nt.add(s, P("count"), ev.nt_literal(number, f"{ev.XSD}integer"))
+            else:
+                term = ev.nt_literal(category) if category else ev.NOT_STATED
+            if bd_slug == "by-citizenship":
+                cit_term = term
+            else:
+                rep_term = term
+        po += [(P("exploitationForm"), form_term), (P("citizenship"), cit_term), (P("repatriationCountry"), rep_term)]
+        cells.append(ev.Cell(iri, line, number, po))
+    main, conflicts, duplicates = ev.split_duplicates(cells, _key)
+    for cell in main:
+        s = f"<{cell.iri}>"
+        _write_observation(nt, s, dataset, cell)
         counts["observations"] += 1
-    ev.add_flows(nt, flows, places.labels, topic=topic("trafficking-flows"))
+        counts["suppressed"] += cell.value is None
+    conflicts_ds = f"<{ev.conflicts_iri(NAME)}>"
+    for cell in conflicts:
+        s = f"<{cell.iri}/row-{cell.line}>"
+        _write_observation(nt, s, conflicts_ds, cell)
+        nt.add(s, P("sourceRow"), ev.nt_literal(cell.line, f"{ev.XSD}integer"))
+    ev.add_flows(shared, flows, places.labels)
     counts["flows"] = len(flows)
     units = sorted({r["Unit of measurement"] for _n, r in rows})
     counts["rejected"] = len(rejected)
-    ev.add_concepts(nt, vocab)
+    counts["conflicting"] = len(conflicts)
+    ev.add_concepts(shared, vocab)
     for unit in units:  # one unit for the whole export ("Counts"): an attribute of the dataset
         nt.add(dataset, P("unit"), ev.nt_literal(unit))
-    ev.add_provenance(nt, NAME, path, counts, issued=info.get("issued"), download_date=download_date)
+    ev.add_provenance(nt, NAME, path, counts, issued=info.get("issued"), download_date=download_date,
+                      conflicts=bool(conflicts))
     if progress:
         progress(total, total)
     if rejected:
@@ -352,16 +356,33 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
             f"{len(rejected)} row(s) not imported: their value is a questionnaire code, not a count "
             f"(first: line {rejected[0]['line']}, {rejected[0]['value']!r} for {rejected[0]['category']!r})"
         )
+    warnings += ev.duplicate_warning(duplicates, NAME)
     for name, n in sorted(unmatched_areas.items()):
-        warnings.append(f"{n} row(s) for {name!r} have no ISO3 code crimekg knows: kept with ckg:localPlace, no ckg:refArea")
+        warnings.append(f"{n} row(s) for {name!r} have no ISO3 code crimekg knows: kept with ckg:localPlace, reference area Not stated")
     changes = Changeset()
     changes.replace_graph(graph_iri(f"import/{NAME}"), [], nt.text())
+    ev.add_vocabulary(changes, shared)
     summary = {"observations": counts["observations"], "suppressed": counts["suppressed"],
                "flows": counts["flows"], "triples": len(nt)}
     if rejected:
         summary["not imported"] = len(rejected)
+    if conflicts:
+        summary["conflicting"] = len(conflicts)
     # the rejected cells cannot be corrected by the user (they are the publisher's): reported, not returned for re-import
-    return ImportPlan(changes=changes, summary=summary, warnings=warnings)
+    return ImportPlan(changes=changes, summary=summary, warnings=warnings, duplicates=duplicates)
+
+
+def _key(cell: ev.Cell) -> dict[str, str]:
+    """A duplicate's key as {dimension: IRI or text} (for reports)."""
+    return {p[1:-1].rsplit("#", 1)[-1]: ev.term_text(o) for p, o in cell.data}
+
+
+def _write_observation(nt: ev.NTriples, s: str, dataset: str, cell: ev.Cell) -> None:
+    nt.add(s, ev.A, ev.T_OBS)
+    nt.add(s, ev.T_DATASET, dataset)
+    for p, o in cell.data:
+        nt.add(s, p, o)
+    ev.add_count(nt, s, cell.value)
 
 
 def places_iri(code: str) -> str:

@@ -1,11 +1,13 @@
 """IOM Missing Migrants Project incidents: the original export (2019) and IOM GDI's 2014-2025 table.
 
 Each incident becomes a ``qb:Observation`` in ``import/iom`` with indicator ``dead-and-missing``:
-``ckg:count`` (dead and missing), ``ckg:dead``, ``ckg:missing`` and ``ckg:survivors`` where the file
+its key ``ckg:incident`` (the Web ID, or the date and a digest of the row), ``ckg:count`` (dead and missing), ``ckg:dead``, ``ckg:missing`` and ``ckg:survivors`` where the file
 has them, ``dct:date``, ``ckg:refYear``, ``ckg:refArea`` (the country of the incident in the 2025
 table; the UN region in the 2019 export), ``ckg:route`` (a smuggling-route concept shared with
 Frontex), ``ckg:cause``, ``ckg:localPlace`` and WGS84 coordinates. Both files are vintages of one
-dataset: importing one replaces the other.
+dataset: importing one replaces the other. In the 2019 export a Web ID that comes twice is stored
+once when the rows are the same, and both rows go to ``dataset/iom/conflicts`` when they differ.
+The 2025 table has no incident number: a row repeating an earlier one is another incident.
 """
 
 from __future__ import annotations
@@ -73,10 +75,12 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
     nt = ev.NTriples()
     P = ev.P
     dataset = f"<{ev.dataset_iri(NAME)}>"
-    ind = vocab.use("indicator", "dead-and-missing", "Migrants dead and missing",
-                    topic=[ev.concept("topic", "migrant-smuggling-routes"), ev.concept("topic", "smuggled-migrants")])
+    ind = vocab.use("indicator", "dead-and-missing")
     integer, gyear, date_t, dec = f"{ev.XSD}integer", f"{ev.XSD}gYear", f"{ev.XSD}date", f"{ev.XSD}decimal"
+    cells: list[ev.Cell] = []
+    cell_totals: dict[int, int] = {}
     seen: dict[str, int] = {}
+    repeated = 0
     odd: list[str] = []  # negative numbers left out, per import (not module state: imports may run side by side)
     counts = {"rows": len(rows), "incidents": 0, "deadAndMissing": 0}
     region_cache: dict[str, str | None] = {}
@@ -105,6 +109,7 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
             if len(parts) == 2:
                 lat, lon = parts
             iri = ev.observation_iri(NAME, "incident", web_id)
+            incident = web_id
             nationalities: list[str] = []
             kind = None
         else:
@@ -121,47 +126,70 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
             lat, lon = r["lat"] or None, r["lon"] or None
             nationalities = [n.strip() for n in r["nat"].split(",") if n.strip() and n.strip() != "UNK"]
             digest = hashlib.sha1("|".join(r[c] for c in COLUMNS_2025).encode()).hexdigest()[:10]
-            iri = ev.observation_iri(NAME, "incident", f"{day}-{digest}")
-        iri = ev.unique_iri(seen, iri)
-        s = f"<{iri}>"
-        nt.add(s, ev.A, ev.T_OBS)
-        nt.add(s, ev.T_DATASET, dataset)
-        nt.add(s, P("indicator"), ind)
-        nt.add(s, f"<{ev.DCT}date>", ev.nt_literal(day, date_t))
-        nt.add(s, P("refYear"), ev.nt_literal(day[:4], gyear))
+            # the table has no incident number and IOM records each death found as an incident:
+            # a row repeating an earlier one is another incident (numbered), not a duplicate key
+            base = ev.observation_iri(NAME, "incident", f"{day}-{digest}")
+            iri = ev.unique_iri(seen, base)
+            incident = iri.rsplit("/", 1)[-1]
+            repeated += seen[base] > 1
+        po: list[tuple[str, str]] = []
+        cells.append(ev.Cell(iri, line, tuple(r.values()), po))
+        po.append((P("incident"), ev.nt_literal(incident)))
+        po.append((P("indicator"), ind))
+        po.append((f"<{ev.DCT}date>", ev.nt_literal(day, date_t)))
+        po.append((P("refYear"), ev.nt_literal(day[:4], gyear)))
         if total is not None:
-            nt.add(s, P("count"), ev.nt_literal(total, integer))
-            counts["deadAndMissing"] += total
+            po.append((P("count"), ev.nt_literal(total, integer)))
         for prop, value in (("dead", dead), ("missing", missing), ("survivors", survivors)):
             if value is not None:
-                nt.add(s, P(prop), ev.nt_literal(value, integer))
+                po.append((P(prop), ev.nt_literal(value, integer)))
         if area:
-            nt.add(s, P("refArea"), f"<{area}>")
+            po.append((P("refArea"), f"<{area}>"))
         route_term = vocab.route(route)
         if route_term:
-            nt.add(s, P("route"), route_term)
+            po.append((P("route"), route_term))
         if cause:
-            nt.add(s, P("cause"), ev.nt_literal(cause))
+            po.append((P("cause"), ev.nt_literal(cause)))
         if location:
-            nt.add(s, P("localPlace"), ev.nt_literal(location))
+            po.append((P("localPlace"), ev.nt_literal(location)))
         if kind:
-            nt.add(s, f"<{ev.DCT}type>", ev.nt_literal(kind))
+            po.append((f"<{ev.DCT}type>", ev.nt_literal(kind)))
         for code in nationalities:
             place = places.country(code)
-            nt.add(s, P("citizenship"), f"<{place}>" if place else ev.nt_literal(code))
+            po.append((P("citizenship"), f"<{place}>" if place else ev.nt_literal(code)))
         if lat and lon:
             try:
-                nt.add(s, f"<{ev.GEO}lat>", ev.nt_literal(f"{float(lat):.6f}", dec))
-                nt.add(s, f"<{ev.GEO}long>", ev.nt_literal(f"{float(lon):.6f}", dec))
+                po.append((f"<{ev.GEO}lat>", ev.nt_literal(f"{float(lat):.6f}", dec)))
+                po.append((f"<{ev.GEO}long>", ev.nt_literal(f"{float(lon):.6f}", dec)))
             except ValueError:
                 pass  # free-text coordinates in the 2019 export: the location description stays
-        counts["incidents"] += 1
-    ev.add_concepts(nt, vocab)
-    ev.add_provenance(nt, NAME, path, counts, download_date=download_date,
+        cell_totals[line] = total or 0
+    main, conflicts, duplicates = ev.split_duplicates(cells)
+    for cell, dataset_term, suffix in [(c, dataset, "") for c in main] + [(c, f"<{ev.conflicts_iri(NAME)}>", f"/row-{c.line}") for c in conflicts]:
+        s = f"<{cell.iri}{suffix}>"
+        nt.add(s, ev.A, ev.T_OBS)
+        nt.add(s, ev.T_DATASET, dataset_term)
+        for p, o in cell.data:
+            nt.add(s, p, o)
+        if suffix:
+            nt.add(s, P("sourceRow"), ev.nt_literal(cell.line, integer))
+        else:
+            counts["incidents"] += 1
+            counts["deadAndMissing"] += cell_totals[cell.line]
+    shared = ev.NTriples()
+    ev.add_concepts(shared, vocab)
+    ev.add_provenance(nt, NAME, path, counts, download_date=download_date, conflicts=bool(conflicts),
                       extra_title=" (2019 export)" if layout is COLUMNS_2019 else " (2014-2025 table, IOM GDI)")
     if progress:
         progress(len(rows), len(rows))
     changes = Changeset()
     changes.replace_graph(graph_iri(f"import/{NAME}"), [], nt.text())
+    ev.add_vocabulary(changes, shared)
     warnings = [f"{len(odd)} negative number(s) left out as not counts: {', '.join(odd[:3])}{' ...' if len(odd) > 3 else ''}"] if odd else []
-    return ImportPlan(changes, {"incidents": counts["incidents"], "dead and missing": counts["deadAndMissing"], "triples": len(nt)}, warnings)
+    warnings += ev.duplicate_warning(duplicates, NAME)
+    if repeated:
+        warnings.append(f"{repeated} row(s) repeat an earlier row exactly: kept as separate incidents (the table has no incident number)")
+    summary = {"incidents": counts["incidents"], "dead and missing": counts["deadAndMissing"], "triples": len(nt)}
+    if conflicts:
+        summary["conflicting"] = len(conflicts)
+    return ImportPlan(changes, summary, warnings, duplicates=duplicates)

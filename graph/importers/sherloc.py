@@ -77,8 +77,8 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
             nt.add(s, P("localPlace"), ev.nt_literal("international or regional body" if area == "_irb" else area))
         if m["year"]:
             nt.add(s, P("refYear"), ev.nt_literal(m["year"], f"{ev.XSD}gYear"))
-    ev.add_concepts(nt, ev.Vocabulary())
-    ev.add_provenance(nt, NAME, path, {"rows": len(rows), "cases": len(seen)}, download_date=download_date)
+    ev.add_provenance(nt, NAME, path, {"rows": len(rows), "cases": len(seen)}, download_date=download_date,
+                      statistics=False)  # case references, not a cube of observations
     changes = Changeset()
     changes.replace_graph(graph_iri(f"import/{NAME}"), [], nt.text())
     warnings = [f"{no_place} case(s) of international or regional bodies have no country"] if no_place else []
