@@ -328,6 +328,7 @@ def import_(file, source, session, encoding, skip_invalid, rejected_path, downlo
 
     from graph.contributions import write_rejected
     from graph.importers import detect_source, importer
+    from graph.quality import stored_report
 
     options = {k: v for k, v in {"session": session, "encoding": encoding, "skip_invalid": skip_invalid, "download_date": download_date}.items() if v}
     if sys.stderr.isatty():  # long imports show progress on a terminal only
@@ -338,9 +339,13 @@ def import_(file, source, session, encoding, skip_invalid, rejected_path, downlo
         # the rejected rows first: if their file cannot be written, nothing is stored either
         out = write_rejected(plan.rejected, rejected_path or f"{file}.rejected.csv") if plan.rejected else None
         store.write(plan.changes)
+        # an evidence file imported before: its stored report
+        report = plan.quality or (stored_report(store, name) if name != "contributions" else None)
     for w in plan.warnings:
         click.secho(f"Warning: {w}", fg="yellow", err=True)
     click.echo(f"{file}: " + ", ".join(f"{v:,} {k}" for k, v in plan.summary.items()))
+    if report is not None:
+        click.echo(report.summary(), err=True)
     if out:
         click.echo(f"Rejected rows written to {out}; correct them and import that file.", err=True)
 

@@ -19,9 +19,13 @@ import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from graph.errors import InvalidInput
 from graph.store import Changeset
+
+if TYPE_CHECKING:
+    from graph.quality import Report
 
 __all__ = ["SOURCES", "ImportPlan", "importer", "detect_source"]
 
@@ -38,12 +42,17 @@ SOURCES: dict[str, str] = {
 
 @dataclass
 class ImportPlan:
-    """What an import will write (``changes``) and what it tells the user."""
+    """What an import will write (``changes``) and what it tells the user.
+
+    ``quality`` is an evidence import's data-quality report (:class:`graph.quality.Report`): its
+    graph is already in ``changes``; ``crimekg import`` prints its summary on stderr.
+    """
 
     changes: Changeset
     summary: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     rejected: list[dict] = field(default_factory=list)
+    quality: Report | None = None
 
 
 def importer(name: str) -> ModuleType:

@@ -15,6 +15,7 @@ from pathlib import Path
 from graph import evidence as ev
 from graph.errors import InvalidInput
 from graph.importers import ImportPlan
+from graph.quality import Report
 from graph.store import Changeset, graph_iri
 
 __all__ = ["NAME", "DESCRIPTION", "COLUMNS", "sniff", "plan"]
@@ -39,6 +40,7 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
         return ev.unchanged_plan(NAME, path)
     _header, rows = ev.read_csv(path, NAME, COLUMNS, encoding=encoding)
     places = ev.Places.from_store(store)
+    report = Report(NAME, path.name)
     vocab = ev.Vocabulary()
     nt = ev.NTriples()
     P = ev.P
@@ -48,7 +50,6 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
     integer = f"{ev.XSD}integer"
     total = 0
     seen: set[str] = set()
-    nat_cache: dict[str, str | None] = {}
     for done, (line, r) in enumerate(rows, start=1):
         if progress and done % 5000 == 0:
             progress(done, len(rows))
@@ -61,12 +62,12 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
             raise InvalidInput(f"{path}: line {line}, column 'n': {r['n']!r} is not a number of detections. Nothing was stored.") from None
         if n < 0 or n != int(n):
             raise InvalidInput(f"{path}: line {line}, column 'n': {r['n']!r} is not a whole number of detections. Nothing was stored.")
+        report.mis_encoded(line, r, skip=("nat",))
+        report.count_is_year(int(n), m[1], line, "n", r["n"])
         route = vocab.route(r["route"])
         mode = _MODES.get(r["type"].lower())
         nat = r["nat"]
-        if nat not in nat_cache:
-            nat_cache[nat] = places.iso3(nat) if nat else None
-        code = nat_cache[nat]
+        code = report.place(places, nat, line, "nat")
         iri = ev.observation_iri(NAME, ev.slugify(r["route"]), ev.slugify(r["type"]), code or ev.slugify(nat), r["month"])
         if iri in seen:
             raise InvalidInput(f"{path}: line {line}: a second row for {r['route']}, {r['type']}, {nat}, {r['month']}; each cell must appear once. Nothing was stored.")
@@ -90,4 +91,5 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
         progress(len(rows), len(rows))
     changes = Changeset()
     changes.replace_graph(graph_iri(f"import/{NAME}"), [], nt.text())
-    return ImportPlan(changes, {"observations": len(rows), "detections": total, "triples": len(nt)})
+    report.add_to(changes)
+    return ImportPlan(changes, {"observations": len(rows), "detections": total, "triples": len(nt)}, quality=report)

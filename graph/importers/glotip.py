@@ -25,6 +25,7 @@ from pathlib import Path
 from graph import evidence as ev
 from graph.errors import InvalidInput
 from graph.importers import ImportPlan
+from graph.quality import Report
 from graph.store import Changeset, graph_iri
 
 __all__ = ["NAME", "DESCRIPTION", "COLUMNS", "sniff", "plan", "read_rows"]
@@ -241,6 +242,7 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
         return ev.unchanged_plan(NAME, path)
     info, rows = read_rows(path)
     places = ev.Places.from_store(store)
+    report = Report(NAME, path.name)
     vocab = ev.Vocabulary()
     nt = ev.NTriples()
     dataset = f"<{ev.dataset_iri(NAME)}>"
@@ -277,7 +279,12 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
             if number >= _IMPLAUSIBLE:
                 rejected.append({"line": line, "column": "txtVALUE", "value": value, "category": r["Category"],
                                  "reason": "not a count: a questionnaire code in place of a value"})
+                report.add(line, "txtVALUE", value, "questionnaire-code", "refused",
+                           f"not a count: a questionnaire code ({r['Category']}) in place of a value; the row is not imported")
                 continue
+            report.count_is_year(number, year, line, "txtVALUE", value)
+        citizen = ev.slugify(r["Dimension"]) in ("by-citizenship", "by-country-of-repatriation")
+        report.mis_encoded(line, r, skip=("Category",) if citizen else ())
         key = (r["Iso3_code"], r["Country"])
         if key not in area_cache:
             code = places.iso3(r["Iso3_code"]) if r["Iso3_code"] else None
@@ -286,6 +293,8 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
         code, area_key = area_cache[key]
         if code is None:
             unmatched_areas[r["Country"] or r["Iso3_code"]] = unmatched_areas.get(r["Country"] or r["Iso3_code"], 0) + 1
+            report.add(line, "Country", r["Country"] or r["Iso3_code"], "unmatched-place", "kept flagged",
+                       "no ISO3 code crimekg knows; kept as ckg:localPlace, with no ckg:refArea")
         ind_slug, ind_topics = INDICATORS.get(r["Indicator"], (ev.slugify(r["Indicator"]), []))
         ind = vocab.use("indicator", ind_slug, r["Indicator"], topic=[ev.concept("topic", t) for t in ind_topics])
         bd_slug = ev.slugify(r["Dimension"])
@@ -320,7 +329,7 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
         elif bd_slug in ("by-citizenship", "by-country-of-repatriation"):
             nt.add(s, P("sourceCategory"), ev.nt_literal(category))
             prop = P("citizenship") if bd_slug == "by-citizenship" else P("repatriationCountry")
-            other = places.iso3(category) if category else None
+            other = report.place(places, category, line, "Category", reporting=code)
             if other:
                 nt.add(s, prop, f"<{places_iri(other)}>")
                 if bd_slug == "by-citizenship" and code:
@@ -356,12 +365,13 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
         warnings.append(f"{n} row(s) for {name!r} have no ISO3 code crimekg knows: kept with ckg:localPlace, no ckg:refArea")
     changes = Changeset()
     changes.replace_graph(graph_iri(f"import/{NAME}"), [], nt.text())
+    report.add_to(changes)
     summary = {"observations": counts["observations"], "suppressed": counts["suppressed"],
                "flows": counts["flows"], "triples": len(nt)}
     if rejected:
         summary["not imported"] = len(rejected)
     # the rejected cells cannot be corrected by the user (they are the publisher's): reported, not returned for re-import
-    return ImportPlan(changes=changes, summary=summary, warnings=warnings)
+    return ImportPlan(changes=changes, summary=summary, warnings=warnings, quality=report)
 
 
 def places_iri(code: str) -> str:
