@@ -32,17 +32,17 @@ __all__ = ["ACTIONS", "KINDS", "Finding", "Report", "quality_graph", "report_iri
 #: What was done with a doubtful cell.
 ACTIONS = ("resolved", "kept flagged", "left out", "refused")
 
-#: Kinds of doubtful cell: slug -> how the summary names them (plural).
+#: Kinds of doubtful cell: slug -> how the summary names one and several.
 KINDS = {
-    "own-nationals": "'Nationals' read as the reporting country",
-    "mis-encoded": "values mis-encoded by the publisher (U+FFFD)",
-    "foreign-name": "place names in another language",
-    "alias": "misspelt place names or demonyms",
-    "unmatched-place": "place names that match no place",
-    "count-equals-year": "counts equal to their own year",
-    "questionnaire-code": "questionnaire codes in place of counts",
-    "negative-count": "negative counts",
-    "duplicate-key": "duplicate keys with different values",
+    "own-nationals": ("'Nationals' cell read as the reporting country", "'Nationals' cells read as the reporting country"),
+    "mis-encoded": ("mis-encoded value (U+FFFD)", "mis-encoded values (U+FFFD)"),
+    "foreign-name": ("place name in another language", "place names in other languages"),
+    "alias": ("misspelt place name or demonym", "misspelt place names or demonyms"),
+    "unmatched-place": ("place name that matches no place", "place names that match no place"),
+    "count-equals-year": ("count equal to its own year", "counts equal to their own year"),
+    "questionnaire-code": ("questionnaire code in place of a count", "questionnaire codes in place of counts"),
+    "negative-count": ("negative count", "negative counts"),
+    "duplicate-key": ("duplicate key with different values", "duplicate keys with different values"),
 }
 
 _REASONS = {
@@ -97,8 +97,8 @@ class Report:
     >>> r.counts()
     {('count-equals-year', 'kept flagged'): 1}
     >>> print(r.summary())  # doctest: +NORMALIZE_WHITESPACE
-    Data quality of data.csv (glotip): 1 doubtful cell. Kept flagged 1: counts equal to their own
-    year (1). Full report: crimekg query data-quality --param source=glotip
+    Data quality of data.csv (glotip): 1 doubtful cell. Kept flagged 1: 1 count equal to its own year.
+    Full report: crimekg query data-quality --param source=glotip
     """
 
     source: str
@@ -208,7 +208,7 @@ class Report:
             items = [(k, v) for (k, a), v in counts.items() if a == action]
             if items:
                 total = sum(v for _k, v in items)
-                parts.append(f"{action.capitalize()} {total:,}: " + ", ".join(f"{KINDS[k]} ({v:,})" for k, v in items) + ".")
+                parts.append(f"{action.capitalize()} {total:,}: " + ", ".join(f"{v:,} {KINDS[k][v != 1]}" for k, v in items) + ".")
         parts.append(f"Full report: crimekg query data-quality --param source={self.source}")
         return head + " ".join(parts)
 

@@ -104,7 +104,7 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
             if region not in region_cache:
                 region_cache[region] = places.region(region) if region and not region.isdigit() else None
             area = region_cache[region]
-            if region and not area:
+            if region and not area and region != "Uncategorized":  # IOM's word for no region
                 report.add(line, "UNSD Geographical Grouping", region, "unmatched-place", "kept flagged",
                            "matches no M49 region of the places graph; the incident has no ckg:refArea")
             lat = lon = None

@@ -7,7 +7,8 @@ Usage (from the repository root, with the shared data checked out next to it)::
 Names and codes come from pycountry (ISO 3166-1); each country's names in the six UN languages
 and in Japanese, Italian, Portuguese and German come from the Unicode CLDR (the ``babel`` package)
 and are written as ``skos:altLabel`` with a language tag; misspellings and demonyms met in the
-sources (``HIDDEN_LABELS``) are written as ``skos:hiddenLabel``. Each country's M49 region is read from the
+sources (``HIDDEN_LABELS``) are written as ``skos:hiddenLabel``. babel is needed only here, when
+the file is generated (it is in the ``test`` extra). Each country's M49 region is read from the
 "Region" sheet of the CTDC 2021 k-anon data dictionary (columns ISO2, ISO3, Country,
 Countrydescription, UNRegion, UNSubRegion, IOMRegion), then mapped to M49 codes with the tables
 below, which follow the UN Statistics Division's "Standard country or area codes for statistical
@@ -73,8 +74,10 @@ REGIONS: dict[str, tuple[str, str | None]] = {
     "061": ("Polynesia", "009"),
 }
 
-#: Other spellings of region names met in the sources (CTDC, GLOTIP, common usage).
+#: Other spellings of region names met in the sources (CTDC, GLOTIP, IOM, common usage).
 REGION_ALT_LABELS: dict[str, list[str]] = {
+    "017": ["Central Africa"],
+    "034": ["South Asia"],
     "035": ["South-Eastern Asia", "South-East Asia", "Southeast Asia"],
     "202": ["Sub Saharan Africa", "Subsaharan Africa"],
     "419": ["Latin America & the Caribbean"],
