@@ -317,7 +317,8 @@ def import_(file, source, session, encoding, skip_invalid, rejected_path, downlo
     """Import a file into the workspace: a contribution or links sheet, or published evidence.
 
     The whole file is checked first; if any row is wrong nothing is stored (unless --skip-invalid).
-    Importing the same file again changes nothing.
+    Importing the same file again changes nothing. Published evidence ends with a data-quality
+    summary on stderr; `crimekg query data-quality` lists each doubtful cell.
 
     Example:
 

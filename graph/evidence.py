@@ -82,7 +82,7 @@ FOAF = "http://xmlns.com/foaf/0.1/"
 GEO = "http://www.w3.org/2003/01/geo/wgs84_pos#"
 
 #: Importer version recorded in every import graph's provenance.
-IMPORTER_VERSION = "1"
+IMPORTER_VERSION = "2"
 
 #: ``progress(done, total)``: called now and then by long imports (the CLI draws it on a terminal).
 Progress = Callable[[int, int], None]
