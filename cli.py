@@ -325,6 +325,8 @@ def import_(file, source, session, encoding, skip_invalid, rejected_path, downlo
     The whole file is checked first; if any row is wrong nothing is stored (unless --skip-invalid).
     Importing the same file again changes nothing. Text in any script is kept as written and
     tagged with its language: a row's language column, else --language, else its script's.
+    Published evidence ends with a data-quality summary on stderr; `crimekg query data-quality`
+    lists each doubtful cell.
 
     Example:
 
@@ -335,6 +337,8 @@ def import_(file, source, session, encoding, skip_invalid, rejected_path, downlo
     from pathlib import Path
 
     from crimekg.graph.contributions import write_rejected
+    from crimekg.graph.importers import detect_source, importer
+    from crimekg.graph.quality import stored_report
     from crimekg.graph.importers import detect_source, plan_import
 
     options = {k: v for k, v in {"session": session, "encoding": encoding, "skip_invalid": skip_invalid,
@@ -349,9 +353,13 @@ def import_(file, source, session, encoding, skip_invalid, rejected_path, downlo
         # the rejected rows first: if their file cannot be written, nothing is stored either
         out = write_rejected(plan.rejected, rejected_path or f"{file}.rejected.csv") if plan.rejected else None
         store.write(plan.changes)
+        # an evidence file imported before: its stored report
+        report = plan.quality or (stored_report(store, name) if name != "contributions" else None)
     for w in plan.warnings:
         click.secho(f"Warning: {w}", fg="yellow", err=True)
     click.echo(f"{file}: " + ", ".join(f"{v:,} {k}" for k, v in plan.summary.items()))
+    if report is not None:
+        click.echo(report.summary(), err=True)
     if out:
         click.echo(f"Rejected rows written to {out}; correct them and import that file.", err=True)
 

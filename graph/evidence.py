@@ -53,6 +53,8 @@ from crimekg.graph.errors import InvalidInput
 __all__ = [
     "NTriples",
     "Places",
+    "Match",
+    "OWN_NATIONALS",
     "Progress",
     "slugify",
     "nt_iri",
@@ -102,7 +104,7 @@ FOAF = "http://xmlns.com/foaf/0.1/"
 GEO = "http://www.w3.org/2003/01/geo/wgs84_pos#"
 
 #: Importer version recorded in every import graph's provenance.
-IMPORTER_VERSION = "1"
+IMPORTER_VERSION = "2"
 
 #: ``progress(done, total)``: called now and then by long imports (the CLI draws it on a terminal).
 Progress = Callable[[int, int], None]
@@ -225,102 +227,116 @@ T_DATASET = f"<{QB}dataSet>"
 # ---------------------------------------------------------------------------------------------
 
 def _norm(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    text = text.replace("&", " and ")
-    return re.sub(r"[^a-z0-9]+", " ", text).strip()
+    """Fold a name for lookup: case, accents on Latin letters, punctuation ("C\u00f4te d\u2019Ivoire" = "cote d ivoire").
+
+    Letters of other scripts are kept (so a Japanese or Russian name is never folded to nothing).
+
+    >>> _norm("C\u00f4te d\u2019Ivoire"), _norm("\u30ac\u30fc\u30ca"), _norm("\u0413\u0430\u043d\u0430")
+    ('cote d ivoire', '\u30ac\u30fc\u30ca', '\u0433\u0430\u043d\u0430')
+    """
+    out: list[str] = []
+    for ch in unicodedata.normalize("NFKD", text):
+        if unicodedata.combining(ch) and out and out[-1] < "\u0250":
+            continue  # an accent on a Latin letter
+        out.append(ch)
+    text = unicodedata.normalize("NFC", "".join(out)).casefold().replace("&", " and ")
+    return re.sub(r"[\W_]+", " ", text).strip()
 
 
-# Names and demonyms found in the GLOTIP citizenship column that the places graph does not hold.
-_ALIASES = {
-    "usa": "USA", "us": "USA", "united states": "USA", "estados unidos": "USA", "american": "USA",
-    "uk": "GBR", "united kingdom": "GBR", "british": "GBR",
-    "russia": "RUS", "russian": "RUS", "syria": "SYR", "syrian": "SYR", "iran": "IRN", "iranian": "IRN",
-    "vietnam": "VNM", "vietnamese": "VNM", "venezuela": "VEN", "venezuelan": "VEN", "venezolano": "VEN",
-    "venezolana": "VEN", "bolivia": "BOL", "bolivian": "BOL", "bolivians": "BOL", "boliviana": "BOL",
-    "moldova": "MDA", "moldavian": "MDA", "laos": "LAO", "laotian": "LAO", "ivory coast": "CIV",
-    "cote d ivoire": "CIV", "czech rep": "CZE", "czech": "CZE", "dominican rep": "DOM", "r dominicana": "DOM",
-    "republica dominicana": "DOM", "taiwan": "TWN", "taiwanese": "TWN", "china taiwan province of china": "TWN",
-    "the former yugoslav republic of macedonia": "MKD", "macedonian": "MKD", "kosovo": "XKX",
-    "kosovar": "XKX", "kosovo under unscr 1244": "XKX", "palestine": "PSE", "palestinian authority": "PSE",
-    "state of palestine": "PSE", "swaziland": "SWZ", "cape ver": "CPV", "cabo verde": "CPV", "burma": "MMR",
-    "burmese": "MMR", "brasil": "BRA", "brazilian": "BRA", "brasilero": "BRA", "turkey": "TUR", "turkish": "TUR",
-    "nigerians": "NGA", "nigerian": "NGA", "nigeriana": "NGA", "romanian": "ROU", "rumania": "ROU",
-    "chinese": "CHN", "chino": "CHN", "indian": "IND", "pakistani": "PAK", "moroccan": "MAR",
-    "ukraineans": "UKR", "ukrainian": "UKR", "afghani": "AFG", "afghan": "AFG", "thai": "THA",
-    "filippino": "PHL", "filipino": "PHL", "colombian": "COL", "colombiano": "COL", "colombiana": "COL",
-    "ghanean": "GHA", "ghanaian": "GHA", "bulgarian": "BGR", "albanians": "ALB", "albanian": "ALB",
-    "algerians": "DZA", "algerian": "DZA", "congolese drc": "COD", "rdc": "COD", "guinean": "GIN",
-    "guineana": "GIN", "guinee": "GIN", "poles": "POL", "polish": "POL", "indonesian": "IDN",
-    "spanish": "ESP", "germans": "DEU", "german": "DEU", "alemania": "DEU", "serbians": "SRB", "serbian": "SRB",
-    "slovaks": "SVK", "slovak": "SVK", "egyptian": "EGY", "gambian": "GMB", "nepalese": "NPL",
-    "tanzanian": "TZA", "hungarians": "HUN", "hungarian": "HUN", "italian": "ITA", "italia": "ITA",
-    "ugandean": "UGA", "ugandan": "UGA", "eritrean": "ERI", "senegalese": "SEN", "uzbecki": "UZB",
-    "ethiopian": "ETH", "malaysian": "MYS", "peruvian": "PER", "peruano": "PER", "peruana": "PER",
-    "portuguese": "PRT", "greek": "GRC", "cambodian": "KHM", "kenyan": "KEN", "keniano": "KEN",
-    "malian": "MLI", "dutch": "NLD", "latvian": "LVA", "sierra leonean": "SLE", "french": "FRA",
-    "angolan": "AGO", "bosnian": "BIH", "somali": "SOM", "georgian": "GEO", "sudanese": "SDN",
-    "beninoise": "BEN", "benin rep": "BEN", "kazaki": "KAZ", "kazakhistan": "KAZ", "lithuanian": "LTU",
-    "togolese": "TGO", "sri lankan": "LKA", "cuban": "CUB", "cubano": "CUB", "burkinabe": "BFA",
-    "hondureans": "HND", "tajiki": "TJK", "south african": "ZAF", "zimbabwean": "ZWE",
-    "mongolian": "MNG", "ecuadorean": "ECU", "ecuatoriana": "ECU", "argentinian": "ARG", "argentino": "ARG",
-    "paraguayian": "PRY", "paraguayo": "PRY", "estonians": "EST", "lebanese": "LBN", "austrians": "AUT",
-    "mexican": "MEX", "mexicana": "MEX", "australians": "AUS", "burundean": "BDI", "croatian": "HRV",
-    "japanese": "JPN", "nicaraguarean": "NIC", "nicaraguense": "NIC", "fijian": "FJI", "yemeni": "YEM",
-    "kyrgysi": "KGZ", "slovenian": "SVN", "lybians": "LBY", "swedesh": "SWE", "chadian": "TCD",
-    "zambian": "ZMB", "rwandean": "RWA", "finns": "FIN", "south korean": "KOR", "corea del sur": "KOR",
-    "north korean": "PRK", "saudi": "SAU", "danish": "DNK", "uruguayan": "URY", "salvadorean": "SLV",
-    "jamaican": "JAM", "belga": "BEL", "haitiano": "HTI", "haitiana": "HTI", "haitian": "HTI",
-    "mauritanian": "MRT", "jordanian": "JOR", "armenians": "ARM", "liberian": "LBR", "canadians": "CAN",
-    "botzwana": "BWA", "uae": "ARE", "azerbaijani": "AZE", "guatemalean": "GTM", "guayanean": "GUY",
-    "bhutanese": "BTN", "norvegian": "NOR", "singaporean": "SGP", "maltese": "MLT", "chilean": "CHL",
-    "cameroun": "CMR", "cameroonian": "CMR", "new zealander": "NZL", "israelian": "ISR", "turkmeni": "TKM",
-    "st vincent": "VCT", "rmi": "MHL", "bangladeshi": "BGD", "vietnam rep": "VNM", "nigerin": "NER",
-}
+#: How the sources write "the reporting country's own citizens" in a citizenship column.
+OWN_NATIONALS = {_norm(n) for n in ("Nationals", "Ciudadanos de su país", "own country", "Nationaux",
+                                    "Own nationals", "Citizens of the country")}
+
+#: U+FFFD: the replacement character a publisher's export leaves where it could not encode a letter.
+MOJIBAKE = "\ufffd"
+
+
+@dataclass(frozen=True)
+class Match:
+    """How a name was matched: ``code`` (ISO3), ``how`` and the text it was read as.
+
+    ``how`` is ``"code"`` or ``"name"`` (an ISO code, or the English name or an English alternative),
+    ``"language"`` (a name in another language, ``lang`` says which), ``"alias"`` (a misspelling
+    or demonym: ``skos:hiddenLabel``), ``"repaired"`` (mis-encoded text that one known name fits) or
+    ``"nationals"`` (the reporting country's own citizens; ``code`` is empty, the caller knows it).
+    """
+
+    code: str
+    how: str
+    text: str = ""
+    lang: str = ""
 
 
 @dataclass
 class Places:
     """Countries and M49 regions of the workspace's places graph, found by code or name.
 
+    Names are every label of ``ontology/places.ttl``: the English label and alternatives, the
+    names in other languages (``skos:altLabel`` with a language tag) and known misspellings and
+    demonyms (``skos:hiddenLabel``). :meth:`match` also says which kind of name matched, and
+    repairs a name the publisher mis-encoded (U+FFFD) where exactly one country fits.
+
     >>> p = Places({"AGO": "Angola"}, {"angola": "AGO"}, {"sub saharan africa": "202"}, {})
     >>> p.country("Angola"), p.country("AGO"), p.region("Sub-Saharan Africa")
     ('https://w3id.org/crimekg/place/AGO', 'https://w3id.org/crimekg/place/AGO', 'https://w3id.org/crimekg/place/m49/202')
+    >>> p = Places({"CIV": "C\u00f4te d'Ivoire"}, {"cote d ivoire": "CIV"}, {}, {},
+    ...            {"cote d ivoire": ("name", "", "C\u00f4te d'Ivoire")})
+    >>> p.match("C\ufffdTE D'IVOIRE")
+    Match(code='CIV', how='repaired', text="C\u00f4te d'Ivoire", lang='')
     """
 
     labels: dict[str, str]          # ISO3 -> English label
     names: dict[str, str]           # normalised name -> ISO3
     regions: dict[str, str]         # normalised region name -> M49 code
     iso2: dict[str, str] = field(default_factory=dict)  # ISO2 -> ISO3
+    kinds: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # normalised name -> (how, lang, text)
+    spellings: list[tuple[str, str, str]] = field(default_factory=list)  # every name as written: (text, lang, ISO3)
 
     @classmethod
     def from_store(cls, store) -> Places:
-        """Read the places graph of ``store`` (one query)."""
+        """Read the places graph of ``store`` (two queries)."""
         rows = store.select(
-            """SELECT ?p ?iso3 ?iso2 ?m49 ?label ?alt WHERE {
+            """SELECT ?p ?iso3 ?iso2 ?m49 ?label WHERE {
                  ?p a ckg:Place ; rdfs:label ?label .
-                 OPTIONAL { ?p ckg:iso3 ?iso3 } OPTIONAL { ?p ckg:iso2 ?iso2 }
-                 OPTIONAL { ?p ckg:m49 ?m49 } OPTIONAL { ?p skos:altLabel ?alt } }"""
+                 OPTIONAL { ?p ckg:iso3 ?iso3 } OPTIONAL { ?p ckg:iso2 ?iso2 } OPTIONAL { ?p ckg:m49 ?m49 } }"""
         )
-        labels, names, regions, iso2 = {}, {}, {}, {}
+        alt_rows = store.select(
+            """SELECT ?p ?name ?hidden WHERE { ?p a ckg:Place .
+                 { ?p skos:altLabel ?name BIND(false AS ?hidden) } UNION { ?p skos:hiddenLabel ?name BIND(true AS ?hidden) } }"""
+        )
+        labels, names, regions, iso2, kinds, spellings = {}, {}, {}, {}, {}, []
+        code_of, m49_of = {}, {}
         for r in rows:
             if "iso3" in r:
                 code = str(r["iso3"])
+                code_of[r["p"]] = code
                 labels[code] = str(r["label"])
-                for key in ("label", "alt"):
-                    if key in r:
-                        names.setdefault(_norm(str(r[key])), code)
+                names.setdefault(_norm(labels[code]), code)
+                kinds.setdefault(_norm(labels[code]), ("name", "", labels[code]))
+                spellings.append((labels[code], "", code))
                 if "iso2" in r:
                     iso2[str(r["iso2"])] = code
             elif "m49" in r:
-                for key in ("label", "alt"):
-                    if key in r:
-                        regions.setdefault(_norm(str(r[key])), str(r["m49"]))
+                m49_of[r["p"]] = str(r["m49"])
+                regions.setdefault(_norm(str(r["label"])), str(r["m49"]))
         if not labels:
             raise InvalidInput("the workspace has no places graph: run `crimekg init --upgrade` to add it")
-        for alias, code in _ALIASES.items():
-            if code in labels:
-                names.setdefault(alias, code)
-        return cls(labels, names, regions, iso2)
+
+        def rank(r) -> tuple:  # English names first, then other languages, then misspellings
+            lang = getattr(r["name"], "language", None) or ""
+            return (r["hidden"].toPython() is True, lang not in ("", "en"), lang, str(r["name"]))
+
+        for r in sorted(alt_rows, key=rank):
+            text, key = str(r["name"]), _norm(str(r["name"]))
+            lang = getattr(r["name"], "language", None) or ""
+            if r["p"] in m49_of:
+                regions.setdefault(key, m49_of[r["p"]])
+            elif r["p"] in code_of and key:
+                names.setdefault(key, code_of[r["p"]])
+                how = "alias" if r["hidden"].toPython() is True else ("name" if lang in ("", "en") else "language")
+                kinds.setdefault(key, (how, lang, text))
+                spellings.append((text, lang, code_of[r["p"]]))
+        return cls(labels, names, regions, iso2, kinds, spellings)
 
     def iso3(self, text: str) -> str | None:
         """Return the ISO3 code of a country given by ISO3, ISO2 or name (or ``None``)."""
@@ -330,6 +346,44 @@ class Places:
         if len(text) == 2 and text.upper() in self.iso2:
             return self.iso2[text.upper()]
         return self.names.get(_norm(text))
+
+    def match(self, text: str) -> Match | None:
+        """Match a country name and say how: see :class:`Match` (``None`` when nothing fits).
+
+        A name with U+FFFD in it is compared letter by letter with every known name, each U+FFFD
+        standing for one accented or non-Latin letter or typographic sign; it is repaired when the
+        names it fits all belong to one country (or all mean "own nationals").
+        """
+        text = (text or "").strip()
+        if not text:
+            return None
+        if MOJIBAKE in text:
+            return self._repair(text)
+        key = _norm(text)
+        if key in OWN_NATIONALS:
+            return Match("", "nationals", text)
+        code = self.iso3(text)
+        if code is None:
+            return None
+        if len(text) in (2, 3) and text.upper() in (code, self._iso2_of(code)):
+            return Match(code, "code", text)
+        how, lang, known = self.kinds.get(key, ("name", "", text))
+        return Match(code, how, known, lang)
+
+    def _iso2_of(self, code: str) -> str:
+        return next((k for k, v in self.iso2.items() if v == code), "")
+
+    def _repair(self, text: str) -> Match | None:
+        spellings = self.spellings or [(known, lang, code) for key, code in self.names.items()
+                                       for _how, lang, known in [self.kinds.get(key, ("name", "", key))]]
+        found: dict[str, tuple[str, str]] = {}
+        for known, lang, code in [*spellings, ("Ciudadanos de su país", "es", ""), ("Nationaux", "fr", "")]:
+            if _fits(text, known):
+                found.setdefault(code, (known, lang))
+        if len(found) != 1:
+            return None
+        code, (known, lang) = next(iter(found.items()))
+        return Match(code, "repaired", known, lang)
 
     def country(self, text: str) -> str | None:
         """Return the place IRI of a country given by ISO3, ISO2 or name (or ``None``)."""
@@ -343,6 +397,22 @@ class Places:
             return f"{ontology.PLACE}m49/{text.zfill(3)}"
         code = self.regions.get(_norm(text))
         return f"{ontology.PLACE}m49/{code}" if code else None
+
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+
+
+def _fits(damaged: str, known: str) -> bool:
+    """True when ``known`` reads as ``damaged`` with each U+FFFD standing for one non-ASCII character."""
+    if len(damaged) != len(known):
+        return False
+    for d, k in zip(damaged.casefold(), known.casefold()):
+        if d == MOJIBAKE:
+            if ord(k) < 128:
+                return False
+        elif d.translate(_APOSTROPHES) != k.translate(_APOSTROPHES):
+            return False
+    return True
 
 
 # ---------------------------------------------------------------------------------------------

@@ -430,6 +430,7 @@ def test_places_file_is_what_the_generator_writes():
         pytest.skip(f"{CTDC_DICTIONARY} is absent (shared data not checked out)")
     pytest.importorskip("openpyxl")
     pytest.importorskip("pycountry")
+    pytest.importorskip("babel")
     spec = importlib.util.spec_from_file_location("make_places", MAKE_PLACES)
     make_places = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(make_places)

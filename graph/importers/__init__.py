@@ -21,9 +21,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from crimekg.graph.errors import InvalidInput
 from crimekg.graph.store import Changeset
+
+if TYPE_CHECKING:
+    from crimekg.graph.quality import Report
 
 __all__ = ["SOURCES", "ImportPlan", "importer", "detect_source", "plan_import"]
 
@@ -40,7 +44,11 @@ SOURCES: dict[str, str] = {
 
 @dataclass
 class ImportPlan:
-    """What an import will write (``changes``) and what it tells the user."""
+    """What an import will write (``changes``) and what it tells the user.
+
+    ``quality`` is an evidence import's data-quality report (:class:`graph.quality.Report`): its
+    graph is already in ``changes``; ``crimekg import`` prints its summary on stderr.
+    """
 
     changes: Changeset
     summary: dict[str, int] = field(default_factory=dict)
@@ -48,6 +56,7 @@ class ImportPlan:
     rejected: list[dict] = field(default_factory=list)
     #: Keys that occur more than once: ``{"rows", "key", "values", "kind"}`` (identical or conflicting).
     duplicates: list[dict] = field(default_factory=list)
+    quality: Report | None = None
 
 
 def importer(name: str) -> ModuleType:

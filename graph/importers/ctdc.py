@@ -17,6 +17,7 @@ from pathlib import Path
 from crimekg.graph import evidence as ev
 from crimekg.graph.errors import InvalidInput
 from crimekg.graph.importers import ImportPlan
+from crimekg.graph.quality import Report
 from crimekg.graph.store import Changeset, graph_iri
 
 __all__ = ["NAME", "DESCRIPTION", "COLUMNS", "sniff", "plan"]
@@ -53,8 +54,14 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
         return ev.unchanged_plan(NAME, path)
     _header, rows = ev.read_csv(path, NAME, COLUMNS, encoding=encoding)
     places = ev.Places.from_store(store)
+    report = Report(NAME, path.name)
+    codes: dict[str, str | None] = {}
     groups: Counter = Counter()
     for line, r in rows:
+        report.mis_encoded(line, r, skip=("citizenship", "CountryOfExploitation"))
+        for col in ("citizenship", "CountryOfExploitation"):
+            if r[col] not in ("", "-99", "0", "00"):
+                codes[r[col]] = report.place(places, r[col], line, col)
         year = r["yearOfRegistration"]
         if not (year.isdigit() and len(year) == 4):
             raise InvalidInput(f"{path}: line {line}, column 'yearOfRegistration': {year!r} is not a year. Nothing was stored.")
@@ -82,8 +89,8 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
             age_slug = "ctdc-" + ev.slugify(age)
             broader = ev.concept("age", "0-17") if age in _AGES_0_17 else ev.concept("age", "18-plus")
             age_t = vocab.use("age", age_slug, age, broader=broader)
-        cit_code = cit if cit in ("-99", "0", "00") else places.iso3(cit)
-        coe_code = coe if coe == "-99" else places.iso3(coe)
+        cit_code = cit if cit in ("-99", "0", "00") else codes.get(cit)
+        coe_code = coe if coe == "-99" else codes.get(coe)
         iri = ev.observation_iri(NAME, year, sex_slug, age_slug, ev.slugify(cit_code or cit), ev.slugify(coe_code or coe), form_key)
         s = f"<{iri}>"
         nt.add(s, ev.A, ev.T_OBS)
@@ -118,4 +125,5 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
     changes = Changeset()
     changes.replace_graph(graph_iri(f"import/{NAME}"), [], nt.text())
     ev.add_vocabulary(changes, shared)
-    return ImportPlan(changes, {"records": len(rows), "observations": len(groups), "flows": len(flows), "triples": len(nt)})
+    report.add_to(changes)
+    return ImportPlan(changes, {"records": len(rows), "observations": len(groups), "flows": len(flows), "triples": len(nt)}, quality=report)

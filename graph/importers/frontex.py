@@ -17,6 +17,7 @@ from pathlib import Path
 from crimekg.graph import evidence as ev
 from crimekg.graph.errors import InvalidInput
 from crimekg.graph.importers import ImportPlan
+from crimekg.graph.quality import Report
 from crimekg.graph.store import Changeset, graph_iri
 
 __all__ = ["NAME", "DESCRIPTION", "COLUMNS", "sniff", "plan"]
@@ -41,6 +42,7 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
         return ev.unchanged_plan(NAME, path)
     _header, rows = ev.read_csv(path, NAME, COLUMNS, encoding=encoding)
     places = ev.Places.from_store(store)
+    report = Report(NAME, path.name)
     vocab = ev.Vocabulary()
     nt = ev.NTriples()
     P = ev.P
@@ -61,12 +63,12 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
             raise InvalidInput(f"{path}: line {line}, column 'n': {r['n']!r} is not a number of detections. Nothing was stored.") from None
         if n < 0 or n != int(n):
             raise InvalidInput(f"{path}: line {line}, column 'n': {r['n']!r} is not a whole number of detections. Nothing was stored.")
+        report.mis_encoded(line, r, skip=("nat",))
+        report.count_is_year(int(n), m[1], line, "n", r["n"])
         route = vocab.route(r["route"])
         mode = _MODES.get(r["type"].lower())
         nat = r["nat"]
-        if nat not in nat_cache:
-            nat_cache[nat] = places.iso3(nat) if nat else None
-        code = nat_cache[nat]
+        code = report.place(places, nat, line, "nat")
         iri = ev.observation_iri(NAME, ev.slugify(r["route"]), ev.slugify(r["type"]), code or ev.slugify(nat), r["month"])
         po = [
             (P("indicator"), ind),
@@ -99,7 +101,9 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
     changes = Changeset()
     changes.replace_graph(graph_iri(f"import/{NAME}"), [], nt.text())
     ev.add_vocabulary(changes, shared)
+    report.duplicates(duplicates)
+    report.add_to(changes)
     summary = {"observations": len(main), "detections": total, "triples": len(nt)}
     if conflicts:
         summary["conflicting"] = len(conflicts)
-    return ImportPlan(changes, summary, ev.duplicate_warning(duplicates, NAME), duplicates=duplicates)
+    return ImportPlan(changes, summary, ev.duplicate_warning(duplicates, NAME), duplicates=duplicates, quality=report)

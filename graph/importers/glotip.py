@@ -30,6 +30,7 @@ from pathlib import Path
 from crimekg.graph import evidence as ev
 from crimekg.graph.errors import InvalidInput
 from crimekg.graph.importers import ImportPlan
+from crimekg.graph.quality import Report
 from crimekg.graph.store import Changeset, graph_iri
 
 __all__ = ["NAME", "DESCRIPTION", "COLUMNS", "sniff", "plan", "read_rows"]
@@ -246,6 +247,7 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
         return ev.unchanged_plan(NAME, path)
     info, rows = read_rows(path)
     places = ev.Places.from_store(store)
+    report = Report(NAME, path.name)
     vocab = ev.Vocabulary()
     nt = ev.NTriples()
     shared = ev.NTriples()  # concepts and flows: the shared vocabulary graph
@@ -275,7 +277,12 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
             if number >= _IMPLAUSIBLE:
                 rejected.append({"line": line, "column": "txtVALUE", "value": value, "category": r["Category"],
                                  "reason": "not a count: a questionnaire code in place of a value"})
+                report.add(line, "txtVALUE", value, "questionnaire-code", "refused",
+                           f"not a count: a questionnaire code ({r['Category']}) in place of a value; the row is not imported")
                 continue
+            report.count_is_year(number, year, line, "txtVALUE", value)
+        citizen = ev.slugify(r["Dimension"]) in ("by-citizenship", "by-country-of-repatriation")
+        report.mis_encoded(line, r, skip=("Category",) if citizen else ())
         key = (r["Iso3_code"], r["Country"])
         if key not in area_cache:
             code = places.iso3(r["Iso3_code"]) if r["Iso3_code"] else None
@@ -284,6 +291,8 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
         code, area_key = area_cache[key]
         if code is None:
             unmatched_areas[r["Country"] or r["Iso3_code"]] = unmatched_areas.get(r["Country"] or r["Iso3_code"], 0) + 1
+            report.add(line, "Country", r["Country"] or r["Iso3_code"], "unmatched-place", "kept flagged",
+                       "no ISO3 code crimekg knows; kept as ckg:localPlace, with no ckg:refArea")
         ind_slug, ind_topics = INDICATORS.get(r["Indicator"], (ev.slugify(r["Indicator"]), []))
         ind = vocab.use("indicator", ind_slug, r["Indicator"], topic=[ev.concept("topic", t) for t in ind_topics])
         bd_slug = ev.slugify(r["Dimension"])
@@ -314,7 +323,7 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
                 po.append((P("sourceCategory"), ev.nt_literal(category)))
         elif bd_slug in ("by-citizenship", "by-country-of-repatriation"):
             po.append((P("sourceCategory"), ev.nt_literal(category)))
-            other = places.iso3(category) if category else None
+            other = report.place(places, category, line, "Category", reporting=code) if category else None
             if other:
                 term = f"<{places_iri(other)}>"
                 if bd_slug == "by-citizenship" and code:
@@ -362,6 +371,8 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
     changes = Changeset()
     changes.replace_graph(graph_iri(f"import/{NAME}"), [], nt.text())
     ev.add_vocabulary(changes, shared)
+    report.duplicates(duplicates)
+    report.add_to(changes)
     summary = {"observations": counts["observations"], "suppressed": counts["suppressed"],
                "flows": counts["flows"], "triples": len(nt)}
     if rejected:
@@ -369,7 +380,7 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
     if conflicts:
         summary["conflicting"] = len(conflicts)
     # the rejected cells cannot be corrected by the user (they are the publisher's): reported, not returned for re-import
-    return ImportPlan(changes=changes, summary=summary, warnings=warnings, duplicates=duplicates)
+    return ImportPlan(changes=changes, summary=summary, warnings=warnings, duplicates=duplicates, quality=report)
 
 
 def _key(cell: ev.Cell) -> dict[str, str]:

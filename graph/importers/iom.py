@@ -19,6 +19,7 @@ from pathlib import Path
 from crimekg.graph import evidence as ev
 from crimekg.graph.errors import InvalidInput
 from crimekg.graph.importers import ImportPlan
+from crimekg.graph.quality import Report
 from crimekg.graph.store import Changeset, graph_iri
 
 __all__ = ["NAME", "DESCRIPTION", "COLUMNS_2019", "COLUMNS_2025", "sniff", "plan"]
@@ -48,7 +49,7 @@ def sniff(path: Path) -> bool:
     return _layout(header) is not None
 
 
-def _number(value: str, path: Path, line: int, column: str, odd: list[str]) -> int | None:
+def _number(value: str, path: Path, line: int, column: str, odd: list[str], report: Report) -> int | None:
     if value in ("", "NA"):
         return None
     try:
@@ -57,6 +58,7 @@ def _number(value: str, path: Path, line: int, column: str, odd: list[str]) -> i
         raise InvalidInput(f"{path}: line {line}, column {column!r}: {value!r} is not a number. Nothing was stored.") from None
     if number < 0:  # the 2025 table has a few -1 survivors: not a count, so left out and reported
         odd.append(f"line {line}, {column} {value}")
+        report.add(line, column, value, "negative-count", "left out", "a negative number is not a count of persons; the cell is not stored, the incident is")
         return None
     if number != int(number):
         raise InvalidInput(f"{path}: line {line}, column {column!r}: {value!r} is not a whole number of persons. Nothing was stored.")
@@ -71,6 +73,7 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
     layout = _layout(ev.csv_header(path)) if path.is_file() else None
     header, rows = ev.read_csv(path, NAME, layout or COLUMNS_2025, encoding=encoding)
     places = ev.Places.from_store(store)
+    report = Report(NAME, path.name)
     vocab = ev.Vocabulary()
     nt = ev.NTriples()
     P = ev.P
@@ -87,6 +90,7 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
     for done, (line, r) in enumerate(rows, start=1):
         if progress and done % 5000 == 0:
             progress(done, len(rows))
+        report.mis_encoded(line, r)
         if layout is COLUMNS_2019:
             web_id = r["Web ID"]
             if not web_id.isdigit():
@@ -95,15 +99,18 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
                 day = datetime.strptime(r["Reported Date"], "%B %d, %Y").date().isoformat()
             except ValueError:
                 raise InvalidInput(f"{path}: line {line}, column 'Reported Date': {r['Reported Date']!r} is not a date like 'December 30, 2019'. Nothing was stored.") from None
-            total = _number(r["Total Dead and Missing"], path, line, "Total Dead and Missing", odd)
-            dead = _number(r["Number Dead"], path, line, "Number Dead", odd)
-            missing = _number(r["Minimum Estimated Number of Missing"], path, line, "Minimum Estimated Number of Missing", odd)
-            survivors = _number(r["Number of Survivors"], path, line, "Number of Survivors", odd)
+            total = _number(r["Total Dead and Missing"], path, line, "Total Dead and Missing", odd, report)
+            dead = _number(r["Number Dead"], path, line, "Number Dead", odd, report)
+            missing = _number(r["Minimum Estimated Number of Missing"], path, line, "Minimum Estimated Number of Missing", odd, report)
+            survivors = _number(r["Number of Survivors"], path, line, "Number of Survivors", odd, report)
             route, cause, location = r["Migration Route"], r["Cause of Death"], r["Location Description"]
             region = r["UNSD Geographical Grouping"]
             if region not in region_cache:
                 region_cache[region] = places.region(region) if region and not region.isdigit() else None
             area = region_cache[region]
+            if region and not area and region != "Uncategorized":  # IOM's word for no region
+                report.add(line, "UNSD Geographical Grouping", region, "unmatched-place", "kept flagged",
+                           "matches no M49 region of the places graph; the incident has no ckg:refArea")
             lat = lon = None
             parts = [p.strip() for p in r["Location Coordinates"].split(",")]
             if len(parts) == 2:
@@ -118,13 +125,14 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
                 datetime.strptime(day, "%Y-%m-%d")
             except ValueError:
                 raise InvalidInput(f"{path}: line {line}, column 'date': {day!r} is not a date (YYYY-MM-DD). Nothing was stored.") from None
-            total = _number(r["dead"], path, line, "dead", odd)
+            total = _number(r["dead"], path, line, "dead", odd, report)
             dead = missing = None
-            survivors = _number(r["surv"], path, line, "surv", odd)
+            survivors = _number(r["surv"], path, line, "surv", odd, report)
             route, cause, location, kind = r["route"], r["cause"], r["location"], r["type"]
-            area = places.country(r["geo"]) if r["geo"] else None
             lat, lon = r["lat"] or None, r["lon"] or None
             nationalities = [n.strip() for n in r["nat"].split(",") if n.strip() and n.strip() != "UNK"]
+            geo = report.place(places, r["geo"], line, "geo")
+            area = ev.ontology.PLACE + geo if geo else None
             digest = hashlib.sha1("|".join(r[c] for c in COLUMNS_2025).encode()).hexdigest()[:10]
             # the table has no incident number and IOM records each death found as an incident:
             # a row repeating an earlier one is another incident (numbered), not a duplicate key
@@ -154,8 +162,13 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
             po.append((P("localPlace"), ev.nt_literal(location)))
         if kind:
             po.append((f"<{ev.DCT}type>", ev.nt_literal(kind)))
+        columns = (("Total Dead and Missing", total), ("Number of Survivors", survivors)) if layout is COLUMNS_2019 else (("dead", total), ("surv", survivors))
+        for column, value in columns:
+            if value is not None:
+                report.count_is_year(value, day[:4], line, column)
         for code in nationalities:
-            place = places.country(code)
+            found = report.place(places, code, line, "nat")
+            place = ev.ontology.PLACE + found if found else None
             po.append((P("citizenship"), f"<{place}>" if place else ev.nt_literal(code)))
         if lat and lon:
             try:
@@ -185,6 +198,8 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
     changes = Changeset()
     changes.replace_graph(graph_iri(f"import/{NAME}"), [], nt.text())
     ev.add_vocabulary(changes, shared)
+    report.duplicates(duplicates)
+    report.add_to(changes)
     warnings = [f"{len(odd)} negative number(s) left out as not counts: {', '.join(odd[:3])}{' ...' if len(odd) > 3 else ''}"] if odd else []
     warnings += ev.duplicate_warning(duplicates, NAME)
     if repeated:
@@ -192,4 +207,4 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
     summary = {"incidents": counts["incidents"], "dead and missing": counts["deadAndMissing"], "triples": len(nt)}
     if conflicts:
         summary["conflicting"] = len(conflicts)
-    return ImportPlan(changes, summary, warnings, duplicates=duplicates)
+    return ImportPlan(changes, summary, warnings, duplicates=duplicates, quality=report)

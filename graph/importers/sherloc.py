@@ -16,6 +16,7 @@ from pathlib import Path
 from crimekg.graph import evidence as ev
 from crimekg.graph.errors import InvalidInput
 from crimekg.graph.importers import ImportPlan
+from crimekg.graph.quality import Report
 from crimekg.graph.store import Changeset, graph_iri
 
 __all__ = ["NAME", "DESCRIPTION", "COLUMNS", "sniff", "plan"]
@@ -40,6 +41,7 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
         return ev.unchanged_plan(NAME, path)
     _header, rows = ev.read_csv(path, NAME, COLUMNS, encoding=encoding)
     places = ev.Places.from_store(store)
+    report = Report(NAME, path.name)
     nt = ev.NTriples()
     P = ev.P
     dataset = f"<{ev.dataset_iri(NAME)}>"
@@ -47,6 +49,7 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
     seen: set[str] = set()
     no_place = 0
     for line, r in rows:
+        report.mis_encoded(line, r)
         m = _URL.match(r["page_link"])
         if not m:
             raise InvalidInput(
@@ -70,6 +73,9 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
             nt.add(s, P("crimeType"), f"<{ev.concept('crime', _CRIMES[raw_crime])}>")
         nt.add(s, P("topic"), topic)
         place = places.country(area) if len(area) == 3 else None
+        if place is None and area != "_irb":
+            report.add(line, "page_link", area, "unmatched-place", "kept flagged",
+                       "the country code in the case page's address matches no country; kept as ckg:localPlace")
         if place:
             nt.add(s, P("place"), f"<{place}>")
         else:
@@ -81,5 +87,6 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
                       statistics=False)  # case references, not a cube of observations
     changes = Changeset()
     changes.replace_graph(graph_iri(f"import/{NAME}"), [], nt.text())
+    report.add_to(changes)
     warnings = [f"{no_place} case(s) of international or regional bodies have no country"] if no_place else []
-    return ImportPlan(changes, {"cases": len(seen), "triples": len(nt)}, warnings)
+    return ImportPlan(changes, {"cases": len(seen), "triples": len(nt)}, warnings, quality=report)

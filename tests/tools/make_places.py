@@ -4,7 +4,11 @@ Usage (from the repository root, with the shared data checked out next to it)::
 
     python tests/tools/make_places.py [--ctdc PATH] [-o ontology/places.ttl]
 
-Names and codes come from pycountry (ISO 3166-1). Each country's M49 region is read from the
+Names and codes come from pycountry (ISO 3166-1); each country's names in the six UN languages
+and in Japanese, Italian, Portuguese and German come from the Unicode CLDR (the ``babel`` package)
+and are written as ``skos:altLabel`` with a language tag; misspellings and demonyms met in the
+sources (``HIDDEN_LABELS``) are written as ``skos:hiddenLabel``. babel is needed only here, when
+the file is generated (it is in the ``test`` extra). Each country's M49 region is read from the
 "Region" sheet of the CTDC 2021 k-anon data dictionary (columns ISO2, ISO3, Country,
 Countrydescription, UNRegion, UNSubRegion, IOMRegion), then mapped to M49 codes with the tables
 below, which follow the UN Statistics Division's "Standard country or area codes for statistical
@@ -70,8 +74,10 @@ REGIONS: dict[str, tuple[str, str | None]] = {
     "061": ("Polynesia", "009"),
 }
 
-#: Other spellings of region names met in the sources (CTDC, GLOTIP, common usage).
+#: Other spellings of region names met in the sources (CTDC, GLOTIP, IOM, common usage).
 REGION_ALT_LABELS: dict[str, list[str]] = {
+    "017": ["Central Africa"],
+    "034": ["South Asia"],
     "035": ["South-Eastern Asia", "South-East Asia", "Southeast Asia"],
     "202": ["Sub Saharan Africa", "Subsaharan Africa"],
     "419": ["Latin America & the Caribbean"],
@@ -155,6 +161,167 @@ EXTRA_NAMES: dict[str, list[str]] = {
 }
 
 
+#: Languages of the CLDR country names written as skos:altLabel: the six UN languages (ar, zh, en,
+#: fr, ru, es), Japanese, and the languages other than English that GLOTIP's citizenship column uses.
+LANGUAGES = ["ar", "zh", "en", "fr", "ru", "es", "ja", "it", "pt", "de"]
+
+#: Misspellings, demonyms and local spellings that the sources write for a country (found by
+#: importing the GLOTIP, CTDC, IOM and Frontex files and listing the names that matched no place).
+#: Each must lead to one country once folded (case, accents, punctuation): checked below.
+HIDDEN_LABELS: dict[str, list[str]] = {
+    "AFG": ['Afghan', 'Afghani'],
+    "AGO": ['Angolan', 'Angolans'],
+    "ALB": ['Abania', 'Albanian', 'Albanians'],
+    "ARE": ['Emirati (UAE)', 'UAE'],
+    "ARG": ['Argentinian', 'Argentino'],
+    "ARM": ['Armenians'],
+    "AUS": ['Australian', 'Australians'],
+    "AUT": ['Austrians'],
+    "AZE": ['Azerbaijani'],
+    "BDI": ['Burundean', 'Burundians'],
+    "BEL": ['Belga'],
+    "BEN": ['Benin Rep', 'Beninoise'],
+    "BFA": ['Burkinabe'],
+    "BGD": ['Bangladeshi'],
+    "BGR": ['Bulgarian'],
+    "BIH": ['B & H', 'Bosnia', 'Bosnia Erzegovina', 'Bosnia and Herzegowina', 'Bosnia i Herzegovinia', 'Bosnian'],
+    "BLR": ['Byelorussian'],
+    "BLZ": ['Beliceña', 'Belizean', 'Belizeean'],
+    "BOL": ['Bolivia', 'Bolivian', 'Boliviana', 'Bolivians'],
+    "BRA": ['BARSIL', 'Brasil', 'Brasilera', 'Brasilero', 'Brazilian', 'Brésilien'],
+    "BTN": ['Bhuatnese', 'Bhutanese'],
+    "BWA": ['Botzwana'],
+    "CAF": ['CAR', 'Centrel African Republic'],
+    "CAN": ['Canadians'],
+    "CHL": ['Chilean'],
+    "CHN": ['Chines', 'Chinese', 'Chiness', 'Chino', 'Cina Popolare'],
+    "CIV": ['Cote D Ivoire', 'Ivory Coast'],
+    "CMR": ['Cameroonian', 'Cameroun'],
+    "COD": ['Congolese (DRC)', 'Democratic Kongo', 'Dr Kongo', 'RDC'],
+    "COL": ['Colombian', 'Colombiana', 'Colombiano', 'Columbia'],
+    "COM": ['Comorian islands'],
+    "CPV": ['Cabo Verde', 'Cape Ver'],
+    "CUB": ['Cuban', 'Cubana', 'Cubano', 'Cubans'],
+    "CYP": ['Cypriot'],
+    "CZE": ['Czech', 'Czech Rep', 'Czeck Republic', 'República Checa', 'République tchèque'],
+    "DEU": ['Alemania', 'German', 'Germans'],
+    "DJI": ['Djiboutean'],
+    "DNK": ['Danish'],
+    "DOM": ['Dominican Rebublic', 'Dominican Rep', 'Dominicana', 'R Dominicana', 'Rep. Dominicana', 'Republica Dominicana'],
+    "DZA": ['Algerian', 'Algerians'],
+    "ECU": ['Ecuadorean', 'Ecuatoriana'],
+    "EGY": ['EGYBT', 'Egyptian'],
+    "ERI": ['Erithera', 'Eritrean', 'Eritreja'],
+    "ESP": ['Spania', 'Spanish'],
+    "EST": ['Estonians'],
+    "ETH": ['Ethiopian', 'Ethopia'],
+    "FIN": ['Finns'],
+    "FJI": ['Fijian'],
+    "FRA": ['Francais', 'French'],
+    "GBR": ['British', 'UK', 'United Kingdom'],
+    "GEO": ['Georgian'],
+    "GHA": ['Ghanaian', 'Ghanean'],
+    "GIN": ['Guinea Conakry', 'Guinean', 'Guineana', 'Guinee', 'Guinee Conakry'],
+    "GMB": ['Gambian'],
+    "GRC": ['Greek'],
+    "GTM": ['Guatemalean', 'Guatemalteca'],
+    "GUY": ['Guayanean'],
+    "HND": ['Hodruanian', 'Honduranian', 'Hondureans', 'Hondureña'],
+    "HRV": ['Croatian'],
+    "HTI": ['Haitian', 'Haitiana', 'Haitiano', 'Haitians'],
+    "HUN": ['Hungaria', 'Hungarian', 'Hungarians'],
+    "IDN": ['Indonesian'],
+    "IND": ['Indian'],
+    "IRN": ['Iran', 'Iranian'],
+    "ISR": ['Israelian'],
+    "ITA": ['Italia', 'Italian'],
+    "JAM": ['Jamaican', 'Jamaicans'],
+    "JOR": ['Jordanian'],
+    "JPN": ['Japanese'],
+    "KAZ": ['Kazahstan', 'Kazakhistan', 'Kazaki', 'Kazalhstan'],
+    "KEN": ['Keniano', 'Kenyan'],
+    "KGZ": ['Kyrgysi'],
+    "KHM": ['Cambodian'],
+    "KOR": ['Corea Del Sur', 'South Korean'],
+    "LAO": ['Laos', 'Laotian'],
+    "LBN": ['Lebanese'],
+    "LBR": ['Liberian'],
+    "LBY": ['Libyan', 'Lybia', 'Lybians'],
+    "LKA": ['Sri Lankan'],
+    "LTU": ['Lithuanian'],
+    "LUX": ['Luxembourgeois'],
+    "LVA": ['Latvian'],
+    "MAR": ['Marroquie', 'Moroccan'],
+    "MDA": ['Moldavian', 'Moldova', 'Moldovan', 'Moldovian', 'République de Moldavie'],
+    "MEX": ['Mexican', 'Mexicana'],
+    "MHL": ['RMI'],
+    "MKD": ['Macedonian', 'The Former Yugoslav Republic Of Macedonia'],
+    "MLI": ['Malian'],
+    "MLT": ['Maltese'],
+    "MMR": ['Burma', 'Burmese', 'Domestic (Myanmar)', 'Myanmar Nation'],
+    "MNG": ['Mongolian'],
+    "MRT": ['Mauritanian'],
+    "MYS": ['Malaysian'],
+    "NER": ['Niger Rep', 'Nigerin'],
+    "NGA": ['Nigerian', 'Nigeriana', 'Nigerians'],
+    "NIC": ['Nicaraguarean', 'Nicaraguense'],
+    "NLD": ['Dutch', 'Holanda', 'Nederland', 'Netherlands (own country)'],
+    "NOR": ['Norvegian'],
+    "NPL": ['Nepalese'],
+    "NZL": ['New Zealander'],
+    "OMN": ['Omani'],
+    "PAK": ['Pakistani'],
+    "PER": ['Peruana', 'Peruano', 'Peruvian'],
+    "PHL": ['Filipino', 'Filippino', 'Philippine', 'Phillipines'],
+    "POL": ['Poles', 'Polish'],
+    "PRK": ['North Korean'],
+    "PRT": ['Portugais', 'Portuguese'],
+    "PRY": ['Paraguaya', 'Paraguayian', 'Paraguayo'],
+    "PSE": ['Palestine', 'Palestinian Authority', 'State Of Palestine'],
+    "QAT": ['Qatari'],
+    "ROU": ['Romanian', 'Roumain', 'Rumania'],
+    "RUS": ['Russia', 'Russian'],
+    "RWA": ['Rwandean'],
+    "SAU": ['Saudi'],
+    "SDN": ['Sudanese'],
+    "SEN": ['Senegalese'],
+    "SGP": ['Singaporean'],
+    "SLB": ['Solomon Isands', 'Solomon islanders'],
+    "SLE": ['Sierra Leonean'],
+    "SLV": ['Salvadorean', 'Salvadoreña', 'Salvadoreñas', 'Salvadoreños'],
+    "SOM": ['Somali'],
+    "SRB": ['Serbian', 'Serbians'],
+    "STP": ['Sao Tome'],
+    "SVK": ['Slovak', 'Slovaks'],
+    "SVN": ['Slovenian'],
+    "SWE": ['Swedesh', 'Sweeden'],
+    "SWZ": ['Swasiland', 'Swaziland'],
+    "SYR": ['Syria', 'Syrian'],
+    "TCD": ['Chadian'],
+    "TGO": ['Togolese'],
+    "THA": ['Tailandesa', 'Thai'],
+    "TJK": ['Tajiki'],
+    "TKM": ['Turkmeni'],
+    "TLS": ['Timor Este'],
+    "TUN": ['Tunisa'],
+    "TUR": ['Turkey', 'Turkish'],
+    "TWN": ['China Taiwan Province Of China', 'Taiwan', 'Taiwanese'],
+    "TZA": ['Tanzanian', 'Tanzanianans', 'Tanzanians', 'Tazanians'],
+    "UGA": ['Ugandan', 'Ugandean'],
+    "UKR": ['The Ukraine', 'Ukraineans', 'Ukrainian', 'Ukrainien', 'Ukranian'],
+    "URY": ['Uruguayan'],
+    "USA": ['American', 'Estados Unidos', 'US', 'USA', 'United States'],
+    "UZB": ['Uzbecki'],
+    "VCT": ['St Vincent'],
+    "VEN": ['Venezolana', 'Venezolano', 'Venezuela', 'Venezuelan', 'Venezuelans'],
+    "VNM": ['Vietnam', 'Vietnam Rep', 'Vietnamese', 'Vietnamita'],
+    "YEM": ['Yemeni'],
+    "ZAF": ['South African'],
+    "ZMB": ['Zambian'],
+    "ZWE": ['Zimbabwean'],
+}
+
+
 def _clean(value) -> str:
     text = "" if value is None else str(value).strip()
     return "" if text.upper() == "NULL" else text
@@ -229,11 +396,67 @@ def build(ctdc_rows: list[dict[str, str]]) -> tuple[dict, dict]:
             seen.setdefault(n.casefold(), n)
         rec["alt"] = set(seen.values())
 
+    _add_names(countries)
     regions = {
         code: {"label": name, "parent": parent, "alt": set(REGION_ALT_LABELS.get(code, []))}
         for code, (name, parent) in REGIONS.items()
     }
     return countries, regions
+
+
+def _add_names(countries: dict) -> None:
+    """Add CLDR names in :data:`LANGUAGES` (``rec["lang"]``) and :data:`HIDDEN_LABELS` (``rec["hidden"]``).
+
+    A name is added only when it adds something once folded as crimekg folds names for lookup
+    (``graph.evidence._norm``): a CLDR name that folds to a name of another country is left out
+    (two places, one name), a hidden label that does so is an error.
+    """
+    from babel import Locale
+
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from crimekg.graph.evidence import _norm
+
+    unknown = set(HIDDEN_LABELS) - set(countries)
+    if unknown:
+        raise SystemExit(f"HIDDEN_LABELS has codes that are not ISO 3166-1 alpha-3: {sorted(unknown)}")
+    territories = {lang: Locale.parse(lang).territories for lang in LANGUAGES}
+    owner: dict[str, set[str]] = {}
+    for code, (name, _parent) in REGIONS.items():  # a region's name is no country's
+        for n in [name, *REGION_ALT_LABELS.get(code, [])]:
+            owner.setdefault(_norm(n), set()).add(f"m49:{code}")
+    for iso3, rec in countries.items():
+        rec["folded"] = {_norm(n) for n in {rec["label"]} | rec["alt"]}
+        for n in {rec["label"]} | rec["alt"]:
+            owner.setdefault(_norm(n), set()).add(iso3)
+        rec["lang"], rec["hidden"] = set(), set()
+        for lang in LANGUAGES:
+            name = territories[lang].get(rec["iso2"])
+            if name:
+                owner.setdefault(_norm(name), set()).add(iso3)
+                rec["lang"].add((lang, name))
+        for n in HIDDEN_LABELS.get(iso3, []):
+            owner.setdefault(_norm(n), set()).add(iso3)
+    for iso3, rec in countries.items():
+        for n in HIDDEN_LABELS.get(iso3, []):
+            if len(owner[_norm(n)]) > 1:
+                raise SystemExit(f"hidden label {n!r} of {iso3} folds to a name of {sorted(owner[_norm(n)] - {iso3})}")
+        seen = set(rec["folded"])
+        spelt = {n.casefold() for n in {rec["label"]} | rec["alt"]}
+        kept = set()
+        for lang, name in sorted(rec["lang"], key=lambda ln: (LANGUAGES.index(ln[0]), ln[1])):
+            key = _norm(name)
+            # kept when spelt differently (accents too: a mis-encoded "M\ufffdXICO" is repaired against "México")
+            if key and name.casefold() not in spelt and len(owner[key]) == 1:
+                spelt.add(name.casefold())
+                seen.add(key)
+                kept.add((lang, name))
+        rec["lang"] = kept
+        for n in sorted(HIDDEN_LABELS.get(iso3, [])):
+            if _norm(n) not in seen:
+                seen.add(_norm(n))
+                rec["hidden"].add(n)
+        del rec["folded"]
 
 
 def chain(code: str | None) -> list[str]:
@@ -245,9 +468,9 @@ def chain(code: str | None) -> list[str]:
     return out
 
 
-def _lit(text: str) -> str:
+def _lit(text: str, lang: str | None = "en") -> str:
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    return f'"{escaped}"@en'
+    return f'"{escaped}"@{lang}' if lang else f'"{escaped}"'
 
 
 def _block(subject: str, types: list[str], props: list[tuple[str, list[str]]]) -> str:
@@ -276,9 +499,11 @@ def render(countries: dict, regions: dict) -> str:
     """The Turtle text of places.ttl."""
     out = [
         "# crimekg places: ISO 3166-1 countries and territories and the UN M49 regions above them.",
-        "# GENERATED by tests/tools/make_places.py from pycountry and the CTDC 2021 region table,",
+        "# GENERATED by tests/tools/make_places.py from pycountry, the CTDC 2021 region table and CLDR names (babel),",
         "# mapped to UN M49 codes (https://unstats.un.org/unsd/methodology/m49/). Do not edit by hand.",
         "# A country's skos:broader is its M49 subregion and, where M49 has one, its intermediate region.",
+        "# skos:altLabel: English alternatives, then names in ar, zh, en, fr, ru, es, ja, it, pt, de (CLDR);",
+        "# skos:hiddenLabel: misspellings and demonyms the sources write (found by lookup, never shown).",
         "",
         "@prefix ckg: <https://w3id.org/crimekg/ontology#> .",
         f"@prefix m49: <{PLACE}m49/> .",
@@ -314,8 +539,10 @@ def render(countries: dict, regions: dict) -> str:
             ("ckg:iso3", [f'"{iso3}"']),
             ("ckg:m49", [f'"{rec["m49"]}"']),
             ("rdfs:label", [_lit(rec["label"])]),
-            ("skos:altLabel", [_lit(n) for n in sorted(rec["alt"])]),
+            ("skos:altLabel", [_lit(n) for n in sorted(rec["alt"])]
+             + [_lit(n, lang) for lang, n in sorted(rec["lang"], key=lambda ln: (LANGUAGES.index(ln[0]), ln[1]))]),
             ("skos:broader", _broader(rec["region"])),
+            ("skos:hiddenLabel", [_lit(n, None) for n in sorted(rec["hidden"])]),
         ]
         out += [_block(f"place:{iso3}", ["ckg:Country", "ckg:Place"], props), ""]
     return "\n".join(out)
