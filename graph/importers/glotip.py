@@ -303,7 +303,12 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
         age_slug = AGE.get(r["Age"], (ev.slugify(r["Age"]), None))[0]
         age = vocab.use("age", age_slug, r["Age"])
         category = r["Category"]
-        cat_slug = ev.slugify(category) if bd_slug != "total" else "total"
+        other = None
+        if bd_slug in ("by-citizenship", "by-country-of-repatriation") and category:
+            other = report.place(places, category, line, "Category", reporting=code)
+        # a category read as a place is keyed by that place: "Nationals" and the reporting country's
+        # own name, or a misspelt and a correct name, are one key (stored once, or kept as conflicts)
+        cat_slug = other or (ev.slugify(category) if bd_slug != "total" else "total")
         iri = ev.observation_iri(NAME, area_key, year, ind_slug, bd_slug, cat_slug, sex_slug, age_slug)
         po = [(P("refYear"), ev.nt_literal(year, gyear)), (P("indicator"), ind), (P("breakdown"), bd),
               (P("sex"), sex), (P("ageGroup"), age)]
@@ -323,7 +328,6 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
                 po.append((P("sourceCategory"), ev.nt_literal(category)))
         elif bd_slug in ("by-citizenship", "by-country-of-repatriation"):
             po.append((P("sourceCategory"), ev.nt_literal(category)))
-            other = report.place(places, category, line, "Category", reporting=code) if category else None
             if other:
                 term = f"<{places_iri(other)}>"
                 if bd_slug == "by-citizenship" and code:
