@@ -137,6 +137,8 @@ def build_brief(store, *, country: str | None = None, region: str | None = None)
     countries: set[str] = set()
     used: set[str] = set()
     for r in run_evidence_query(store, "evidence-glotip-profile", area=area):
+        if str(r.get("source")) != "glotip":
+            continue
         ind = str(r["indicator"]).rsplit("/", 1)[-1]
         bd = str(r["breakdown"]).rsplit("/", 1)[-1]
         sex = str(r["sex"]).rsplit("/", 1)[-1]
@@ -165,11 +167,16 @@ def build_brief(store, *, country: str | None = None, region: str | None = None)
     b.destinations = [_flow_row(r) for r in run_evidence_query(store, "evidence-glotip-destinations", area=area)][:10]
     routes: dict[str, dict] = {}
     for r in run_evidence_query(store, "evidence-routes-deaths", area=area):
-        row = routes.setdefault(str(r["routeLabel"]), {"route": str(r["routeLabel"]), "iri": str(r["route"]), "years": {}, "total": 0, "incidents": 0})
-        row["years"][str(r["year"])] = _int(r["deadAndMissing"])
-        row["total"] += _int(r["deadAndMissing"])
-        row["incidents"] += _int(r["incidents"])
-    b.routes = sorted(routes.values(), key=lambda x: -x["total"])
+        # IOM's dead and missing in the place, and Frontex's detections on the whole route: side by side, never added
+        row = routes.setdefault(str(r["route"]), {"route": str(r["routeLabel"]), "iri": str(r["route"]), "years": {}, "total": 0,
+                                                  "incidents": 0, "detections": None, "detection_years": []})
+        row["years"][str(r["year"])] = _int(r["iomDeadAndMissing"])
+        row["total"] += _int(r["iomDeadAndMissing"])
+        row["incidents"] += _int(r["iomIncidents"])
+        if r.get("frontexDetections") is not None:
+            row["detections"] = (row["detections"] or 0) + _int(r["frontexDetections"])
+            row["detection_years"].append(str(r["year"]))
+    b.routes = sorted(routes.values(), key=lambda x: (-x["total"], x["route"]))
     cases = run_evidence_query(store, "evidence-cases", area=area)
     b.case_count = len(cases)
     b.cases = [{k: str(v) for k, v in r.items() if k != "area"} for r in cases[:10]]
@@ -329,14 +336,21 @@ def _markdown(b: Brief) -> str:
         out.append("No GLOTIP figures for this place.")
     out.append("")
 
-    out += ["## Routes: migrants dead and missing (IOM Missing Migrants)", ""]
+    out += ["## Routes: migrants dead and missing (IOM Missing Migrants), detections (Frontex)", ""]
     if b.routes:
         years = sorted({y for r in b.routes for y in r["years"]})
         recent = years[-5:]
-        out += _table(["Route", "Incidents", "Dead and missing", *recent],
-                      [[r["route"], f"{r['incidents']:,}", f"{r['total']:,}", *(f"{r['years'].get(y, 0):,}" for y in recent)] for r in b.routes])
+        frontex = any(r["detections"] is not None for r in b.routes)
+        out += _table(["Route", "IOM incidents", "IOM dead and missing", *(f"IOM {y}" for y in recent),
+                       *(["Frontex detections (whole route, same years)"] if frontex else [])],
+                      [[r["route"], f"{r['incidents']:,}", f"{r['total']:,}", *(f"{r['years'][y]:,}" if y in r["years"] else "–" for y in recent),
+                        *([f"{r['detections']:,} ({', '.join(r['detection_years'])})" if r["detections"] is not None else "–"] if frontex else [])]
+                       for r in b.routes])
         out.append("")
-        out.append(f"Incidents recorded in {b.label}, {years[0]}–{years[-1]}.")
+        out.append(f"IOM: dead and missing in incidents recorded in {b.label}, {years[0]}–{years[-1]} (– : no incident recorded that year)."
+                   + (" Frontex: detections of illegal border crossings into the EU on the same route in the years IOM recorded"
+                      " incidents here, all nationalities (detections, not persons); the two sources count different things"
+                      " and are never added." if frontex else ""))
     else:
         out.append("No incidents recorded here in the imported IOM data.")
     out.append("")

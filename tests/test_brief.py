@@ -130,18 +130,22 @@ EVIDENCE_EXPECTED = {
         for r in rows)),
     "evidence-glotip-citizenships": (NGA, lambda rows: "Benin" in {str(r["label"]) for r in rows}),
     "evidence-glotip-destinations": (NGA, lambda rows: [(str(r["label"]), int(r["count"])) for r in rows] == [("Italy", 273)]),
-    "evidence-routes-deaths": (ITA, lambda rows: "Central Mediterranean route" in {str(r["routeLabel"]) for r in rows}
-                               and all(int(r["deadAndMissing"]) >= 0 for r in rows)),
+    "evidence-routes-deaths": (ITA, lambda rows: [(str(r["routeLabel"]), int(r["iomDeadAndMissing"]), int(r["iomIncidents"])) for r in rows]
+                               == [("Central Mediterranean route", 16, 6)]
+                               and all(str(r["iomIndicator"]).endswith("/dead-and-missing") and "frontexDetections" not in r for r in rows)),
     "evidence-routes-deaths-global": ({}, lambda rows: {str(r["routeLabel"]) for r in rows} == {
         "Central Mediterranean route", "Western Mediterranean route", "(route not recorded)"}
-        and sum(int(r["incidents"]) for r in rows) == 11),
+        and sum(int(r["iomIncidents"]) for r in rows) == 11 and sum(int(r["iomDeadAndMissing"]) for r in rows) == 45),
     "evidence-cases": (NGA, lambda rows: len(rows) == 4 and all(str(r["url"]).startswith("https://sherloc.unodc.org/") for r in rows)),
     "evidence-participants": (ITA, lambda rows: any(str(r["kind"]).endswith("#Factor") and r.get("category") for r in rows)),
     "evidence-topic-coverage": ({}, lambda rows: len(rows) == 13 and any(
         "indicator/detected-trafficking-victims" in str(r.get("concepts", "")) for r in rows)),
     "evidence-trends-sex-age": ({}, lambda rows: {(str(r["sex"]), str(r["age"])) for r in rows if str(r["year"]) == "2022"}
                                 == {("Female", "0 to 17 years"), ("Female", "18 years or over"), ("Male", "0 to 17 years"), ("Male", "18 years or over")}
-                                and any(str(r["share"]) == "0.253" for r in rows)),  # girls in Nigeria, 2022: 729 / 2,883
+                                and any(str(r.get("share")) == "0.253" for r in rows)  # girls in Nigeria, 2022: 729 / 2,883
+                                # Ghana 2021, women: published as <5, so no count and no share, never 0
+                                and any((str(r["year"]), str(r["sex"]), str(r["age"]), str(r["value"])) == ("2021", "Female", "18 years or over", "<5")
+                                        and "count" not in r and "share" not in r for r in rows)),
     "evidence-trends-forms": ({}, lambda rows: {str(r["form"]) for r in rows if str(r["year"]) == "2022"}
                               == {"Sexual exploitation", "Forced labour", "Other forms of exploitation"}
                               and abs(sum(float(r["share"]) for r in rows if str(r["year"]) == "2022") - 1) < 0.01),

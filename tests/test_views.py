@@ -375,10 +375,10 @@ def test_routes_flows_view_draws_offline_with_its_legend(open_page, route_store,
     shapes = p.js("Object.fromEntries(window.crimekg.nodes.get().map((n) => [n.title.split('\\n')[0], n.shape]))")
     assert shapes["Central Mediterranean route"] == "diamond" and shapes["Nigeria"] == "hexagon"
     route = p.js("window.crimekg.nodes.get().find((n) => n.title.startsWith('Central Mediterranean route')).title")
-    assert "Frontex detections: 33,809" in route
-    assert "IOM dead and missing: 51 (dead 13, missing 38) in 6 incident(s)" in route
+    assert "Frontex: 33,809 detections of illegal border crossings" in route
+    assert "IOM Missing Migrants: 51 dead and missing (dead 13, missing 38) in 6 incident(s)" in route
     widths = {e["title"].split(" detections")[0]: e["width"] for e in p.js("window.crimekg.data.edges")}
-    assert widths["route: 33,809"] == 10 and widths["route: 1"] < 1.1  # thickness follows the detections
+    assert widths["route: Frontex: 33,809"] == 10 and widths["route: Frontex: 1"] < 1.1  # thickness follows the detections
 
 
 def test_view_command_flows_option(cli_store, tmp_path):
