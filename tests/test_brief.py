@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from cli import cli
 from graph.brief import build_brief, render_brief, run_evidence_query
 from graph.errors import InvalidInput, InvalidQuery
-from graph.importers import glotip, iom, sherloc
+from graph.importers import frontex, glotip, iom, sherloc
 from graph.store import Changeset, graph_iri
 from tests.helpers import ROOT
 
@@ -21,7 +21,7 @@ DATA = ROOT / "tests" / "data" / "evidence"
 @pytest.fixture
 def evidence(workspace):
     workspace.load([ROOT / "examples" / "example-session.ttl"], "contributions/example-2026")
-    for mod, name in ((glotip, "glotip-sample.csv"), (iom, "iom-2025-sample.csv"), (sherloc, "sherloc-sample.csv")):
+    for mod, name in ((glotip, "glotip-sample.csv"), (iom, "iom-2025-sample.csv"), (sherloc, "sherloc-sample.csv"), (frontex, "frontex-sample.csv")):
         workspace.write(mod.plan(DATA / name, workspace).changes)
     return workspace
 
@@ -136,6 +136,8 @@ EVIDENCE_EXPECTED = {
     "evidence-routes-deaths-global": ({}, lambda rows: {str(r["routeLabel"]) for r in rows} == {
         "Central Mediterranean route", "Western Mediterranean route", "(route not recorded)"}
         and sum(int(r["iomIncidents"]) for r in rows) == 11 and sum(int(r["iomDeadAndMissing"]) for r in rows) == 45),
+    "evidence-frontex-nationals": (NGA, lambda rows: [(str(r["source"]), str(r["routeLabel"]), str(r["year"]), int(r["detections"]), int(r["observations"]))
+                                                      for r in rows] == [("frontex", "Central Mediterranean route", "2016", 33809, 10)]),
     "evidence-cases": (NGA, lambda rows: len(rows) == 4 and all(str(r["url"]).startswith("https://sherloc.unodc.org/") for r in rows)),
     "evidence-participants": (ITA, lambda rows: any(str(r["kind"]).endswith("#Factor") and r.get("category") for r in rows)),
     "evidence-topic-coverage": ({}, lambda rows: len(rows) == 13 and any(
