@@ -72,6 +72,7 @@ class Brief:
     citizenships: list[dict] = field(default_factory=list)
     destinations: list[dict] = field(default_factory=list)
     routes: list[dict] = field(default_factory=list)
+    detections: list[dict] = field(default_factory=list)
     cases: list[dict] = field(default_factory=list)
     case_count: int = 0
     participants: dict = field(default_factory=dict)
@@ -125,7 +126,7 @@ def build_brief(store, *, country: str | None = None, region: str | None = None)
     b.sources = [
         {k: str(v) for k, v in r.items()}
         for r in store.select(
-            """SELECT ?source ?title ?file ?issued WHERE {
+            """SELECT DISTINCT ?source ?title ?file ?issued WHERE {
                  ?ds a dcat:Dataset ; dct:title ?title ; dcat:distribution ?d . ?d dct:title ?file .
                  FILTER(STRSTARTS(STR(?ds), "https://w3id.org/crimekg/resource/dataset/"))
                  BIND(STRAFTER(STR(?ds), "dataset/") AS ?source)
@@ -137,6 +138,8 @@ def build_brief(store, *, country: str | None = None, region: str | None = None)
     countries: set[str] = set()
     used: set[str] = set()
     for r in run_evidence_query(store, "evidence-glotip-profile", area=area):
+        if str(r.get("source")) != "glotip":
+            continue
         ind = str(r["indicator"]).rsplit("/", 1)[-1]
         bd = str(r["breakdown"]).rsplit("/", 1)[-1]
         sex = str(r["sex"]).rsplit("/", 1)[-1]
@@ -165,11 +168,17 @@ def build_brief(store, *, country: str | None = None, region: str | None = None)
     b.destinations = [_flow_row(r) for r in run_evidence_query(store, "evidence-glotip-destinations", area=area)][:10]
     routes: dict[str, dict] = {}
     for r in run_evidence_query(store, "evidence-routes-deaths", area=area):
-        row = routes.setdefault(str(r["routeLabel"]), {"route": str(r["routeLabel"]), "iri": str(r["route"]), "years": {}, "total": 0, "incidents": 0})
-        row["years"][str(r["year"])] = _int(r["deadAndMissing"])
-        row["total"] += _int(r["deadAndMissing"])
-        row["incidents"] += _int(r["incidents"])
-    b.routes = sorted(routes.values(), key=lambda x: -x["total"])
+        row = routes.setdefault(str(r["route"]), {"route": str(r["routeLabel"]), "iri": str(r["route"]), "years": {}, "total": 0, "incidents": 0})
+        row["years"][str(r["year"])] = _int(r["iomDeadAndMissing"])
+        row["total"] += _int(r["iomDeadAndMissing"])
+        row["incidents"] += _int(r["iomIncidents"])
+    b.routes = sorted(routes.values(), key=lambda x: (-x["total"], x["route"]))
+    detections: dict[str, dict] = {}
+    for r in run_evidence_query(store, "evidence-frontex-nationals", area=area):
+        row = detections.setdefault(str(r["route"]), {"route": str(r["routeLabel"]), "iri": str(r["route"]), "years": {}, "total": 0})
+        row["years"][str(r["year"])] = _int(r["detections"])
+        row["total"] += _int(r["detections"])
+    b.detections = sorted(detections.values(), key=lambda x: (-x["total"], x["route"]))
     cases = run_evidence_query(store, "evidence-cases", area=area)
     b.case_count = len(cases)
     b.cases = [{k: str(v) for k, v in r.items() if k != "area"} for r in cases[:10]]
@@ -182,9 +191,11 @@ def build_brief(store, *, country: str | None = None, region: str | None = None)
     seen = set(used)
     if b.citizenships or b.destinations:
         seen.add(concept("breakdown", "by-citizenship"))
-    seen.update(r["iri"] for r in b.routes if r.get("iri"))
+    seen.update(r["iri"] for r in b.routes + b.detections if r.get("iri"))
     if b.routes:
         seen.add(concept("indicator", "dead-and-missing"))
+    if b.detections:
+        seen.add(concept("indicator", "illegal-border-crossings"))
     place_sources = {it["label"] for it in parts.get("DataSource", [])}
     b.topics = []
     for r in run_evidence_query(store, "evidence-topic-coverage"):
@@ -334,11 +345,25 @@ def _markdown(b: Brief) -> str:
         years = sorted({y for r in b.routes for y in r["years"]})
         recent = years[-5:]
         out += _table(["Route", "Incidents", "Dead and missing", *recent],
-                      [[r["route"], f"{r['incidents']:,}", f"{r['total']:,}", *(f"{r['years'].get(y, 0):,}" for y in recent)] for r in b.routes])
+                      [[r["route"], f"{r['incidents']:,}", f"{r['total']:,}", *(f"{r['years'][y]:,}" if y in r["years"] else "–" for y in recent)]
+                       for r in b.routes])
         out.append("")
-        out.append(f"Incidents recorded in {b.label}, {years[0]}–{years[-1]}.")
+        out.append(f"Incidents recorded in {b.label}, {years[0]}–{years[-1]} (–: no incident recorded that year).")
     else:
         out.append("No incidents recorded here in the imported IOM data.")
+    out.append("")
+
+    out += [f"## Routes: nationals of {b.label} detected crossing into the EU irregularly (Frontex)", ""]
+    if b.detections:
+        years = sorted({y for r in b.detections for y in r["years"]})
+        recent = years[-5:]
+        out += _table(["Route", "Detections", *recent],
+                      [[r["route"], f"{r['total']:,}", *(f"{r['years'][y]:,}" if y in r["years"] else "–" for y in recent)] for r in b.detections])
+        out.append("")
+        out.append(f"Detections of illegal border crossings, {years[0]}–{years[-1]}: detections, not persons (one person can be"
+                   " detected more than once); a count of another kind than IOM's dead and missing, never added to it.")
+    else:
+        out.append("No detections of its nationals in the imported Frontex data.")
     out.append("")
 
     out += ["## Case references (UNODC SHERLOC)", ""]

@@ -20,12 +20,15 @@ __all__ = [
     "check_filter_values",
     "factor_graph",
     "FLOWS",
+    "FLOW_INDICATORS",
+    "SOURCE_NAMES",
     "flows_graph",
     "places_graph",
     "query_graph",
     "rdf_to_networkx",
     "rows_to_networkx",
     "session_graph",
+    "shown_count",
     "write_network",
 ]
 
@@ -188,47 +191,77 @@ SELECT ?p ?cls ?label ?broader WHERE {
 }
 """
 
-_FLOWS = """
-SELECT ?from ?to (SUM(COALESCE(?count, 0)) AS ?n) (COUNT(?o) AS ?observations)
-       (SUM(IF(BOUND(?count), 0, 1)) AS ?suppressed) (MIN(STR(?year)) AS ?first) (MAX(STR(?year)) AS ?last) WHERE {
-  ?o a qb:Observation ; ckg:citizenship ?from ; ckg:refArea ?to .
-  # places only: not the codes Total and Not stated of a dimension left unset
-  FILTER(STRSTARTS(STR(?from), "https://w3id.org/crimekg/place/") && STRSTARTS(STR(?to), "https://w3id.org/crimekg/place/"))
-  # migrants dead or missing (IOM incidents, shown on their routes) are not victims detected in a country
-  FILTER NOT EXISTS { ?o ckg:indicator <https://w3id.org/crimekg/concept/indicator/dead-and-missing> }
-  OPTIONAL { ?o ckg:count ?count }
-  OPTIONAL { ?o ckg:refYear ?year }
-}
-GROUP BY ?from ?to
-"""
-
 #: What the ``flows`` projection shows: victims' citizenship -> country of detection, nationality -> route, or both.
 FLOWS = ("citizenship", "routes", "all")
 
 _INDICATOR = "https://w3id.org/crimekg/concept/indicator/"
+_DATASET = "https://w3id.org/crimekg/resource/dataset/"
+
+#: The series a citizenship flow can count, by the indicator asked for: (source, indicator slug,
+#: sex and age totals only). Each series gives its own edges; two series are never added. GLOTIP
+#: counts are published for several breakdowns (totals, by sex, by age), so only the sex and age
+#: totals are read; CTDC cells are disjoint, so its records are added over them.
+FLOW_INDICATORS: dict[str, tuple[tuple[str, str, bool], ...]] = {
+    "detected-trafficking-victims": (("glotip", "detected-trafficking-victims", True), ("ctdc", "registered-victims", False)),
+    "persons-prosecuted": (("glotip", "persons-prosecuted", True),),
+    "persons-convicted": (("glotip", "persons-convicted", True),),
+}
+
+#: Short names of the sources, as edge labels and tooltips show them.
+SOURCE_NAMES = {"glotip": "UNODC GLOTIP", "ctdc": "CTDC", "iom": "IOM Missing Migrants", "frontex": "Frontex", "sherloc": "UNODC SHERLOC"}
+
+# One row per (source, indicator, citizenship, country) of the series asked for; published counts
+# and suppressed cells ("<5") apart
+_FLOWS = """
+SELECT ?ds ?ind ?from ?to (SUM(COALESCE(?count, 0)) AS ?n) (COUNT(?count) AS ?published) (COUNT(?o) AS ?observations)
+       (SUM(IF(COALESCE(?sup, false), 1, 0)) AS ?suppressed) (MIN(STR(?year)) AS ?first) (MAX(STR(?year)) AS ?last) WHERE {
+  VALUES (?ds ?ind ?totals) { %s }
+  ?o qb:dataSet ?ds ; ckg:indicator ?ind ; ckg:citizenship ?from ; ckg:refArea ?to .
+  # places only: not the codes Total and Not stated of a dimension left unset
+  FILTER(STRSTARTS(STR(?from), "https://w3id.org/crimekg/place/") && STRSTARTS(STR(?to), "https://w3id.org/crimekg/place/"))
+  FILTER(!?totals || EXISTS { ?o ckg:sex <https://w3id.org/crimekg/concept/sex/total> ; ckg:ageGroup <https://w3id.org/crimekg/concept/age/total> })
+  OPTIONAL { ?o ckg:count ?count }
+  OPTIONAL { ?o ckg:suppressed ?sup }
+  OPTIONAL { ?o ckg:refYear ?year }
+}
+GROUP BY ?ds ?ind ?from ?to
+"""
 
 # Frontex detections (indicator illegal-border-crossings) by nationality and smuggling route
 _ROUTE_DETECTIONS = """
 SELECT ?from ?route (SUM(?count) AS ?n) (COUNT(?o) AS ?observations) (MIN(STR(?year)) AS ?first) (MAX(STR(?year)) AS ?last) WHERE {
-  ?o a qb:Observation ; ckg:route ?route ; ckg:citizenship ?from ; ckg:count ?count ;
-     ckg:indicator <%sillegal-border-crossings> .
+  ?o qb:dataSet <%(ds)sfrontex> ; ckg:indicator <%(ind)sillegal-border-crossings> ;
+     ckg:route ?route ; ckg:citizenship ?from ; ckg:count ?count .
   FILTER(STRSTARTS(STR(?from), "https://w3id.org/crimekg/place/"))
   OPTIONAL { ?o ckg:refYear ?year }
 }
 GROUP BY ?from ?route
-""" % _INDICATOR
+""" % {"ds": _DATASET, "ind": _INDICATOR}
 
 # IOM incidents (indicator dead-and-missing) by smuggling route; the 2025 table gives no dead/missing split
 _ROUTE_INCIDENTS = """
 SELECT ?route (COUNT(?o) AS ?incidents) (SUM(COALESCE(?c, 0)) AS ?total) (SUM(COALESCE(?d, 0)) AS ?dead)
        (SUM(COALESCE(?m, 0)) AS ?missing) (COUNT(?d) AS ?withDead) (COUNT(?m) AS ?withMissing) WHERE {
-  ?o a qb:Observation ; ckg:route ?route ; ckg:indicator <%sdead-and-missing> .
+  ?o qb:dataSet <%(ds)siom> ; ckg:indicator <%(ind)sdead-and-missing> ; ckg:route ?route .
   OPTIONAL { ?o ckg:count ?c }
   OPTIONAL { ?o ckg:dead ?d }
   OPTIONAL { ?o ckg:missing ?m }
 }
 GROUP BY ?route
-""" % _INDICATOR
+""" % {"ds": _DATASET, "ind": _INDICATOR}
+
+
+def shown_count(count: float | None, suppressed: int) -> str:
+    """A count as it may be shown: published counts, plus suppressed cells as ``<5``, never as 0.
+
+    >>> shown_count(273, 0), shown_count(None, 1), shown_count(None, 3), shown_count(12, 2), shown_count(0, 0)
+    ('273', '<5', '3 × <5', '12 + 2 × <5', '0')
+    """
+    if not suppressed:
+        return f"{count or 0:,.0f}"
+    cells = "<5" if suppressed == 1 else f"{suppressed} \u00d7 <5"
+    return cells if count is None else f"{count:,.0f} + {cells}"
+
 
 _LABELS = """
 SELECT ?s ?label WHERE {
@@ -442,18 +475,23 @@ def places_graph(store: GraphStore, **filters: str | Iterable[str] | None) -> nx
     return G
 
 
-def flows_graph(store: GraphStore, flows: str = "all", **filters: str | Iterable[str] | None) -> nx.MultiDiGraph:
+def flows_graph(store: GraphStore, flows: str = "all", indicator: str = "detected-trafficking-victims",
+                **filters: str | Iterable[str] | None) -> nx.MultiDiGraph:
     """Return flows from victims' citizenship to the country of detection, and from nationalities to routes.
 
-    ``flows`` is one of :data:`FLOWS`. ``citizenship``: one edge (relation ``flow``) per
-    (citizenship, country of detection) pair of ``qb:Observation`` s with ``ckg:citizenship`` and
-    ``ckg:refArea`` (both places), IOM incidents left out; ``count`` is the sum of their ``ckg:count``
-    over the years (``years``), ``observations`` how many there are and ``suppressed`` how many
-    give no count ("<5"). ``routes``: one node (kind ``route``) per smuggling-route concept that
-    observations name with ``ckg:route``, with ``incidents``, ``dead_and_missing`` (and ``dead``,
-    ``missing`` where the source splits them) summed over the IOM incidents on it and
-    ``detections`` summed over the Frontex detections; one edge (relation ``route``) per
-    (nationality, route) pair with ``count`` the Frontex detections. ``all``: both, when there are.
+    ``flows`` is one of :data:`FLOWS`; ``indicator`` one of :data:`FLOW_INDICATORS` (detected
+    victims by default: GLOTIP's detected victims and CTDC's victim records). Every edge counts one
+    indicator of one source, never a sum of two. ``citizenship``: one edge (key ``flow:{source}``,
+    relation ``flow``) per source and (citizenship, country of detection) pair, with ``source``,
+    ``indicator``, ``count`` (the published counts added over the years in ``years``; ``None``
+    when every cell is suppressed), ``suppressed`` (cells published as "<5"), ``low`` and ``high``
+    (the range the true figure lies in), ``value`` (the text to show: "273", "<5", "12 + 2 × <5")
+    and ``observations``. Where two sources name the same flow there are two edges, side by side.
+    ``routes``: one node (kind ``route``) per smuggling-route concept, with IOM's figures
+    (``iom_incidents``, ``iom_dead_and_missing``, and ``iom_dead``, ``iom_missing`` where the file
+    splits them) and Frontex's (``frontex_detections``) as separate attributes, each there only when
+    its source is imported; one edge (key ``route:frontex``, relation ``route``) per (nationality,
+    route) pair with ``count`` the Frontex detections. ``all``: both, when there are.
     Only the ``place`` filter applies: a flow is kept if either end matches, a route if a kept
     edge reaches it. Raises :class:`graph.errors.InvalidInput` when there is nothing to show.
 
@@ -469,8 +507,12 @@ def flows_graph(store: GraphStore, flows: str = "all", **filters: str | Iterable
 
     if flows not in FLOWS:
         raise InvalidInput(f"unknown flows {flows!r}; use one of {', '.join(FLOWS)}")
+    if indicator not in FLOW_INDICATORS:
+        raise InvalidInput(f"unknown flow indicator {indicator!r}; use one of {', '.join(FLOW_INDICATORS)}")
     filters = _check_filters(filters)
-    rows = store.select(_FLOWS) if flows != "routes" else []
+    series = " ".join(f"(<{_DATASET}{src}> <{_INDICATOR}{ind}> {'true' if totals else 'false'})"
+                      for src, ind, totals in FLOW_INDICATORS[indicator])
+    rows = store.select(_FLOWS % series) if flows != "routes" else []
     detections = store.select(_ROUTE_DETECTIONS) if flows != "citizenship" else []
     incidents = store.select(_ROUTE_INCIDENTS) if flows != "citizenship" else []
     if flows == "citizenship" and not rows:
@@ -492,30 +534,40 @@ def flows_graph(store: GraphStore, flows: str = "all", **filters: str | Iterable
             continue
         country(u)
         country(v)
-        count = float(row["n"]) if "n" in row else 0.0
-        G.add_edge(u, v, key="flow", relation="flow", count=count, observations=int(row["observations"]),
-                   suppressed=int(row["suppressed"]), years=f"{row['first']}-{row['last']}" if "first" in row else None)
+        source = str(row["ds"]).rsplit("/", 1)[-1]
+        suppressed = int(row["suppressed"])
+        count = float(row["n"]) if int(row["published"]) else None
+        G.add_edge(u, v, key=f"flow:{source}", relation="flow", source=source, indicator=str(row["ind"]),
+                   count=count, suppressed=suppressed, low=float((count or 0) + suppressed), high=float((count or 0) + 4 * suppressed),
+                   value=shown_count(count, suppressed), observations=int(row["observations"]),
+                   years=f"{row['first']}-{row['last']}" if "first" in row else None)
     routes: dict[str, dict] = {}
     for row in incidents:
-        info = {"incidents": int(row["incidents"]), "dead_and_missing": int(row["total"])}
+        info = {"iom_indicator": _INDICATOR + "dead-and-missing", "iom_incidents": int(row["incidents"]),
+                "iom_dead_and_missing": int(row["total"])}
         if int(row["withDead"]) or int(row["withMissing"]):
-            info.update(dead=int(row["dead"]), missing=int(row["missing"]))
+            info.update(iom_dead=int(row["dead"]), iom_missing=int(row["missing"]))
         routes[str(row["route"])] = info
+    for row in detections:  # every nationality counts in the route's total, a place or not
+        info = routes.setdefault(str(row["route"]), {})
+        info["frontex_indicator"] = _INDICATOR + "illegal-border-crossings"
+        info["frontex_detections"] = info.get("frontex_detections", 0) + int(row["n"])
     for row in detections:
         u, r = str(row["from"]), str(row["route"])
+        if not u.startswith(("http://", "https://")):
+            continue  # a nationality the source gives as text, no place
         if "place" in filters and not _matches([_local(u)], filters["place"]):
             continue
         country(u)
         if r not in G:
-            G.add_node(r, label=_local(r), kind="route", detections=0, **routes.get(r, {}))
-        n = int(row["n"])
-        G.nodes[r]["detections"] += n
-        G.add_edge(u, r, key="route", relation="route", count=float(n), observations=int(row["observations"]),
+            G.add_node(r, label=_local(r), kind="route", **routes.get(r, {}))
+        G.add_edge(u, r, key="route:frontex", relation="route", source="frontex", indicator=_INDICATOR + "illegal-border-crossings",
+                   count=float(row["n"]), observations=int(row["observations"]),
                    years=f"{row['first']}-{row['last']}" if "first" in row else None)
     if "place" not in filters:
         for r, info in routes.items():
             if r not in G:
-                G.add_node(r, label=_local(r), kind="route", detections=0, **info)
+                G.add_node(r, label=_local(r), kind="route", **info)
     _add_labels(store, G)
     return G
 

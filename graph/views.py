@@ -173,12 +173,14 @@ def network_for(
     params: dict[str, str] | None = None,
     flows: str = "all",
     query_options: dict | None = None,
+    indicator: str = "detected-trafficking-victims",
     **filters: str | Iterable[str] | None,
 ) -> nx.MultiDiGraph:
     """Return the network a preset shows (a projection from :mod:`graph.network`).
 
     ``query`` and ``params`` (for the ``query`` preset) are as in :func:`query_network`; ``flows``
-    (for the ``flows`` preset) one of :data:`graph.network.FLOWS`;
+    (for the ``flows`` preset) one of :data:`graph.network.FLOWS` and ``indicator`` what its
+    citizenship flows count, one of :data:`graph.network.FLOW_INDICATORS` (detected victims by default);
     ``filters`` are those of :data:`graph.network.FILTERS` (the ``query`` preset takes none).
 
     >>> from graph.store import init_store
@@ -200,7 +202,7 @@ def network_for(
     if preset == "places":
         return network.places_graph(store, **filters)
     if preset == "flows":
-        return network.flows_graph(store, flows, **filters)
+        return network.flows_graph(store, flows, indicator, **filters)
     if preset == "query":
         if not query:
             raise InvalidQuery("the query preset needs a query: --query NAME (a stored query) or --query FILE.rq")
@@ -309,9 +311,13 @@ def _sizes(G: nx.Graph, size: str) -> dict:
         return {n: 1 + b for n, b in zip(nodes, bet)}
     out = {}
     if any(a.get("relation") in ("flow", "route") for _, _, a in G.edges(data=True)):
+        # the largest figure one source gives for a node: two sources are never added
+        per_source: dict[tuple, float] = defaultdict(float)
         for u, v, a in G.edges(data=True):
             for n in {u, v}:
-                out[n] = out.get(n, 1.0) + float(a.get("count", 0))
+                per_source[(n, a.get("source"))] += _weight(a)
+        for (n, _source), total in per_source.items():
+            out[n] = max(out.get(n, 1.0), 1.0 + total)
     for n, a in G.nodes(data=True):
         if n in out:
             continue
@@ -324,6 +330,15 @@ def _sizes(G: nx.Graph, size: str) -> dict:
         else:
             out[n] = 1 + G.degree(n)
     return out
+
+
+def _weight(a: dict) -> float:
+    """An edge's weight for widths and sizes: its published count, or the least a suppressed flow holds."""
+    if a.get("count") is not None:
+        return float(a["count"]) + float(a.get("suppressed") or 0)
+    if a.get("suppressed"):
+        return float(a.get("low") or a["suppressed"])
+    return 1.0
 
 
 def _aggregate(G: nx.MultiDiGraph, max_nodes: int) -> tuple[nx.MultiDiGraph, str]:
@@ -378,41 +393,64 @@ def _node_title(a: dict, group: str) -> str:
         lines.append("Also said as: " + "; ".join(a["altLabels"]))
     if "contributions" in a:
         lines.append(f"Contributions: {a['contributions']}")
-    if a.get("kind") == "route":
-        lines.append(f"Frontex detections: {a.get('detections', 0):,}")
-        if a.get("incidents"):
-            split = f" (dead {a['dead']:,}, missing {a['missing']:,})" if "dead" in a else ""
-            lines.append(f"IOM dead and missing: {a['dead_and_missing']:,}{split} in {a['incidents']:,} incident(s)")
+    if a.get("kind") == "route":  # two sources side by side, never added
+        if "frontex_detections" in a:
+            lines.append(f"Frontex: {a['frontex_detections']:,} detections of illegal border crossings (detections, not persons)")
         else:
-            lines.append("IOM dead and missing: no incident recorded on this route")
+            lines.append("Frontex: no detections on this route in the imported data")
+        if a.get("iom_incidents"):
+            split = f" (dead {a['iom_dead']:,}, missing {a['iom_missing']:,})" if "iom_dead" in a else ""
+            lines.append(f"IOM Missing Migrants: {a['iom_dead_and_missing']:,} dead and missing{split} in {a['iom_incidents']:,} incident(s)")
+        else:
+            lines.append("IOM Missing Migrants: no incident on this route in the imported data")
     if "members" in a:
         lines.append(f"Nodes in this group: {a['members']:,}; e.g. " + "; ".join(a.get("examples", [])))
     skip = {"label", "kind", "layer", "order", "altLabels", "contributions", "members", "examples", "weight"} | {k for k, _ in named}
     if a.get("kind") == "route":
-        skip |= {"detections", "incidents", "dead_and_missing", "dead", "missing"}
+        skip |= {k for k in a if k.startswith(("iom_", "frontex_"))}
     for k, v in a.items():
         if k not in skip and v not in (None, "", []):
             lines.append(f"{k}: {'; '.join(map(str, v)) if isinstance(v, list) else v}")
     return "\n".join(lines)
 
 
-def _edge_style(a: dict) -> tuple[str, str]:
-    """(style key, tooltip) of an edge."""
+def _series_text(a: dict) -> str:
+    """One source's figure for a flow: what it counts, from which source, over which years."""
+    from crimekg.graph.network import SOURCE_NAMES, shown_count
+
+    what = _INDICATOR_TEXT.get(a.get("indicator", "").rsplit("/", 1)[-1], a.get("indicator", "").rsplit("/", 1)[-1])
+    count = a.get("count")
+    value = a.get("value") or shown_count(count, int(a.get("suppressed") or 0))
+    tip = f"{SOURCE_NAMES.get(a.get('source'), a.get('source') or 'unknown source')}: {value} {what}"
+    if a.get("suppressed"):
+        tip += f" (between {a['low']:,.0f} and {a['high']:,.0f}: {a['suppressed']} cell(s) published as <5)"
+    tip += f", {a.get('observations', 0)} observation(s)"
+    if a.get("years"):
+        tip += f", {a['years']}"
+    return tip
+
+
+#: What each flow indicator counts, as tooltips say it.
+_INDICATOR_TEXT = {
+    "detected-trafficking-victims": "detected victims",
+    "registered-victims": "victim records",
+    "persons-prosecuted": "persons prosecuted",
+    "persons-convicted": "persons convicted",
+    "illegal-border-crossings": "detections of illegal border crossings",
+}
+
+
+def _edge_style(a: dict, siblings: Sequence[dict] = ()) -> tuple[str, str]:
+    """(style key, tooltip) of an edge; ``siblings`` are the other sources' edges between the same two nodes."""
     rel = a.get("relation", "linked")
     if rel in ("topic of", "about", "concerns", "part of", "named for"):
         return "structure", rel
-    if rel == "flow":
-        tip = f"flow: {a.get('count', 0):g} victims counted in {a.get('observations', 0)} observation(s)"
-        if a.get("years"):
-            tip += f", {a['years']}"
-        if a.get("suppressed"):
-            tip += f"; {a['suppressed']} more observation(s) suppressed (<5)"
-        return "flow", tip
-    if rel == "route":
-        tip = f"route: {a.get('count', 0):,.0f} detections (Frontex) in {a.get('observations', 0)} observation(s)"
-        if a.get("years"):
-            tip += f", {a['years']}"
-        return "route", tip
+    if rel in ("flow", "route"):
+        tip = f"{rel}: " + _series_text(a)
+        others = [_series_text(s) for s in siblings if s is not a]
+        if others:  # two sources name this flow: side by side, never added
+            tip += "\nalso, not added (another source, counting another thing): " + "; ".join(others)
+        return rel, tip
     pol = a.get("polarity", "positive")
     parts = [f"{rel} ({pol})"]
     if a.get("strength") is not None:
@@ -508,18 +546,30 @@ def render_network(
         })
     edges = []
     many = G.number_of_edges() > 400
-    max_count: dict[str, float] = defaultdict(lambda: 1.0)  # per style: victims and detections differ in scale
-    for _, _, a in G.edges(data=True):
-        style = _edge_style(a)[0]
-        max_count[style] = max(max_count[style], float(a.get("count", 1)))
+    # per style and source: victims, records and detections differ in scale, and are never added
+    max_count: dict[tuple, float] = defaultdict(lambda: 1.0)
+    siblings: dict[tuple, list] = defaultdict(list)
     for u, v, a in G.edges(data=True):
-        style, tip = _edge_style(a)
+        style = _edge_style(a)[0]
+        max_count[(style, a.get("source"))] = max(max_count[(style, a.get("source"))], _weight(a))
+        if style in ("flow", "route"):
+            siblings[(u, v)].append(a)
+    for u, v, a in G.edges(data=True):
+        style, tip = _edge_style(a, siblings.get((u, v), ()))
         width = 1.0
         if a.get("strength") is not None:
             width = 1 + 4 * float(a["strength"])
-        elif a.get("count", 1) > 1 or style == "flow":
-            width = 1 + 9 * math.sqrt(float(a.get("count", 1)) / max_count[style])
-        label = f"{a.get('count', 0):,.0f}" if style in ("flow", "route") else a.get("relation", "")
+        elif style in ("flow", "route"):
+            width = 1 + 9 * math.sqrt(_weight(a) / max_count[(style, a.get("source"))])
+        elif a.get("count", 1) > 1:
+            width = 1 + 9 * math.sqrt(float(a["count"]) / max_count[(style, None)])
+        label = a.get("relation", "")
+        if style in ("flow", "route"):
+            from crimekg.graph.network import shown_count
+
+            label = a.get("value") or shown_count(a.get("count"), int(a.get("suppressed") or 0))
+            if len(siblings[(u, v)]) > 1:
+                label += f" ({a.get('source', '')})"
         edges.append({"from": ids[u], "to": ids[v], "style": style, "label": "" if many or style == "structure" else label,
                       "width": round(width, 2), "title": tip})
     used = sorted(set(groups), key=lambda g: (_STEP_ORDER + (g,)).index(g))
@@ -553,6 +603,7 @@ def export_network(
     query: str | None = None,
     params: dict[str, str] | None = None,
     flows: str = "all",
+    indicator: str = "detected-trafficking-victims",
     **filters: str | Iterable[str] | None,
 ) -> nx.MultiDiGraph:
     """Write the network of a preset as GraphML or GEXF (for Gephi), attributes included; return it.
@@ -568,7 +619,7 @@ def export_network(
     """
     from crimekg.graph.network import write_network
 
-    G = network_for(store, preset, query=query, params=params, flows=flows, **filters)
+    G = network_for(store, preset, query=query, params=params, flows=flows, indicator=indicator, **filters)
     write_network(G, out, format)
     return G
 
@@ -586,6 +637,7 @@ def render_view(
     max_nodes: int = AGGREGATE_ABOVE,
     flows: str = "all",
     query_options: dict | None = None,
+    indicator: str = "detected-trafficking-victims",
     **filters: str | Iterable[str] | None,
 ) -> Path:
     """Write a preset view of ``store`` to ``out`` as one self-contained HTML page and return its path.
@@ -601,7 +653,7 @@ def render_view(
     >>> "Content-Security-Policy" in page, "https://" in page.split("<script")[0]
     (True, False)
     """
-    G = network_for(store, preset, query=query, params=params, flows=flows, query_options=query_options, **filters)
+    G = network_for(store, preset, query=query, params=params, flows=flows, indicator=indicator, query_options=query_options, **filters)
     page = render_network(G, preset, title=title, steps=steps, size=size, max_nodes=max_nodes, filters=filters)
     path = Path(out)
     path.write_text(page, encoding="utf-8")

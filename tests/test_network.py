@@ -96,10 +96,22 @@ def test_places_graph_links_factors_to_countries_and_regions(store):
 
 def test_flows_graph_sums_counts(store_with_flows):
     G = flows_graph(store_with_flows)
-    (edge,) = G.get_edge_data(PLACE + "NGA", PLACE + "ITA").values()
+    # one edge per source: GLOTIP's detected victims (120 + 80) beside CTDC's 7 records, never added;
+    # GLOTIP's 9 persons convicted on the same flow are another indicator, not counted here
+    edges = G.get_edge_data(PLACE + "NGA", PLACE + "ITA")
+    assert set(edges) == {"flow:glotip", "flow:ctdc"}
+    edge = edges["flow:glotip"]
     assert edge["count"] == 200 and edge["observations"] == 2 and edge["years"] == "2020-2021"
+    assert edge["source"] == "glotip" and edge["indicator"].endswith("/detected-trafficking-victims")
+    assert (edges["flow:ctdc"]["count"], edges["flow:ctdc"]["indicator"].rsplit("/", 1)[-1]) == (7, "registered-victims")
+    convicted = flows_graph(store_with_flows, indicator="persons-convicted")
+    assert {k: a["count"] for k, a in convicted.get_edge_data(PLACE + "NGA", PLACE + "ITA").items()} == {"flow:glotip": 9}
+    # a suppressed flow is "<5" (between 1 and 4), never 0
     (suppressed,) = G.get_edge_data(PLACE + "UKR", PLACE + "POL").values()
-    assert suppressed["count"] == 0 and suppressed["suppressed"] == 1
+    assert suppressed["count"] is None and suppressed["suppressed"] == 1
+    assert (suppressed["value"], suppressed["low"], suppressed["high"]) == ("<5", 1, 4)
+    with pytest.raises(InvalidInput, match="unknown flow indicator 'victims'"):
+        flows_graph(store_with_flows, indicator="victims")
     assert G.nodes[PLACE + "NGA"]["label"] == "Nigeria"
     assert set(flows_graph(store_with_flows, place="POL")) == {PLACE + "UKR", PLACE + "POL"}
 
@@ -197,7 +209,8 @@ def test_flows_from_imported_glotip_rows(workspace):
     flows = {(G.nodes[u]["label"], G.nodes[v]["label"]): a for u, v, a in G.edges(data=True)}
     assert flows[("Nigeria", "Italy")]["count"] == 273
     assert flows[("Benin", "Nigeria")]["count"] == 12
-    assert flows[("Chad", "Nigeria")]["suppressed"] == 1 and flows[("Chad", "Nigeria")]["count"] == 0
+    chad = flows[("Chad", "Nigeria")]
+    assert chad["suppressed"] == 1 and chad["count"] is None and chad["value"] == "<5"
 
 
 def test_flows_of_the_whole_glotip_file(workspace):
@@ -218,6 +231,7 @@ def test_flows_of_the_whole_glotip_file(workspace):
 # --- flows with smuggling routes (Frontex detections, IOM dead and missing) ---------------------
 
 ROUTE = "https://w3id.org/crimekg/concept/smuggling-route/"
+INDICATOR = "https://w3id.org/crimekg/concept/indicator/"
 EVIDENCE = ROOT / "tests" / "data" / "evidence"
 
 
@@ -245,12 +259,16 @@ def test_route_flows_of_the_frontex_and_iom_samples(workspace):
     assert all(a["relation"] == "route" for a in edges.values())
     # iom-2019-sample.csv, Central Mediterranean: web ids 52633 (missing 3), 52626 (missing 13),
     # 52625 (dead 5, missing 21), 52624 (dead 6), 52522 (missing 1), 52520 (dead 2)
+    # each source's figures side by side, named by source, never added
     cm = G.nodes[ROUTE + "central-mediterranean"]
-    assert cm == {"label": "Central Mediterranean route", "kind": "route", "detections": 33809,
-                  "incidents": 6, "dead_and_missing": 51, "dead": 13, "missing": 38}
+    assert cm == {"label": "Central Mediterranean route", "kind": "route",
+                  "frontex_indicator": INDICATOR + "illegal-border-crossings", "frontex_detections": 33809,
+                  "iom_indicator": INDICATOR + "dead-and-missing", "iom_incidents": 6, "iom_dead_and_missing": 51,
+                  "iom_dead": 13, "iom_missing": 38}
     # Western Balkans: 52660 (dead 2, missing 4), 52655 (dead 1); detections 3498+641+195+1
     wb = G.nodes[ROUTE + "western-balkans"]
-    assert (wb["detections"], wb["incidents"], wb["dead_and_missing"], wb["dead"], wb["missing"]) == (4335, 2, 7, 3, 4)
+    assert (wb["frontex_detections"], wb["iom_incidents"], wb["iom_dead_and_missing"], wb["iom_dead"], wb["iom_missing"]) == (4335, 2, 7, 3, 4)
+    assert all(a["source"] == "frontex" and a["indicator"] == INDICATOR + "illegal-border-crossings" for a in edges.values())
     assert G.nodes[PLACE + "SYR"]["kind"] == "country" and G.nodes[PLACE + "NGA"]["label"] == "Nigeria"
     # the place filter keeps the routes its nationals were detected on
     assert set(flows_graph(workspace, "routes", place="NGA")) == {PLACE + "NGA", ROUTE + "central-mediterranean"}
@@ -276,9 +294,10 @@ def test_route_flows_of_the_2025_iom_table(workspace):
     _import(workspace, "iom-2025")
     G = flows_graph(workspace, "routes")
     assert G.number_of_edges() == 0
-    assert {n: (a["incidents"], a["dead_and_missing"]) for n, a in G.nodes(data=True)} == {
+    assert {n: (a["iom_incidents"], a["iom_dead_and_missing"]) for n, a in G.nodes(data=True)} == {
         ROUTE + "central-mediterranean": (6, 2 + 1 + 3 + 4 + 5 + 1), ROUTE + "western-mediterranean": (3, 15 + 4 + 8)}
-    assert "dead" not in G.nodes[ROUTE + "central-mediterranean"]  # no split in this table
+    assert "iom_dead" not in G.nodes[ROUTE + "central-mediterranean"]  # no split in this table
+    assert "frontex_detections" not in G.nodes[ROUTE + "central-mediterranean"]  # Frontex not imported: no figure, not 0
     with pytest.raises(InvalidInput, match="no flows: the workspace has no observations with ckg:citizenship and ckg:refArea;"):
         flows_graph(workspace, "citizenship")
 

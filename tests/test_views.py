@@ -375,10 +375,10 @@ def test_routes_flows_view_draws_offline_with_its_legend(open_page, route_store,
     shapes = p.js("Object.fromEntries(window.crimekg.nodes.get().map((n) => [n.title.split('\\n')[0], n.shape]))")
     assert shapes["Central Mediterranean route"] == "diamond" and shapes["Nigeria"] == "hexagon"
     route = p.js("window.crimekg.nodes.get().find((n) => n.title.startsWith('Central Mediterranean route')).title")
-    assert "Frontex detections: 33,809" in route
-    assert "IOM dead and missing: 51 (dead 13, missing 38) in 6 incident(s)" in route
+    assert "Frontex: 33,809 detections of illegal border crossings" in route
+    assert "IOM Missing Migrants: 51 dead and missing (dead 13, missing 38) in 6 incident(s)" in route
     widths = {e["title"].split(" detections")[0]: e["width"] for e in p.js("window.crimekg.data.edges")}
-    assert widths["route: 33,809"] == 10 and widths["route: 1"] < 1.1  # thickness follows the detections
+    assert widths["route: Frontex: 33,809"] == 10 and widths["route: Frontex: 1"] < 1.1  # thickness follows the detections
 
 
 def test_view_command_flows_option(cli_store, tmp_path):
@@ -401,3 +401,24 @@ def test_view_command_flows_option(cli_store, tmp_path):
     assert result.exit_code == 1 and "no route flows" in result.output
     result = CliRunner().invoke(cli, ["view", "factors", "--flows", "routes", "--store", str(cli_store)])
     assert result.exit_code == 2 and "--flows goes with the flows preset" in result.output
+
+
+def test_flows_view_keeps_sources_apart_and_never_shows_a_suppressed_flow_as_0(example_store):
+    """GLOTIP's and CTDC's figures for one flow: two edges, both in the tooltip, never added; <5 stays <5."""
+    import json
+
+    from crimekg.graph.network import flows_graph
+
+    page = render_network(flows_graph(example_store, "citizenship"), "flows")
+    start = page.index('{"preset":')
+    data, _ = json.JSONDecoder().raw_decode(page[start:].replace("\\u003c", "<").replace("\\u003e", ">").replace("\\u0026", "&"))
+    names = {n["id"]: n["full"] for n in data["nodes"]}
+    edges = {(names[e["from"]], names[e["to"]], e["label"]): e for e in data["edges"]}
+    # views-extra.ttl: GLOTIP 120 + 80 detected victims, CTDC 7 records, GLOTIP 9 persons convicted (not drawn)
+    assert set(edges) >= {("Nigeria", "Italy", "200 (glotip)"), ("Nigeria", "Italy", "7 (ctdc)"), ("Ukraine", "Poland", "<5")}
+    assert not any(label.startswith(("207", "209", "216")) for *_, label in edges)
+    glotip = edges[("Nigeria", "Italy", "200 (glotip)")]["title"]
+    assert "UNODC GLOTIP: 200 detected victims" in glotip and "CTDC: 7 victim records" in glotip and "not added" in glotip
+    assert "persons convicted" not in glotip
+    suppressed = edges[("Ukraine", "Poland", "<5")]["title"]
+    assert "<5 detected victims (between 1 and 4" in suppressed and ": 0 " not in suppressed
