@@ -129,7 +129,7 @@ BROKEN = {
     "lower-above-upper": (
         "obs:b a qb:Observation ; qb:dataSet ds:test ; ckg:indicator ind:detected-trafficking-victims ;"
         " ckg:suppressed true ; ckg:lowerBound 5 ; ckg:upperBound 4 .",
-        OBS + "b", "ckg:lowerBound", "The lower bound (ckg:lowerBound) is above the upper bound",
+        OBS + "b", "ckg:lowerBound", "A lower bound (ckg:lowerBound) is one number, such as 1 or 2500000, and not above the upper bound",
     ),
     "bound-not-a-number": (
         'obs:b a qb:Observation ; qb:dataSet ds:test ; ckg:indicator ind:detected-trafficking-victims ;'
@@ -138,15 +138,15 @@ BROKEN = {
     ),
     "no-dataset": (
         "obs:c a qb:Observation ; ckg:indicator ind:detected-trafficking-victims ; ckg:count 3 .",
-        OBS + "c", "qb:dataSet", "An observation needs its data set (qb:dataSet)",
+        OBS + "c", "qb:dataSet", "An observation needs its one data set (qb:dataSet)",
     ),
     "dataset-not-a-dataset": (
         "obs:c a qb:Observation ; qb:dataSet ds:nowhere ; ckg:indicator ind:detected-trafficking-victims ; ckg:count 3 .",
-        OBS + "c", "qb:dataSet", "An observation belongs to one data set (qb:dataSet), a qb:DataSet in the graph",
+        OBS + "c", "qb:dataSet", "An observation needs its one data set (qb:dataSet), a qb:DataSet in the graph",
     ),
     "no-indicator": (
         "obs:c a qb:Observation ; qb:dataSet ds:test ; ckg:count 3 .",
-        OBS + "c", "ckg:indicator", "An observation needs the indicator it counts (ckg:indicator)",
+        OBS + "c", "ckg:indicator", "An observation needs the one indicator it counts (ckg:indicator)",
     ),
     "suppressed-with-count": (
         "obs:d a qb:Observation ; qb:dataSet ds:test ; ckg:indicator ind:detected-trafficking-victims ;"
@@ -160,7 +160,7 @@ BROKEN = {
     "suppressed-false": (
         "obs:d a qb:Observation ; qb:dataSet ds:test ; ckg:indicator ind:detected-trafficking-victims ;"
         " ckg:suppressed false ; ckg:lowerBound 1 ; ckg:upperBound 4 .",
-        OBS + "d", "ckg:suppressed", "Write ckg:suppressed only as true",
+        OBS + "d", "ckg:suppressed", "Write ckg:suppressed once, as true",
     ),
     "measure-type-without-its-value": (
         "obs:e a qb:Observation ; qb:dataSet ds:test ; ckg:indicator ind:detected-trafficking-victims ;"
