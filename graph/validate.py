@@ -130,5 +130,7 @@ def validate(data: str | os.PathLike | rdflib.Graph | GraphStore) -> ValidationR
                 value=_short(results.value(r, rdflib.SH.value), results),
             )
         )
-    violations.sort(key=lambda v: (v.severity != "Violation", v.label, v.focus, v.path, v.message))
+    # one line per problem: a value can break two constraints of one shape (a count "many" is
+    # neither an integer nor >= 0), which would repeat the same message
+    violations = sorted(set(violations), key=lambda v: (v.severity != "Violation", v.label, v.focus, v.path, v.message, v.value))
     return ValidationReport(conforms=bool(conforms), violations=violations)

@@ -611,7 +611,7 @@ VALID = PREFIXES + """
     dct:title "Breakout room 2" ; dct:date "2019-06-12"^^xsd:date ;
     ckg:place <https://w3id.org/crimekg/place/JPN> ; ckg:localPlace "Fuchu" ;
     ckg:followsPlan <https://w3id.org/crimekg/course/unafei-172/session-1> .
-<https://w3id.org/crimekg/place/JPN> a ckg:Country ; rdfs:label "Japan"@en .
+<https://w3id.org/crimekg/place/JPN> a ckg:Country ; rdfs:label "Japan"@en ; ckg:iso3 "JPN" .
 <https://w3id.org/crimekg/data/participant/t1/P07> a ckg:Participant ; ckg:contributorCode "P07" .
 <https://w3id.org/crimekg/data/contribution/t1/1> a ckg:Contribution ;
     ckg:text "Border guards take bribes at the checkpoint" ; ckg:kind ckg:Factor ;
