@@ -166,9 +166,10 @@ def shapes() -> rdflib.Graph:
 
 
 @pytest.fixture(scope="module")
-def layer(schemes, session) -> rdflib.Graph:
-    """The shipped session layer: schemes and session plan together."""
-    return schemes + session
+def layer(schemes, session, onto) -> rdflib.Graph:
+    """The shipped session layer: schemes and session plan together, with the ontology that holds
+    the structures of its data sets (as a workspace holds them all)."""
+    return schemes + session + onto
 
 
 def _validate(data: rdflib.Graph, shapes: rdflib.Graph, onto: rdflib.Graph):
