@@ -13,7 +13,6 @@ second graph (a query must count each observation once however many graphs descr
 from __future__ import annotations
 
 import itertools
-import os
 import re
 
 import pytest
@@ -234,8 +233,6 @@ REAL = {
 @pytest.mark.parametrize(("a", "b"), [("glotip", "ctdc"), ("iom", "frontex")])
 def test_real_answers_hold_when_the_source_sharing_their_concepts_is_imported(tmp_path, a, b):
     """The pairs of real sources that share concepts (flows, sexes, ages; routes), one order each."""
-    if os.environ.get("CRIMEKG_REAL_EVIDENCE") != "1":
-        pytest.skip("set CRIMEKG_REAL_EVIDENCE=1 to run: importing the real GLOTIP file alone took 78 s of CPU on the shared machine")
     missing = [str(REAL[s]) for s in (a, b) if not REAL[s].exists()]
     if missing:
         pytest.skip(f"{', '.join(missing)} not found (the shared data sets are not in the repository)")
