@@ -32,6 +32,7 @@ and Ctrl-C stop a query at once (see :func:`check_query` and :func:`run_query`).
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
@@ -62,6 +63,7 @@ __all__ = [
     "QueryResult",
     "parse_query_text",
     "named_queries",
+    "named_query_text",
     "named_query",
     "load_query",
     "resolve_params",
@@ -206,12 +208,30 @@ def named_queries() -> dict[str, NamedQuery]:
     >>> "factors-by-category" in named_queries()
     True
     """
+    return dict(_parsed_named_queries())
+
+
+@functools.lru_cache(maxsize=None)
+def named_query_text(name: str) -> str:
+    """The text of ``graph/queries/{name}.rq``, read once per process.
+
+    Raises FileNotFoundError when there is no such file (a miss is not cached).
+
+    >>> named_query_text("factors-by-category").lstrip().startswith("#")
+    True
+    """
+    return (files("crimekg.graph") / "queries" / f"{name}.rq").read_text(encoding="utf-8")
+
+
+@functools.lru_cache(maxsize=1)
+def _parsed_named_queries() -> dict[str, NamedQuery]:
+    """Every shipped query, parsed once per process (callers get copies of the mapping)."""
     folder = files("crimekg.graph") / "queries"
     out = {}
     for res in sorted(folder.iterdir(), key=lambda r: r.name):
         if res.name.endswith(".rq"):
             name = res.name[: -len(".rq")]
-            out[name] = parse_query_text(res.read_text(encoding="utf-8"), name)
+            out[name] = parse_query_text(named_query_text(name), name)
     return out
 
 
