@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from importlib.resources import files
 
 import rdflib
 
@@ -20,6 +19,7 @@ from crimekg import ontology
 
 from crimekg.graph.errors import InvalidInput, InvalidQuery
 from crimekg.graph.evidence import Places, concept
+from crimekg.graph.query import named_query_text
 
 __all__ = ["Brief", "build_brief", "render_brief", "run_evidence_query"]
 
@@ -37,7 +37,7 @@ def run_evidence_query(store, name: str, **bindings: rdflib.term.Node) -> list[d
     'run_evidence_query'
     """
     try:
-        text = (files("crimekg.graph") / "queries" / f"{name}.rq").read_text(encoding="utf-8")
+        text = named_query_text(name)
     except FileNotFoundError as exc:
         raise InvalidQuery(f"{name}.rq: no such named query") from exc
     if bindings:

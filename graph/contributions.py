@@ -186,7 +186,7 @@ def normalize(text: str) -> str:
     return " ".join(re.sub(r"[^0-9a-z+\-\u0080-\U0010ffff]+", " ", text).replace("-", " ").split())
 
 
-def _short_label(text: str) -> str:
+def short_label(text: str) -> str:
     """A label from verbatim text: the text itself when short, else its first words and an ellipsis."""
     text = " ".join(text.split())
     if len(text) <= _LABEL_MAX:
@@ -1038,7 +1038,7 @@ def _check_addresses(store: GraphStore, sheet: Sheet, records: list[Record], pro
     known = {normalize(r["l"]) for r in store.select(
         "SELECT ?l WHERE { ?f a ckg:Factor . { ?f skos:prefLabel ?l } UNION { ?f skos:altLabel ?l } }")}
     known |= {str(r["f"]) for r in store.select("SELECT ?f WHERE { ?f a ckg:Factor }")}
-    known |= {normalize(r.label or _short_label(r.text)) for r in records if r.kind == "Factor"}
+    known |= {normalize(r.label or short_label(r.text)) for r in records if r.kind == "Factor"}
     column = next((h for h in sheet.headers if normalize(h) in {normalize(w) for w in ("addresses", *FIELDS["addresses"][1])}), "addresses")
     for rec in list(records):
         missing = [a for a in rec.addresses if normalize(a) not in known and a not in known]
@@ -1108,7 +1108,7 @@ def records_to_triples(
                         (person, CKG.contributorCode, Literal(rec.contributor)), (c, PROV.wasAttributedTo, person)]
         if str(c) in derived:
             continue  # already imported and harmonised: leave its items as they are
-        label = rec.label or _short_label(rec.text)
+        label = rec.label or short_label(rec.text)
         label_lit = tagged(label)
         if rec.kind == "Factor":
             found = by_label.get(normalize(label))

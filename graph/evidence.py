@@ -48,6 +48,7 @@ from pathlib import Path
 
 from crimekg import ontology
 
+from crimekg.graph import terms
 from crimekg.graph.errors import InvalidInput
 
 __all__ = [
@@ -112,7 +113,8 @@ Progress = Callable[[int, int], None]
 
 @functools.lru_cache(maxsize=65536)
 def slugify(text: str) -> str:
-    """Return a lowercase ASCII slug of ``text`` for use in an IRI.
+    """The slug evidence IRIs use: :func:`crimekg.graph.terms.slugify` with no length cut and
+    ``unspecified`` for empty text.
 
     >>> slugify("Ciudadanos de su país")
     'ciudadanos-de-su-pais'
@@ -121,12 +123,7 @@ def slugify(text: str) -> str:
     >>> slugify("")
     'unspecified'
     """
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    if not slug:
-        # nothing left (empty, or only non-Latin letters): a short stable digest
-        return "x-" + hashlib.sha1(text.encode()).hexdigest()[:10] if text.strip() else "unspecified"
-    return slug
+    return terms.slugify(text, max_length=None, empty="unspecified")
 
 
 def nt_iri(iri: str) -> str:
@@ -499,7 +496,7 @@ def concept_label(slug: str, raw: str) -> str:
     >>> concept_label(slugify("ルート"), "ルート")
     'ルート'
     """
-    if slug.startswith("x-"):
+    if slug.startswith("x-") or (terms.slug_has_digest(raw) and slug == slugify(raw)):
         return raw.strip()
     text = slug.replace("-", " ")
     return text[:1].upper() + text[1:]

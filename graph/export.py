@@ -103,9 +103,9 @@ def export_workspace(
         data = ox.serialize(list(dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in quads)),
                             format=fmt, prefixes=dict(PREFIXES))
     if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
-        from crimekg.graph.store import _tidy_prefixes
+        from crimekg.graph.store import tidy_prefixes
 
-        data = _tidy_prefixes(data)
+        data = tidy_prefixes(data)
     if isinstance(out, (str, os.PathLike)):
         with open(out, "wb") as f:
             f.write(data)

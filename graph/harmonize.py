@@ -29,8 +29,8 @@ from crimekg.graph.contributions import (
     CKG,
     FACTOR_SCHEME,
     PROV,
-    _short_label,
     normalize,
+    short_label,
 )
 from crimekg.graph.errors import InvalidInput
 from crimekg.graph.evidence import nt_literal
@@ -398,7 +398,7 @@ def split_changeset(store: GraphStore, factor: URIRef | str, contributions: Sequ
     for graph in edit.graphs.values():
         text = graph.value(first, CKG.text)
         label = label or graph.value(first, RDFS.label) or (
-            Literal(_short_label(str(text)), lang=text.language) if text is not None else None)
+            Literal(short_label(str(text)), lang=text.language) if text is not None else None)
     label = label if label is not None else Literal("split factor")  # keeps the contribution's language tag
     used = {f.iri for f in factor_table(store)}
     slug = base = slugify(str(label))

@@ -32,6 +32,7 @@ and Ctrl-C stop a query at once (see :func:`check_query` and :func:`run_query`).
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
@@ -62,6 +63,7 @@ __all__ = [
     "QueryResult",
     "parse_query_text",
     "named_queries",
+    "named_query_text",
     "named_query",
     "load_query",
     "resolve_params",
@@ -206,12 +208,30 @@ def named_queries() -> dict[str, NamedQuery]:
     >>> "factors-by-category" in named_queries()
     True
     """
+    return dict(_parsed_named_queries())
+
+
+@functools.lru_cache(maxsize=None)
+def named_query_text(name: str) -> str:
+    """The text of ``graph/queries/{name}.rq``, read once per process.
+
+    Raises FileNotFoundError when there is no such file (a miss is not cached).
+
+    >>> named_query_text("factors-by-category").lstrip().startswith("#")
+    True
+    """
+    return (files("crimekg.graph") / "queries" / f"{name}.rq").read_text(encoding="utf-8")
+
+
+@functools.lru_cache(maxsize=1)
+def _parsed_named_queries() -> dict[str, NamedQuery]:
+    """Every shipped query, parsed once per process (callers get copies of the mapping)."""
     folder = files("crimekg.graph") / "queries"
     out = {}
     for res in sorted(folder.iterdir(), key=lambda r: r.name):
         if res.name.endswith(".rq"):
             name = res.name[: -len(".rq")]
-            out[name] = parse_query_text(res.read_text(encoding="utf-8"), name)
+            out[name] = parse_query_text(named_query_text(name), name)
     return out
 
 
@@ -251,7 +271,7 @@ def load_query(arg: str | None = None, text: str | None = None, source: str | No
 
 def _native(store: GraphStore) -> ox.Store | None:
     """The workspace's own pyoxigraph Store, when it has one (the fast path)."""
-    inner = getattr(getattr(store.dataset, "store", None), "_inner", None)
+    inner = getattr(store, "oxigraph", None)
     return inner if isinstance(inner, ox.Store) else None
 
 
@@ -594,10 +614,10 @@ def _execute(store: GraphStore, sparql: str, subs: Mapping[str, Any], where: str
             raise InvalidQuery(f"{where}: the query could not run: {exc}") from exc
         except OSError as exc:
             raise InvalidQuery(f"{where}: the query could not run: {exc}") from exc
-    from crimekg.graph.store import _from_ox, _to_ox  # noqa: F401  (other GraphStores: through their own query)
+    from crimekg.graph.store import from_oxigraph_term, to_oxigraph_term  # other GraphStores: through their own query
 
-    result = store.query(sparql, {k: _from_ox(v) for k, v in subs.items()})
-    return _RdflibResult(result, _to_ox)
+    result = store.query(sparql, {k: from_oxigraph_term(v) for k, v in subs.items()})
+    return _RdflibResult(result, to_oxigraph_term)
 
 
 class _RdflibResult:
@@ -657,9 +677,9 @@ class QueryResult:
 
     def bindings(self) -> list[dict[str, rdflib.term.Node]]:
         """SELECT rows as dicts of rdflib terms (unbound variables left out), like ``store.select``."""
-        from crimekg.graph.store import _from_ox
+        from crimekg.graph.store import from_oxigraph_term
 
-        return [{v: _from_ox(t) for v, t in zip(self.variables, row) if t is not None} for row in self.rows]
+        return [{v: from_oxigraph_term(t) for v, t in zip(self.variables, row) if t is not None} for row in self.rows]
 
     def serialize(self, format: str | None = None) -> str:
         """The result as text in ``format`` (see :data:`FORMATS`; default table or Turtle)."""

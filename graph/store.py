@@ -329,7 +329,8 @@ def _plain(term: Node) -> Node:
     return term
 
 
-def _to_ox(term: Node) -> Any:
+def to_oxigraph_term(term: Node) -> Any:
+    """The pyoxigraph term for an rdflib term (IRI, blank node or literal)."""
     if isinstance(term, rdflib.URIRef):
         return ox.NamedNode(str(term))
     if isinstance(term, rdflib.BNode):
@@ -343,7 +344,8 @@ def _to_ox(term: Node) -> Any:
     raise TypeError(f"cannot store {term!r} in RDF")
 
 
-def _from_ox(term: Any) -> Node:
+def from_oxigraph_term(term: Any) -> Node:
+    """The rdflib term for a pyoxigraph term; plain xsd:string literals come back as plain literals."""
     if isinstance(term, ox.NamedNode):
         return rdflib.URIRef(term.value)
     if isinstance(term, ox.BlankNode):
@@ -368,7 +370,7 @@ def read_rdf(path: str | os.PathLike, format: str | None = None) -> rdflib.Graph
     g = rdflib.Graph()
     try:
         for q in ox.parse(path=str(path), format=fmt, base_iri=Path(path).resolve().as_uri()):
-            g.add((_from_ox(q.subject), _from_ox(q.predicate), _from_ox(q.object)))
+            g.add((from_oxigraph_term(q.subject), from_oxigraph_term(q.predicate), from_oxigraph_term(q.object)))
     except SyntaxError as exc:
         raise InvalidRDF(_syntax_message(str(path), exc, "Fix the file and try again.")) from exc
     except (OSError, ValueError) as exc:
@@ -438,6 +440,7 @@ class OxigraphStore(GraphStore):
             raise StoreError(f"cannot open the workspace {self.location}: {exc}") from exc
         for prefix, ns in PREFIXES.items():
             self._ds.bind(prefix, ns)
+        # oxrdflib exposes its pyoxigraph Store only under this name; this is the one place that reaches it.
         self._ox: ox.Store = self._ds.store._inner
         self._recover()
 
@@ -445,6 +448,11 @@ class OxigraphStore(GraphStore):
     @property
     def dataset(self) -> rdflib.Dataset:
         return self._ds
+
+    @property
+    def oxigraph(self) -> ox.Store:
+        """The workspace's own pyoxigraph Store, for callers that query it natively (the fast path)."""
+        return self._ox
 
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> rdflib.query.Result:
         try:
@@ -489,7 +497,7 @@ class OxigraphStore(GraphStore):
     def _dump(self, fmt: ox.RdfFormat, graphs: list[str] | None) -> bytes:
         data = self._dump_raw(fmt, graphs)
         if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
-            data = _tidy_prefixes(data)
+            data = tidy_prefixes(data)
         return data
 
     def _dump_raw(self, fmt: ox.RdfFormat, graphs: list[str] | None) -> bytes:
@@ -517,7 +525,7 @@ class OxigraphStore(GraphStore):
             if not bulk and not changes.replace and not changes.drop and not changes.ntriples:
                 # a few additions: one extend() is one transaction
                 self._ox.extend(
-                    ox.Quad(_to_ox(s), _to_ox(p), _to_ox(o), ox.NamedNode(g))
+                    ox.Quad(to_oxigraph_term(s), to_oxigraph_term(p), to_oxigraph_term(o), ox.NamedNode(g))
                     for g, triples in changes.add.items()
                     for s, p, o in triples
                 )
@@ -548,7 +556,7 @@ class OxigraphStore(GraphStore):
                 where[g] = g if not self._has_graph(g) else STAGING + uuid.uuid4().hex
         self._journal(g for g, w in where.items() if g == w)
         self._ox.extend(
-            ox.Quad(_to_ox(s), _to_ox(p), _to_ox(o), ox.NamedNode(where[g]))
+            ox.Quad(to_oxigraph_term(s), to_oxigraph_term(p), to_oxigraph_term(o), ox.NamedNode(where[g]))
             for kind in (changes.replace, changes.add)
             for g, triples in kind.items()
             for s, p, o in triples
@@ -566,7 +574,7 @@ class OxigraphStore(GraphStore):
         in_place = sorted(g for g in has_content if g not in existing)
         self._journal(in_place)
         bulk_quads = (
-            ox.Quad(_to_ox(s), _to_ox(p), _to_ox(o), ox.NamedNode(g))
+            ox.Quad(to_oxigraph_term(s), to_oxigraph_term(p), to_oxigraph_term(o), ox.NamedNode(g))
             for kind in (changes.replace, changes.add)
             for g, triples in kind.items() if g in in_place
             for s, p, o in triples
@@ -585,7 +593,7 @@ class OxigraphStore(GraphStore):
                     self._ox.dump(f, format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(g))
                 triples = changes.replace.get(g) or changes.add.get(g) or []
                 if triples:
-                    ox.serialize((ox.Triple(_to_ox(s), _to_ox(p), _to_ox(o)) for s, p, o in triples), f, ox.RdfFormat.N_TRIPLES)
+                    ox.serialize((ox.Triple(to_oxigraph_term(s), to_oxigraph_term(p), to_oxigraph_term(o)) for s, p, o in triples), f, ox.RdfFormat.N_TRIPLES)
                 if changes.ntriples.get(g):
                     f.write(b"\n" + changes.ntriples[g].encode("utf-8"))
                 _fsync(f)
@@ -920,7 +928,7 @@ def _check_parses(path: Path, fmt: ox.RdfFormat) -> None:
         pass
 
 
-def _tidy_prefixes(data: bytes) -> bytes:
+def tidy_prefixes(data: bytes) -> bytes:
     """Sort the @prefix lines Oxigraph writes, and drop the unused ones (on files small enough to scan)."""
     header_end = 0
     lines = []

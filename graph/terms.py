@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "slugify",
+    "slug_has_digest",
     "session_iri",
     "contribution_iri",
     "participant_iri",
@@ -46,6 +47,15 @@ _HASH_LENGTH = 8
 def _lossy(text: str) -> bool:
     """True when folding to ASCII would drop a letter or digit (not just accents or punctuation)."""
     return any(not ch.isascii() and unicodedata.category(ch)[0] in "LN" for ch in unicodedata.normalize("NFKD", text))
+
+
+def slug_has_digest(text: str) -> bool:
+    """Whether :func:`slugify` gives ``text`` a digest (text a Latin slug would lose letters of).
+
+    >>> slug_has_digest("Ciudadanos de su país"), slug_has_digest("ルート")
+    (False, True)
+    """
+    return _lossy(str(text))
 
 
 def _ascii_slug(text: str, max_length: int | None) -> str:

@@ -149,11 +149,11 @@ def query_network(store: GraphStore, query: str, params: dict[str, str] | None =
     if result.kind == "ASK":
         raise InvalidQuery(f"{q.name}: an ASK query answers yes or no and gives no network; use CONSTRUCT or SELECT")
     if result.kind in ("CONSTRUCT", "DESCRIBE"):
-        from crimekg.graph.store import _from_ox
+        from crimekg.graph.store import from_oxigraph_term
 
         g = rdflib.Graph()
         for triple in result.rows:  # pyoxigraph terms (s, p, o)
-            g.add(tuple(_from_ox(t) for t in triple))
+            g.add(tuple(from_oxigraph_term(t) for t in triple))
         G = network.rdf_to_networkx(g, store)
     else:
         G = network.rows_to_networkx(result.variables, result.bindings(), store)

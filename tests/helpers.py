@@ -48,7 +48,7 @@ def staging_graphs(store) -> list[str]:
     """Staging graphs left in a workspace (there must never be any after a command)."""
     from crimekg.graph.store import STAGING
 
-    return [g.value for g in store.dataset.store._inner.named_graphs() if g.value.startswith(STAGING)]
+    return [g.value for g in store.oxigraph.named_graphs() if g.value.startswith(STAGING)]
 
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -311,3 +311,14 @@ def test_queries_command_lists_every_query_with_its_parameters(runner):
     assert "factors-by-category [category=concept:category]\n" in result.output
     shown = runner.invoke(cli, ["queries", "factors-by-place"])
     assert shown.output == named_query("factors-by-place").text
+
+
+def test_named_query_files_are_read_once_per_process():
+    from crimekg.graph import brief, query
+
+    first = query.named_query_text("factors-by-category")
+    hits = query.named_query_text.cache_info().hits
+    assert query.named_query_text("factors-by-category") is first
+    assert query.named_query_text.cache_info().hits == hits + 1
+    assert query.named_queries()["factors-by-category"] is query.named_queries()["factors-by-category"]
+    assert brief.named_query_text is query.named_query_text  # the brief reads queries through the same cache

@@ -394,7 +394,7 @@ def test_replacing_a_big_graph_keeps_every_other_graph(tmp_path, monkeypatch, mo
     with init_store(tmp_path / "ws", with_ontology=False) as store:
         store.load([write_small(tmp_path, "trig")])  # a graph with a blank node, kept as it is
         store.load([write_small(tmp_path, "ttl")], "keep")
-        store.dataset.store._inner.update("CREATE GRAPH <http://example.org/empty>")
+        store.oxigraph.update("CREATE GRAPH <http://example.org/empty>")
         cs = Changeset()
         cs.replace_graph(graph_iri("big"), [], _nt_text(30_000, "old"))
         store.write(cs)

@@ -194,7 +194,7 @@ def bench(size: int, runs: int, only: list[str]) -> list[tuple]:
         store.load([data], "contributions/bench")
         total = sum(store.graphs().values())
         print(f"\n{size:,} generated triples ({n:,} participant data, {total:,} in the workspace, built in {time.perf_counter() - t0:.1f} s)", flush=True)
-        raw_store: ox.Store = store.dataset.store._inner
+        raw_store: ox.Store = store.oxigraph
         for name, q in named_queries().items():
             if only and name not in only:
                 continue
