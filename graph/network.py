@@ -315,11 +315,12 @@ def check_filter_values(store: GraphStore, **filters: str | Iterable[str] | None
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as d:
     ...     with init_store(d + "/ws") as store:
-    ...         check_filter_values(store, crime="TIP", place="Western Africa")
+    ...         ok = check_filter_values(store, crime="TIP", place="Western Africa")
     ...         check_filter_values(store, category="enabeling")
-    {'crime': 'trafficking-in-persons', 'place': '011'}
     Traceback (most recent call last):
     crimekg.graph.errors.InvalidInput: --category enabeling: unknown; use one of concealment, enabling, impunity, profiting; did you mean enabling?
+    >>> ok
+    {'crime': 'trafficking-in-persons', 'place': '011'}
     """
     from crimekg.graph.errors import InvalidInput
     from crimekg.graph.resolve import Words, did_you_mean

@@ -117,7 +117,7 @@ class Words:
         guess = "did you mean " + ", ".join(close) + "?" if close else ""
         if kind == "place":
             return guess or "give a country or region by name, ISO code or M49 code (e.g. NGA, Nigeria, 011)"
-        slugs = [str(i).rsplit("/", 1)[-1] for i in self.vocab.names.get(kind, {})]
+        slugs = sorted(str(i).rsplit("/", 1)[-1] for i in self.vocab.names.get(kind, {}))
         if not slugs:
             return "the workspace has none yet"
         listed = f"use one of {', '.join(slugs)}" if len(slugs) <= 12 else f"e.g. {', '.join(slugs[:5])}"
