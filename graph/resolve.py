@@ -77,7 +77,7 @@ class Words:
         text = (word or "").strip().strip("<>")
         if not text:
             return None
-        known = self.vocab.names.get(scheme, {})
+        known = {str(i) for i in self.vocab.names.get(scheme, {})}
         base = f"{ontology.CONCEPT}{scheme}/"
         for iri in (text, base + text, base + text.split(":", 1)[-1] if text.startswith(scheme + ":") else ""):
             if iri and iri in known:
@@ -90,7 +90,7 @@ class Words:
         text = (word or "").strip().strip("<>")
         if not text:
             return None
-        known = self.vocab.names.get("place", {})
+        known = {str(i) for i in self.vocab.names.get("place", {})}
         if text in known:
             return text
         if text.startswith("place:"):
