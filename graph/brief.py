@@ -81,7 +81,7 @@ class Brief:
 
 def _resolve(store, country: str | None, region: str | None, place: str | None = None) -> tuple[str, str, str]:
     if sum(bool(x) for x in (place, country, region)) != 1:
-        raise InvalidInput("give one of --place (a country or region by name, ISO code or M49 code), --country or --region")
+        raise InvalidInput("give one of --country, --region or --place (a country or region by name, ISO code or M49 code)")
     if place:
         from crimekg.graph.resolve import Words
 
