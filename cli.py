@@ -681,8 +681,8 @@ def queries(name):
 @click.option("--top", type=click.IntRange(1), help="Show only the first N rows.")
 @click.option("--max-length", type=click.IntRange(1), default=6, show_default=True, help="Longest path or loop, in links.")
 @click.option("--limit", type=click.IntRange(1), default=20, show_default=True, help="Most paths or loops to list.")
-@click.option("--crime", help="Only factors of this crime type (slug).")
-@click.option("--category", help="Only factors of this category (slug).")
+@click.option("--crime", help="Only factors of this crime type (slug, TIP/SOM or a label in any language).")
+@click.option("--category", help="Only factors of this category (slug or a label in any language).")
 @click.option("--session", help="Only factors from this session (id).")
 @click.option("--write", is_flag=True, help="Store the scores in the graph analysis/REPORT (centrality, bridges, communities).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "md"]), default="table", show_default=True)
@@ -783,25 +783,26 @@ def view(preset, category, crime, actor, level, place, session, query, params, s
 
 
 @cli.command()
-@click.option("--country", help="Country: ISO3 code or English name.")
-@click.option("--region", help="Region: UN M49 name or code (e.g. 'Western Africa' or 011).")
+@click.option("--place", help="Country or region: a name in any language the places carry, ISO3/ISO2 or M49 code (NGA, Nigeria, 'Western Africa', 011).")
+@click.option("--country", help="Older spelling of --place for a country: ISO3 code or name.")
+@click.option("--region", help="Older spelling of --place for a region: UN M49 name or code (e.g. 'Western Africa' or 011).")
 @click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
 @click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True), help="File to write, - for stdout.")
 @store_option
 @handle_errors
-def brief(country, region, fmt, output, store_path):
+def brief(place, country, region, fmt, output, store_path):
     """Answer the post-session checklist for a country or region from the imported data and the contributions.
 
     Example:
 
     \b
-        crimekg brief --country NGA
-        crimekg brief --region "Western Africa" --format html -o brief.html
+        crimekg brief --place Nigeria
+        crimekg brief --place "Western Africa" --format html -o brief.html
     """
     from crimekg.graph.brief import build_brief, render_brief
 
     with _open(store_path) as store:
-        text = render_brief(build_brief(store, country=country, region=region), fmt)
+        text = render_brief(build_brief(store, place=place, country=country, region=region), fmt)
     _write_text(text, output)
 
 

@@ -14,7 +14,6 @@ queries (``crimekg query analysis-scores``) and views can use them.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from typing import Any
 import networkx as nx
 
 from crimekg.graph.errors import InvalidInput, UnknownFactor
+from crimekg.graph.resolve import did_you_mean
 
 __all__ = [
     "REPORTS",
@@ -99,7 +99,7 @@ def find_factor(G: nx.MultiDiGraph, text: str) -> str:
         if key in (alt.casefold() for alt in a.get("altLabels", ())):
             return n
     names = {_slug(n): n for n in G} | {a.get("label", ""): n for n, a in G.nodes(data=True)}
-    close = difflib.get_close_matches(wanted, list(names), n=3, cutoff=0.5)
+    close = did_you_mean(wanted, list(names))
     hint = f" Did you mean: {', '.join(dict.fromkeys(_slug(names[c]) for c in close))}?" if close else ""
     raise UnknownFactor(f"no factor {text!r} in the network.{hint} `crimekg query factors-by-category` lists them.")
 
@@ -432,7 +432,7 @@ def run_analysis(
     if write and report not in SCORED:
         raise InvalidInput(f"--write stores scores; analyze {report} has none (use centrality, bridges or communities)")
     filters = {k: v for k, v in filters.items() if v}
-    check_filter_values(store, **filters)  # an unknown value is an error, not an empty report
+    filters = check_filter_values(store, **filters)  # an unknown value is an error; words become slugs
     G = factor_graph(store, **filters)
     named = [find_factor(G, f) for f in factors]
     method = ""

@@ -79,10 +79,21 @@ class Brief:
     topics: list[dict] = field(default_factory=list)
 
 
-def _resolve(store, country: str | None, region: str | None) -> tuple[str, str, str]:
+def _resolve(store, country: str | None, region: str | None, place: str | None = None) -> tuple[str, str, str]:
+    if sum(bool(x) for x in (place, country, region)) != 1:
+        raise InvalidInput("give one of --country, --region or --place (a country or region by name, ISO code or M49 code)")
+    if place:
+        from crimekg.graph.resolve import Words
+
+        words = Words(store)
+        iri = words.place(place)
+        if not iri:
+            raise InvalidInput(f"--place {place}: unknown; {words.hint('place', place)}")
+        if iri.startswith(_PLACE + "m49/"):
+            region = iri.rsplit("/", 1)[-1]
+        else:
+            country = iri.rsplit("/", 1)[-1]
     places = Places.from_store(store)
-    if bool(country) == bool(region):
-        raise InvalidInput("give one of --country (ISO3 or name) or --region (name or M49 code)")
     if country:
         code = places.iso3(country)
         if not code:
@@ -110,7 +121,7 @@ _FORMS = {"sexual-exploitation": "Sexual exploitation", "forced-labour": "Forced
 _JUSTICE = {"persons-brought-into-formal-contact": "Formal contact", "persons-prosecuted": "Prosecuted", "persons-convicted": "Convicted"}
 
 
-def build_brief(store, *, country: str | None = None, region: str | None = None) -> Brief:
+def build_brief(store, *, country: str | None = None, region: str | None = None, place: str | None = None) -> Brief:
     """Answer the post-session checklist for a country or a region from the workspace.
 
     >>> from graph.store import init_store
@@ -120,7 +131,7 @@ def build_brief(store, *, country: str | None = None, region: str | None = None)
     >>> b.label, b.victims, b.kind
     ('Nigeria', [], 'country')
     """
-    iri, label, kind = _resolve(store, country, region)
+    iri, label, kind = _resolve(store, country, region, place)
     area = rdflib.URIRef(iri)
     b = Brief(place=iri, label=label, kind=kind)
     b.sources = [

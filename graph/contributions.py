@@ -487,8 +487,11 @@ class Vocabulary:
         return list(dict.fromkeys(self.names[what].values()))
 
     def match(self, what: str, value: str) -> URIRef | None:
-        """The IRI ``value`` means, or None."""
-        return self.words[what].get(normalize(value))
+        """The IRI ``value`` means (by any of its words, or the IRI itself), or None."""
+        hit = self.words[what].get(normalize(value))
+        if hit is None and (value or "").strip().strip("<>") in {str(i) for i in self.names.get(what, {})}:
+            hit = URIRef(value.strip().strip("<>"))
+        return hit
 
     def nearest(self, what: str, value: str) -> str | None:
         """The allowed value closest to ``value``, for a hint."""

@@ -303,41 +303,54 @@ SELECT ?facet ?x WHERE {
 """
 
 
-def check_filter_values(store: GraphStore, **filters: str | Iterable[str] | None) -> None:
-    """Raise :class:`graph.errors.InvalidInput` for a filter value the workspace does not know.
+def check_filter_values(store: GraphStore, **filters: str | Iterable[str] | None) -> dict:
+    """Resolve each filter value to the slug the filters compare, or raise :class:`graph.errors.InvalidInput`.
 
-    Categories, crime types, actors and levels are concept slugs; places ISO3 codes or M49
-    region codes; sessions session ids.
+    Categories, crime types, actors and levels are named by slug, IRI, label in any language the
+    schemes carry or notation (``TIP``); places by ISO3/ISO2 code, M49 code or a name in any
+    language the places graph carries; sessions by session id. Returns the filters with every
+    value in canonical form (a concept slug, an ISO3 code, an M49 code).
 
     >>> from graph.store import init_store
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as d:
     ...     with init_store(d + "/ws") as store:
-    ...         check_filter_values(store, category="enabling", place={"NGA", "011"})
+    ...         ok = check_filter_values(store, crime="TIP", place="Western Africa")
     ...         check_filter_values(store, category="enabeling")
     Traceback (most recent call last):
-    crimekg.graph.errors.InvalidInput: --category enabeling: unknown; use one of concealment, enabling, impunity, profiting
+    crimekg.graph.errors.InvalidInput: --category enabeling: unknown; use one of concealment, enabling, impunity, profiting; did you mean enabling?
+    >>> ok
+    {'crime': 'trafficking-in-persons', 'place': '011'}
     """
     from crimekg.graph.errors import InvalidInput
+    from crimekg.graph.resolve import Words, did_you_mean
 
     filters = _check_filters(filters)
     if not filters:
-        return
-    known: dict[str, set] = defaultdict(set)
-    for row in store.select(_FILTER_VALUES):
-        known[str(row["facet"])].add(_slug(str(row["x"])))
+        return {}
+    words = Words(store)
+    sessions = None
+    out: dict = {}
     for facet, wanted in filters.items():
-        for value in sorted({wanted} if isinstance(wanted, str) else set(wanted)):
-            if value not in known[facet]:
-                import difflib
-
-                choices = sorted(known[facet])
-                hint = f"use one of {', '.join(choices)}" if len(choices) <= 12 else (
-                    "did you mean " + ", ".join(difflib.get_close_matches(value, choices, n=3)) + "?"
-                    if difflib.get_close_matches(value, choices, n=3) else f"e.g. {', '.join(choices[:5])}")
-                if not choices:
-                    hint = "the workspace has none yet"
-                raise InvalidInput(f"--{facet} {value}: unknown; {hint}")
+        values = [wanted] if isinstance(wanted, str) else list(wanted)
+        canonical = []
+        for value in values:
+            if facet == "session":
+                if sessions is None:
+                    sessions = sorted(_slug(str(r["x"])) for r in store.select(_FILTER_VALUES) if str(r["facet"]) == "session")
+                if value not in sessions:
+                    close = did_you_mean(value, sessions)
+                    hint = ("did you mean " + ", ".join(close) + "?") if close else (
+                        f"e.g. {', '.join(sessions[:5])}" if sessions else "the workspace has none yet")
+                    raise InvalidInput(f"--{facet} {value}: unknown; {hint}")
+                canonical.append(value)
+                continue
+            iri = words.resolve(facet, value)
+            if iri is None:
+                raise InvalidInput(f"--{facet} {value}: unknown; {words.hint(facet, value)}")
+            canonical.append(_slug(iri))
+        out[facet] = canonical[0] if isinstance(wanted, str) else set(canonical)
+    return out
 
 
 def _check_filters(filters: dict) -> dict:

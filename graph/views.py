@@ -194,7 +194,7 @@ def network_for(
     from crimekg.graph import network
 
     filters = {k: v for k, v in filters.items() if v}
-    network.check_filter_values(store, **filters)
+    filters = network.check_filter_values(store, **filters)  # words in any language become slugs
     if preset == "factors":
         return network.factor_graph(store, **filters)
     if preset == "session":
