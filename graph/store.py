@@ -4,10 +4,10 @@ Every source lives in a named graph of its own (the ontology, the session, each 
 contributions, each import), so it can be replaced or dropped alone. Every write of one command
 is one atomic pyoxigraph call (``Store.load``, ``Store.extend`` or ``Store.update``): rdflib's
 ``commit()``/``rollback()`` do nothing with oxrdflib, so a command builds and checks everything
-first and then writes it in one of those calls (see LIBRARY-NOTES.md). A process killed in the
-middle of a write leaves the workspace as it was: new content goes first to *staging* graphs that
-no query sees, and one SPARQL update then moves it into place; staging graphs left behind by a
-killed process are dropped the next time the workspace is opened.
+first and then writes it in one of those calls, and a failure leaves nothing half-written. A
+process killed in the middle of a write leaves the workspace as it was: new content goes first to
+*staging* graphs that no query sees, and one SPARQL update then moves it into place; staging graphs
+left behind by a killed process are dropped the next time the workspace is opened.
 
 Callers use only :class:`GraphStore`'s methods, so a remote SPARQL 1.1 endpoint can stand behind
 the same interface later without touching them.
