@@ -187,7 +187,7 @@ def export(graphs_, fmt, network, profile, place_level, output, store_path):
 
     if network and fmt not in ("graphml", "gexf"):
         raise click.UsageError("--network goes with --format graphml or gexf")
-    if fmt in ("graphml", "gexf"):  # issue 5: networks for Gephi
+    if fmt in ("graphml", "gexf"):  # networks for Gephi
         from crimekg.graph.views import export_network
 
         with _open(store_path) as store:
@@ -567,7 +567,7 @@ def split(factor, contributions, session, store_path):
 
 
 
-# --- issue 4: analyst questions (query, queries, analyze) ---
+# --- analyst questions (query, queries, analyze) ---
 
 QUERY_FORMATS = ["table", "csv", "tsv", "json", "jsonl", "md", "sparql-json", "sparql-xml", "sparql-csv", "sparql-tsv", "ttl", "nt", "jsonld", "xml"]
 ANALYSES = ["centrality", "bridges", "communities", "upstream", "downstream", "paths", "loops"]
@@ -718,7 +718,7 @@ def analyze(report, factors, top, max_length, limit, crime, category, session, w
         click.echo(f"Wrote {result.scores} scores to graph {result.written}", err=True)
 
 
-# --- issue 5: views (view; export --format graphml|gexf) ---
+# --- views (view; export --format graphml|gexf) ---
 
 VIEW_PRESETS = ["factors", "session", "places", "query", "flows"]
 
@@ -779,7 +779,7 @@ def view(preset, category, crime, actor, level, place, session, query, params, s
         click.launch(str(path))
 
 
-# --- issue 6: evidence (brief; importers register in graph/importers) ---
+# --- evidence (brief; importers register in graph/importers) ---
 
 
 @cli.command()
