@@ -65,6 +65,28 @@ def store_option(f):
     )(f)
 
 
+def yes_option(f):
+    """``--yes``: go ahead without asking, for a command that changes or removes a lot."""
+    return click.option("--yes", "-y", "yes", is_flag=True, help="Go ahead without asking (for scripts).")(f)
+
+
+def confirm_or_stop(question: str, action: str, refused: str) -> None:
+    """Ask ``question`` and stop (exit code 1, ``refused`` on stderr) unless the answer is yes.
+
+    The answer is read from standard input: a terminal, or what a script pipes in. When nothing
+    can be read (no terminal, an empty or closed input), the command refuses with a one-line error
+    that tells to add ``--yes``, rather than wait or go ahead.
+    """
+    try:
+        ok = click.confirm(question, default=False, err=True)
+    except click.Abort:
+        click.echo(err=True)  # end the prompt's line
+        raise click.ClickException(f"{action} needs a yes, and no answer could be read (no terminal); add --yes to go ahead") from None
+    if not ok:
+        click.echo(refused, err=True)
+        raise SystemExit(1)
+
+
 def _open(store_path: str):
     from crimekg.graph.store import open_store
 
@@ -204,20 +226,29 @@ def export(graphs_, fmt, network, profile, place_level, output, store_path):
 
 @cli.command()
 @click.argument("names", nargs=-1, required=True)
+@yes_option
 @store_option
 @handle_errors
-def drop(names, store_path):
+def drop(names, yes, store_path):
     """Remove named graphs (one source each) from the workspace, in one transaction.
+
+    Dropping a graph crimekg bundles (meta, ontology, schemes, places, session, shapes) asks
+    first, unless --yes is given; without a terminal it refuses unless --yes is given.
+    `crimekg init --upgrade` puts the bundled graphs back.
 
     Example:
 
     \b
         crimekg drop load/old-notes
     """
-    from crimekg.graph.store import graph_iri
+    from crimekg.graph.store import RESERVED, graph_iri, graph_name
 
+    iris = [graph_iri(n) for n in names]
+    bundled = [graph_name(i) for i in iris if i in RESERVED]
+    if bundled and not yes:
+        confirm_or_stop(f"Drop crimekg's bundled graph(s) {', '.join(bundled)}?", "dropping a bundled graph", "Nothing dropped.")
     with _open(store_path) as store:
-        store.drop([graph_iri(n) for n in names])
+        store.drop(iris)
     click.echo(f"Dropped {', '.join(names)}")
 
 
@@ -512,25 +543,37 @@ def harmonize(threshold, yes, dry_run, store_path):
 
 @cli.command()
 @click.argument("factors", nargs=-1, required=True)
+@yes_option
 @store_option
 @handle_errors
-def merge(factors, store_path):
+def merge(factors, yes, store_path):
     """Merge factors into the first one; every label, category, link and contribution is kept.
 
-    Undo with `crimekg split FACTOR`.
+    Undo with `crimekg split FACTOR`. When a factor is named by a prefix of its label rather than
+    exactly (IRI, slug or whole label), the command shows what it found and asks first, unless
+    --yes is given; without a terminal it refuses unless --yes is given.
 
     Example:
 
     \b
         crimekg merge "Corruption of officials" "Bribery at checkpoints"
     """
-    from crimekg.graph.contributions import find_factor
+    from crimekg.graph.contributions import find_factor, names_factor_exactly
     from crimekg.graph.harmonize import merge_changeset
 
     if len(factors) < 2:
         raise click.UsageError("name at least two factors: the one to keep, then those to merge into it")
     with _open(store_path) as store:
         iris = [find_factor(store, f) for f in factors]
+        guessed = [(f, i) for f, i in zip(factors, iris) if not names_factor_exactly(store, f, i)]
+        if guessed and not yes:
+            def label(iri):
+                rows = store.select("SELECT ?f ?l WHERE { ?f skos:prefLabel ?l }", {"f": iri})
+                return str(rows[0]["l"]) if rows else str(iri)
+
+            for f, i in guessed:
+                click.echo(f'"{f}" was taken as "{label(i)}" <{i}> (a prefix of its label)', err=True)
+            confirm_or_stop(f'Merge {len(iris) - 1} factor(s) into "{label(iris[0])}"?', "merging factors named by a prefix", "Nothing merged.")
         store.write(merge_changeset(store, iris[0], iris[1:]))
     click.echo(f"Merged {len(iris) - 1} factor(s) into {iris[0]}")
 

@@ -134,6 +134,25 @@ def test_drop(runner, tmp_path, ws):
     assert result.exit_code == 1 and "no graph 'load/notes'" in result.stderr
 
 
+def test_drop_of_a_bundled_graph_asks_first_unless_yes(runner, ws):
+    ontology_graph = graph_iri("ontology")
+    result = runner.invoke(cli, ["drop", "ontology", "--store", ws])  # nothing to read: refuse
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and "add --yes" in errors[0], result.stderr
+    result = runner.invoke(cli, ["drop", "ontology", "--store", ws], input="n\n")
+    assert result.exit_code == 1 and "Nothing dropped." in result.stderr
+    with open_store(ws) as store:
+        assert ontology_graph in store.graphs()
+    result = runner.invoke(cli, ["drop", "ontology", "--store", ws], input="y\n")
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["drop", "shapes", "--yes", "--store", ws])
+    assert result.exit_code == 0, result.output
+    with open_store(ws) as store:
+        assert ontology_graph not in store.graphs() and graph_iri("shapes") not in store.graphs()
+    assert "--yes" in runner.invoke(cli, ["drop", "--help"]).output
+
+
 def test_validate_exit_codes(runner, tmp_path, ws):
     assert runner.invoke(cli, ["validate", "--store", ws]).exit_code == 0
     bad = tmp_path / "factor.ttl"
