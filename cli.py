@@ -14,6 +14,7 @@ import warnings
 
 import click
 
+from crimekg.graph import __version__
 from crimekg.graph.errors import CrimeKGError, CrimeKGWarning
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -53,15 +54,17 @@ def handle_errors(f):
 
 
 def store_option(f):
-    """``--store PATH`` (or ``CRIMEKG_STORE``): the workspace a command works on."""
+    """``--store PATH``: the workspace a command works on.
+
+    Without it, ``graph.store.store_location`` decides (``CRIMEKG_STORE``, else its default), so
+    the library and the command resolve the default in the same place.
+    """
     return click.option(
         "--store",
         "store_path",
-        envvar="CRIMEKG_STORE",
-        default="./crimekg-data",
-        show_default=True,
+        default=None,
         type=click.Path(file_okay=False),
-        help="Workspace directory (or set CRIMEKG_STORE).",
+        help="Workspace directory [default: CRIMEKG_STORE, else ./crimekg-data].",
     )(f)
 
 
@@ -94,7 +97,7 @@ def _open(store_path: str):
 
 
 @click.group(context_settings=CONTEXT)
-@click.version_option(package_name="crimekg")
+@click.version_option(version=__version__, prog_name="crimekg")
 def cli():
     """crimekg: a knowledge graph of the factors behind trafficking in persons and the
     smuggling of migrants.
@@ -113,16 +116,16 @@ def cli():
 def init(path, upgrade):
     """Create a workspace with the ontology, concept schemes, places and session loaded.
 
-    PATH defaults to --store / CRIMEKG_STORE / ./crimekg-data.
+    PATH defaults to CRIMEKG_STORE, else ./crimekg-data.
 
     Example:
 
     \b
         crimekg init ./crimekg-data
     """
-    from crimekg.graph.store import init_store
+    from crimekg.graph.store import init_store, store_location
 
-    path = path or os.environ.get("CRIMEKG_STORE") or "./crimekg-data"
+    path = store_location(path)
     with init_store(path, upgrade=upgrade) as store:
         total = sum(store.graphs().values())
     verb = "Upgraded" if upgrade else "Created"

@@ -44,6 +44,7 @@ from crimekg.graph.errors import (
 
 __all__ = [
     "DEFAULT_STORE",
+    "store_location",
     "PREFIXES",
     "FORMATS",
     "Changeset",
@@ -949,14 +950,25 @@ def _is_workspace(path: Path) -> bool:
     return path.is_dir() and (path / "CURRENT").is_file()
 
 
+def store_location(location: str | os.PathLike | None = None) -> str:
+    """Where the workspace is: ``location`` when given, else ``CRIMEKG_STORE``, else
+    :data:`DEFAULT_STORE`. The one place that decides it, for the library and the command alike.
+
+    >>> store_location("elsewhere")
+    'elsewhere'
+    """
+    if location is not None and str(location) != "":
+        return str(location)
+    return os.environ.get("CRIMEKG_STORE") or DEFAULT_STORE
+
+
 def open_store(location: str | os.PathLike | None = None) -> GraphStore:
-    """Open an existing workspace (``CRIMEKG_STORE`` or ``./crimekg-data`` when not given).
+    """Open an existing workspace (at :func:`store_location` of ``location``).
 
     Warns with :class:`CrimeKGWarning` when an older crimekg made it, and raises
     :class:`StoreVersionMismatch` when a newer one did.
     """
-    location = location or os.environ.get("CRIMEKG_STORE") or DEFAULT_STORE
-    store = OxigraphStore(location)
+    store = OxigraphStore(store_location(location))
     try:
         _check_version(store)
     except StoreVersionMismatch:
@@ -1025,21 +1037,19 @@ def ontology_changeset(with_ontology: bool = True) -> Changeset:
 
 
 def _package_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from crimekg.graph import __version__
 
-    try:
-        return version("crimekg")
-    except PackageNotFoundError:
-        return "unknown"
+    return __version__
 
 
 def init_store(location: str | os.PathLike | None = None, *, upgrade: bool = False, with_ontology: bool = True) -> GraphStore:
-    """Create a workspace with the ontology, concept schemes, places, session and shapes loaded.
+    """Create a workspace with the ontology, concept schemes, places, session and shapes loaded
+    (at :func:`store_location` of ``location``).
 
     With ``upgrade=True`` an existing workspace gets this version's ontology graphs (in one
     transaction); every other graph is kept.
     """
-    location = str(location or os.environ.get("CRIMEKG_STORE") or DEFAULT_STORE)
+    location = store_location(location)
     path = Path(location)
     if _is_workspace(path):
         if not upgrade:

@@ -45,6 +45,35 @@ def test_version(runner):
     assert version("crimekg") in result.output
 
 
+def test_version_has_one_source(runner, ws):
+    import configparser
+
+    from crimekg.graph import __version__
+
+    cfg = configparser.ConfigParser()
+    cfg.read(ROOT / "setup.cfg", encoding="utf-8")
+    assert __version__ == cfg["metadata"]["version"]  # the installed metadata is setup.cfg's
+    assert runner.invoke(cli, ["--version"]).output.strip() == f"crimekg, version {__version__}"
+    with open_store(ws) as store:
+        made_with = store.select(f"SELECT ?v WHERE {{ GRAPH <{graph_iri('meta')}> {{ ?m ckg:createdWith ?v }} }}")
+    assert [str(r["v"]) for r in made_with] == [f"crimekg {__version__}"]
+
+
+def test_store_default_is_the_library_default(runner, tmp_path, monkeypatch):
+    from crimekg.graph.store import DEFAULT_STORE
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CRIMEKG_STORE", raising=False)
+    result = runner.invoke(cli, ["init"])
+    assert result.exit_code == 0, result.output
+    assert f"Created workspace {DEFAULT_STORE} " in result.output
+    assert runner.invoke(cli, ["graphs"]).exit_code == 0  # every command finds the same default
+    monkeypatch.setenv("CRIMEKG_STORE", str(tmp_path / "elsewhere"))
+    result = runner.invoke(cli, ["graphs"])
+    assert result.exit_code == 1 and "elsewhere" in result.stderr
+    assert DEFAULT_STORE in " ".join(runner.invoke(cli, ["graphs", "--help"]).output.split())
+
+
 def test_help_does_not_import_heavy_libraries():
     code = "import sys, cli; heavy = [m for m in ('rdflib', 'pyshacl', 'pyvis', 'networkx', 'pyoxigraph') if m in sys.modules]; print(heavy)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
