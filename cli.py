@@ -14,6 +14,7 @@ import warnings
 
 import click
 
+from crimekg.graph import __version__
 from crimekg.graph.errors import CrimeKGError, CrimeKGWarning
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -53,16 +54,40 @@ def handle_errors(f):
 
 
 def store_option(f):
-    """``--store PATH`` (or ``CRIMEKG_STORE``): the workspace a command works on."""
+    """``--store PATH``: the workspace a command works on.
+
+    Without it, ``graph.store.store_location`` decides (``CRIMEKG_STORE``, else its default), so
+    the library and the command resolve the default in the same place.
+    """
     return click.option(
         "--store",
         "store_path",
-        envvar="CRIMEKG_STORE",
-        default="./crimekg-data",
-        show_default=True,
+        default=None,
         type=click.Path(file_okay=False),
-        help="Workspace directory (or set CRIMEKG_STORE).",
+        help="Workspace directory [default: CRIMEKG_STORE, else ./crimekg-data].",
     )(f)
+
+
+def yes_option(f):
+    """``--yes``: go ahead without asking, for a command that changes or removes a lot."""
+    return click.option("--yes", "-y", "yes", is_flag=True, help="Go ahead without asking (for scripts).")(f)
+
+
+def confirm_or_stop(question: str, action: str, refused: str) -> None:
+    """Ask ``question`` and stop (exit code 1, ``refused`` on stderr) unless the answer is yes.
+
+    The answer is read from standard input: a terminal, or what a script pipes in. When nothing
+    can be read (no terminal, an empty or closed input), the command refuses with a one-line error
+    that tells to add ``--yes``, rather than wait or go ahead.
+    """
+    try:
+        ok = click.confirm(question, default=False, err=True)
+    except click.Abort:
+        click.echo(err=True)  # end the prompt's line
+        raise click.ClickException(f"{action} needs a yes, and no answer could be read (no terminal); add --yes to go ahead") from None
+    if not ok:
+        click.echo(refused, err=True)
+        raise SystemExit(1)
 
 
 def _open(store_path: str):
@@ -72,7 +97,7 @@ def _open(store_path: str):
 
 
 @click.group(context_settings=CONTEXT)
-@click.version_option(package_name="crimekg")
+@click.version_option(version=__version__, prog_name="crimekg")
 def cli():
     """crimekg: a knowledge graph of the factors behind trafficking in persons and the
     smuggling of migrants.
@@ -91,16 +116,16 @@ def cli():
 def init(path, upgrade):
     """Create a workspace with the ontology, concept schemes, places and session loaded.
 
-    PATH defaults to --store / CRIMEKG_STORE / ./crimekg-data.
+    PATH defaults to CRIMEKG_STORE, else ./crimekg-data.
 
     Example:
 
     \b
         crimekg init ./crimekg-data
     """
-    from crimekg.graph.store import init_store
+    from crimekg.graph.store import init_store, store_location
 
-    path = path or os.environ.get("CRIMEKG_STORE") or "./crimekg-data"
+    path = store_location(path)
     with init_store(path, upgrade=upgrade) as store:
         total = sum(store.graphs().values())
     verb = "Upgraded" if upgrade else "Created"
@@ -187,7 +212,7 @@ def export(graphs_, fmt, network, profile, place_level, output, store_path):
 
     if network and fmt not in ("graphml", "gexf"):
         raise click.UsageError("--network goes with --format graphml or gexf")
-    if fmt in ("graphml", "gexf"):  # issue 5: networks for Gephi
+    if fmt in ("graphml", "gexf"):  # networks for Gephi
         from crimekg.graph.views import export_network
 
         with _open(store_path) as store:
@@ -204,20 +229,29 @@ def export(graphs_, fmt, network, profile, place_level, output, store_path):
 
 @cli.command()
 @click.argument("names", nargs=-1, required=True)
+@yes_option
 @store_option
 @handle_errors
-def drop(names, store_path):
+def drop(names, yes, store_path):
     """Remove named graphs (one source each) from the workspace, in one transaction.
+
+    Dropping a graph crimekg bundles (meta, ontology, schemes, places, session, shapes) asks
+    first, unless --yes is given; without a terminal it refuses unless --yes is given.
+    `crimekg init --upgrade` puts the bundled graphs back.
 
     Example:
 
     \b
         crimekg drop load/old-notes
     """
-    from crimekg.graph.store import graph_iri
+    from crimekg.graph.store import RESERVED, graph_iri, graph_name
 
+    iris = [graph_iri(n) for n in names]
+    bundled = [graph_name(i) for i in iris if i in RESERVED]
+    if bundled and not yes:
+        confirm_or_stop(f"Drop crimekg's bundled graph(s) {', '.join(bundled)}?", "dropping a bundled graph", "Nothing dropped.")
     with _open(store_path) as store:
-        store.drop([graph_iri(n) for n in names])
+        store.drop(iris)
     click.echo(f"Dropped {', '.join(names)}")
 
 
@@ -512,25 +546,37 @@ def harmonize(threshold, yes, dry_run, store_path):
 
 @cli.command()
 @click.argument("factors", nargs=-1, required=True)
+@yes_option
 @store_option
 @handle_errors
-def merge(factors, store_path):
+def merge(factors, yes, store_path):
     """Merge factors into the first one; every label, category, link and contribution is kept.
 
-    Undo with `crimekg split FACTOR`.
+    Undo with `crimekg split FACTOR`. When a factor is named by a prefix of its label rather than
+    exactly (IRI, slug or whole label), the command shows what it found and asks first, unless
+    --yes is given; without a terminal it refuses unless --yes is given.
 
     Example:
 
     \b
         crimekg merge "Corruption of officials" "Bribery at checkpoints"
     """
-    from crimekg.graph.contributions import find_factor
+    from crimekg.graph.contributions import find_factor, names_factor_exactly
     from crimekg.graph.harmonize import merge_changeset
 
     if len(factors) < 2:
         raise click.UsageError("name at least two factors: the one to keep, then those to merge into it")
     with _open(store_path) as store:
         iris = [find_factor(store, f) for f in factors]
+        guessed = [(f, i) for f, i in zip(factors, iris) if not names_factor_exactly(store, f, i)]
+        if guessed and not yes:
+            def label(iri):
+                rows = store.select("SELECT ?f ?l WHERE { ?f skos:prefLabel ?l }", {"f": iri})
+                return str(rows[0]["l"]) if rows else str(iri)
+
+            for f, i in guessed:
+                click.echo(f'"{f}" was taken as "{label(i)}" <{i}> (a prefix of its label)', err=True)
+            confirm_or_stop(f'Merge {len(iris) - 1} factor(s) into "{label(iris[0])}"?', "merging factors named by a prefix", "Nothing merged.")
         store.write(merge_changeset(store, iris[0], iris[1:]))
     click.echo(f"Merged {len(iris) - 1} factor(s) into {iris[0]}")
 
@@ -567,7 +613,7 @@ def split(factor, contributions, session, store_path):
 
 
 
-# --- issue 4: analyst questions (query, queries, analyze) ---
+# --- analyst questions (query, queries, analyze) ---
 
 QUERY_FORMATS = ["table", "csv", "tsv", "json", "jsonl", "md", "sparql-json", "sparql-xml", "sparql-csv", "sparql-tsv", "ttl", "nt", "jsonld", "xml"]
 ANALYSES = ["centrality", "bridges", "communities", "upstream", "downstream", "paths", "loops"]
@@ -718,7 +764,7 @@ def analyze(report, factors, top, max_length, limit, crime, category, session, w
         click.echo(f"Wrote {result.scores} scores to graph {result.written}", err=True)
 
 
-# --- issue 5: views (view; export --format graphml|gexf) ---
+# --- views (view; export --format graphml|gexf) ---
 
 VIEW_PRESETS = ["factors", "session", "places", "query", "flows"]
 
@@ -779,7 +825,7 @@ def view(preset, category, crime, actor, level, place, session, query, params, s
         click.launch(str(path))
 
 
-# --- issue 6: evidence (brief; importers register in graph/importers) ---
+# --- evidence (brief; importers register in graph/importers) ---
 
 
 @cli.command()

@@ -6,6 +6,8 @@ The package is the library behind the ``crimekg`` command. Modules are imported 
 
 __all__ = ["__version__"]
 
+# The one place the package's version is read: setup.cfg's ``version``, as installed. The command's
+# --version, the workspace's meta graph and recorded analyses all take it from here.
 try:
     from importlib.metadata import PackageNotFoundError, version
 

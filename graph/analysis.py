@@ -120,8 +120,10 @@ def _software() -> str:
     """The versions that computed a result, recorded with the scores."""
     from importlib.metadata import PackageNotFoundError, version
 
-    parts = []
-    for name in ("crimekg", "igraph", "networkx"):
+    from crimekg.graph import __version__
+
+    parts = [f"crimekg {__version__}"]
+    for name in ("igraph", "networkx"):
         try:
             parts.append(f"{name} {version(name)}")
         except PackageNotFoundError:

@@ -1207,6 +1207,20 @@ def find_factor(store: GraphStore, name: str, session_id: str | None = None) -> 
     raise InvalidInput(f'no factor called "{name}".{hint}')
 
 
+def names_factor_exactly(store: GraphStore, name: str, iri: URIRef | str) -> bool:
+    """Whether ``name`` names factor ``iri`` by its IRI, slug or one of its labels (compared
+    forgivingly), rather than by a prefix of a label that :func:`find_factor` accepted.
+    """
+    name, iri = name.strip(), str(iri)
+    if name == iri or (name.startswith("factor:") and ontology.DATA + "factor/" + name[len("factor:"):] == iri):
+        return True
+    if _SESSION_ID.match(name) and str(factor_iri(name)) == iri:
+        return True
+    rows = store.select("SELECT ?f ?l WHERE { { ?f skos:prefLabel ?l } UNION { ?f skos:altLabel ?l } }", {"f": URIRef(iri)})
+    norm = normalize(name)
+    return any(normalize(str(r["l"])) == norm for r in rows)
+
+
 def link_triples(
     session_id: str, source: URIRef, relation: URIRef, target: URIRef, polarity: URIRef,
     strength: Decimal | None = None, evidence: str | None = None, derived_from: Iterable[URIRef] = (),

@@ -8,7 +8,7 @@ shared graph ``vocabulary`` in the same changeset, with a description that depen
 IRI, so two sources never describe it twice. Bulk imports write N-Triples text (see
 :class:`NTriples`): building one rdflib term per value is too slow for the 58,769 rows of GLOTIP.
 
-Value types (decided for issue 6):
+Value types:
 
 - ``ckg:indicator``, ``ckg:sex``, ``ckg:ageGroup`` and ``ckg:breakdown`` point to **SKOS
   concepts** (``concept/indicator/...``, ``concept/sex/...``, ``concept/age/...``,

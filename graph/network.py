@@ -148,7 +148,7 @@ def factor_graph(store: GraphStore, **filters: str | Iterable[str] | None) -> nx
     return G
 
 
-# --- projections for the views (issue 5) -------------------------------------------------------
+# --- projections for the views ---------------------------------------------------------------
 
 #: The exercise's order of the factor categories (questions 2a-2d).
 CATEGORY_ORDER = ("enabling", "profiting", "concealment", "impunity")

@@ -4,10 +4,10 @@ Every source lives in a named graph of its own (the ontology, the session, each 
 contributions, each import), so it can be replaced or dropped alone. Every write of one command
 is one atomic pyoxigraph call (``Store.load``, ``Store.extend`` or ``Store.update``): rdflib's
 ``commit()``/``rollback()`` do nothing with oxrdflib, so a command builds and checks everything
-first and then writes it in one of those calls (see LIBRARY-NOTES.md). A process killed in the
-middle of a write leaves the workspace as it was: new content goes first to *staging* graphs that
-no query sees, and one SPARQL update then moves it into place; staging graphs left behind by a
-killed process are dropped the next time the workspace is opened.
+first and then writes it in one of those calls, and a failure leaves nothing half-written. A
+process killed in the middle of a write leaves the workspace as it was: new content goes first to
+*staging* graphs that no query sees, and one SPARQL update then moves it into place; staging graphs
+left behind by a killed process are dropped the next time the workspace is opened.
 
 Callers use only :class:`GraphStore`'s methods, so a remote SPARQL 1.1 endpoint can stand behind
 the same interface later without touching them.
@@ -44,6 +44,7 @@ from crimekg.graph.errors import (
 
 __all__ = [
     "DEFAULT_STORE",
+    "store_location",
     "PREFIXES",
     "FORMATS",
     "Changeset",
@@ -957,14 +958,25 @@ def _is_workspace(path: Path) -> bool:
     return path.is_dir() and (path / "CURRENT").is_file()
 
 
+def store_location(location: str | os.PathLike | None = None) -> str:
+    """Where the workspace is: ``location`` when given, else ``CRIMEKG_STORE``, else
+    :data:`DEFAULT_STORE`. The one place that decides it, for the library and the command alike.
+
+    >>> store_location("elsewhere")
+    'elsewhere'
+    """
+    if location is not None and str(location) != "":
+        return str(location)
+    return os.environ.get("CRIMEKG_STORE") or DEFAULT_STORE
+
+
 def open_store(location: str | os.PathLike | None = None) -> GraphStore:
-    """Open an existing workspace (``CRIMEKG_STORE`` or ``./crimekg-data`` when not given).
+    """Open an existing workspace (at :func:`store_location` of ``location``).
 
     Warns with :class:`CrimeKGWarning` when an older crimekg made it, and raises
     :class:`StoreVersionMismatch` when a newer one did.
     """
-    location = location or os.environ.get("CRIMEKG_STORE") or DEFAULT_STORE
-    store = OxigraphStore(location)
+    store = OxigraphStore(store_location(location))
     try:
         _check_version(store)
     except StoreVersionMismatch:
@@ -1033,21 +1045,19 @@ def ontology_changeset(with_ontology: bool = True) -> Changeset:
 
 
 def _package_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from crimekg.graph import __version__
 
-    try:
-        return version("crimekg")
-    except PackageNotFoundError:
-        return "unknown"
+    return __version__
 
 
 def init_store(location: str | os.PathLike | None = None, *, upgrade: bool = False, with_ontology: bool = True) -> GraphStore:
-    """Create a workspace with the ontology, concept schemes, places, session and shapes loaded.
+    """Create a workspace with the ontology, concept schemes, places, session and shapes loaded
+    (at :func:`store_location` of ``location``).
 
     With ``upgrade=True`` an existing workspace gets this version's ontology graphs (in one
     transaction); every other graph is kept.
     """
-    location = str(location or os.environ.get("CRIMEKG_STORE") or DEFAULT_STORE)
+    location = store_location(location)
     path = Path(location)
     if _is_workspace(path):
         if not upgrade:

@@ -1,6 +1,7 @@
 """The crimekg ontology: namespace constants and the paths of the bundled Turtle files.
 
-Nothing else lives here (see STYLE.md): the files are data, the code is in ``graph/``.
+Nothing else lives here: the files are data, and all code that reads them is in ``graph/``, so
+the package stays importable without any heavy dependency.
 IRI design (stable, never random; the same input always yields the same IRI):
 
 - ontology terms        https://w3id.org/crimekg/ontology#Term          (prefix ``ckg:``)

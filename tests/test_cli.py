@@ -45,6 +45,35 @@ def test_version(runner):
     assert version("crimekg") in result.output
 
 
+def test_version_has_one_source(runner, ws):
+    import configparser
+
+    from crimekg.graph import __version__
+
+    cfg = configparser.ConfigParser()
+    cfg.read(ROOT / "setup.cfg", encoding="utf-8")
+    assert __version__ == cfg["metadata"]["version"]  # the installed metadata is setup.cfg's
+    assert runner.invoke(cli, ["--version"]).output.strip() == f"crimekg, version {__version__}"
+    with open_store(ws) as store:
+        made_with = store.select(f"SELECT ?v WHERE {{ GRAPH <{graph_iri('meta')}> {{ ?m ckg:createdWith ?v }} }}")
+    assert [str(r["v"]) for r in made_with] == [f"crimekg {__version__}"]
+
+
+def test_store_default_is_the_library_default(runner, tmp_path, monkeypatch):
+    from crimekg.graph.store import DEFAULT_STORE
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CRIMEKG_STORE", raising=False)
+    result = runner.invoke(cli, ["init"])
+    assert result.exit_code == 0, result.output
+    assert f"Created workspace {DEFAULT_STORE} " in result.output
+    assert runner.invoke(cli, ["graphs"]).exit_code == 0  # every command finds the same default
+    monkeypatch.setenv("CRIMEKG_STORE", str(tmp_path / "elsewhere"))
+    result = runner.invoke(cli, ["graphs"])
+    assert result.exit_code == 1 and "elsewhere" in result.stderr
+    assert DEFAULT_STORE in " ".join(runner.invoke(cli, ["graphs", "--help"]).output.split())
+
+
 def test_help_does_not_import_heavy_libraries():
     code = "import sys, cli; heavy = [m for m in ('rdflib', 'pyshacl', 'pyvis', 'networkx', 'pyoxigraph') if m in sys.modules]; print(heavy)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
@@ -132,6 +161,25 @@ def test_drop(runner, tmp_path, ws):
         assert graph_iri("load/notes") not in store.graphs()
     result = runner.invoke(cli, ["drop", "load/notes", "--store", ws])
     assert result.exit_code == 1 and "no graph 'load/notes'" in result.stderr
+
+
+def test_drop_of_a_bundled_graph_asks_first_unless_yes(runner, ws):
+    ontology_graph = graph_iri("ontology")
+    result = runner.invoke(cli, ["drop", "ontology", "--store", ws])  # nothing to read: refuse
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and "add --yes" in errors[0], result.stderr
+    result = runner.invoke(cli, ["drop", "ontology", "--store", ws], input="n\n")
+    assert result.exit_code == 1 and "Nothing dropped." in result.stderr
+    with open_store(ws) as store:
+        assert ontology_graph in store.graphs()
+    result = runner.invoke(cli, ["drop", "ontology", "--store", ws], input="y\n")
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["drop", "shapes", "--yes", "--store", ws])
+    assert result.exit_code == 0, result.output
+    with open_store(ws) as store:
+        assert ontology_graph not in store.graphs() and graph_iri("shapes") not in store.graphs()
+    assert "--yes" in runner.invoke(cli, ["drop", "--help"]).output
 
 
 def test_validate_exit_codes(runner, tmp_path, ws):

@@ -114,7 +114,7 @@ def test_interactive_review_applies_only_accepted_groups(ws, tmp_path):
 def test_merge_by_hand_then_split_a_contribution_out(ws, tmp_path):
     load_sheet(ws, tmp_path, SHEET)
     runner = CliRunner()
-    result = runner.invoke(cli, ["merge", "Porous", "Corrupt border", "--store", ws])
+    result = runner.invoke(cli, ["merge", "Porous", "Corrupt border", "--yes", "--store", ws])
     assert result.exit_code == 0, result.output
     with open_store(ws) as store:
         porous = find_factor(store, "Porous borders")
@@ -131,7 +131,7 @@ def test_merge_by_hand_then_split_a_contribution_out(ws, tmp_path):
 def test_split_command_names_contributions_by_id(ws, tmp_path):
     load_sheet(ws, tmp_path, SHEET)
     runner = CliRunner()
-    assert runner.invoke(cli, ["merge", "Porous", "Corrupt border", "--store", ws]).exit_code == 0
+    assert runner.invoke(cli, ["merge", "Porous", "Corrupt border", "--yes", "--store", ws]).exit_code == 0
     with open_store(ws) as store:
         c = store.select("SELECT ?c WHERE { ?c ckg:text 'Corrupt border officials' }")[0]["c"]
     result = runner.invoke(cli, ["split", "Porous", str(c).rsplit("/", 1)[-1], "--session", "s1", "--store", ws])
@@ -236,3 +236,36 @@ def test_split_keeps_the_language_of_the_contribution_it_names_the_new_factor_af
         labels = [r["l"] for r in store.select(f"SELECT ?l WHERE {{ <{new}> skos:prefLabel ?l }}")]
     assert labels == [rdflib.Literal("国境管理の脆弱性", lang="ja")]
     assert str(new) != str(keep) and str(new).rsplit("-", 1)[-1] != str(keep).rsplit("-", 1)[-1]
+
+
+def test_merge_by_prefix_asks_first_unless_yes(ws, tmp_path):
+    load_sheet(ws, tmp_path, SHEET)
+    runner = CliRunner()
+    with open_store(ws) as store:
+        before = snapshot(store)
+    # no terminal and nothing to read: a one-line refusal that names --yes, and nothing changes
+    result = runner.invoke(cli, ["merge", "Porous", "Corrupt border", "--store", ws])
+    assert result.exit_code == 1
+    assert '"Corrupt border" was taken as "Corrupt border officials"' in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and "add --yes" in errors[0], result.stderr
+    result = runner.invoke(cli, ["merge", "Porous", "Corrupt border", "--store", ws], input="n\n")
+    assert result.exit_code == 1 and "Nothing merged." in result.stderr
+    with open_store(ws) as store:
+        assert snapshot(store) == before
+    result = runner.invoke(cli, ["merge", "Porous", "Corrupt border", "--store", ws], input="y\n")
+    assert result.exit_code == 0, result.output
+    with open_store(ws) as store:
+        assert find_factor(store, "Corrupt border officials") == find_factor(store, "Porous borders")
+
+
+def test_merge_by_exact_names_does_not_ask(ws, tmp_path):
+    load_sheet(ws, tmp_path, SHEET)
+    with open_store(ws) as store:
+        rare = find_factor(store, "Rare convictions")
+    # a whole label in other case and the IRI are exact: no question, no --yes needed
+    result = CliRunner().invoke(cli, ["merge", "porous BORDERS", str(rare), "--store", ws])
+    assert result.exit_code == 0, result.output
+    assert "was taken as" not in result.stderr
+    with open_store(ws) as store:
+        assert find_factor(store, "Rare convictions") == find_factor(store, "Porous borders")

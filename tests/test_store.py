@@ -66,6 +66,26 @@ def test_open_missing_workspace_names_the_path_and_the_fix(tmp_path):
         open_store(tmp_path / "nowhere")
 
 
+def test_default_store_location_is_decided_in_one_place(tmp_path, monkeypatch):
+    from crimekg.graph.store import DEFAULT_STORE, store_location
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CRIMEKG_STORE", raising=False)
+    assert store_location() == store_location("") == DEFAULT_STORE
+    assert store_location(tmp_path / "given") == str(tmp_path / "given")
+    init_store().close()  # no location, no environment: the default, relative to the current directory
+    with open_store(tmp_path / DEFAULT_STORE) as store:
+        assert graph_iri("ontology") in store.graphs()
+    monkeypatch.setenv("CRIMEKG_STORE", str(tmp_path / "from-env"))
+    assert store_location() == str(tmp_path / "from-env")
+    assert store_location("given") == "given"  # an explicit location wins over the environment
+    with pytest.raises(StoreNotFound, match="from-env"):
+        open_store()
+    init_store().close()
+    with open_store() as store:
+        assert graph_iri("ontology") in store.graphs()
+
+
 def test_init_refuses_an_existing_workspace_and_a_non_empty_directory(tmp_path, bare_workspace):
     with pytest.raises(StoreError, match="--upgrade"):
         init_store(bare_workspace.location)

@@ -15,7 +15,7 @@ below, which follow the UN Statistics Division's "Standard country or area codes
 use" (M49, https://unstats.un.org/unsd/methodology/m49/). Where the CTDC sheet is wrong, empty
 or silent about a territory, ``CORRECTIONS`` says what M49 assigns instead and why.
 
-The output is committed; nothing reads ``shared/`` at run time. The script writes the same bytes
+The output is committed; nothing reads the source data set at run time. The script writes the same bytes
 for the same inputs (subjects, predicates and objects sorted), and refuses to write if any
 country lacks a region, an M49 code is unknown, or an alternative name would point at two places.
 """
