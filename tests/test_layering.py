@@ -30,7 +30,7 @@ def _private_imports(path: Path) -> list[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("crimekg"):
             for alias in node.names:
-                if alias.name.startswith("_"):
+                if alias.name.startswith("_") and not alias.name.startswith("__"):
                     found.append(f"line {node.lineno}: from {node.module} import {alias.name}")
                 else:
                     aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"

@@ -218,7 +218,8 @@ def validation():
         return rdflib.Graph().parse(data=ontology.path(name).read_text(encoding="utf-8"), format="turtle")
 
     onto, shapes = load("crimekg.ttl"), load("shapes.ttl")
-    layer = load("schemes.ttl") + load("session.ttl")
+    # the ontology holds the structures of the session's data sets, as a workspace holds them all
+    layer = load("schemes.ttl") + load("session.ttl") + onto
 
     def validate(update: str | None = None):
         g = layer + rdflib.Graph()
