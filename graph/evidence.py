@@ -723,6 +723,25 @@ def dataset_iri(source: str) -> str:
     return f"{ontology.RESOURCE}dataset/{source}"
 
 
+def write_cells(nt: NTriples, source: str, main: Iterable, conflicts: Iterable) -> None:
+    """Write observations: ``main`` into the source's data set, ``conflicts`` (each with its row)
+    into its conflicts data set."""
+    integer = f"<{XSD}integer>"
+    for cell in main:
+        _write_cell(nt, f"<{cell.iri}>", f"<{dataset_iri(source)}>", cell)
+    for cell in conflicts:
+        s = f"<{cell.iri}/row-{cell.line}>"
+        _write_cell(nt, s, f"<{conflicts_iri(source)}>", cell)
+        nt.add(s, P("sourceRow"), f'"{cell.line}"^^{integer}')
+
+
+def _write_cell(nt: NTriples, s: str, dataset: str, cell) -> None:
+    nt.add(s, A, T_OBS)
+    nt.add(s, T_DATASET, dataset)
+    for p, o in cell.data:
+        nt.add(s, p, o)
+
+
 def conflicts_iri(source: str) -> str:
     """The data set of a source's rows whose key came more than once with different values.
 

@@ -81,17 +81,8 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
         ]
         cells.append(ev.Cell(iri, line, int(n), po))
     main, conflicts, duplicates = ev.split_duplicates(cells)
-    total = 0
-    for cell, dataset_term, suffix in [(c, dataset, "") for c in main] + [(c, f"<{ev.conflicts_iri(NAME)}>", f"/row-{c.line}") for c in conflicts]:
-        s = f"<{cell.iri}{suffix}>"
-        nt.add(s, ev.A, ev.T_OBS)
-        nt.add(s, ev.T_DATASET, dataset_term)
-        for p, o in cell.data:
-            nt.add(s, p, o)
-        if suffix:
-            nt.add(s, P("sourceRow"), ev.nt_literal(cell.line, integer))
-        else:
-            total += cell.value
+    ev.write_cells(nt, NAME, main, conflicts)
+    total = sum(cell.value for cell in main)
     shared = ev.NTriples()
     ev.add_concepts(shared, vocab)
     ev.add_provenance(nt, NAME, path, {"rows": len(rows), "detections": total}, download_date=download_date,

@@ -178,17 +178,9 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
                 pass  # free-text coordinates in the 2019 export: the location description stays
         cell_totals[line] = total or 0
     main, conflicts, duplicates = ev.split_duplicates(cells)
-    for cell, dataset_term, suffix in [(c, dataset, "") for c in main] + [(c, f"<{ev.conflicts_iri(NAME)}>", f"/row-{c.line}") for c in conflicts]:
-        s = f"<{cell.iri}{suffix}>"
-        nt.add(s, ev.A, ev.T_OBS)
-        nt.add(s, ev.T_DATASET, dataset_term)
-        for p, o in cell.data:
-            nt.add(s, p, o)
-        if suffix:
-            nt.add(s, P("sourceRow"), ev.nt_literal(cell.line, integer))
-        else:
-            counts["incidents"] += 1
-            counts["deadAndMissing"] += cell_totals[cell.line]
+    ev.write_cells(nt, NAME, main, conflicts)
+    counts["incidents"] += len(main)
+    counts["deadAndMissing"] += sum(cell_totals[cell.line] for cell in main)
     shared = ev.NTriples()
     ev.add_concepts(shared, vocab)
     ev.add_provenance(nt, NAME, path, counts, download_date=download_date, conflicts=bool(conflicts),
