@@ -292,32 +292,20 @@ def _select(store: GraphStore, sparql: str, bindings: Mapping[str, Any]) -> list
     return [tuple(row) for row in _execute(store, sparql, bindings)]
 
 
-_RESOLVE = {
-    "concept": """SELECT ?x ?needle ?scheme WHERE {
-        ?x skos:inScheme ?scheme ; skos:prefLabel|skos:altLabel|skos:notation ?l .
-        FILTER(LCASE(STR(?l)) = LCASE(STR(?needle)) || STRENDS(STR(?x), CONCAT("/", STR(?needle)))) }""",
-    "place": """SELECT ?x ?needle WHERE {
-        ?x a ckg:Place ; rdfs:label|skos:altLabel|ckg:iso3|ckg:iso2|ckg:m49 ?l .
-        FILTER(LCASE(STR(?l)) = LCASE(STR(?needle))) }""",
-    "factor": """SELECT ?x ?needle WHERE {
-        ?x a ckg:Factor ; skos:prefLabel|skos:altLabel ?l .
-        FILTER(LCASE(STR(?l)) = LCASE(STR(?needle))) }""",
-}
-_EXISTS = {
-    "concept": "SELECT ?x ?scheme WHERE { ?x skos:inScheme ?scheme }",
-    "place": "SELECT ?x WHERE { ?x a ckg:Place }",
-    "factor": "SELECT ?x WHERE { ?x a ckg:Factor }",
-    "session": "SELECT ?x WHERE { ?x a ckg:Session }",
-}
-_BASES = {
-    "place": [PREFIXES["place"], PREFIXES["m49"]],
-    "factor": [PREFIXES["factor"]],
-    "session": [PREFIXES["session"]],
-}
+#: Concepts of schemes other than the session's (``concept`` with no scheme, ``concept:subject``...).
+_CONCEPT_BY_WORD = """SELECT ?x ?needle ?scheme WHERE {
+    ?x skos:inScheme ?scheme ; skos:prefLabel|skos:altLabel|skos:notation ?l .
+    FILTER(LCASE(STR(?l)) = LCASE(STR(?needle)) || STRENDS(STR(?x), CONCAT("/", STR(?needle)))) }"""
+_CONCEPT_EXISTS = "SELECT ?x ?scheme WHERE { ?x skos:inScheme ?scheme }"
 
 
-def _resolve_term(store: GraphStore, p: Param, value: str) -> ox.NamedNode | ox.Literal:
-    """Turn one parameter value into the RDF term it stands for."""
+def _resolve_term(store: GraphStore, p: Param, value: str, words: Any = None) -> ox.NamedNode | ox.Literal:
+    """Turn one parameter value into the RDF term it stands for.
+
+    Places, factors, sessions and the concepts of the session's schemes are resolved by
+    :class:`graph.resolve.Words`, as every other command resolves them; other concepts by label,
+    notation or IRI.
+    """
     kind = p.type
     if kind == "text":
         return ox.Literal(value)
@@ -328,42 +316,45 @@ def _resolve_term(store: GraphStore, p: Param, value: str) -> ox.NamedNode | ox.
         return ox.Literal(value.strip(), datatype=ox.NamedNode(XSD + kind))
     if kind == "iri":
         return _iri(value, p.name)
-    scheme_iri = ox.NamedNode(PREFIXES["scheme"] + p.scheme) if p.scheme else None
-    candidates: list[str] = []
-    expanded = _expand(value)
-    if expanded:
-        candidates.append(expanded)
-    slug = value.strip()
-    if re.match(r"^[\w.-]+$", slug):
-        if kind == "concept":
-            bases = [f"{ontology.CONCEPT}{p.scheme}/"] if p.scheme else []
-        else:
-            bases = _BASES[kind]
-        candidates += [b + (slug.upper() if kind == "place" and b == PREFIXES["place"] else slug) for b in bases]
+    if words is not None and (kind in ("place", "factor", "session") or (kind == "concept" and p.scheme in words.vocab.names)):
+        return _resolve_word(words, p, value)
+    bindings: dict[str, Any] = {"scheme": ox.NamedNode(PREFIXES["scheme"] + p.scheme)} if p.scheme else {}
+    candidates = [c for c in (_expand(value), f"{ontology.CONCEPT}{p.scheme}/{value.strip()}" if p.scheme else None) if c]
     for c in candidates:
         try:
             node = ox.NamedNode(c)
         except ValueError:
             continue
-        subs = {"x": node}
-        if scheme_iri is not None:
-            subs["scheme"] = scheme_iri
-        if _select(store, _EXISTS[kind], subs):
+        if _select(store, _CONCEPT_EXISTS, {"x": node, **bindings}):
             return node
-    if kind in _RESOLVE:
-        subs = {"needle": ox.Literal(value.strip())}
-        if scheme_iri is not None:
-            subs["scheme"] = scheme_iri
-        found = sorted({row[0].value for row in _select(store, _RESOLVE[kind], subs)})
-        if len(found) == 1:
-            return ox.NamedNode(found[0])
-        if len(found) > 1:
-            raise InvalidInput(
-                f"--param {p.name}: {value!r} matches {len(found)} {kind}s ({', '.join(compact(f) for f in found[:5])}); "
-                "give the slug or the IRI"
-            )
+    found = sorted({row[0].value for row in _select(store, _CONCEPT_BY_WORD, {"needle": ox.Literal(value.strip()), **bindings})})
+    if len(found) == 1:
+        return ox.NamedNode(found[0])
+    if len(found) > 1:
+        raise InvalidInput(
+            f"--param {p.name}: {value!r} matches {len(found)} concepts ({', '.join(compact(f) for f in found[:5])}); "
+            "give the slug or the IRI"
+        )
     what = f"concept in scheme {p.scheme!r}" if p.scheme else kind
     raise InvalidInput(f"--param {p.name}: no {what} matches {value!r}; give {PARAM_TYPES[kind]}")
+
+
+def _resolve_word(words: Any, p: Param, value: str) -> ox.NamedNode:
+    from crimekg.graph.errors import UnknownFactor
+
+    if p.type == "factor":
+        try:
+            return ox.NamedNode(words.factor(value))
+        except UnknownFactor as exc:
+            raise InvalidInput(f"--param {p.name}: no factor matches {value!r}; {str(exc).split('.', 1)[-1].strip()}") from exc
+        except InvalidInput as exc:
+            raise InvalidInput(f"--param {p.name}: {exc}") from exc
+    kind = p.scheme if p.type == "concept" else p.type
+    iri = words.resolve(kind, value)
+    if iri is None:
+        what = f"concept in scheme {p.scheme!r}" if p.type == "concept" else p.type
+        raise InvalidInput(f"--param {p.name}: no {what} matches {value!r}; {words.hint(kind, value)}")
+    return ox.NamedNode(iri)
 
 
 def resolve_params(
@@ -379,6 +370,7 @@ def resolve_params(
     declared = {p.name: p for p in query.params}
     out: dict[str, Any] = {}
     given = set(given)
+    words = None
     for p in query.params:
         if p.name in given:
             continue
@@ -397,7 +389,11 @@ def resolve_params(
             iri = _expand(value)
             out[name] = _iri(value, name) if iri else ox.Literal(value)
         else:
-            out[name] = _resolve_term(store, p, value)
+            if words is None:
+                from crimekg.graph.resolve import Words
+
+                words = Words(store)
+            out[name] = _resolve_term(store, p, value, words)
     return out
 
 
