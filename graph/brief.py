@@ -20,6 +20,7 @@ from crimekg import ontology
 from crimekg.graph.errors import InvalidInput
 from crimekg.graph.evidence import Places, concept
 from crimekg.graph.query import named_query, run_query
+from crimekg.graph.tables import markdown_table
 
 __all__ = ["Brief", "build_brief", "render_brief", "run_evidence_query"]
 
@@ -279,9 +280,7 @@ def render_brief(b: Brief, format: str = "md") -> str:
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
-    out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
-    out += ["| " + " | ".join(cells) + " |" for cells in rows]
-    return out
+    return markdown_table(headers, rows)
 
 
 def _markdown(b: Brief) -> str:
