@@ -192,6 +192,11 @@ def spreadsheet_safe(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
+def _sheet_cell(value: str) -> str:
+    # a lone carriage return would end the row for a reader: every line break is written as \n (and quoted)
+    return spreadsheet_safe(value).replace("\r\n", "\n").replace("\r", "\n")
+
+
 def markdown_table(columns: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
     """The lines of a Markdown table of text cells (``|`` escaped, line breaks as spaces).
 
@@ -212,7 +217,8 @@ def format_rows(columns: Sequence[str], rows: Iterable[Mapping[str, Any]], fmt: 
     A ``table`` is aligned for a terminal by display width (a Japanese or Chinese character takes
     two columns), numbers to the right, and cuts cells wider than ``max_width`` columns with an
     ellipsis (the other formats keep every character). In ``csv`` and ``tsv`` a text cell that a
-    spreadsheet would run as a formula gets a leading apostrophe (see :func:`spreadsheet_safe`).
+    spreadsheet would run as a formula gets a leading apostrophe (see :func:`spreadsheet_safe`),
+    and a carriage return is written as a line break.
 
     >>> print(format_rows(["factor", "score"], [{"factor": "Corruption", "score": 0.5}, {"factor": "汚職", "score": 1}]), end="")
     factor      score
@@ -230,7 +236,7 @@ def format_rows(columns: Sequence[str], rows: Iterable[Mapping[str, Any]], fmt: 
         w = csv.writer(buf, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
         w.writerow(columns)
         for r in rows:
-            w.writerow([spreadsheet_safe(v) if isinstance(v, str) else _text(v) for v in (r.get(c) for c in columns)])
+            w.writerow([_sheet_cell(v) if isinstance(v, str) else _text(v) for v in (r.get(c) for c in columns)])
         return buf.getvalue()
     cells = [[_text(r.get(c)).replace("\n", " ") for c in columns] for r in rows]
     if fmt == "md":

@@ -248,6 +248,38 @@ def test_format_rows_aligns_numbers_and_cuts_long_cells():
     assert "…" in lines[2] and len(lines[2]) < 70
 
 
+def test_format_rows_aligns_wide_characters_by_display_width():
+    from crimekg.graph.tables import display_width
+
+    rows = [{"label": "国境管理の脆弱さ", "n": 1}, {"label": "Nigeria", "n": 22}, {"label": "ไนจีเรีย", "n": 3}, {"label": "Нигерия", "n": 4}]
+    lines = format_rows(["label", "n"], rows).splitlines()
+    # every line ends at the same terminal column: the numbers line up under their header
+    assert len({display_width(line) for line in lines}) == 1, lines
+    assert lines[2] == "国境管理の脆弱さ   1" and lines[3] == "Nigeria           22"
+    # a wide cell is cut by columns, not characters
+    cut = format_rows(["label"], [{"label": "汚" * 50}], max_width=10).splitlines()[2]
+    assert display_width(cut) <= 10 and cut.endswith("…")
+
+
+@pytest.mark.parametrize("fmt, sep", [("csv", ","), ("tsv", "\t")])
+def test_csv_and_tsv_cells_that_a_spreadsheet_would_run_get_an_apostrophe(fmt, sep):
+    cells = ["=HYPERLINK(\"http://evil.example\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx", "Nigeria", "a=b", "国境"]
+    text = format_rows(["v", "n"], [{"v": c, "n": -5} for c in cells], fmt)
+    got = [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=sep)][1:]
+    # (a carriage return is written as a line break, which the writer quotes: it cannot end the row)
+    assert [r[0] for r in got] == ["'" + c.replace("\r", "\n") for c in cells[:6]] + cells[6:]
+    assert {r[1] for r in got} == {"-5"}  # numbers are written as they are
+
+
+def test_query_command_csv_escapes_formulas(runner, ws):
+    result = runner.invoke(cli, ["query", 'SELECT ?x WHERE { BIND("=1+2" AS ?x) }', "--format", "csv", "--store", ws])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "x\n'=1+2\n"
+    result = runner.invoke(cli, ["query", 'SELECT ?x WHERE { BIND("=1+2" AS ?x) }', "--format", "sparql-csv", "--store", ws])
+    assert result.stdout.split() == ["x", "=1+2"]  # the W3C format keeps every value for other tools
+    assert "leading '" in runner.invoke(cli, ["query", "--help"]).output
+
+
 # -- the commands -----------------------------------------------------------------------------------
 
 
