@@ -48,23 +48,16 @@ WORDS = [
     ("place", "Нигерия", P + "NGA"),
     ("place", "Western Africa", P + "m49/011"),
     ("place", "011", P + "m49/011"),
-    ("factor", F + "corruption-of-officials", F + "corruption-of-officials"),
-    ("factor", "<" + F + "corruption-of-officials>", F + "corruption-of-officials"),
-    ("factor", "factor:corruption-of-officials", F + "corruption-of-officials"),
-    ("factor", "corruption-of-officials", F + "corruption-of-officials"),
-    ("factor", "Corruption of border, police and port officials", F + "corruption-of-officials"),
-    ("factor", "bribery at checkpoints", F + "corruption-of-officials"),
-    ("factor", JA, F + "corruption-of-officials"),
-    ("factor", "国境・警察", F + "corruption-of-officials"),
-    ("factor", RU, F + "corruption-of-officials"),
-    ("factor", "коррупция погран", F + "corruption-of-officials"),
-    ("factor", "Corruption of bord", F + "corruption-of-officials"),
-    ("session", "example-2026", S + "example-2026"),
-    ("session", "session:example-2026", S + "example-2026"),
-    ("session", S + "example-2026", S + "example-2026"),
-    ("session", "Global trends workshop (example)", S + "example-2026"),
-    ("session", "global trends WORKSHOP (Example)", S + "example-2026"),
 ]
+#: Words for factor:corruption-of-officials: IRI, CURIE, slug, labels in three scripts, altLabel, prefixes.
+FACTOR_WORDS = [F + "corruption-of-officials", "<" + F + "corruption-of-officials>", "factor:corruption-of-officials",
+                "corruption-of-officials", "Corruption of border, police and port officials", "bribery at checkpoints",
+                JA, "国境・警察", RU, "коррупция погран", "Corruption of bord"]
+#: Words for the example session: id, CURIE, IRI, title in any case.
+SESSION_WORDS = ["example-2026", "session:example-2026", S + "example-2026", "Global trends workshop (example)",
+                 "global trends WORKSHOP (Example)"]
+WORDS += [("factor", w, F + "corruption-of-officials") for w in FACTOR_WORDS]
+WORDS += [("session", w, S + "example-2026") for w in SESSION_WORDS]
 
 
 def _slug(iri: str) -> str:
