@@ -8,21 +8,25 @@ one-line description and parameters are declared in header comments::
 
 A declaration is ``# param: NAME (TYPE[, optional][, default VALUE]) - DESCRIPTION``; TYPE is one of
 :data:`PARAM_TYPES`. A parameter is **bound, never pasted**: its value is turned into an RDF term
-(a literal, or an IRI found by resolving a label, slug, ISO or M49 code against the workspace) and
-handed to Oxigraph as a substitution (W3C SEP-0007), so no value can change the query's text.
-Oxigraph substitutes only variables that the SELECT clause projects, so a named query projects
-each of its parameters (the column then shows the value it was given); an optional parameter left
-out stays a free variable, which the query treats as "any". The same header convention works in
-inline and file queries; undeclared parameters are read as ``<IRI>``, ``prefix:name`` for the
-workspace prefixes, or else a plain literal.
+(a literal, or an IRI found by :mod:`graph.resolve` from a label, slug, ISO or M49 code, the same
+words every command takes) and given to the query as a leading ``VALUES`` block of its WHERE
+group, written in N-Triples syntax, so no value can change the query's own text; a value that is
+not a valid IRI or literal is refused (:func:`bind_values`). An optional parameter left out stays
+a free variable, which the query treats as "any". The same header convention works in inline and
+file queries; undeclared parameters are read as ``<IRI>``, ``prefix:name`` for the workspace
+prefixes, or else a plain literal.
+
+Why a VALUES block and not Oxigraph's substitutions (SEP-0007): Oxigraph plans a query around a
+leading VALUES block, but applies a substitution only after joining the whole pattern as if the
+variable were free. On a workspace with the real GLOTIP export a country's profile, citizenships
+and destinations took 16-27 s by substitution and 0.2-1.9 s with VALUES
+(``tests/benchmarks/bench_binding.py``, which also checks both give the same rows). This module
+is the one place queries run: ``crimekg query``, the views' query preset and the brief alike.
 
 Queries run on the workspace's own Oxigraph store (the union of its named graphs) when there is
-one, the same engine call as raw pyoxigraph plus parameter resolution (a few ms) and reading the
-rows (``tests/benchmarks/bench_queries.py``); other :class:`~graph.store.GraphStore`
-implementations go through their ``query`` method. Measured cost of binding by substitution:
-Oxigraph plans the query as if the variable were free and binds it afterwards, so a query with a
-parameter costs about what it costs without one (factor-evidence at 1M triples: 2.3 s bound by
-substitution, 3 ms with the IRI written in the query).
+one (``tests/benchmarks/bench_queries.py`` compares with raw pyoxigraph); other
+:class:`~graph.store.GraphStore` implementations go through their ``query`` method. Output
+formats live in :mod:`graph.tables`.
 
 A query only reads and stays in the workspace: updates are refused, and so is a ``SERVICE`` call
 (which would send query data to another host) unless the caller allows its host; a time limit
@@ -316,6 +320,9 @@ def _resolve_term(store: GraphStore, p: Param, value: str, words: Any = None) ->
         return ox.Literal(value.strip(), datatype=ox.NamedNode(XSD + kind))
     if kind == "iri":
         return _iri(value, p.name)
+    exact = _exact_word(store, p, value)
+    if exact is not None:
+        return exact
     if words is not None and (kind in ("place", "factor", "session") or (kind == "concept" and p.scheme in words.vocab.names)):
         return _resolve_word(words, p, value)
     bindings: dict[str, Any] = {"scheme": ox.NamedNode(PREFIXES["scheme"] + p.scheme)} if p.scheme else {}
@@ -337,6 +344,27 @@ def _resolve_term(store: GraphStore, p: Param, value: str, words: Any = None) ->
         )
     what = f"concept in scheme {p.scheme!r}" if p.scheme else kind
     raise InvalidInput(f"--param {p.name}: no {what} matches {value!r}; give {PARAM_TYPES[kind]}")
+
+
+_PLACE_BY_WORD = """SELECT ?x ?needle WHERE { ?x a ckg:Place ; rdfs:label|skos:altLabel|ckg:iso3|ckg:iso2|ckg:m49 ?l .
+    FILTER(LCASE(STR(?l)) = LCASE(STR(?needle))) }"""
+
+
+def _exact_word(store: GraphStore, p: Param, value: str) -> ox.NamedNode | None:
+    """A place or a session concept named exactly (code, slug, or a label in any case), found with one small query.
+
+    The words' tables (every label of every concept and place, compared accent-insensitively)
+    take about a second to read; a word named exactly means the same there, so it is looked up
+    directly first, and only other words go through them.
+    """
+    text = value.strip()
+    if p.type == "place":
+        found = {row[0].value for row in _select(store, _PLACE_BY_WORD, {"needle": ox.Literal(text)})}
+    elif p.type == "concept" and p.scheme:
+        found = {row[0].value for row in _select(store, _CONCEPT_BY_WORD, {"needle": ox.Literal(text), "scheme": ox.NamedNode(PREFIXES["scheme"] + p.scheme)})}
+    else:
+        return None
+    return ox.NamedNode(found.pop()) if len(found) == 1 else None
 
 
 def _resolve_word(words: Any, p: Param, value: str) -> ox.NamedNode:
