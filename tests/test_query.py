@@ -121,6 +121,19 @@ def test_an_ambiguous_factor_label_asks_for_the_slug(ws):
             run_query(store, named_query("factor-evidence"), {"factor": "Nothing like it"})
 
 
+def test_terms_bound_by_a_caller_are_checked_before_the_query_runs(ws):
+    with open_store(ws) as store:
+        before = snapshot(store)
+        with pytest.raises(InvalidQuery, match="is not a valid IRI"):
+            run_query(store, "SELECT ?f WHERE { ?f a ?t }", bindings={"t": rdflib.URIRef("x> } ?s ?p ?o {")})
+        with pytest.raises(InvalidQuery, match="an IRI or a literal only"):
+            run_query(store, "SELECT ?f WHERE { ?f a ?t }", bindings={"t": rdflib.BNode()})
+        with pytest.raises(InvalidQuery, match="not a SPARQL variable name"):
+            run_query(store, "SELECT ?f WHERE { ?f a ?t }", bindings={"t) {} ?s": rdflib.Literal("x")})
+        rows = run_query(store, "SELECT ?f WHERE { ?f skos:prefLabel ?l }", bindings={"l": rdflib.Literal(NASTY)}).records()
+        assert rows == [{"f": str(FACTOR.a)}] and snapshot(store) == before
+
+
 def test_a_parameter_outside_the_projection_is_bound_too(ws):
     # values are bound as a leading VALUES block, which needs no projected variable
     with open_store(ws) as store:
