@@ -49,6 +49,12 @@ def handle_errors(f):
             if exc.filename is None:
                 raise
             raise click.ClickException(f"{exc.filename}: {exc.strerror or exc}; check the path and its folder") from exc
+        except RuntimeError as exc:  # the storage engine found damaged files after the workspace opened
+            from crimekg.graph.store import damaged_store, is_corruption, store_location
+
+            if not is_corruption(exc):
+                raise
+            raise click.ClickException(str(damaged_store(store_location(kwargs.get("store_path")), exc))) from exc
 
     return wrapper
 
@@ -215,13 +221,12 @@ def export(graphs_, fmt, network, profile, place_level, output, store_path):
     if fmt in ("graphml", "gexf"):  # networks for Gephi
         from crimekg.graph.views import export_network
 
-        with _open(store_path) as store:
-            export_network(store, sys.stdout.buffer if output == "-" else output, fmt, network or "factors")
+        with _open(store_path) as store, _output(output) as target:
+            export_network(store, target, fmt, network or "factors")
         if output != "-":
             click.echo(f"Wrote {output}", err=True)
         return
-    with _open(store_path) as store:
-        target = sys.stdout.buffer if output == "-" else output
+    with _open(store_path) as store, _output(output) as target:
         export_workspace(store, target, fmt, [graph_iri(g) for g in graphs_] or None, profile=profile, place_level=place_level)
     if output != "-":
         click.echo(f"Wrote {output}", err=True)
@@ -632,12 +637,22 @@ def _param_values(pairs):
     return values
 
 
+def _output(output: str):
+    """Where a command writes: standard output for ``-``, else the file, written aside and renamed
+    into place (never inside a workspace, never through a link already there)."""
+    from crimekg.graph.outputs import output_file
+
+    if output == "-":
+        return contextlib.nullcontext(sys.stdout.buffer)
+    return output_file(output, "wb")
+
+
 def _write_text(text, output):
     if output == "-":
         click.echo(text, nl=False)
     else:
-        with open(output, "w", encoding="utf-8") as f:
-            f.write(text)
+        with _output(output) as f:
+            f.write(text.encode("utf-8"))
         click.echo(f"Wrote {output}", err=True)
 
 
