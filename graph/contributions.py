@@ -238,14 +238,12 @@ class Vocabulary:
     def match(self, what: str, value: str) -> URIRef | None:
         """The IRI ``value`` means (by any of its words, or the IRI itself), or None.
 
-        A place is looked up among every name the places carry first (so a misspelling such as
-        "Lybia" means Libya, as it does in evidence imports), then by its M49 code or IRI.
+        A place that is none of the words (labels, codes) is looked up among every name the places
+        carry, so a misspelling such as "Lybia" means Libya, as it does in evidence imports.
         """
-        if what == "place" and self.places is not None:
-            hit = self._place(value)
-            if hit is not None:
-                return hit
         hit = self.words[what].get(normalize(value))
+        if hit is None and what == "place" and self.places is not None:
+            hit = self._place(value)
         if hit is None and (value or "").strip().strip("<>") in {str(i) for i in self.names.get(what, {})}:
             hit = URIRef(value.strip().strip("<>"))
         return hit
