@@ -342,7 +342,7 @@ def _import_options(f):
     for opt in reversed([
         click.option("--source", help="Importer: glotip, iom, frontex, ctdc, sherloc or contributions (default: recognised from the file)."),
         click.option("--session", "session", help="Session the contributions or links belong to (created if new)."),
-        click.option("--encoding", help="Text encoding of a CSV, JSON or YAML file (default UTF-8; e.g. cp1252)."),
+        click.option("--encoding", help="Text encoding of a CSV, JSON or YAML file (default: UTF-8, or the UTF-16/32 its byte-order mark says; e.g. cp1252)."),
         click.option("--skip-invalid", is_flag=True, help="Store the valid rows and write the rejected ones to a file."),
         click.option("--rejected", "rejected_path", type=click.Path(dir_okay=False), help="Where --skip-invalid writes rejected rows (default FILE.rejected.csv)."),
         click.option("--download-date", help="Published data: the date you downloaded the file, YYYY-MM-DD (recorded as provenance)."),
@@ -375,7 +375,7 @@ def import_(file, source, session, encoding, skip_invalid, rejected_path, downlo
     """
     from pathlib import Path
 
-    from crimekg.graph.contributions import write_rejected
+    from crimekg.graph.sheets import write_rejected
     from crimekg.graph.importers import detect_source, importer
     from crimekg.graph.quality import stored_report
     from crimekg.graph.importers import detect_source, plan_import
@@ -431,7 +431,7 @@ def session_new(session_id, title, on, place, local_place, store_path):
     \b
         crimekg session new unafei-2026 --title "UNAFEI 172" --date 2026-03-17 --place Japan
     """
-    from crimekg.graph.contributions import session_changeset
+    from crimekg.graph.sessions import session_changeset
 
     with _open(store_path) as store:
         store.write(session_changeset(store, session_id, title=title, on=on, place=place, local_place=local_place))
@@ -449,7 +449,7 @@ def session_list(store_path):
     \b
         crimekg session list
     """
-    from crimekg.graph.contributions import list_sessions
+    from crimekg.graph.sessions import list_sessions
 
     with _open(store_path) as store:
         rows = list_sessions(store)
@@ -483,7 +483,7 @@ def add(kind, text, session, store_path, **values):
         crimekg add factor "Bribery at checkpoints" --category enabling --crime TIP --place Ghana
         crimekg add factor "国境管理の脆弱さ" --category enabling --language ja
     """
-    from crimekg.graph.contributions import plan_rows
+    from crimekg.graph.importers.contributions import plan_rows
 
     row = {"text": text, "kind": {"source": "data source", "gap": "information gap"}.get(kind, kind)}
     row.update({k: v for k, v in values.items() if v})
@@ -513,12 +513,12 @@ def link(source, relation, target, polarity, strength, evidence, session, store_
     \b
         crimekg link "Corruption" reinforces "Rare convictions" --polarity + --evidence "Group C"
     """
-    from crimekg.graph.contributions import plan_link
+    from crimekg.graph.importers.contributions import plan_link
 
     with _open(store_path) as store:
-        changes, iri = plan_link(store, source, relation, target, polarity=polarity, strength=strength, evidence=evidence, session_id=session)
-        store.write(changes)
-    click.echo(f"Linked: {iri}")
+        plan = plan_link(store, source, relation, target, polarity=polarity, strength=strength, evidence=evidence, session_id=session)
+        store.write(plan.changes)
+    click.echo(f"Linked: {plan.summary['link']}")
 
 
 @cli.command()
@@ -601,7 +601,8 @@ def split(factor, contributions, session, store_path):
         crimekg split "Corruption of officials"
         crimekg split "Corruption of officials" 2c-12 --session example-2026
     """
-    from crimekg.graph.contributions import find_contributions, find_factor
+    from crimekg.graph.contributions import find_factor
+    from crimekg.graph.sessions import find_contributions
     from crimekg.graph.harmonize import revert_changeset, split_changeset
 
     with _open(store_path) as store:

@@ -20,7 +20,7 @@ EXAMPLE_SESSION = "example-2026"
 
 def _import_example(store) -> None:
     """The example session through the facilitator's path: session, sheet, harmonize --yes, links."""
-    from crimekg.graph.contributions import session_changeset
+    from crimekg.graph.sessions import session_changeset
     from crimekg.graph.harmonize import factor_table, merge_changeset, propose_groups
     from crimekg.graph.importers import importer
 

@@ -46,7 +46,7 @@ def export_workspace(
 
     >>> import tempfile, io
     >>> from graph.store import init_store
-    >>> from graph.contributions import session_changeset
+    >>> from crimekg.graph.sessions import session_changeset
     >>> with tempfile.TemporaryDirectory() as d:
     ...     with init_store(d + "/ws", with_ontology=False) as store:
     ...         buf = io.BytesIO()

@@ -12,7 +12,8 @@ import csv
 import os
 from pathlib import Path
 
-from crimekg.graph.contributions import FIELDS, Vocabulary
+from crimekg.graph.contributions import Vocabulary
+from crimekg.graph.importers.contributions import FIELDS
 from crimekg.graph.errors import UnknownFormat
 
 __all__ = ["TEMPLATE_FORMATS", "TEMPLATE_COLUMNS", "LANGUAGE_CODES", "write_template"]

@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 
 from crimekg import ontology
 from crimekg.cli import cli
-from crimekg.graph.contributions import Vocabulary, check_rows, plan_contributions, session_changeset
+from crimekg.graph.contributions import Vocabulary
+from crimekg.graph.importers.contributions import check_rows, plan_contributions
+from crimekg.graph.sessions import session_changeset
 from crimekg.graph.errors import InvalidInput
 from crimekg.graph.store import graph_iri, init_store
 from crimekg.graph.validate import validate
@@ -366,7 +368,7 @@ def test_import_stores_exactly_the_valid_rows_or_nothing(shared_store, tmp_path_
 
 
 def test_check_rows_derives_kind_category_and_question(ws):
-    from crimekg.graph.contributions import Sheet
+    from crimekg.graph.sheets import Sheet
 
     vocab = Vocabulary.bundled()
     sheet = Sheet("s.csv", "csv", ["text", "question"], [(2, {"text": "Fear of police", "question": "2c"}),
@@ -375,6 +377,28 @@ def test_check_rows_derives_kind_category_and_question(ws):
     assert not problems
     assert [r.kind for r in records] == ["Factor", "DataSource"]
     assert str(records[0].categories[0]).endswith("/concealment")
+
+
+def test_a_place_is_any_name_the_places_carry_misspellings_and_other_languages_too(ws, tmp_path):
+    # the same names an evidence import accepts: hidden labels (misspellings, demonyms) included
+    from crimekg.graph.sheets import Sheet
+    from crimekg.graph.store import open_store
+
+    with open_store(ws) as store:
+        vocab = Vocabulary.from_store(store)
+    sheet = Sheet("s.csv", "csv", ["text", "category", "country"], [
+        (2, {"text": "Boats leave from the coast", "category": "enabling", "country": "Lybia; 日本; Japón; Western Africa; 566"}),
+        (3, {"text": "Recruiters in the capital", "category": "profiting", "country": "Lybiaa"}),
+    ])
+    records, problems = check_rows(sheet, vocab)
+    assert [str(p)[len(ontology.PLACE):] for p in records[0].places] == ["LBY", "JPN", "m49/011", "NGA"]
+    assert [p.value for p in problems[3]] == ["Lybiaa"]
+    path = write_csv(tmp_path / "s.csv", [["Boats leave from Lybia", "factor", "enabling", "", "", "", "Lybia", "", "", "", ""]])
+    result = run_import(ws, path)
+    assert result.exit_code == 0, result.output
+    with open_store(ws) as store:
+        places = {str(r["p"]) for r in store.select("SELECT ?p WHERE { ?c a ckg:Contribution ; ckg:place ?p }")}
+    assert places == {ontology.PLACE + "LBY"}
 
 
 def test_graph_name_of_a_session():

@@ -8,7 +8,8 @@ from click.testing import CliRunner
 
 from crimekg import ontology
 from crimekg.cli import cli
-from crimekg.graph.contributions import find_factor, session_changeset
+from crimekg.graph.contributions import find_factor
+from crimekg.graph.sessions import session_changeset
 from crimekg.graph.harmonize import HISTORY, factor_table, merge_changeset, merges, propose_groups, revert_changeset, split_changeset
 from crimekg.graph.store import init_store, open_store
 from crimekg.graph.validate import validate

@@ -283,13 +283,13 @@ CODE_TERMS = _terms_in_code()
 def test_the_code_scan_sees_every_spelling():
     # One term per spelling: the scan below means something only if each pattern finds its term.
     expected = {
-        "Contribution": "graph/contributions.py",        # CKG.Contribution
+        "Contribution": "graph/importers/contributions.py",  # CKG.Contribution
         "AnalysisScore": "graph/analysis.py",            # ckg.AnalysisScore (a local Namespace)
         "pendingGraph": "graph/store.py",                # ontology.CKG + "pendingGraph"
         "participantCount": "graph/export.py",           # ontology.CKG + "participantCount"
         "CaseReference": "graph/importers/sherloc.py",   # P("CaseReference")
         "breakdown": "graph/queries/evidence-trends-forms.rq",  # ckg:breakdown in SPARQL
-        "importerVersion": "graph/evidence.py",          # ckg:importerVersion in a query string
+        "importerVersion": "graph/importers/evidence.py",  # ckg:importerVersion in a query string
     }
     for name, path in expected.items():
         assert path in CODE_TERMS.get(name, set()), name

@@ -29,7 +29,7 @@ from crimekg.graph.store import Changeset
 if TYPE_CHECKING:
     from crimekg.graph.quality import Report
 
-__all__ = ["SOURCES", "ImportPlan", "importer", "detect_source", "plan_import"]
+__all__ = ["SOURCES", "ImportPlan", "importer", "detect_source", "plan_import", "looks_like"]
 
 #: Source name -> module, in the order detection tries them (most specific first).
 SOURCES: dict[str, str] = {
@@ -44,14 +44,17 @@ SOURCES: dict[str, str] = {
 
 @dataclass
 class ImportPlan:
-    """What an import will write (``changes``) and what it tells the user.
+    """What an import will write (``changes``) and what it tells the user: the one plan type of
+    every importer, of ``crimekg add`` (the summary's ``item`` is the item added) and of
+    ``crimekg link`` (``link``: the link's IRI).
 
+    ``rejected`` holds a sheet's refused rows, each with its ``problem`` (``--skip-invalid``).
     ``quality`` is an evidence import's data-quality report (:class:`graph.quality.Report`): its
     graph is already in ``changes``; ``crimekg import`` prints its summary on stderr.
     """
 
     changes: Changeset
-    summary: dict[str, int] = field(default_factory=dict)
+    summary: dict[str, int | str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     rejected: list[dict] = field(default_factory=list)
     #: Keys that occur more than once: ``{"rows", "key", "values", "kind"}`` (identical or conflicting).
@@ -87,6 +90,20 @@ def detect_source(path: str | Path) -> str:
         f"{path}: not a file crimekg recognises; give --source ({', '.join(SOURCES)}), "
         "or start from `crimekg template` for contributions"
     )
+
+
+def looks_like(path: str | Path, source: str) -> str:
+    """The hint for a file given to the wrong evidence importer: which other source recognises it
+    ("" when none does)."""
+    for name in SOURCES:
+        if name in (source, "contributions"):
+            continue
+        try:
+            if importer(name).sniff(Path(path)):
+                return f"It looks like a {name} file: import it with --source {name}."
+        except (InvalidInput, OSError, ValueError):
+            continue
+    return ""
 
 
 def plan_import(name: str, path: str | Path, store, **options) -> ImportPlan:

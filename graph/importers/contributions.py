@@ -1,18 +1,123 @@
 """Importer for participants' contribution sheets and links sheets (``crimekg template`` layout).
 
 A sheet with a ``text`` column is a contributions sheet; one with ``from``, ``relation`` and ``to``
-columns is a links sheet. Both are read as CSV, XLSX, JSON or YAML (see :mod:`graph.contributions`).
+columns is a links sheet. Both are read as CSV, XLSX, JSON or YAML (:func:`graph.sheets.read_sheet`).
+
+Data flows one way: a file -> :class:`~graph.sheets.Sheet` (header and rows as text) ->
+:class:`Record` (values matched to the workspace's concepts and places by
+:class:`~graph.contributions.Vocabulary`) -> triples in one :class:`~graph.store.Changeset` of an
+:class:`~graph.importers.ImportPlan`. Nothing is written here; ``crimekg import`` applies the
+changeset with one ``store.write``. ``crimekg add`` (:func:`plan_rows`) and ``crimekg link``
+(:func:`plan_link`) go through the same checks, as a sheet of one row.
+
+IRIs are stable (made in :mod:`graph.terms`): a contribution is
+``https://w3id.org/crimekg/data/contribution/{session}/{key}`` where ``key`` is the sheet's ``id``
+column or a short hash of its normalised text, question, contributor and group, so importing the
+same file twice changes nothing. A factor or other item is ``data/{kind}/{slug}`` with the slug
+of its label, distinct for distinct labels in any script.
+
+Text in any script is kept as written and says its language: a row's ``language`` column, else
+the import's ``--language``, else the language its script tells (:func:`graph.terms.text_literal`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from crimekg.graph.contributions import LINK_FIELDS, normalize, plan_contributions, plan_links, read_sheet
-from crimekg.graph.importers import ImportPlan
-from crimekg.graph.store import GraphStore
+from rdflib import RDF, RDFS, SKOS, XSD, Literal, URIRef
 
-__all__ = ["NAME", "DESCRIPTION", "EXTENSIONS", "sniff", "plan", "is_links_sheet"]
+from crimekg import ontology
+from crimekg.graph.contributions import (
+    CKG, DCAT, FACTOR_SCHEME, IDENTIFIER, KIND_WORDS, PROV, Vocabulary, find_factor, nearest, normalize, short_label,
+    split_list,
+)
+from crimekg.graph.errors import InvalidInput
+from crimekg.graph.importers import ImportPlan
+from crimekg.graph.sessions import find_session, session_changeset, session_info
+from crimekg.graph.sheets import Problem, Sheet, read_sheet, refusal, rejected_rows
+from crimekg.graph.store import Changeset, GraphStore, graph_iri
+from crimekg.graph.terms import (
+    contribution_iri, factor_iri, item_iri, language_tag, link_iri, participant_iri, session_iri, slugify, text_literal,
+)
+
+__all__ = [
+    "NAME",
+    "DESCRIPTION",
+    "EXTENSIONS",
+    "FIELDS",
+    "LINK_FIELDS",
+    "Record",
+    "LinkRecord",
+    "sniff",
+    "plan",
+    "is_links_sheet",
+    "check_rows",
+    "check_links",
+    "plan_contributions",
+    "plan_links",
+    "plan_rows",
+    "plan_link",
+    "link_triples",
+    "records_to_triples",
+]
+
+#: Sheet columns: field name -> (header the template writes, other headers accepted, what it holds).
+FIELDS: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "text": ("text", ("contribution", "what was said", "verbatim"), "What the participant said or wrote, verbatim (required)."),
+    "label": ("label", ("short label", "short name", "name", "title"), "A short name for it (optional; harmonisation and the view use it)."),
+    "kind": ("kind", ("type", "item", "kind of item"), "factor, pattern, data source, information gap or response (or leave empty: the question tells)."),
+    "category": ("category", ("factor category", "categories"), "For factors: enabling, profiting, concealment or impunity (2a-2d, a-d also work; several with ';')."),
+    "crime": ("crime type", ("crime", "crimes", "crime types", "crimetype"), "trafficking in persons (TIP) and/or smuggling of migrants (SOM); several with ';'."),
+    "actor": ("actor", ("actors", "actor type", "offenders"), "traffickers, smugglers or criminal networks; several with ';'."),
+    "level": ("level", ("levels",), "local, national or regional; several with ';'."),
+    "place": ("country or region", ("place", "places", "country", "countries", "region", "regions", "country/region"), "Countries (name, ISO2 or ISO3 code) or UN M49 regions; several with ';'."),
+    "local_place": ("local place", ("locality", "town", "city", "local"), "A town, district or site, as text (optional)."),
+    "question": ("exercise question", ("question", "exercise", "q"), "1, 2, 2a, 2b, 2c or 2d."),
+    "group": ("group", ("breakout group", "team"), "The breakout group, e.g. Group B."),
+    "contributor": ("contributor code", ("contributor", "code", "participant", "participant code", "pseudonym"), "A pseudonymous code such as P07: never a name."),
+    "time": ("time", ("timestamp", "datetime", "date time", "generated at", "when"), "When it was said: 2026-03-17T10:30 or 10:30 (optional; default the session date)."),
+    "topic": ("topic", ("topics", "theme", "themes"), "For data sources and gaps: the session topics covered; several with ';' (optional)."),
+    "addresses": ("addresses", ("factors addressed", "addresses factors", "factor addressed"), "For responses: the factor(s) it addresses, by label; several with ';' (optional)."),
+    "owner": ("owner", ("data owner", "held by"), "For data sources: who holds the data."),
+    "collection": ("collection method", ("collection", "how collected", "how it is collected"), "For data sources: how the information is collected."),
+    "sharing": ("sharing arrangement", ("sharing", "how shared", "how it is shared"), "For data sources: how it is shared, and with whom."),
+    "frequency": ("update frequency", ("frequency", "updated", "how often updated", "how it is updated"), "For data sources: how often it is updated."),
+    "access": ("access", ("who can see it", "availability"), "For data sources: who can see it (public, restricted...)."),
+    "effectiveness": ("effectiveness evidence", ("effectiveness", "does it work", "evidence of effect"), "For responses: evidence of whether it works."),
+    "id": ("id", ("key", "ref", "reference", "contribution id"), "Your own stable reference such as 2a-03 (optional; default a hash of the row)."),
+    "language": ("language", ("lang", "language code", "idioma", "langue", "язык", "语言", "言語", "اللغة"),
+                 "The language of the row's text, as a code such as ja, zh, ru, ar, th, es or en (optional; "
+                 "default: the import's --language, else the language the script tells: kana ja, Han zh, "
+                 "Cyrillic ru, Arabic ar, Thai th, Hangul ko; Latin text stays untagged)."),
+}
+
+
+#: Links-sheet columns, same layout as :data:`FIELDS`.
+LINK_FIELDS: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "from": ("from", ("from factor", "source factor", "cause"), "The factor the link starts from: its label, a label prefix, its IRI, or the id of a contribution it comes from."),
+    "relation": ("relation", ("relationship", "rel"), "enables, finances, conceals, shields, reinforces, counters, facilitates or causes."),
+    "to": ("to", ("to factor", "target factor", "effect"), "The factor the link points to (named like 'from')."),
+    "polarity": ("polarity", ("sign", "direction"), "+ or - (positive or negative; default +)."),
+    "strength": ("strength", ("weight",), "A number between 0 and 1 (optional)."),
+    "evidence": ("evidence", ("source", "why", "note"), "A case, report or experience behind the link (optional)."),
+}
+
+
+#: Free-text columns that describe a data source or a response, and the property each becomes.
+_DETAILS = {
+    "DataSource": {"owner": "owner", "collection": "collectionMethod", "sharing": "sharingArrangement",
+                   "frequency": "updateFrequency", "access": "access"},
+    "Response": {"effectiveness": "effectivenessEvidence"},
+}
+
+
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 
 NAME = "contributions"
 DESCRIPTION = "participants' contributions or factor links, in the `crimekg template` layout (CSV, XLSX, JSON, YAML)"
@@ -41,12 +146,581 @@ def is_links_sheet(headers: list[str]) -> bool:
 
 def plan(path: Path, store: GraphStore, *, session: str | None = None, encoding: str | None = None,
          skip_invalid: bool = False, language: str | None = None, **options: object) -> ImportPlan:
-    """Check the whole sheet and build what it adds (see :func:`graph.contributions.plan_contributions`).
+    """Check the whole sheet and build what it adds (see :func:`plan_contributions`).
 
     ``language`` is the language of the sheet's text where a row does not give one in its
     ``language`` column (default: the language each text's script tells).
     """
     sheet = read_sheet(path, encoding)
     build = plan_links if is_links_sheet(sheet.headers) else plan_contributions
-    p = build(store, path, session, skip_invalid=skip_invalid, sheet=sheet, language=language)
-    return ImportPlan(changes=p.changes, summary=p.summary, warnings=p.warnings, rejected=p.rejected)
+    return build(store, path, session, skip_invalid=skip_invalid, sheet=sheet, language=language)
+
+
+@dataclass
+class Record:
+    """One valid contribution row, its values matched to IRIs."""
+
+    row: int
+    key: str
+    text: str
+    label: str | None
+    kind: str
+    categories: list[URIRef] = field(default_factory=list)
+    crimes: list[URIRef] = field(default_factory=list)
+    actors: list[URIRef] = field(default_factory=list)
+    levels: list[URIRef] = field(default_factory=list)
+    places: list[URIRef] = field(default_factory=list)
+    topics: list[URIRef] = field(default_factory=list)
+    local_place: str | None = None
+    question: URIRef | None = None
+    group: str | None = None
+    contributor: str | None = None
+    time: Literal | None = None
+    addresses: list[str] = field(default_factory=list)
+    details: dict[str, str] = field(default_factory=dict)
+    language: str | None = None
+
+
+@dataclass
+class LinkRecord:
+    """One valid row of a links sheet (factors still named as in the sheet)."""
+
+    row: int
+    source: str
+    relation: URIRef
+    target: str
+    polarity: URIRef
+    strength: Decimal | None
+    evidence: str | None
+
+
+def _columns(sheet: Sheet, fields: Mapping[str, tuple[str, tuple[str, ...], str]], kind: str) -> dict[str, str]:
+    """Map each header of the sheet to a field name; unknown headers are an error with a hint."""
+    lookup = {}
+    for name, (header, aliases, _) in fields.items():
+        for w in (name, header, *aliases):
+            lookup[normalize(w)] = name
+    mapping: dict[str, str] = {}
+    unknown = []
+    for h in sheet.headers:
+        name = lookup.get(normalize(h))
+        if name is None:
+            unknown.append(h)
+        elif name in mapping.values():
+            raise InvalidInput(f'{sheet.path}: columns "{h}" and "{[k for k, v in mapping.items() if v == name][0]}" both mean "{fields[name][0]}"; keep one')
+        else:
+            mapping[h] = name
+    if unknown:
+        allowed = [f[0] for f in fields.values()]
+        hints = []
+        for h in unknown:
+            near = nearest(h, allowed)
+            hints.append(f'"{h}"' + (f' (did you mean "{near}"?)' if near else ""))
+        raise InvalidInput(
+            f"{sheet.path}: unknown column(s) {', '.join(hints)}; a {kind} sheet has the columns "
+            f"{', '.join(allowed)}. Rename or delete the extra columns; nothing was stored."
+        )
+    return mapping
+
+
+def _parse_time(value: str, session_date: date | None) -> Literal | None:
+    value = value.strip()
+    try:
+        if re.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?", value):
+            if session_date is None:
+                return None
+            t = time.fromisoformat(value.zfill(5) if len(value) == 4 else value)
+            dt = datetime.combine(session_date, t)
+        else:
+            dt = datetime.fromisoformat(value.replace(" ", "T", 1) if " " in value and "T" not in value else value)
+    except ValueError:
+        return None
+    return Literal(dt.isoformat(), datatype=XSD.dateTime)
+
+
+def _language_option(language: str | None) -> str | None:
+    """The language given for a whole import (``--language``), checked, or None."""
+    if not language:
+        return None
+    try:
+        return language_tag(language)
+    except ValueError as exc:
+        raise InvalidInput(f"language: {exc}") from exc
+
+
+def _row_key(text: str, question: URIRef | None, contributor: str | None, group: str | None) -> str:
+    basis = "\x1f".join([normalize(text), str(question or ""), (contributor or "").upper(), normalize(group or "")])
+    return hashlib.sha1(basis.encode("utf-8")).hexdigest()[:12]
+
+
+def check_rows(
+    sheet: Sheet, vocab: Vocabulary, *, session_date: date | None = None, session_start: Literal | None = None,
+    language: str | None = None,
+) -> tuple[list[Record], dict[int, list[Problem]]]:
+    """Check every row of a contributions sheet; return the valid records and the problems by row.
+
+    A row is valid when its text is present, every value matches an allowed one, a factor has a
+    category (or a question that implies one), the contributor is a pseudonymous code, and the row
+    does not repeat an earlier one (same text, question, contributor and group). A row's
+    ``language`` column, else ``language``, is the language of its text (see
+    :func:`graph.terms.language_tag`); without either, each text is tagged with the language its
+    script tells when it tells one.
+
+    >>> vocab = Vocabulary.bundled()
+    >>> sheet = Sheet("s.csv", "csv", ["text", "category", "country"],
+    ...               [(2, {"text": "Porous borders", "category": "2a", "country": "JP"}),
+    ...                (3, {"text": "", "category": "enablng", "country": "Atlantis"})])
+    >>> records, problems = check_rows(sheet, vocab)
+    >>> [(r.kind, str(r.categories[0])[-8:], str(r.places[0])[-3:]) for r in records]
+    [('Factor', 'enabling', 'JPN')]
+    >>> print(problems[3][1].render("s.csv"))
+    s.csv: row 3, column "category": "enablng" is not a category. Allowed: Enabling, Profiting, Concealment, Impunity. Did you mean "Enabling"?
+    """
+    default_language = _language_option(language)
+    columns = _columns(sheet, FIELDS, "contributions")
+    header = {name: h for h, name in columns.items()}
+    if "text" not in header:
+        raise InvalidInput(
+            f'{sheet.path}: no "text" column; a contributions sheet needs one (columns: '
+            f"{', '.join(f[0] for f in FIELDS.values())}). Start from `crimekg template`."
+        )
+    if not sheet.rows:
+        raise InvalidInput(f"{sheet.path}: the sheet has a header but no rows; nothing to import")
+    records: list[Record] = []
+    problems: dict[int, list[Problem]] = {}
+    seen: dict[str, int] = {}
+    for rownum, cells in sheet.rows:
+        v = {name: cells.get(h, "").strip() for h, name in columns.items()}
+        col = lambda name: header.get(name, FIELDS[name][0])  # noqa: E731
+        errs: list[Problem] = []
+        text = " ".join(v.get("text", "").split())
+        if not text:
+            errs.append(Problem(rownum, col("text"), "", "the text is empty; write what the participant said (or delete the row)"))
+        question = None
+        if v.get("question"):
+            question = vocab.match("question", v["question"])
+            if question is None:
+                errs.append(vocab.unknown("question", col("question"), v["question"], rownum))
+        kind = None
+        if v.get("kind"):
+            k = vocab.match("kind", v["kind"])
+            if k is None:
+                errs.append(vocab.unknown("kind", col("kind"), v["kind"], rownum))
+            else:
+                kind = str(k).rsplit("#", 1)[-1]
+        categories = vocab.parse("category", col("category"), v.get("category", ""), rownum, errs)
+        if kind is None and not v.get("kind"):
+            kind = vocab.question_kind.get(question) if question else None
+            if kind is None:
+                kind = "Factor" if categories else None
+            if kind is None and not errs:
+                errs.append(Problem(rownum, col("kind"), "", "no kind: give one of factor, pattern, data source, information gap, response (or a question such as 2a)"))
+        if question is not None and question in vocab.question_category and vocab.question_category[question] not in categories and kind == "Factor":
+            categories.insert(0, vocab.question_category[question])
+        if kind == "Factor" and not categories and v.get("category", "") == "":
+            errs.append(Problem(rownum, col("category"), "", "a factor needs a category: enabling, profiting, concealment or impunity (or the question 2a-2d)"))
+        if question is None and kind == "Factor" and categories:
+            question = vocab.category_question.get(categories[0])
+        crimes = vocab.parse("crime", col("crime"), v.get("crime", ""), rownum, errs)
+        actors = vocab.parse("actor", col("actor"), v.get("actor", ""), rownum, errs)
+        levels = vocab.parse("level", col("level"), v.get("level", ""), rownum, errs)
+        topics = vocab.parse("topic", col("topic"), v.get("topic", ""), rownum, errs)
+        places = vocab.parse("place", col("place"), v.get("place", ""), rownum, errs)
+        contributor = v.get("contributor") or None
+        if contributor and not _CODE.match(contributor):
+            errs.append(Problem(rownum, col("contributor"), contributor,
+                                f'"{contributor}" is not a contributor code: use a short pseudonym such as P07 '
+                                "(letters, digits, '.', '_' or '-', no spaces); never a person's name"))
+        stamp = None
+        if v.get("time"):
+            stamp = _parse_time(v["time"], session_date)
+            if stamp is None:
+                errs.append(Problem(rownum, col("time"), v["time"],
+                                    f'"{v["time"]}" is not a time: write 2026-03-17T10:30 or, with a session date, 10:30'))
+        elif session_start is not None:
+            stamp = session_start
+        elif session_date is not None:
+            stamp = Literal(datetime.combine(session_date, time()).isoformat(), datatype=XSD.dateTime)
+        row_language = default_language
+        if v.get("language"):
+            try:
+                row_language = language_tag(v["language"])
+            except ValueError as exc:
+                errs.append(Problem(rownum, col("language"), v["language"], str(exc)))
+        key = v.get("id") or None
+        if key is not None:
+            if not IDENTIFIER.match(key):
+                errs.append(Problem(rownum, col("id"), key, f'"{key}" cannot be an id: use letters, digits, ".", "_" or "-", e.g. 2a-03'))
+        else:
+            key = _row_key(text, question, contributor, v.get("group"))
+        if key in seen and not errs:
+            what = "uses the same id as" if v.get("id") else "repeats"
+            errs.append(Problem(rownum, col("id") if v.get("id") else "", "",
+                                f"this row {what} row {seen[key]} (same text, question, contributor and group); delete one of them"))
+        if errs:
+            problems[rownum] = errs
+            continue
+        seen[key] = rownum
+        records.append(Record(
+            row=rownum, key=key, text=text, label=v.get("label") or None, kind=kind, categories=categories,
+            crimes=crimes, actors=actors, levels=levels, places=places, topics=topics,
+            local_place=v.get("local_place") or None, question=question, group=v.get("group") or None,
+            contributor=contributor, time=stamp, addresses=split_list(v.get("addresses", "")) if kind == "Response" else [],
+            details={k: " ".join(v[k].split()) for k in _DETAILS.get(kind or "", {}) if v.get(k)},
+            language=row_language,
+        ))
+    return records, problems
+
+
+def check_links(sheet: Sheet, vocab: Vocabulary) -> tuple[list[LinkRecord], dict[int, list[Problem]]]:
+    """Check every row of a links sheet (from, relation, to, polarity, strength, evidence)."""
+    columns = _columns(sheet, LINK_FIELDS, "links")
+    header = {name: h for h, name in columns.items()}
+    for need in ("from", "relation", "to"):
+        if need not in header:
+            raise InvalidInput(f'{sheet.path}: no "{need}" column; a links sheet has the columns {", ".join(f[0] for f in LINK_FIELDS.values())}')
+    if not sheet.rows:
+        raise InvalidInput(f"{sheet.path}: the sheet has a header but no rows; nothing to import")
+    records, problems = [], {}
+    for rownum, cells in sheet.rows:
+        v = {name: cells.get(h, "").strip() for h, name in columns.items()}
+        errs: list[Problem] = []
+        for end in ("from", "to"):
+            if not v.get(end):
+                errs.append(Problem(rownum, header[end], "", f"name the factor the link goes {end} (a label, IRI or contribution id)"))
+        rel = vocab.match("relation", v.get("relation", ""))
+        if rel is None:
+            near = vocab.nearest("relation", v.get("relation", ""))
+            errs.append(Problem(rownum, header["relation"], v.get("relation", ""),
+                                f'"{v.get("relation", "")}" is not a relation. Allowed: {", ".join(vocab.allowed("relation"))}.'
+                                + (f' Did you mean "{near}"?' if near else "")))
+        pol = vocab.match("polarity", v.get("polarity") or "+")
+        if pol is None:
+            errs.append(Problem(rownum, header.get("polarity", "polarity"), v["polarity"], f'"{v["polarity"]}" is not a polarity: use + or -'))
+        strength = None
+        if v.get("strength"):
+            try:
+                strength = Decimal(v["strength"].replace(",", "."))
+            except InvalidOperation:
+                strength = None
+            if strength is None or not (0 <= strength <= 1):
+                errs.append(Problem(rownum, header["strength"], v["strength"], f'"{v["strength"]}" is not a strength: use a number between 0 and 1, such as 0.7'))
+        if errs:
+            problems[rownum] = errs
+            continue
+        records.append(LinkRecord(rownum, v["from"], rel, v["to"], pol, strength, v.get("evidence") or None))
+    return records, problems
+
+
+def _existing_items(store: GraphStore) -> tuple[dict[str, tuple[URIRef, Literal]], set[str], set[str]]:
+    """Factors (and the label matched) by normalised label, all item IRIs in use, and contributions
+    already derived into items."""
+    by_label: dict[str, tuple[URIRef, Literal]] = {}
+    for r in sorted(store.select(
+        "SELECT ?f ?l WHERE { ?f a ckg:Factor . { ?f skos:prefLabel ?l } UNION { ?f skos:altLabel ?l } }"
+    ), key=lambda r: (str(r["f"]), str(r["l"]), r["l"].language or "")):
+        by_label.setdefault(normalize(r["l"]), (URIRef(r["f"]), r["l"]))
+    used = {str(r["x"]) for r in store.select(
+        "SELECT DISTINCT ?x WHERE { VALUES ?t { ckg:Factor ckg:Pattern ckg:DataSource ckg:InformationGap ckg:Response } ?x a ?t }"
+    )}
+    derived = {str(r["c"]) for r in store.select(
+        "SELECT DISTINCT ?c WHERE { ?x prov:wasDerivedFrom ?c . ?c a ckg:Contribution }"
+    )}
+    return by_label, used, derived
+
+
+def _free_slug(slug: str, used: set[str], iri: Callable[[str], URIRef]) -> str:
+    """``slug``, or ``slug-2``, ``slug-3``... when an item already has that IRI."""
+    base, n = slug, 2
+    while str(iri(slug)) in used:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def plan_contributions(
+    store: GraphStore, path: str | Path, session_id: str | None = None, *, encoding: str | None = None,
+    skip_invalid: bool = False, sheet: Sheet | None = None, language: str | None = None,
+) -> ImportPlan:
+    """Read and check a contributions sheet and build everything it adds, without writing.
+
+    Every row is checked first; with any problem and without ``skip_invalid`` the import is refused
+    with a list of every problem (:class:`InvalidInput`). The changeset adds, to graph
+    ``contributions/{session}``: the contributions, their participants, the session node if it is
+    new (with a warning), and the items derived from them: one factor per new factor contribution
+    (or the existing factor with the same normalised label), and one pattern, data source,
+    information gap or response per other contribution, each ``prov:wasDerivedFrom`` it.
+    Contributions already in the workspace are not derived again, so a re-import changes nothing.
+    ``language`` is the language of rows without a ``language`` cell (see :func:`check_rows`).
+    """
+    sheet = sheet or read_sheet(path, encoding)
+    session_id = find_session(store, session_id)
+    info = session_info(store, session_id)
+    vocab = Vocabulary.from_store(store)
+    if not vocab.words.get("category"):
+        raise InvalidInput(f"{store.location} has no concept schemes loaded; run `crimekg init --upgrade {store.location}`")
+    records, problems = check_rows(
+        sheet, vocab, session_date=info["date"] if info else None, session_start=info["start"] if info else None,
+        language=language,
+    )
+    _check_addresses(store, sheet, records, problems)
+    if problems and not skip_invalid:
+        raise refusal(sheet, problems)
+    warnings = []
+    g_iri = graph_iri("contributions/" + session_id)
+    changes = Changeset()
+    if info is None:
+        changes = session_changeset(store, session_id)
+        warnings.append(
+            f"session {session_id!r} did not exist; created it with the title 'Session {session_id}' "
+            f"(describe it with `crimekg session new {session_id} --title ... --date ... --place ...`)"
+        )
+    triples, counts = records_to_triples(store, session_id, records, warnings, sheet)
+    changes.add_triples(g_iri, triples)
+    summary = {"rows": len(sheet.rows), "stored": len(records), "rejected": len(problems), **counts}
+    return ImportPlan(changes, summary, warnings, rejected_rows(sheet, problems))
+
+
+def _check_addresses(store: GraphStore, sheet: Sheet, records: list[Record], problems: dict[int, list[Problem]]) -> None:
+    """A response may only address factors that exist or that the same sheet creates."""
+    if not any(r.addresses for r in records):
+        return
+    known = {normalize(r["l"]) for r in store.select(
+        "SELECT ?l WHERE { ?f a ckg:Factor . { ?f skos:prefLabel ?l } UNION { ?f skos:altLabel ?l } }")}
+    known |= {str(r["f"]) for r in store.select("SELECT ?f WHERE { ?f a ckg:Factor }")}
+    known |= {normalize(r.label or short_label(r.text)) for r in records if r.kind == "Factor"}
+    column = next((h for h in sheet.headers if normalize(h) in {normalize(w) for w in ("addresses", *FIELDS["addresses"][1])}), "addresses")
+    for rec in list(records):
+        missing = [a for a in rec.addresses if normalize(a) not in known and a not in known]
+        if missing:
+            problems.setdefault(rec.row, []).append(Problem(
+                rec.row, column, "; ".join(missing),
+                f'no factor called "{missing[0]}" in the workspace or this sheet; use a factor\'s exact label (or its IRI)'))
+            records.remove(rec)
+
+
+def records_to_triples(
+    store: GraphStore, session_id: str, records: list[Record], warnings: list[str] | None = None,
+    sheet: Sheet | None = None,
+) -> tuple[list, dict[str, int]]:
+    """The triples for valid records: contributions, participants and derived items.
+
+    Free text (text, label, local place, details) is tagged with the record's language, else with
+    the language its script tells (:func:`graph.terms.text_literal`). A factor is found by its
+    normalised label whatever the tag: the same text with another tag joins the existing factor
+    (whose label keeps its tag) and adds a line to ``warnings`` (naming the row of ``sheet``).
+    """
+    s = session_iri(session_id)
+    by_label, used, derived = _existing_items(store)
+    stored: dict[tuple[str, URIRef], list[Literal]] = {}
+    for r in store.select("SELECT ?c ?p ?o WHERE { VALUES ?p { ckg:text rdfs:label ckg:localPlace } ?c a ckg:Contribution ; ?p ?o }"):
+        stored.setdefault((str(r["c"]), URIRef(r["p"])), []).append(r["o"])
+    triples: list = []
+    counts = {"contributions": 0, "new factors": 0}
+    item_slugs: dict[tuple[str, str], URIRef] = {}
+    pending: list[tuple[URIRef, list[str]]] = []
+    for rec in records:
+        c = contribution_iri(session_id, rec.key)
+        counts["contributions"] += 1
+        kind = URIRef(ontology.CKG + rec.kind)
+
+        def tagged(text: str) -> Literal:
+            return text_literal(text, rec.language)
+
+        triples += [(c, RDF.type, CKG.Contribution), (c, RDF.type, PROV.Entity),
+                    (c, CKG.kind, kind), (c, PROV.wasGeneratedBy, s)]
+        retagged = False
+        for p, value in ((CKG.text, rec.text), (RDFS.label, rec.label), (CKG.localPlace, rec.local_place)):
+            if not value:
+                continue
+            lit = tagged(value)
+            same = [o for o in stored.get((str(c), p), ()) if str(o) == value]
+            if not same:
+                triples.append((c, p, lit))
+            elif all(o.language != lit.language for o in same):
+                retagged = True  # imported before with another tag: the stored literal stays
+        if retagged and warnings is not None:
+            where = f"{sheet.path}: {sheet.unit} {rec.row}" if sheet else f"row {rec.row}"
+            warnings.append(f"{where}: this contribution is already in the workspace with its text in another language "
+                            f"tag ({stored[(str(c), CKG.text)][0].language or 'untagged'}); the stored text keeps it")
+        if rec.question is not None:
+            triples.append((c, CKG.question, rec.question))
+        for p, values in ((CKG.category, rec.categories), (CKG.crimeType, rec.crimes), (CKG.actor, rec.actors),
+                          (CKG.level, rec.levels), (CKG.place, rec.places), (CKG.topic, rec.topics)):
+            triples += [(c, p, v) for v in values]
+        if rec.group:
+            triples.append((c, CKG.group, Literal(rec.group)))
+        if rec.time is not None:
+            triples.append((c, PROV.generatedAtTime, rec.time))
+        if rec.contributor:
+            person = participant_iri(session_id, rec.contributor)
+            triples += [(person, RDF.type, CKG.Participant), (person, RDF.type, PROV.Agent),
+                        (person, CKG.contributorCode, Literal(rec.contributor)), (c, PROV.wasAttributedTo, person)]
+        if str(c) in derived:
+            continue  # already imported and harmonised: leave its items as they are
+        label = rec.label or short_label(rec.text)
+        label_lit = tagged(label)
+        if rec.kind == "Factor":
+            found = by_label.get(normalize(label))
+            if found is None:
+                f = factor_iri(_free_slug(slugify(label), used, factor_iri))
+                used.add(str(f))
+                by_label[normalize(label)] = (f, label_lit)
+                counts["new factors"] += 1
+                triples += [(f, RDF.type, CKG.Factor), (f, RDF.type, SKOS.Concept), (f, SKOS.prefLabel, label_lit),
+                            (f, SKOS.inScheme, FACTOR_SCHEME)]
+            else:
+                f, known = found
+                if warnings is not None and known.language and label_lit.language and known.language != label_lit.language:
+                    where = f"{sheet.path}: {sheet.unit} {rec.row}" if sheet else f"row {rec.row}"
+                    warnings.append(
+                        f'{where}: "{label}" ({label_lit.language}) is the same text as the factor "{known}" '
+                        f"({known.language}) <{f}>; it joins that factor, whose label stays {known.language}. "
+                        "If a language is wrong, give it in the language column or with --language")
+            triples.append((f, PROV.wasDerivedFrom, c))
+            for p, values in ((CKG.category, rec.categories), (CKG.crimeType, rec.crimes), (CKG.actor, rec.actors),
+                              (CKG.level, rec.levels), (CKG.place, rec.places)):
+                triples += [(f, p, v) for v in values]
+            continue
+        key = (rec.kind, normalize(label))
+        item = item_slugs.get(key)
+        if item is None:
+            item = item_slugs[key] = item_iri(rec.kind, _free_slug(slugify(label), used, lambda sl: item_iri(rec.kind, sl)))
+            used.add(str(item))
+            triples += [(item, RDF.type, kind), (item, RDFS.label, label_lit)]
+            if rec.kind == "DataSource":
+                triples.append((item, RDF.type, DCAT.Dataset))
+        counts[KIND_WORDS[rec.kind] + "s"] = counts.get(KIND_WORDS[rec.kind] + "s", 0) + 1
+        triples.append((item, PROV.wasDerivedFrom, c))
+        props = [(CKG.crimeType, rec.crimes), (CKG.place, rec.places)]
+        if rec.kind != "Response":
+            props.append((CKG.level, rec.levels))
+        if rec.kind == "DataSource":
+            props.append((DCAT.theme, rec.topics))
+        if rec.kind == "InformationGap":
+            props.append((CKG.topic, rec.topics))
+        for p, values in props:
+            triples += [(item, p, v) for v in values]
+        for k, prop in _DETAILS.get(rec.kind, {}).items():
+            if k in rec.details:
+                triples.append((item, CKG[prop], tagged(rec.details[k])))
+        if rec.addresses:
+            pending.append((item, rec.addresses))
+    for item, names in pending:  # after every factor of the sheet exists
+        for name in names:
+            f = URIRef(name) if name.startswith(ontology.DATA) else by_label.get(normalize(name), (None,))[0]
+            if f is not None:
+                triples.append((item, CKG.addresses, f))
+    return triples, counts
+
+
+def link_triples(
+    session_id: str, source: URIRef, relation: URIRef, target: URIRef, polarity: URIRef,
+    strength: Decimal | None = None, evidence: str | None = None, derived_from: Iterable[URIRef] = (),
+    language: str | None = None,
+) -> tuple[URIRef, list]:
+    """The IRI and triples of one factor link (``data/link/{from}--{relation}--{to}``).
+
+    The evidence text is tagged with ``language``, else with the language its script tells.
+    """
+    if source == target:
+        raise InvalidInput(f"a link joins two different factors, but both ends are <{source}>")
+    link = link_iri(source, relation, target)
+    triples = [(link, RDF.type, CKG.FactorLink), (link, RDF.type, PROV.Entity), (link, CKG.fromFactor, source),
+               (link, CKG.toFactor, target), (link, CKG.relation, relation), (link, CKG.polarity, polarity),
+               (link, PROV.wasGeneratedBy, session_iri(session_id))]
+    if strength is not None:
+        triples.append((link, CKG.strength, Literal(str(strength), datatype=XSD.decimal)))
+    if evidence:
+        triples.append((link, CKG.evidence, text_literal(evidence, language)))
+    triples += [(link, PROV.wasDerivedFrom, c) for c in derived_from]
+    return link, triples
+
+
+def plan_links(
+    store: GraphStore, path: str | Path, session_id: str | None = None, *, encoding: str | None = None,
+    skip_invalid: bool = False, sheet: Sheet | None = None, language: str | None = None,
+) -> ImportPlan:
+    """Read and check a links sheet and build the factor links it adds, without writing.
+
+    Factors are named as :func:`find_factor` accepts; a factor named by the id of a contribution
+    also gets that contribution as the link's ``prov:wasDerivedFrom``. ``language`` is the language
+    of the evidence texts (default: the language each one's script tells).
+    """
+    language = _language_option(language)
+    sheet = sheet or read_sheet(path, encoding)
+    session_id = find_session(store, session_id)
+    vocab = Vocabulary.from_store(store)
+    records, problems = check_links(sheet, vocab)
+    resolved = []
+    for rec in records:
+        ends, errs = [], []
+        for column, name in (("from", rec.source), ("to", rec.target)):
+            try:
+                ends.append(find_factor(store, name, session_id))
+            except InvalidInput as exc:
+                errs.append(Problem(rec.row, column, name, str(exc)))
+        if not errs and ends[0] == ends[1]:
+            errs.append(Problem(rec.row, "to", rec.target, f"both ends are the same factor <{ends[0]}>; a link joins two different factors"))
+        if errs:
+            problems[rec.row] = errs
+        else:
+            resolved.append((rec, ends))
+    if problems and not skip_invalid:
+        raise refusal(sheet, problems)
+    warnings = []
+    changes = Changeset()
+    if session_info(store, session_id) is None:
+        changes = session_changeset(store, session_id)
+        warnings.append(f"session {session_id!r} did not exist; created it (describe it with `crimekg session new {session_id} --title ...`)")
+    triples = []
+    known = {str(r["c"]) for r in store.select("SELECT ?c WHERE { ?c a ckg:Contribution }")}
+    for rec, (a, b) in resolved:
+        derived = [contribution_iri(session_id, n) for n in (rec.source, rec.target) if IDENTIFIER.match(n)]
+        _, t = link_triples(session_id, a, rec.relation, b, rec.polarity, rec.strength, rec.evidence,
+                            [c for c in derived if str(c) in known], language)
+        triples += t
+    changes.add_triples(graph_iri("contributions/" + session_id), triples)
+    summary = {"rows": len(sheet.rows), "stored": len(resolved), "rejected": len(problems), "links": len(resolved)}
+    return ImportPlan(changes, summary, warnings, rejected_rows(sheet, problems))
+
+
+def plan_rows(store: GraphStore, rows: list[dict[str, str]], session_id: str | None = None) -> ImportPlan:
+    """Check and build contributions given as field dicts (``crimekg add``), like a sheet of them.
+
+    Keys are field names of :data:`FIELDS` (``text``, ``kind``, ``category``, ...). The summary's
+    ``item`` is the IRI of the item the (first) row gives.
+    """
+    headers = [FIELDS[k][0] for k in FIELDS if any(k in r for r in rows)]
+    sheet = Sheet("command line", "args", headers, [(i, {FIELDS[k][0]: v for k, v in r.items()}) for i, r in enumerate(rows, 1)], unit="item")
+    before = {str(r["x"]) for r in store.select("SELECT ?x WHERE { ?x prov:wasDerivedFrom ?c }")}
+    plan = plan_contributions(store, sheet.path, session_id, sheet=sheet)
+    for g, triples in plan.changes.add.items():
+        for s, p, o in triples:
+            if p == PROV.wasDerivedFrom and str(s) not in before:
+                plan.summary["item"] = str(s)
+                break
+    plan.summary.setdefault("item", "(already there)")
+    return plan
+
+
+def plan_link(
+    store: GraphStore, source: str, relation: str, target: str, *, polarity: str = "+", strength: str | None = None,
+    evidence: str | None = None, session_id: str | None = None,
+) -> ImportPlan:
+    """Check and build one factor link named as on the command line (``crimekg link``); the
+    summary's ``link`` is the link's IRI."""
+    session_id = find_session(store, session_id)
+    sheet = Sheet("command line", "args", ["from", "relation", "to", "polarity", "strength", "evidence"],
+                  [(1, {"from": source, "relation": relation, "to": target, "polarity": polarity,
+                        "strength": strength or "", "evidence": evidence or ""})], unit="link")
+    records, problems = check_links(sheet, Vocabulary.from_store(store))
+    if problems:
+        raise InvalidInput("; ".join(p.message for p in problems[1]))
+    rec = records[0]
+    a, b = find_factor(store, rec.source, session_id), find_factor(store, rec.target, session_id)
+    iri, triples = link_triples(session_id, a, rec.relation, b, rec.polarity, rec.strength, rec.evidence)
+    changes = Changeset()
+    if session_info(store, session_id) is None:
+        raise InvalidInput(f"no session {session_id!r}; create it with `crimekg session new {session_id} --title ...`")
+    changes.add_triples(graph_iri("contributions/" + session_id), triples)
+    return ImportPlan(changes, {"links": 1, "link": str(iri)})

@@ -15,8 +15,10 @@ from collections import Counter
 from pathlib import Path
 
 from crimekg.graph import evidence as ev
+from crimekg.graph import sheets
 from crimekg.graph.errors import InvalidInput
-from crimekg.graph.importers import ImportPlan
+from crimekg.graph.importers import ImportPlan, looks_like
+from crimekg.graph.importers import evidence as ie
 from crimekg.graph.quality import Report
 from crimekg.graph.store import Changeset, graph_iri
 
@@ -31,7 +33,7 @@ _AGES_0_17 = {"0--8", "9--17"}
 
 def sniff(path: Path) -> bool:
     """True for a CTDC table (``yearOfRegistration`` and ``CountryOfExploitation`` columns)."""
-    header = ev.csv_header(path)
+    header = sheets.table_header(path)
     return "yearOfRegistration" in header and "CountryOfExploitation" in header
 
 
@@ -47,12 +49,12 @@ def _form(fl: bool | None, se: bool | None) -> tuple[str, str]:
     return "", "neither"
 
 
-def plan(path: str | Path, store, *, download_date: str | None = None, progress: ev.Progress | None = None, encoding: str | None = None, **options) -> ImportPlan:
+def plan(path: str | Path, store, *, download_date: str | None = None, progress: ie.Progress | None = None, encoding: str | None = None, **options) -> ImportPlan:
     """Read and check the whole table; build ``import/ctdc`` (nothing is written)."""
     path = Path(path)
-    if path.is_file() and ev.already_imported(store, NAME, path):
-        return ev.unchanged_plan(NAME, path)
-    _header, rows = ev.read_csv(path, NAME, COLUMNS, encoding=encoding)
+    if path.is_file() and ie.already_imported(store, NAME, path):
+        return ie.unchanged_plan(NAME, path)
+    rows = sheets.read_table(path, NAME, COLUMNS, encoding=encoding, hint=looks_like).rows
     places = ev.Places.from_store(store)
     report = Report(NAME, path.name)
     codes: dict[str, str | None] = {}
@@ -72,7 +74,7 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
             flags.append(_FLAGS[r[col]])
         groups[(year, r["gender"] or "-99", r["ageBroad"] or "-99", r["citizenship"] or "-99",
                 r["CountryOfExploitation"] or "-99", _form(*flags))] += 1
-    vocab = ev.Vocabulary()
+    vocab = ie.Vocabulary()
     nt = ev.NTriples()
     shared = ev.NTriples()
     P = ev.P
@@ -119,11 +121,11 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
             nt.add(s, P("exploitationForm"), ev.NOT_STATED)
             nt.add(s, P("sourceCategory"), ev.nt_literal("exploitation type " + form_key))
         nt.add(s, P("count"), ev.nt_literal(n, f"{ev.XSD}integer"))
-    ev.add_flows(shared, flows, places.labels)
-    ev.add_concepts(shared, vocab)
-    ev.add_provenance(nt, NAME, path, {"rows": len(rows), "observations": len(groups)}, download_date=download_date)
+    ie.add_flows(shared, flows, places.labels)
+    ie.add_concepts(shared, vocab)
+    ie.add_provenance(nt, NAME, path, {"rows": len(rows), "observations": len(groups)}, download_date=download_date)
     changes = Changeset()
     changes.replace_graph(graph_iri(f"import/{NAME}"), [], nt.text())
-    ev.add_vocabulary(changes, shared)
+    ie.add_vocabulary(changes, shared)
     report.add_to(changes)
     return ImportPlan(changes, {"records": len(rows), "observations": len(groups), "flows": len(flows), "triples": len(nt)}, quality=report)

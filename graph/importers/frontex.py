@@ -15,8 +15,10 @@ import re
 from pathlib import Path
 
 from crimekg.graph import evidence as ev
+from crimekg.graph import sheets
 from crimekg.graph.errors import InvalidInput
-from crimekg.graph.importers import ImportPlan
+from crimekg.graph.importers import ImportPlan, looks_like
+from crimekg.graph.importers import evidence as ie
 from crimekg.graph.quality import Report
 from crimekg.graph.store import Changeset, graph_iri
 
@@ -31,25 +33,25 @@ _MODES = {"sea": "sea", "land": "land", "air": "air"}
 
 def sniff(path: Path) -> bool:
     """True for a table with the columns route, type, nat, month and n."""
-    header = ev.csv_header(path)
+    header = sheets.table_header(path)
     return all(c in header for c in COLUMNS) and "dead" not in header
 
 
-def plan(path: str | Path, store, *, download_date: str | None = None, progress: ev.Progress | None = None, encoding: str | None = None, **options) -> ImportPlan:
+def plan(path: str | Path, store, *, download_date: str | None = None, progress: ie.Progress | None = None, encoding: str | None = None, **options) -> ImportPlan:
     """Read and check the whole table; build ``import/frontex`` (nothing is written)."""
     path = Path(path)
-    if path.is_file() and ev.already_imported(store, NAME, path):
-        return ev.unchanged_plan(NAME, path)
-    _header, rows = ev.read_csv(path, NAME, COLUMNS, encoding=encoding)
+    if path.is_file() and ie.already_imported(store, NAME, path):
+        return ie.unchanged_plan(NAME, path)
+    rows = sheets.read_table(path, NAME, COLUMNS, encoding=encoding, hint=looks_like).rows
     places = ev.Places.from_store(store)
     report = Report(NAME, path.name)
-    vocab = ev.Vocabulary()
+    vocab = ie.Vocabulary()
     nt = ev.NTriples()
     P = ev.P
     dataset = f"<{ev.dataset_iri(NAME)}>"
     ind = vocab.use("indicator", "illegal-border-crossings")
     integer = f"{ev.XSD}integer"
-    cells: list[ev.Cell] = []
+    cells: list[ie.Cell] = []
     nat_cache: dict[str, str | None] = {}
     for done, (line, r) in enumerate(rows, start=1):
         if progress and done % 5000 == 0:
@@ -79,22 +81,22 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
             (P("refYear"), ev.nt_literal(m[1], f"{ev.XSD}gYear")),
             (P("count"), ev.nt_literal(int(n), integer)),
         ]
-        cells.append(ev.Cell(iri, line, int(n), po))
-    main, conflicts, duplicates = ev.split_duplicates(cells)
-    ev.write_cells(nt, NAME, main, conflicts)
+        cells.append(ie.Cell(iri, line, int(n), po))
+    main, conflicts, duplicates = ie.split_duplicates(cells)
+    ie.write_cells(nt, NAME, main, conflicts)
     total = sum(cell.value for cell in main)
     shared = ev.NTriples()
-    ev.add_concepts(shared, vocab)
-    ev.add_provenance(nt, NAME, path, {"rows": len(rows), "detections": total}, download_date=download_date,
+    ie.add_concepts(shared, vocab)
+    ie.add_provenance(nt, NAME, path, {"rows": len(rows), "detections": total}, download_date=download_date,
                       conflicts=bool(conflicts))
     if progress:
         progress(len(rows), len(rows))
     changes = Changeset()
     changes.replace_graph(graph_iri(f"import/{NAME}"), [], nt.text())
-    ev.add_vocabulary(changes, shared)
+    ie.add_vocabulary(changes, shared)
     report.duplicates(duplicates)
     report.add_to(changes)
     summary = {"observations": len(main), "detections": total, "triples": len(nt)}
     if conflicts:
         summary["conflicting"] = len(conflicts)
-    return ImportPlan(changes, summary, ev.duplicate_warning(duplicates, NAME), duplicates=duplicates, quality=report)
+    return ImportPlan(changes, summary, ie.duplicate_warning(duplicates, NAME), duplicates=duplicates, quality=report)

@@ -17,8 +17,10 @@ from datetime import datetime
 from pathlib import Path
 
 from crimekg.graph import evidence as ev
+from crimekg.graph import sheets
 from crimekg.graph.errors import InvalidInput
-from crimekg.graph.importers import ImportPlan
+from crimekg.graph.importers import ImportPlan, looks_like
+from crimekg.graph.importers import evidence as ie
 from crimekg.graph.quality import Report
 from crimekg.graph.store import Changeset, graph_iri
 
@@ -45,7 +47,7 @@ def _layout(header: list[str]) -> list[str] | None:
 
 def sniff(path: Path) -> bool:
     """True for an MMP export (``Web ID``, ``Total Dead and Missing``) or the GDI table (``route``, ``dead``, ``geo``)."""
-    header = ev.csv_header(path)
+    header = sheets.table_header(path)
     return _layout(header) is not None
 
 
@@ -65,22 +67,22 @@ def _number(value: str, path: Path, line: int, column: str, odd: list[str], repo
     return int(number)
 
 
-def plan(path: str | Path, store, *, download_date: str | None = None, progress: ev.Progress | None = None, encoding: str | None = None, **options) -> ImportPlan:
+def plan(path: str | Path, store, *, download_date: str | None = None, progress: ie.Progress | None = None, encoding: str | None = None, **options) -> ImportPlan:
     """Read and check a whole MMP file; build ``import/iom`` (nothing is written)."""
     path = Path(path)
-    if path.is_file() and ev.already_imported(store, NAME, path):
-        return ev.unchanged_plan(NAME, path)
-    layout = _layout(ev.csv_header(path)) if path.is_file() else None
-    header, rows = ev.read_csv(path, NAME, layout or COLUMNS_2025, encoding=encoding)
+    if path.is_file() and ie.already_imported(store, NAME, path):
+        return ie.unchanged_plan(NAME, path)
+    layout = _layout(sheets.table_header(path)) if path.is_file() else None
+    rows = sheets.read_table(path, NAME, layout or COLUMNS_2025, encoding=encoding, hint=looks_like).rows
     places = ev.Places.from_store(store)
     report = Report(NAME, path.name)
-    vocab = ev.Vocabulary()
+    vocab = ie.Vocabulary()
     nt = ev.NTriples()
     P = ev.P
     dataset = f"<{ev.dataset_iri(NAME)}>"
     ind = vocab.use("indicator", "dead-and-missing")
     integer, gyear, date_t, dec = f"{ev.XSD}integer", f"{ev.XSD}gYear", f"{ev.XSD}date", f"{ev.XSD}decimal"
-    cells: list[ev.Cell] = []
+    cells: list[ie.Cell] = []
     cell_totals: dict[int, int] = {}
     seen: dict[str, int] = {}
     repeated = 0
@@ -137,11 +139,11 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
             # the table has no incident number and IOM records each death found as an incident:
             # a row repeating an earlier one is another incident (numbered), not a duplicate key
             base = ev.observation_iri(NAME, "incident", f"{day}-{digest}")
-            iri = ev.unique_iri(seen, base)
+            iri = ie.unique_iri(seen, base)
             incident = iri.rsplit("/", 1)[-1]
             repeated += seen[base] > 1
         po: list[tuple[str, str]] = []
-        cells.append(ev.Cell(iri, line, tuple(r.values()), po))
+        cells.append(ie.Cell(iri, line, tuple(r.values()), po))
         po.append((P("incident"), ev.nt_literal(incident)))
         po.append((P("indicator"), ind))
         po.append((f"<{ev.DCT}date>", ev.nt_literal(day, date_t)))
@@ -177,23 +179,23 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
             except ValueError:
                 pass  # free-text coordinates in the 2019 export: the location description stays
         cell_totals[line] = total or 0
-    main, conflicts, duplicates = ev.split_duplicates(cells)
-    ev.write_cells(nt, NAME, main, conflicts)
+    main, conflicts, duplicates = ie.split_duplicates(cells)
+    ie.write_cells(nt, NAME, main, conflicts)
     counts["incidents"] += len(main)
     counts["deadAndMissing"] += sum(cell_totals[cell.line] for cell in main)
     shared = ev.NTriples()
-    ev.add_concepts(shared, vocab)
-    ev.add_provenance(nt, NAME, path, counts, download_date=download_date, conflicts=bool(conflicts),
+    ie.add_concepts(shared, vocab)
+    ie.add_provenance(nt, NAME, path, counts, download_date=download_date, conflicts=bool(conflicts),
                       extra_title=" (2019 export)" if layout is COLUMNS_2019 else " (2014-2025 table, IOM GDI)")
     if progress:
         progress(len(rows), len(rows))
     changes = Changeset()
     changes.replace_graph(graph_iri(f"import/{NAME}"), [], nt.text())
-    ev.add_vocabulary(changes, shared)
+    ie.add_vocabulary(changes, shared)
     report.duplicates(duplicates)
     report.add_to(changes)
     warnings = [f"{len(odd)} negative number(s) left out as not counts: {', '.join(odd[:3])}{' ...' if len(odd) > 3 else ''}"] if odd else []
-    warnings += ev.duplicate_warning(duplicates, NAME)
+    warnings += ie.duplicate_warning(duplicates, NAME)
     if repeated:
         warnings.append(f"{repeated} row(s) repeat an earlier row exactly: kept as separate incidents (the table has no incident number)")
     summary = {"incidents": counts["incidents"], "dead and missing": counts["deadAndMissing"], "triples": len(nt)}

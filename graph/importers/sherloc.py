@@ -14,8 +14,10 @@ import re
 from pathlib import Path
 
 from crimekg.graph import evidence as ev
+from crimekg.graph import sheets
 from crimekg.graph.errors import InvalidInput
-from crimekg.graph.importers import ImportPlan
+from crimekg.graph.importers import ImportPlan, looks_like
+from crimekg.graph.importers import evidence as ie
 from crimekg.graph.quality import Report
 from crimekg.graph.store import Changeset, graph_iri
 
@@ -30,16 +32,16 @@ _CRIMES = {"traffickingpersons": "trafficking-in-persons", "migrantsmuggling": "
 
 def sniff(path: Path) -> bool:
     """True for a table with ``name`` and ``page_link`` columns."""
-    header = ev.csv_header(path)
+    header = sheets.table_header(path)
     return all(c in header for c in COLUMNS)
 
 
-def plan(path: str | Path, store, *, download_date: str | None = None, progress: ev.Progress | None = None, encoding: str | None = None, **options) -> ImportPlan:
+def plan(path: str | Path, store, *, download_date: str | None = None, progress: ie.Progress | None = None, encoding: str | None = None, **options) -> ImportPlan:
     """Read and check the whole index; build ``import/sherloc`` (nothing is written)."""
     path = Path(path)
-    if path.is_file() and ev.already_imported(store, NAME, path):
-        return ev.unchanged_plan(NAME, path)
-    _header, rows = ev.read_csv(path, NAME, COLUMNS, encoding=encoding)
+    if path.is_file() and ie.already_imported(store, NAME, path):
+        return ie.unchanged_plan(NAME, path)
+    rows = sheets.read_table(path, NAME, COLUMNS, encoding=encoding, hint=looks_like).rows
     places = ev.Places.from_store(store)
     report = Report(NAME, path.name)
     nt = ev.NTriples()
@@ -83,7 +85,7 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
             nt.add(s, P("localPlace"), ev.nt_literal("international or regional body" if area == "_irb" else area))
         if m["year"]:
             nt.add(s, P("refYear"), ev.nt_literal(m["year"], f"{ev.XSD}gYear"))
-    ev.add_provenance(nt, NAME, path, {"rows": len(rows), "cases": len(seen)}, download_date=download_date,
+    ie.add_provenance(nt, NAME, path, {"rows": len(rows), "cases": len(seen)}, download_date=download_date,
                       statistics=False)  # case references, not a cube of observations
     changes = Changeset()
     changes.replace_graph(graph_iri(f"import/{NAME}"), [], nt.text())

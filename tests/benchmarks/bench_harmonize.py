@@ -16,7 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from crimekg.graph.contributions import plan_contributions, session_changeset
+from crimekg.graph.importers.contributions import plan_contributions
+from crimekg.graph.sessions import session_changeset
 from crimekg.graph.harmonize import factor_table, merge_changeset, propose_groups
 from crimekg.graph.store import init_store
 

@@ -408,14 +408,14 @@ def _add_names(countries: dict) -> None:
     """Add CLDR names in :data:`LANGUAGES` (``rec["lang"]``) and :data:`HIDDEN_LABELS` (``rec["hidden"]``).
 
     A name is added only when it adds something once folded as crimekg folds names for lookup
-    (``graph.evidence._norm``): a CLDR name that folds to a name of another country is left out
+    (``graph.evidence.fold_name``): a CLDR name that folds to a name of another country is left out
     (two places, one name), a hidden label that does so is an error.
     """
     from babel import Locale
 
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from crimekg.graph.evidence import _norm
+    from crimekg.graph.evidence import fold_name as _norm
 
     unknown = set(HIDDEN_LABELS) - set(countries)
     if unknown:
