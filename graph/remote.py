@@ -48,13 +48,13 @@ from crimekg.graph.store import (
     STAGING,
     Changeset,
     GraphStore,
-    _check_xml,
-    _stem,
-    _syntax_message,
     check_writable,
+    check_xml,
+    file_stem,
     graph_iri,
     graph_name,
     rdf_format,
+    syntax_message,
     tidy_prefixes,
     to_oxigraph_term,
 )
@@ -657,12 +657,12 @@ class RemoteStore(GraphStore):
             if not Path(f).is_file():
                 raise InvalidRDF(f"{f}: no such file")
             fmt = rdf_format(format, f)
-            target = graph_iri(graph) if graph else graph_iri("load/" + _stem(f))
+            target = graph_iri(graph) if graph else graph_iri("load/" + file_stem(f))
             check_writable(target, force=force, source=str(f))
             jobs.append((str(f), fmt, target))
         for path, fmt, _target in jobs:
             if fmt == ox.RdfFormat.RDF_XML:
-                _check_xml(path)
+                check_xml(path)
         with tempfile.TemporaryDirectory(prefix="crimekg-load-") as tmp:
             # every file is parsed (which checks it) into one N-Triples file per graph before anything is sent
             parts: dict[str, Any] = {}
@@ -677,7 +677,7 @@ class RemoteStore(GraphStore):
                             out = parts[name] = open(Path(tmp) / f"{len(parts)}.nt", "wb")
                         out.write(str(ox.Triple(q.subject, q.predicate, q.object)).encode("utf-8") + b" .\n")
             except SyntaxError as exc:
-                raise InvalidRDF(_syntax_message(path, exc)) from exc
+                raise InvalidRDF(syntax_message(path, exc)) from exc
             except (OSError, ValueError) as exc:
                 raise InvalidRDF(f"{path}: cannot be read as {fmt.name}: {exc}. Nothing was stored.") from exc
             finally:

@@ -1092,6 +1092,10 @@ def init_store(location: str | os.PathLike | None = None, *, upgrade: bool = Fal
 # -- workspaces on a SPARQL 1.1 server -----------------------------------------------------------
 
 
+#: The file checks and messages of ``load``, shared with the remote store.
+check_xml, syntax_message, file_stem = _check_xml, _syntax_message, _stem
+
+
 def _is_remote(location: str) -> bool:
     return location.lower().startswith(("http://", "https://"))
 
