@@ -579,7 +579,7 @@ class RemoteStore(GraphStore):
 
         with self._locked():
             content = [g for g in (*changes.replace, *changes.add) if changes.replace.get(g) or changes.add.get(g) or changes.ntriples.get(g)]
-            staged = {g: STAGING + uuid.uuid4().hex for g in content}
+            staged = self._targets(content)
             self._journal(staged.values())
             try:
                 for g, s in staged.items():
@@ -596,18 +596,28 @@ class RemoteStore(GraphStore):
                         f.seek(0)
 
                     upload(s, fill)
-                ops = [f"DROP SILENT GRAPH <{g}>" for g in sorted(changes.drop)]
+                ops = [f"DROP SILENT GRAPH <{g}>" for g in sorted(changes.drop) if staged.get(g) != g]
                 for g in changes.replace:
+                    if staged.get(g) == g:
+                        continue  # a new graph, written in place under the journal
                     ops.append(f"DROP SILENT GRAPH <{g}>")
                     if g in staged:
                         ops.append(f"MOVE SILENT GRAPH <{staged[g]}> TO GRAPH <{g}>")
                 for g in changes.add:
-                    if g in staged:
+                    if g in staged and staged[g] != g:
                         ops += [f"ADD SILENT GRAPH <{staged[g]}> TO GRAPH <{g}>", f"DROP SILENT GRAPH <{staged[g]}>"]
                 self._commit(ops)
             except BaseException:
                 self._undo(staged.values())
                 raise
+
+    def _targets(self, graphs: Iterable[str]) -> dict[str, str]:
+        """Where each graph's new content is uploaded: a graph the server does not hold yet is written
+        in place (the journal lists it, so a failed write drops it; this spares the server a MOVE),
+        one it holds goes to a staging graph that the commit moves into place."""
+        rows = self._select_raw("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
+        present = {r["g"].value for r in rows}
+        return {g: (STAGING + uuid.uuid4().hex if g in present else g) for g in graphs}
 
     def _journal(self, staging: Iterable[str]) -> None:
         """Record the staging graphs about to be filled, so that a failed write's leftovers are dropped."""
@@ -633,18 +643,29 @@ class RemoteStore(GraphStore):
         except StoreError:
             pass
 
-    def _recover(self) -> None:
-        """Drop what a failed write left (staging graphs, journal), unless a live writer holds the lock."""
+    def _leftovers(self) -> list[str]:
         rows = self._select_raw(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ }} FILTER(STRSTARTS(STR(?g), {json.dumps(INTERNAL)})) }}")
-        leftovers = [r["g"].value for r in rows if r["g"].value.startswith(STAGING) or r["g"].value == JOURNAL]
-        if not leftovers:
+        found = [r["g"].value for r in rows if r["g"].value.startswith(STAGING) or r["g"].value == JOURNAL]
+        if JOURNAL in found:  # with the graphs a failed write was creating in place
+            pending = self._select_raw(f"SELECT ?g WHERE {{ GRAPH <{JOURNAL}> {{ ?j <{_CKG}pendingGraph> ?g }} }}")
+            found += [r["g"].value for r in pending if r["g"].value not in found]
+        return found
+
+    def _recover(self) -> None:
+        """Drop what a failed write left (its journal, staging graphs and the graphs it was creating),
+        unless a live writer holds the lock (they are then its own)."""
+        if not self._leftovers():
             return
         try:
-            self._acquire()  # refused while a live writer holds the lock: the leftovers are its own
+            self._acquire()
         except StoreLocked:
             return
-        ops = [f"DROP SILENT GRAPH <{g}>" for g in leftovers if g != JOURNAL]
-        self._commit(ops)
+        try:
+            leftovers = self._leftovers()  # again, now that no writer can change them
+        except BaseException:
+            self._release()
+            raise
+        self._commit([f"DROP SILENT GRAPH <{g}>" for g in leftovers if g != JOURNAL])
 
     def load(self, files: Sequence[str | os.PathLike], graph: str | None = None, *, format: str | None = None,
              replace: bool = True, force: bool = False) -> dict[str, int]:
@@ -688,7 +709,7 @@ class RemoteStore(GraphStore):
                     parts[target] = None
             before = {g: (0 if replace else self._count(g)) for g in parts}
             with self._locked():
-                staged = {g: STAGING + uuid.uuid4().hex for g in parts if parts[g] is not None}
+                staged = self._targets([g for g in parts if parts[g] is not None])
                 self._journal(staged.values())
                 try:
                     for g, s in staged.items():
@@ -696,6 +717,8 @@ class RemoteStore(GraphStore):
                             self._upload(s, body)
                     ops = []
                     for g in parts:
+                        if staged.get(g) == g:
+                            continue  # a new graph, written in place under the journal
                         if replace:
                             ops.append(f"DROP SILENT GRAPH <{g}>")
                             if g in staged:

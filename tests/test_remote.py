@@ -179,6 +179,13 @@ def test_a_failed_upload_leaves_the_workspace_as_it_was(oxigraph_server, tmp_pat
     with open_store(url, endpoints={"gsp_endpoint": url + "/no-such-endpoint"}) as store:
         with pytest.raises(StoreError, match="Graph Store Protocol endpoint.*--gsp-endpoint"):
             store.load([src], "contributions/example-2026")
+        with pytest.raises(StoreError, match="Graph Store Protocol endpoint"):
+            store.load([src], "brand-new")
+        cs = Changeset()
+        cs.add_triples(graph_iri("contributions/example-2026"), [(EX.a, EX.b, rdflib.Literal("ไทย"))])
+        cs.replace_graph(graph_iri("also-new"), [(EX.a, EX.b, EX.c)])
+        with pytest.raises(StoreError, match="Graph Store Protocol endpoint"):
+            store.write(cs)
     with open_store(url) as store:
         assert nquads(store) == before
     assert leftovers(oxigraph_server) == []
@@ -217,9 +224,11 @@ def test_an_expired_lock_or_one_whose_process_is_gone_is_taken_over(oxigraph_ser
         assert second._lock_holder() is None
 
 
-def test_killing_the_server_in_the_middle_of_an_import(oxigraph_server, tmp_path):
-    """The server dies while an import uploads: after a restart the workspace is as before the
-    import, and no staging graph is left once the next command has run."""
+@pytest.mark.parametrize("graph", ["contributions/example-2026", "contributions/new"])
+def test_killing_the_server_in_the_middle_of_an_import(oxigraph_server, tmp_path, graph):
+    """The server dies while an import uploads (into a staging graph that replaces a graph, or into
+    a new graph in place): after a restart the workspace is as before the import, and no staging
+    graph or partial new graph is left once the next command has run."""
     oxigraph_server.clear()
     url = oxigraph_server.url
     with init_store(url, with_ontology=False) as store:
@@ -227,10 +236,10 @@ def test_killing_the_server_in_the_middle_of_an_import(oxigraph_server, tmp_path
         before = nquads(store)
     big = tmp_path / "big.nt"
     with open(big, "w", encoding="utf-8") as f:
-        for i in range(300_000):
+        for i in range(150_000):
             f.write(f"<http://example.org/s{i}> <http://example.org/label> \"名前 {i} имя\"@ja .\n")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    command = [sys.executable, "-c", "from crimekg.cli import cli; cli()", "load", str(big), "--graph", "contributions/example-2026", "--store", url]
+    command = [sys.executable, "-c", "from crimekg.cli import cli; cli()", "load", str(big), "--graph", graph, "--store", url]
     proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
