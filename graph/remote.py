@@ -258,11 +258,25 @@ _FEATURES = {
 }
 
 
-def _read(response: http.client.HTTPResponse) -> bytes:
+def _read(response: http.client.HTTPResponse, server: str = "", what: str = "answer") -> bytes:
+    """The whole body of an answer; a connection lost or timed out on the way is a StoreError too."""
     try:
-        return response.read()
+        with _reading(server, what):
+            return response.read()
     finally:
         response.close()
+
+
+@contextmanager
+def _reading(server: str, what: str) -> Iterator[None]:
+    try:
+        yield
+    except (socket.timeout, TimeoutError) as exc:
+        raise ServerTimeout(f"the SPARQL server {server} stopped sending its {what} (timed out); try again later, "
+                            "or give it longer with CRIMEKG_TIMEOUT=SECONDS") from exc
+    except (ConnectionError, http.client.HTTPException) as exc:
+        raise ServerUnreachable(f"the SPARQL server {server} broke off its {what} ({exc.__class__.__name__}); "
+                                "check that it is still running and try again") from exc
 
 
 class RemoteStore(GraphStore):
@@ -302,7 +316,7 @@ class RemoteStore(GraphStore):
             "POST", self.endpoints.query, body=body, what="query",
             headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": accept},
         )
-        return _read(response)
+        return _read(response, self.location, "query answer")
 
     def _select_raw(self, sparql: str, dataset: bool = False) -> list[dict[str, Any]]:
         """A SELECT's rows as pyoxigraph terms (the crimekg-internal queries: no prefixes added)."""
@@ -342,8 +356,9 @@ class RemoteStore(GraphStore):
         try:
             if response.status == 404:
                 return
-            while chunk := response.read(_CHUNK):
-                out.write(chunk)
+            with _reading(self.location, "graph " + graph_name(graph)):
+                while chunk := response.read(_CHUNK):
+                    out.write(chunk)
         finally:
             response.close()
 

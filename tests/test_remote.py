@@ -317,3 +317,40 @@ def test_a_dataset_holding_other_data_is_not_taken_for_a_workspace(oxigraph_serv
         open_store(oxigraph_server.url)
     with pytest.raises(StoreError, match="not a crimekg workspace"):
         init_store(oxigraph_server.url)
+
+
+def test_a_server_that_does_not_answer_times_out_in_one_line(monkeypatch):
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    held = []
+    stop = threading.Event()
+
+    def accept_and_say_nothing():
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=accept_and_say_nothing, daemon=True)
+    thread.start()
+    monkeypatch.setenv("CRIMEKG_TIMEOUT", "0.5")
+    try:
+        result = CliRunner().invoke(cli, ["graphs", "--store", url])
+    finally:
+        stop.set()
+        thread.join(2)
+        for conn in held:
+            conn.close()
+        listener.close()
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"Error: the SPARQL server {url} did not answer the query within 0.5 s; try again later, or give it longer "
+        "with CRIMEKG_TIMEOUT=SECONDS"
+    ]
