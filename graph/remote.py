@@ -384,6 +384,15 @@ class RemoteStore(GraphStore):
         rows = self._select_raw(f"SELECT ?v WHERE {{ GRAPH <{META}> {{ <{META}> <{_CKG}ontologyVersion> ?v }} }} LIMIT 1")
         return bool(rows)
 
+    def require_named_graphs(self) -> None:
+        """Check that what was written to the ``meta`` graph reads back from it (a server that merges
+        named graphs into one cannot hold a workspace)."""
+        if not self._has_meta():
+            raise FeatureMissing(
+                f"the SPARQL server {self.location} accepted the workspace but does not give back its named graphs "
+                "(GRAPH <...> finds nothing); crimekg needs a server that keeps named graphs (quad store)"
+            )
+
     def _count(self, iri: str) -> int:
         rows = self._select_raw(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}")
         return int(rows[0]["n"].value) if rows else 0

@@ -1115,6 +1115,7 @@ def _init_remote(location: str, *, upgrade: bool, with_ontology: bool, endpoints
         if made is None and store.graphs():
             raise StoreError(f"the dataset at {store.location} holds data that is not a crimekg workspace; use an empty dataset")
         store.write(ontology_changeset(with_ontology))
+        store.require_named_graphs()
     except BaseException:
         store.close()
         raise
