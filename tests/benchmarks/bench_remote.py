@@ -63,6 +63,7 @@ def child(backend: str, location: str, data: str, only: list[str]) -> None:
     store.load([data], "contributions/bench")
     out["load"] = time.perf_counter() - t0
     out["triples"] = sum(store.graphs().values())
+    print(f"{backend}: loaded {out['triples']:,} triples in {out['load']:.1f} s", file=sys.stderr, flush=True)
     for name, q in named_queries().items():
         if only and name not in only:
             continue
@@ -84,6 +85,7 @@ def child(backend: str, location: str, data: str, only: list[str]) -> None:
             _raw_request(store, text)
             figures["raw"] = time.perf_counter() - t0
         out["queries"][name] = figures
+        print(f"{backend}: {name} {figures}", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
     sink = open(Path(data).with_suffix(f".{backend}.nq"), "wb")
     with sink:
@@ -120,9 +122,9 @@ def main() -> None:
                 argv = [sys.executable, __file__, "--child", backend, location, str(data)]
                 if args.only:
                     argv += ["--only", *args.only]
-                done = subprocess.run(argv, capture_output=True, text=True)
+                done = subprocess.run(argv, stdout=subprocess.PIPE, text=True)  # progress goes on to stderr
                 if done.returncode != 0:
-                    sys.exit(f"bench_remote: the {backend} run failed:\n{done.stderr}")
+                    sys.exit(f"bench_remote: the {backend} run failed")
                 results[backend] = json.loads(done.stdout.strip().splitlines()[-1])
         finally:
             server.stop()
