@@ -79,6 +79,8 @@ LOCK = INTERNAL + "lock"
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _CKG = ontology.CKG
 _CHUNK = 1 << 20
+#: Bytes of N-Triples per upload request (whole lines; about 100k triples).
+UPLOAD_BYTES = 16 << 20
 
 
 class ServerUnreachable(StoreError):
@@ -341,13 +343,26 @@ class RemoteStore(GraphStore):
         sep = "&" if "?" in self.endpoints.gsp else "?"
         return self.endpoints.gsp + sep + urlencode({"graph": graph})
 
-    def _upload(self, graph: str, body: IO[bytes] | bytes, replace: bool = True) -> None:
-        """Send N-Triples to a graph through GSP: PUT replaces it, POST adds to it."""
-        response = self._http.request(
-            "PUT" if replace else "POST", self._gsp_url(graph), body=body, what="upload (Graph Store Protocol)",
-            headers={"Content-Type": "application/n-triples"},
-        )
-        _read(response)
+    def _upload(self, graph: str, body: IO[bytes], replace: bool = True) -> None:
+        """Send an N-Triples file to a graph through GSP, in requests of at most ``UPLOAD_TRIPLES``
+        lines (a server applies each as one transaction, and a very big one is slow or times out):
+        the first PUT replaces the graph (or POST adds, with ``replace=False``), the rest POST."""
+        import io
+
+        method = "PUT" if replace else "POST"
+        while True:
+            lines = body.readlines(UPLOAD_BYTES)
+            if not lines and method == "POST" and not replace:
+                return
+            chunk = io.BytesIO(b"".join(lines))
+            response = self._http.request(
+                method, self._gsp_url(graph), body=chunk, what="upload (Graph Store Protocol)",
+                headers={"Content-Type": "application/n-triples"},
+            )
+            _read(response, self.location, "answer to an upload")
+            if not lines:
+                return
+            method, replace = "POST", False
 
     def _download(self, graph: str, out: IO[bytes]) -> None:
         """Copy one graph as N-Triples into ``out``, streamed."""

@@ -354,3 +354,15 @@ def test_a_server_that_does_not_answer_times_out_in_one_line(monkeypatch):
         f"Error: the SPARQL server {url} did not answer the query within 0.5 s; try again later, or give it longer "
         "with CRIMEKG_TIMEOUT=SECONDS"
     ]
+
+
+def test_a_big_upload_goes_in_several_requests_and_arrives_whole(oxigraph_server, tmp_path, monkeypatch):
+    from crimekg.graph import remote
+
+    oxigraph_server.clear()
+    monkeypatch.setattr(remote, "UPLOAD_BYTES", 2000)  # a few dozen triples a request
+    with init_store(oxigraph_server.url, with_ontology=False) as store:
+        assert store.load([EXAMPLE], "contributions/example-2026") == {graph_iri("contributions/example-2026"): 1971}
+        assert store.load([EXAMPLE], "contributions/example-2026") == {graph_iri("contributions/example-2026"): 1971}
+        expected = rdflib.Graph().parse(EXAMPLE)
+        assert len(store.graph_triples(graph_iri("contributions/example-2026"))) == len(expected)
