@@ -70,8 +70,30 @@ def store_option(f):
         "store_path",
         default=None,
         type=click.Path(file_okay=False),
-        help="Workspace directory [default: CRIMEKG_STORE, else ./crimekg-data].",
-    )(f)
+        help="Workspace directory, or a SPARQL 1.1 server's URL [default: CRIMEKG_STORE, else ./crimekg-data].",
+    )(endpoint_options(f))
+
+
+def _remember_endpoint(ctx, param, value):
+    if value:
+        ctx.meta.setdefault("crimekg.endpoints", {})[param.name] = value
+    return value
+
+
+def endpoint_options(f):
+    """``--query-endpoint``, ``--update-endpoint``, ``--gsp-endpoint``: where a SPARQL server's
+    endpoints are when the ``--store`` URL does not imply them (kept in the context for ``_open``)."""
+    for name, what in (("gsp", "Graph Store Protocol"), ("update", "SPARQL update"), ("query", "SPARQL query")):
+        f = click.option(
+            f"--{name}-endpoint", f"{name}_endpoint", default=None, expose_value=False, callback=_remember_endpoint,
+            metavar="URL", help=f"The server's {what} endpoint, when --store is a URL [default: from the URL].",
+        )(f)
+    return f
+
+
+def _endpoints() -> dict:
+    ctx = click.get_current_context(silent=True)
+    return dict(ctx.meta.get("crimekg.endpoints", {})) if ctx is not None else {}
 
 
 def yes_option(f):
@@ -99,7 +121,7 @@ def confirm_or_stop(question: str, action: str, refused: str) -> None:
 def _open(store_path: str):
     from crimekg.graph.store import open_store
 
-    return open_store(store_path)
+    return open_store(store_path, endpoints=_endpoints())
 
 
 @click.group(context_settings=CONTEXT)
@@ -118,11 +140,13 @@ def cli():
 @cli.command()
 @click.argument("path", required=False, type=click.Path(file_okay=False))
 @click.option("--upgrade", is_flag=True, help="Refresh the ontology graphs of an existing workspace.")
+@endpoint_options
 @handle_errors
 def init(path, upgrade):
     """Create a workspace with the ontology, concept schemes, places and session loaded.
 
-    PATH defaults to CRIMEKG_STORE, else ./crimekg-data.
+    PATH defaults to CRIMEKG_STORE, else ./crimekg-data. A URL (http://host:port/...) makes the
+    workspace on a SPARQL 1.1 server instead (README: "Running on a server").
 
     Example:
 
@@ -132,7 +156,7 @@ def init(path, upgrade):
     from crimekg.graph.store import init_store, store_location
 
     path = store_location(path)
-    with init_store(path, upgrade=upgrade) as store:
+    with init_store(path, upgrade=upgrade, endpoints=_endpoints()) as store:
         total = sum(store.graphs().values())
     verb = "Upgraded" if upgrade else "Created"
     click.echo(f"{verb} workspace {path} ({total} triples)")

@@ -1007,13 +1007,23 @@ def store_location(location: str | os.PathLike | None = None) -> str:
     return os.environ.get("CRIMEKG_STORE") or DEFAULT_STORE
 
 
-def open_store(location: str | os.PathLike | None = None) -> GraphStore:
+def open_store(location: str | os.PathLike | None = None, *, endpoints: Mapping[str, str | None] | None = None) -> GraphStore:
     """Open an existing workspace (at :func:`store_location` of ``location``).
+
+    A location that is an ``http(s)://`` URL is a workspace on a SPARQL 1.1 server; ``endpoints``
+    (``query_endpoint``, ``update_endpoint``, ``gsp_endpoint``) name its endpoints where they are
+    not where the URL implies.
 
     Warns with :class:`CrimeKGWarning` when an older crimekg made it, and raises
     :class:`StoreVersionMismatch` when a newer one did.
     """
-    store = OxigraphStore(store_location(location))
+    location = store_location(location)
+    if _is_remote(location):  # a SPARQL 1.1 server
+        from crimekg.graph.remote import RemoteStore
+
+        store: GraphStore = RemoteStore(location, **(endpoints or {}))
+    else:
+        store = OxigraphStore(location)
     try:
         _check_version(store)
     except StoreVersionMismatch:
@@ -1087,7 +1097,8 @@ def _package_version() -> str:
     return __version__
 
 
-def init_store(location: str | os.PathLike | None = None, *, upgrade: bool = False, with_ontology: bool = True) -> GraphStore:
+def init_store(location: str | os.PathLike | None = None, *, upgrade: bool = False, with_ontology: bool = True,
+               endpoints: Mapping[str, str | None] | None = None) -> GraphStore:
     """Create a workspace with the ontology, concept schemes, places, session and shapes loaded
     (at :func:`store_location` of ``location``).
 
@@ -1095,6 +1106,8 @@ def init_store(location: str | os.PathLike | None = None, *, upgrade: bool = Fal
     transaction); every other graph is kept.
     """
     location = store_location(location)
+    if _is_remote(location):
+        return _init_remote(location, upgrade=upgrade, with_ontology=with_ontology, endpoints=endpoints)
     path = Path(location)
     if _is_workspace(path):
         if not upgrade:
@@ -1156,3 +1169,36 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+# -- workspaces on a SPARQL 1.1 server -----------------------------------------------------------
+
+
+#: The file checks and messages of ``load``, shared with the remote store.
+check_xml, syntax_message, file_stem = _check_xml, _syntax_message, _stem
+
+
+def _is_remote(location: str) -> bool:
+    return location.lower().startswith(("http://", "https://"))
+
+
+def _init_remote(location: str, *, upgrade: bool, with_ontology: bool, endpoints: Mapping[str, str | None] | None) -> GraphStore:
+    """``init_store`` on a server: its dataset must be empty (or, with ``upgrade``, a workspace)."""
+    from crimekg.graph.remote import RemoteStore
+
+    store = RemoteStore(location, create=True, **(endpoints or {}))
+    try:
+        made = store.metadata().get("ontologyVersion")
+        if made is not None and not upgrade:
+            raise StoreError(
+                f"{store.location} already holds a crimekg workspace; use it as it is, or run "
+                f"`crimekg init --upgrade {store.location}` to refresh its ontology graphs"
+            )
+        if made is None and store.graphs():
+            raise StoreError(f"the dataset at {store.location} holds data that is not a crimekg workspace; use an empty dataset")
+        store.write(ontology_changeset(with_ontology))
+        store.require_named_graphs()
+    except BaseException:
+        store.close()
+        raise
+    return store

@@ -38,3 +38,45 @@ def browser():
         b = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+# -- SPARQL servers: Oxigraph server (the oxigraph package) and Apache Jena Fuseki (FUSEKI_JAR) ----
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory):
+    """One Oxigraph server per test process, on 127.0.0.1 and a free port, stopped afterwards."""
+    from tests.helpers import SparqlServer, oxigraph_command
+
+    command = oxigraph_command()
+    if command is None:
+        pytest.skip("the Oxigraph server is not installed (pip install oxigraph)")
+    data = tmp_path_factory.mktemp("oxigraph")  # kept across a restart (the kill test)
+    server = SparqlServer.start("oxigraph", lambda port: [*command, "serve", "--location", str(data), "--bind", f"127.0.0.1:{port}"], "")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def fuseki_server(tmp_path_factory):
+    """One Fuseki (TDB2 dataset /crimekg) per test process; skips with the reason when no jar or Java."""
+    from tests.helpers import SparqlServer, fuseki_command
+
+    command, reason = fuseki_command()
+    if command is None:
+        pytest.skip(reason)
+    loc = tmp_path_factory.mktemp("fuseki")
+    server = SparqlServer.start("fuseki", lambda port: [*command, "--localhost", f"--port={port}", "--update", "--tdb2", f"--loc={loc}", "/crimekg"], "/crimekg")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["embedded", "oxigraph", "fuseki"])
+def backend(request, tmp_path):
+    """A place for a fresh workspace, on each backend: a directory, or an emptied server dataset."""
+    if request.param == "embedded":
+        yield str(tmp_path / "ws")
+        return
+    server = request.getfixturevalue(f"{request.param}_server")
+    server.clear()
+    yield server.url

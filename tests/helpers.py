@@ -67,3 +67,115 @@ def no_browser(reason: str):
     if os.environ.get("CRIMEKG_REQUIRE_BROWSER") == "1":
         pytest.fail(f"{reason}, and CRIMEKG_REQUIRE_BROWSER=1 says the browser tests must run")
     pytest.skip(reason)
+
+
+# -- SPARQL servers for the remote-store tests ---------------------------------------------------
+
+
+def oxigraph_command() -> list[str] | None:
+    """The Oxigraph server binary that the ``oxigraph`` package installs (next to this Python first)."""
+    import sys
+
+    beside = Path(sys.executable).parent / "oxigraph"
+    found = str(beside) if beside.exists() else shutil.which("oxigraph")
+    return [found] if found else None
+
+
+def fuseki_command() -> tuple[list[str] | None, str]:
+    """``java -jar FUSEKI_JAR`` when both are there; else None and why."""
+    jar = os.environ.get("FUSEKI_JAR")
+    java = shutil.which("java")
+    if not jar:
+        return None, ("Apache Jena Fuseki is not available: set FUSEKI_JAR to a jena-fuseki-server 5.x jar "
+                      "(Maven Central, where it is published, cannot be reached from this machine)")
+    if not Path(jar).is_file():
+        return None, f"FUSEKI_JAR={jar}: no such file"
+    if not java:
+        return None, "Fuseki needs Java 17 or later (apt-get install openjdk-17-jre-headless)"
+    return [java, "-Xmx2g", "-jar", jar], ""
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SparqlServer:
+    """A SPARQL server process bound to 127.0.0.1 on a free port, for the remote-store tests."""
+
+    def __init__(self, name: str, argv_for, path: str):
+        self.name, self.argv_for, self.path = name, argv_for, path
+        self.port = free_port()
+        self.proc = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{self.path}"
+
+    @classmethod
+    def start(cls, name: str, argv_for, path: str) -> "SparqlServer":
+        server = cls(name, argv_for, path)
+        server.run()
+        return server
+
+    def run(self, wait: float = 60.0) -> None:
+        """Start (or restart, on the same port and data) the server and wait until it answers."""
+        import subprocess
+        import time
+        import urllib.error
+        import urllib.request
+
+        self.proc = subprocess.Popen(self.argv_for(self.port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + wait
+        probe = urllib.request.Request(self.url + "/query?query=" + "ASK%7B%7D", headers={"Accept": "application/sparql-results+json"})
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the {self.name} server stopped at start (exit {self.proc.returncode})")
+            try:
+                with urllib.request.urlopen(probe, timeout=2):
+                    return
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"the {self.name} server did not answer within {wait:g} s")
+
+    def kill(self) -> None:
+        """Kill the server at once (SIGKILL), as a crash would."""
+        self.proc.kill()
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(20)
+            except Exception:
+                self.proc.kill()
+                self.proc.wait(10)
+
+    def update(self, sparql: str) -> None:
+        import urllib.request
+
+        req = urllib.request.Request(self.url + "/update", data=sparql.encode(), headers={"Content-Type": "application/sparql-update"})
+        with urllib.request.urlopen(req, timeout=60):
+            pass
+
+    def select(self, sparql: str) -> list[dict]:
+        """A SELECT sent straight to the server (no crimekg in between), rows as {var: value}."""
+        import json
+        import urllib.parse
+        import urllib.request
+
+        req = urllib.request.Request(self.url + "/query", data=urllib.parse.urlencode({"query": sparql}).encode(),
+                                     headers={"Accept": "application/sparql-results+json",
+                                              "Content-Type": "application/x-www-form-urlencoded"})
+        with urllib.request.urlopen(req, timeout=60) as r:
+            data = json.load(r)
+        return [{k: v["value"] for k, v in b.items()} for b in data["results"]["bindings"]]
+
+    def clear(self) -> None:
+        """An empty dataset for the next test."""
+        self.update("DROP ALL")
