@@ -19,7 +19,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import rdflib
 from rdflib import RDF, RDFS, SKOS, XSD, Literal, URIRef
@@ -34,7 +34,7 @@ from crimekg.graph.contributions import (
 )
 from crimekg.graph.errors import InvalidInput
 from crimekg.graph.evidence import nt_literal
-from crimekg.graph.store import Changeset, GraphStore, graph_iri
+from crimekg.graph.store import Changeset, GraphStore, graph_iri, source_date
 from crimekg.graph.terms import factor_iri, slugify
 
 __all__ = [
@@ -305,7 +305,7 @@ def merge_changeset(
         return Changeset()
     edit = _Edit(store, nodes)
     history = store.graph_triples(HISTORY) if HISTORY in store.graphs() else rdflib.Graph()
-    stamp = now or datetime.now(timezone.utc)
+    stamp = now or source_date()
     for i, (t, ss) in enumerate(todo):
         t, ss = URIRef(str(t)), [URIRef(str(s)) for s in ss]
         edit.begin()

@@ -601,7 +601,9 @@ def _execute(store: GraphStore, sparql: str, subs: Mapping[str, Any], where: str
     variables = {ox.Variable(k): v for k, v in subs.items()}
     if native is not None:
         try:
-            return native.query(sparql, prefixes=PREFIXES, use_default_graph_as_union=True, substitutions=variables)
+            from crimekg.graph.store import names_dataset  # FROM / FROM NAMED: the query's own dataset
+
+            return native.query(sparql, prefixes=PREFIXES, use_default_graph_as_union=not names_dataset(sparql), substitutions=variables)
         except SyntaxError as exc:
             raise _syntax_error(where, sparql, exc) from exc
         except RuntimeError as exc:

@@ -57,6 +57,9 @@ __all__ = [
     "check_writable",
     "rdf_format",
     "read_rdf",
+    "canonical_quads",
+    "source_date",
+    "names_dataset",
 ]
 
 #: Where a workspace lives unless ``--store`` or ``CRIMEKG_STORE`` says otherwise.
@@ -242,7 +245,8 @@ class GraphStore(ABC):
 
     @abstractmethod
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> rdflib.query.Result:
-        """Run a SPARQL query over the union of all graphs; ``bindings`` are bound as values.
+        """Run a SPARQL query over the union of all graphs (or the graphs its FROM / FROM NAMED name);
+        ``bindings`` are bound as values.
 
         A bound variable must appear in the SELECT clause (Oxigraph substitutes projected
         variables only).
@@ -457,6 +461,8 @@ class OxigraphStore(GraphStore):
 
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> rdflib.query.Result:
         try:
+            if names_dataset(sparql):  # FROM / FROM NAMED: the query's own dataset, not the union
+                return self._ds.store.query(sparql, dict(PREFIXES), dict(bindings or {}), "query-dataset")
             return self._ds.query(sparql, initNs=PREFIXES, initBindings=dict(bindings or {}))
         except SyntaxError as exc:
             raise InvalidQuery(f"SPARQL syntax error: {exc.msg if hasattr(exc, 'msg') else exc}") from exc
@@ -502,19 +508,16 @@ class OxigraphStore(GraphStore):
         return data
 
     def _dump_raw(self, fmt: ox.RdfFormat, graphs: list[str] | None) -> bytes:
+        # reproducible output: blank nodes get canonical (RDFC-1.0) labels and everything is sorted,
+        # so the same content always gives the same bytes, however it was loaded or rebuilt
         prefixes = dict(PREFIXES)
+        if graphs is None:
+            quads = (q for q in self._ox if not isinstance(q.graph_name, ox.NamedNode) or not q.graph_name.value.startswith(INTERNAL))
+        else:
+            quads = (q for g in graphs for q in self._ox.quads_for_pattern(None, None, None, ox.NamedNode(g)))
         if fmt.supports_datasets:
-            if graphs is None:
-                quads = (q for q in self._ox if not isinstance(q.graph_name, ox.NamedNode) or not q.graph_name.value.startswith(INTERNAL))
-            else:
-                quads = (q for g in graphs for q in self._ox.quads_for_pattern(None, None, None, ox.NamedNode(g)))
-            return ox.serialize(quads, format=fmt, prefixes=prefixes)
-        if graphs is not None and len(graphs) == 1:
-            return self._ox.dump(format=fmt, from_graph=ox.NamedNode(graphs[0]), prefixes=prefixes)
-        names = " ".join(f"<{g}>" for g in graphs) if graphs else None
-        where = f"VALUES ?g {{ {names} }} GRAPH ?g {{ ?s ?p ?o }}" if names else "GRAPH ?g { ?s ?p ?o } FILTER(!STRSTARTS(STR(?g), \"" + INTERNAL + "\"))"
-        triples = self._ox.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {where} }}")
-        return ox.serialize(triples, format=fmt, prefixes=prefixes)
+            return ox.serialize(canonical_quads(quads), format=fmt, prefixes=prefixes)
+        return ox.serialize(canonical_quads(quads, union=True), format=fmt, prefixes=prefixes)
 
     # -- writing -------------------------------------------------------------------------------
     def write(self, changes: Changeset) -> None:
@@ -929,6 +932,102 @@ def _check_parses(path: Path, fmt: ox.RdfFormat) -> None:
         pass
 
 
+_SPARQL_TOKEN = None
+
+
+def names_dataset(sparql: str) -> bool:
+    """True when a query names its dataset (``FROM`` or ``FROM NAMED``): then its default graph is
+    what it names, and the union of all graphs only when it names none.
+
+    >>> names_dataset("SELECT * FROM <urn:g> WHERE { ?s ?p ?o }")
+    True
+    >>> names_dataset('SELECT ?from WHERE { ?s ex:from "FROM <x>" } # FROM')
+    False
+    """
+    import re
+
+    global _SPARQL_TOKEN
+    if _SPARQL_TOKEN is None:  # comments, strings and IRIs are tokens, so a FROM inside them is not a keyword
+        _SPARQL_TOKEN = re.compile(
+            r'#[^\n]*'
+            r'|"""(?:[^"\\]|\\.|"(?!""))*"""'
+            r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+            r'|"(?:[^"\\\n]|\\.)*"'
+            r"|'(?:[^'\\\n]|\\.)*'"
+            r'|<[^<>"{}|^`\\\s]*>'
+            r'|[?$]?[A-Za-z_][\w.:-]*'
+        )
+    return any(m.group().upper() == "FROM" for m in _SPARQL_TOKEN.finditer(sparql))
+
+
+def _has_blank(q: Any) -> bool:
+    return isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode) or isinstance(q.graph_name, ox.BlankNode)
+
+
+def _quad_key(q: Any) -> tuple[str, str, str, str]:
+    return (str(q.graph_name) if not isinstance(q.graph_name, ox.DefaultGraph) else "", str(q.subject), str(q.predicate), str(q.object))
+
+
+def canonical_quads(quads: Iterable[Any], *, union: bool = False, sort: bool = False) -> list[Any]:
+    """Quads (pyoxigraph) in a reproducible order, blank nodes with canonical labels (RDFC-1.0).
+
+    Graphs come in the order of their names. A graph that holds blank nodes is sorted (its blank
+    nodes relabelled first); the others keep the store's own order, which depends only on their
+    content (``sort=True`` sorts them too: slower on big graphs). With ``union=True`` the result
+    is the triples of the union, without repeats. The same content gives the same list whatever
+    labels its blank nodes had, so exports are byte-identical.
+
+    >>> a = canonical_quads([ox.Quad(ox.BlankNode("x"), ox.NamedNode("urn:p"), ox.Literal("1"))])
+    >>> b = canonical_quads([ox.Quad(ox.BlankNode("y"), ox.NamedNode("urn:p"), ox.Literal("1"))] * 2)
+    >>> a == b, len(b)
+    (True, 1)
+    """
+    groups: dict[str, list[Any]] = {}
+    blank_graphs: set[str] = set()
+    for q in quads:
+        g = "" if isinstance(q.graph_name, ox.DefaultGraph) else str(q.graph_name)
+        groups.setdefault(g, []).append(q)
+        if g not in blank_graphs and _has_blank(q):
+            blank_graphs.add(g)
+    if blank_graphs:
+        blank = [q for g in blank_graphs for q in groups[g] if _has_blank(q)]
+        d = ox.Dataset(blank)
+        d.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+        for g in blank_graphs:
+            groups[g] = [q for q in groups[g] if not _has_blank(q)]
+        for q in d:
+            groups["" if isinstance(q.graph_name, ox.DefaultGraph) else str(q.graph_name)].append(q)
+    out: list[Any] = []
+    for g in sorted(groups):
+        if sort or g in blank_graphs:
+            out.extend(sorted(set(groups[g]), key=_quad_key))
+        else:
+            out.extend(dict.fromkeys(groups[g]))
+    if union:
+        return list(dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in out))
+    return out
+
+
+def source_date() -> Any:
+    """Now (UTC, to the second), or the time ``SOURCE_DATE_EPOCH`` gives, for reproducible builds.
+
+    >>> import os
+    >>> os.environ["SOURCE_DATE_EPOCH"] = "0"
+    >>> source_date().isoformat()
+    '1970-01-01T00:00:00+00:00'
+    >>> del os.environ["SOURCE_DATE_EPOCH"]
+    """
+    from datetime import datetime, timezone
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return datetime.fromtimestamp(int(epoch), timezone.utc)
+        except (ValueError, OverflowError, OSError) as exc:
+            raise InvalidInput(f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds since 1970; unset it or give an integer") from exc
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
 def tidy_prefixes(data: bytes) -> bytes:
     """Sort the @prefix lines Oxigraph writes, and drop the unused ones (on files small enough to scan)."""
     header_end = 0
@@ -1019,8 +1118,6 @@ def _version_tuple(v: str) -> tuple[int, ...]:
 
 def ontology_changeset(with_ontology: bool = True) -> Changeset:
     """The bundled ontology files, each as the replacement of its named graph, plus the version record."""
-    from datetime import datetime, timezone
-
     changes = Changeset()
     if with_ontology:
         for filename, name in ontology.FILES.items():
@@ -1038,7 +1135,7 @@ def ontology_changeset(with_ontology: bool = True) -> Changeset:
         [
             (meta, ckg.ontologyVersion, rdflib.Literal(ontology.ONTOLOGY_VERSION)),
             (meta, ckg.createdWith, rdflib.Literal("crimekg " + _package_version())),
-            (meta, rdflib.DCTERMS.modified, rdflib.Literal(datetime.now(timezone.utc).replace(microsecond=0), datatype=rdflib.XSD.dateTime)),
+            (meta, rdflib.DCTERMS.modified, rdflib.Literal(source_date(), datatype=rdflib.XSD.dateTime)),
         ],
     )
     return changes
