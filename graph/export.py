@@ -7,7 +7,7 @@ names. Places are generalised to the level asked for: ``country`` keeps countrie
 replaces each country with its UN M49 subregion. Each session gets ``ckg:participantCount`` so the
 number of people stays known. Contributor codes, group names and local places written inside free
 text (a link's evidence: "Group C said...") become ``[participant]``, ``[group]`` and ``[place]``. The merge history's
-record of undo quads, kept as text, stays out. Generalised places that make two quads one are
+reified triples get the same treatment (an older workspace's history, kept as text, stays out). Generalised places that make two quads one are
 written once. Everything else (ontology, schemes, evidence) is exported as it is.
 
 Output is reproducible: blank nodes get canonical labels and the quads a stable order (see
@@ -100,12 +100,27 @@ def export_workspace(
     count_p = ox.NamedNode(ontology.CKG + "participantCount")
     quads = []
     seen_sessions = set()
+    # the merge history holds the triples a merge changed as reified statements: the same profile
+    # applies to them (a statement of a dropped property, or about a participant, goes altogether)
+    hidden, placed = set(), set()
+    rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    for q in ox.parse(input=buf.getvalue(), format=ox.RdfFormat.N_QUADS):
+        if q.predicate.value in (rdf + "predicate", rdf + "subject", rdf + "object") and _is_history(q.graph_name):
+            o = getattr(q.object, "value", None)
+            if o in _DROP_PREDICATES or o in people:
+                hidden.add(q.subject)
+            elif o == place_p:
+                placed.add(q.subject)
     for q in ox.parse(input=buf.getvalue(), format=ox.RdfFormat.N_QUADS):
         s, p, o = q.subject, q.predicate.value, q.object
         if p in _DROP_PREDICATES or (isinstance(s, ox.NamedNode) and s.value in people):
             continue
         if isinstance(o, ox.NamedNode) and o.value in people:
             continue
+        if s in hidden or o in hidden:
+            continue
+        if p == rdf + "object" and s in placed and isinstance(o, ox.NamedNode) and o.value in region:
+            o = ox.NamedNode(region[o.value])
         if p == _PROV + "value" and _is_history(q.graph_name) and isinstance(o, ox.Literal):
             continue  # quads kept as text for undoing a merge: the profile cannot reach inside them
         if p == place_p and isinstance(o, ox.NamedNode) and o.value in region and _is_participant_data(s):

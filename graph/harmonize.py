@@ -7,10 +7,13 @@ are the four categories, and a pair must also share crime types and actors where
 :func:`merge_changeset` merges a group into its preferred factor: the others' preferred labels
 become ``skos:altLabel``, and every category, crime type, actor, level, place, link, response and
 ``prov:wasDerivedFrom`` contribution moves to the kept factor. Nothing is lost: each merge is recorded
-in graph ``history/merges`` as a ``prov:Activity`` that ``prov:used`` the merged factors and a
-``#before`` entity and generated the kept factor and an ``#after`` entity; their ``prov:value`` is
-the exact triples the merge removed and added (as N-Quads text), and :func:`revert_changeset`
-puts them back.
+in graph ``history/merges`` as a ``prov:Activity`` that ``prov:used`` the merged factors and
+``prov:generated`` the kept factor. The exact triples it removed and added are RDF that queries
+read, in the same graph, as reified statements (``rdf:Statement`` with ``rdf:subject``,
+``rdf:predicate``, ``rdf:object``, and ``dct:isPartOf`` the graph the triple belongs to): the
+merge ``prov:used`` each triple it removed, and each triple it added ``prov:wasGeneratedBy`` it.
+A reified triple is not asserted, so the merged factors do not come back in queries.
+:func:`revert_changeset` puts the triples back; the named query ``merge-history`` lists merges.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import rdflib
-from rdflib import RDF, RDFS, SKOS, XSD, Literal, URIRef
+from rdflib import DCTERMS, RDF, RDFS, SKOS, XSD, Literal, URIRef
 
 from crimekg import ontology
 from crimekg.graph.contributions import (
@@ -310,7 +313,7 @@ def merge_changeset(
         t, ss = URIRef(str(t)), [URIRef(str(s)) for s in ss]
         edit.begin()
         _merge_into(edit, t, ss)
-        before, after = _nquads(edit.removed), _nquads(edit.added)
+        before = _nquads(edit.removed)
         mid = hashlib.sha1((str(t) + "|" + " ".join(sorted(map(str, ss))) + before).encode()).hexdigest()[:12]
         m = URIRef(_MERGE + mid)
         history.add((m, RDF.type, PROV.Activity))
@@ -319,10 +322,15 @@ def merge_changeset(
         for s in ss:
             history.add((m, PROV.used, s))
         history.add((m, PROV.endedAtTime, Literal((stamp + timedelta(microseconds=i)).isoformat(), datatype=XSD.dateTime)))
-        history.add((m, PROV.used, URIRef(m + "#before")))
-        history.add((URIRef(m + "#before"), PROV.value, Literal(before)))
-        history.add((URIRef(m + "#after"), PROV.wasGeneratedBy, m))
-        history.add((URIRef(m + "#after"), PROV.value, Literal(after)))
+        for kind, quads in (("before", edit.removed), ("after", edit.added)):
+            for q in sorted(quads):
+                st = URIRef(f"{m}/{kind}/{hashlib.sha1(_nquads([q]).encode()).hexdigest()[:16]}")
+                history.add((st, RDF.type, RDF.Statement))
+                history.add((st, RDF.subject, q[0]))
+                history.add((st, RDF.predicate, q[1]))
+                history.add((st, RDF.object, q[2]))
+                history.add((st, DCTERMS.isPartOf, URIRef(q[3])))
+                history.add((m, PROV.used, st) if kind == "before" else (st, PROV.wasGeneratedBy, m))
     changes = edit.changeset()
     changes.replace_graph(HISTORY, history)
     return changes
@@ -351,8 +359,17 @@ def revert_changeset(store: GraphStore, factor: URIRef | str) -> tuple[Changeset
         raise InvalidInput(f"<{factor}> is not the result of a recorded merge; nothing to revert")
     m = URIRef(found[0]["merge"])
     history = store.graph_triples(HISTORY)
-    before = _parse_nquads(str(history.value(URIRef(m + "#before"), PROV.value) or ""))
-    after = _parse_nquads(str(history.value(URIRef(m + "#after"), PROV.value) or ""))
+    statements = [o for o in history.objects(m, PROV.used) if (o, RDF.type, RDF.Statement) in history]
+    statements += [s for s in history.subjects(PROV.wasGeneratedBy, m) if (s, RDF.type, RDF.Statement) in history]
+    before: list[tuple] = []
+    after: list[tuple] = []
+    for st in statements:
+        q = (history.value(st, RDF.subject), history.value(st, RDF.predicate), history.value(st, RDF.object),
+             str(history.value(st, DCTERMS.isPartOf)))
+        (before if (m, PROV.used, st) in history else after).append(q)
+    # merges recorded before the history was RDF kept the quads as N-Quads text
+    before += _parse_nquads(str(history.value(URIRef(m + "#before"), PROV.value) or ""))
+    after += _parse_nquads(str(history.value(URIRef(m + "#after"), PROV.value) or ""))
     graphs: dict[str, rdflib.Graph] = {}
     for s, p, o, g in [*before, *after]:
         if g not in graphs:
@@ -366,8 +383,8 @@ def revert_changeset(store: GraphStore, factor: URIRef | str) -> tuple[Changeset
         graphs[g].remove((s, p, o))
     for s, p, o, g in before:
         graphs[g].add((s, p, o))
-    restored_factors = {str(o) for o in history.objects(m, PROV.used) if not str(o).endswith("#before")}
-    for node in (m, URIRef(m + "#before"), URIRef(m + "#after")):
+    restored_factors = {str(o) for o in history.objects(m, PROV.used) if not str(o).endswith("#before") and o not in statements}
+    for node in (m, URIRef(m + "#before"), URIRef(m + "#after"), *statements):
         for t in list(history.triples((node, None, None))):
             history.remove(t)
     changes = Changeset()

@@ -10,7 +10,7 @@ from crimekg import ontology
 from crimekg.cli import cli
 from crimekg.graph.contributions import find_factor, session_changeset
 from crimekg.graph.harmonize import HISTORY, factor_table, merge_changeset, merges, propose_groups, revert_changeset, split_changeset
-from crimekg.graph.store import init_store, open_store
+from crimekg.graph.store import graph_iri, init_store, open_store
 from crimekg.graph.validate import validate
 from tests.helpers import ROOT, snapshot
 
@@ -269,3 +269,28 @@ def test_merge_by_exact_names_does_not_ask(ws, tmp_path):
     assert "was taken as" not in result.stderr
     with open_store(ws) as store:
         assert find_factor(store, "Rare convictions") == find_factor(store, "Porous borders")
+
+
+def test_merge_history_is_rdf_that_queries_read(ws, tmp_path):
+    """The triples a merge changed are reified statements: queries read them, none is asserted."""
+    from crimekg.graph.query import named_query, run_query
+
+    load_sheet(ws, tmp_path, SHEET)
+    with open_store(ws) as store:
+        a, b = find_factor(store, "Corrupt border officials"), find_factor(store, "corrupt officials at the border")
+        before = snapshot(store)
+        store.write(merge_changeset(store, a, [b]))
+        rows = run_query(store, named_query("merge-history")).records()
+        assert len(rows) == 1
+        assert rows[0]["kept"] == str(a) and rows[0]["merged"] == str(b) and rows[0]["keptLabel"] == "Corrupt border officials"
+        assert rows[0]["removed"] > 0 and rows[0]["added"] > 0
+        # the merged factor's label is in the history as a removed triple, and no longer asserted
+        removed = store.select(
+            f"SELECT ?g WHERE {{ ?m prov:used ?st . ?st rdf:subject <{b}> ; rdf:predicate skos:prefLabel ; dct:isPartOf ?g }}")
+        assert len(removed) == 1 and str(removed[0]["g"]).startswith(graph_iri("contributions/"))
+        assert not store.select(f"SELECT ?l WHERE {{ <{b}> skos:prefLabel ?l }}")
+        assert len(factor_table(store)) == 3
+        changes, _ = revert_changeset(store, a)
+        store.write(changes)
+        assert snapshot(store) == before
+        assert run_query(store, named_query("merge-history")).records() == []
