@@ -158,23 +158,31 @@ def graphs(store_path):
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), help="RDF format (default: from the file name).")
 @click.option("--append", is_flag=True, help="Add to the graph instead of replacing it.")
 @click.option("--force", is_flag=True, help="Allow overwriting crimekg's reserved graphs (meta, ontology, schemes, places, session, shapes).")
+@click.option("--strict", is_flag=True, help="Refuse files with ill-typed literals (\"abc\"^^xsd:integer) instead of warning.")
 @store_option
 @handle_errors
-def load(files, graph, fmt, append, force, store_path):
+def load(files, graph, fmt, append, force, strict, store_path):
     """Load RDF files (Turtle, TriG, N-Triples, N-Quads, JSON-LD, RDF/XML), all or nothing.
 
     Each file replaces its graph, so loading the same file again changes nothing. A malformed
     file is refused with its line and column, and nothing of the command is stored. A TriG or
     N-Quads file (or --graph) naming one of crimekg's reserved graphs (meta, ontology, schemes,
     places, session, shapes) is refused unless --force is given; internal graphs always are.
+    Ill-typed literals are reported (warnings; errors with --strict).
 
     Example:
 
     \b
         crimekg load examples/example-session.ttl --graph contributions/example-2026
     """
-    from crimekg.graph.store import graph_name
+    from crimekg.graph.errors import InvalidRDF
+    from crimekg.graph.store import graph_name, ill_typed_literals
 
+    problems = [m for f in files if os.path.isfile(f) for m in ill_typed_literals(f, fmt)]
+    if problems and strict:
+        raise InvalidRDF(f"{len(problems)} ill-typed literal(s); nothing was stored. Fix them, or load without --strict:\n" + "\n".join(problems))
+    for message in problems:
+        click.secho(f"Warning: {message}", fg="yellow", err=True)
     with _open(store_path) as store:
         counts = store.load(list(files), graph, format=fmt, replace=not append, force=force)
     for iri, n in counts.items():

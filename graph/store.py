@@ -60,6 +60,7 @@ __all__ = [
     "canonical_quads",
     "source_date",
     "names_dataset",
+    "ill_typed_literals",
 ]
 
 #: Where a workspace lives unless ``--store`` or ``CRIMEKG_STORE`` says otherwise.
@@ -958,6 +959,72 @@ def names_dataset(sparql: str) -> bool:
             r'|[?$]?[A-Za-z_][\w.:-]*'
         )
     return any(m.group().upper() == "FROM" for m in _SPARQL_TOKEN.finditer(sparql))
+
+
+_INTEGER = r"[+-]?\d+"
+_LEXICAL = {
+    "integer": _INTEGER, "int": _INTEGER, "long": _INTEGER, "short": _INTEGER, "byte": _INTEGER,
+    "nonNegativeInteger": r"\+?\d+|-0+", "positiveInteger": r"\+?0*[1-9]\d*", "nonPositiveInteger": r"-\d+|\+?0+",
+    "negativeInteger": r"-0*[1-9]\d*", "unsignedInt": r"\+?\d+", "unsignedLong": r"\+?\d+",
+    "decimal": r"[+-]?(\d+(\.\d*)?|\.\d+)",
+    "double": r"[+-]?((\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|INF)|NaN", "float": r"[+-]?((\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|INF)|NaN",
+    "boolean": r"true|false|1|0",
+    "date": r"(-?\d{4,})-(\d\d)-(\d\d)(Z|[+-]\d\d:\d\d)?",
+    "dateTime": r"(-?\d{4,})-(\d\d)-(\d\d)T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?(Z|[+-]\d\d:\d\d)?|(-?\d{4,})-(\d\d)-(\d\d)T24:00:00(\.0+)?(Z|[+-]\d\d:\d\d)?",
+    "gYear": r"-?\d{4,}(Z|[+-]\d\d:\d\d)?",
+    "gYearMonth": r"-?\d{4,}-(0[1-9]|1[0-2])(Z|[+-]\d\d:\d\d)?",
+}
+_LEXICAL_RE: dict[str, Any] = {}
+
+
+def _well_typed(value: str, datatype: str) -> bool:
+    import re
+
+    local = datatype[len(str(rdflib.XSD)):] if datatype.startswith(str(rdflib.XSD)) else None
+    if local not in _LEXICAL:
+        return True  # only the XSD types crimekg knows are checked
+    pattern = _LEXICAL_RE.get(local) or _LEXICAL_RE.setdefault(local, re.compile(_LEXICAL[local]))
+    m = pattern.fullmatch(value)
+    if m is None:
+        return False
+    if local in ("date", "dateTime") and m.group(1):
+        import calendar
+
+        year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        return 1 <= month <= 12 and 1 <= day <= calendar.monthrange(year if year > 0 else 2000, month)[1]
+    return True
+
+
+def ill_typed_literals(path: str | os.PathLike, format: str | None = None, *, limit: int = 20) -> list[str]:
+    """Literals in an RDF file whose text is not a value of their XSD datatype (``"abc"^^xsd:integer``,
+    ``"2020-13-45"^^xsd:date``), one message each (at most ``limit``; a last line counts the rest).
+
+    The store keeps such a literal as written, but a query cannot compare or sum it.
+
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = pathlib.Path(d) / "x.nt"
+    ...     _ = p.write_text('<urn:a> <urn:n> "abc"^^<http://www.w3.org/2001/XMLSchema#integer> .\\n<urn:a> <urn:n> "01"^^<http://www.w3.org/2001/XMLSchema#integer> .\\n')
+    ...     [m.split(": ", 1)[1] for m in ill_typed_literals(p)]
+    ['"abc" is not a valid xsd:integer (subject <urn:a>, property <urn:n>)']
+    """
+    fmt = rdf_format(format, path)
+    found: list[str] = []
+    extra = 0
+    try:
+        for q in ox.parse(path=str(path), format=fmt, base_iri=Path(path).resolve().as_uri()):
+            o = q.object
+            if isinstance(o, ox.Literal) and not o.language and not _well_typed(o.value, o.datatype.value):
+                if len(found) < limit:
+                    dt = o.datatype.value.replace(str(rdflib.XSD), "xsd:")
+                    found.append(f"{path}: \"{o.value}\" is not a valid {dt} (subject {q.subject}, property {q.predicate})")
+                else:
+                    extra += 1
+    except SyntaxError as exc:
+        raise InvalidRDF(_syntax_message(str(path), exc)) from exc
+    if extra:
+        found.append(f"{path}: {extra} more ill-typed literal(s)")
+    return found
 
 
 def _has_blank(q: Any) -> bool:

@@ -602,3 +602,34 @@ def test_from_and_from_named_are_honoured(tmp_path):
     with open_store(tmp_path / "ws") as store:
         result = run_query(store, count.format(f"FROM <{graph_iri('one')}>"))
         assert result.records() == [{"n": 1}]
+
+
+def test_ill_typed_literals_are_warned_at_load_and_refused_with_strict(tmp_path):
+    from click.testing import CliRunner
+
+    from crimekg.cli import cli
+
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(textwrap.dedent("""\
+        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        <http://example.org/a> <http://example.org/count> "abc"^^xsd:integer ;
+            <http://example.org/on> "2020-13-45"^^xsd:date ;
+            <http://example.org/leap> "2023-02-29"^^xsd:date ;
+            <http://example.org/fine> "01"^^xsd:integer , "2024-02-29"^^xsd:date , "東京"@ja .
+        """), encoding="utf-8")
+    ws = str(tmp_path / "ws")
+    init_store(ws, with_ontology=False).close()
+    runner = CliRunner()
+    strict = runner.invoke(cli, ["load", str(bad), "--strict", "--store", ws])
+    assert strict.exit_code == 1
+    assert '"abc" is not a valid xsd:integer' in strict.output and '"2020-13-45" is not a valid xsd:date' in strict.output
+    assert '"2023-02-29" is not a valid xsd:date' in strict.output and '"01"' not in strict.output
+    with open_store(ws) as store:
+        assert graph_iri("load/bad") not in store.graphs()  # nothing stored
+    loose = runner.invoke(cli, ["load", str(bad), "--store", ws])
+    assert loose.exit_code == 0, loose.output
+    assert loose.stderr.count("Warning: ") == 3 and "load/bad: 6 triples" in loose.stdout
+    with open_store(ws) as store:
+        # the store rewrites valid literals into canonical form ("01" becomes "1") and keeps ill-typed ones as written
+        values = {str(r["v"]) for r in store.select("SELECT ?v WHERE { ?s <http://example.org/fine>|<http://example.org/count> ?v }")}
+        assert {"1", "abc", "東京"} <= values
