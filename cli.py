@@ -900,5 +900,33 @@ def release(directory, profile, place_level, title, description, licence, creato
     click.echo(f"Wrote {len(out['files'])} files to {out['directory']}: {triples} data triples in {len(out['graphs'])} graph(s), dated {out['date'] or 'undated'}")
 
 
+@cli.command()
+@click.argument("a")
+@click.argument("b")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output format.")
+@click.option("--view", "view_path", type=click.Path(dir_okay=False), help="Also write an HTML view colouring factors new, gone or kept.")
+@click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True), help="File to write, - for stdout.")
+@store_option
+@handle_errors
+def diff(a, b, fmt, view_path, output, store_path):
+    """Compare two sessions, workspaces or releases: factors, links and categories new, gone, kept.
+
+    A and B are each a release folder, a workspace folder, or a session id in the workspace.
+
+    Example:
+
+    \b
+        crimekg diff example-2025 example-2026
+        crimekg diff release-2025/ release-2026/ --format json --view changes.html
+    """
+    from crimekg.graph.diff import diff as compare, format_diff, load_side, render_diff_view
+
+    d = compare(load_side(a, store_path), load_side(b, store_path))
+    _write_text(format_diff(d, fmt), output)
+    if view_path:
+        render_diff_view(d, view_path)
+        click.echo(f"Wrote {view_path}", err=True)
+
+
 if __name__ == "__main__":
     cli()
