@@ -928,5 +928,55 @@ def diff(a, b, fmt, view_path, output, store_path):
         click.echo(f"Wrote {view_path}", err=True)
 
 
+@cli.command("merge-workspace")
+@click.argument("source", required=False, type=click.Path(file_okay=False))
+@click.option("--threshold", type=click.FloatRange(0, 100), default=85, show_default=True, help="How alike factor labels must be to be proposed as one (0-100).")
+@click.option("--yes", "-y", "yes", is_flag=True, help="Merge every proposed group of factors without asking.")
+@click.option("--list", "list_", is_flag=True, help="List the workspaces brought in, with their ids.")
+@click.option("--undo", metavar="ID", help="Take out again the graphs a workspace brought in (by id from --list).")
+@store_option
+@handle_errors
+def merge_workspace(source, threshold, yes, list_, undo, store_path):
+    """Bring another workspace's sessions in beside these, then match factors that say the same (with review).
+
+    Factors are matched as `crimekg harmonize` does; each merge can be undone with `crimekg split`,
+    and --undo takes the brought-in graphs out again.
+
+    Example:
+
+    \b
+        crimekg merge-workspace ../room-3-data
+        crimekg merge-workspace --list
+    """
+    from crimekg.graph.harmonize import (factor_table, merge_changeset, propose_groups, unmerge_workspace_changeset,
+                                         workspace_changeset, workspace_merges)
+    from crimekg.graph.store import graph_name
+
+    if sum(map(bool, (source, list_, undo))) != 1:
+        raise click.UsageError("give a SOURCE workspace, or --list, or --undo ID")
+    with _open(store_path) as store:
+        if list_:
+            for m in workspace_merges(store):
+                click.echo(f"{m['merge'].rsplit('/', 1)[-1]}  {m['label']}: {', '.join(graph_name(g) for g in m['graphs'])}")
+            return
+        if undo:
+            changes, graphs = unmerge_workspace_changeset(store, undo)
+            store.write(changes)
+            click.echo(f"Took out {len(graphs)} graph(s): {', '.join(graph_name(g) for g in graphs)}")
+            return
+        changes, graphs, record = workspace_changeset(store, source)
+        store.write(changes)
+        click.echo(f"Brought in {len(graphs)} graph(s) as {record.rsplit('/', 1)[-1]}: {', '.join(graph_name(g) for g in graphs)}")
+        groups = propose_groups(factor_table(store), threshold)
+        accepted = []
+        for i, g in enumerate(groups, 1):
+            click.echo(f"Group {i} (score {g.score:.0f}): keep \"{g.keep.label}\"; merge " + ", ".join(f'"{m.label}"' for m in g.merge))
+            if yes or click.confirm("  Merge them?", default=True):
+                accepted.append((g.keep.iri, [m.iri for m in g.merge]))
+        if accepted:
+            store.write(merge_changeset(store, None, None, groups=accepted))
+    click.echo(f"{len(groups)} group(s) of factors proposed, {len(accepted)} merged.")
+
+
 if __name__ == "__main__":
     cli()

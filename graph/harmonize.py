@@ -50,6 +50,10 @@ __all__ = [
     "revert_changeset",
     "split_changeset",
     "merges",
+    "WORKSPACES",
+    "workspace_changeset",
+    "workspace_merges",
+    "unmerge_workspace_changeset",
 ]
 
 #: The graph that records every merge (what it removed and added), so it can be reverted.
@@ -445,3 +449,96 @@ def split_changeset(store: GraphStore, factor: URIRef | str, contributions: Sequ
             for o in list(graph.objects(factor, CKG.category)):
                 edit.add(home, (new, CKG.category, o))
     return edit.changeset(), new
+
+
+# ------------------------------------------------------------------------------------------------
+# another workspace's sessions, brought in beside these
+
+#: The graph that records each workspace brought in (the graphs it added), so it can be taken out again.
+WORKSPACES = graph_iri("history/workspaces")
+_OWN_GRAPHS = ("meta", "ontology", "schemes", "places", "session", "shapes")
+
+
+def workspace_changeset(store: GraphStore, source: str) -> tuple[Changeset, list[str], str]:
+    """Bring the graphs of the workspace at ``source`` (sessions, imports, loads) in beside this one's.
+
+    Graphs crimekg ships and the source's own history stay out; a graph this workspace already has
+    is refused (nothing is overwritten). Returns the changeset, the graphs it adds and the IRI of
+    the record that :func:`unmerge_workspace_changeset` takes out again. Factors with the same
+    label are one resource already; :func:`propose_groups` then finds those said in other words.
+    """
+    from pathlib import Path
+
+    import pyoxigraph as ox
+
+    from crimekg.graph.store import INTERNAL, graph_name
+
+    path = Path(source)
+    if not (path / "CURRENT").is_file() and (path / "store" / "CURRENT").is_file():
+        path = path / "store"
+    if not (path / "CURRENT").is_file():
+        raise InvalidInput(f"{source}: not a crimekg workspace; give the folder `crimekg init` made")
+    if path.resolve() == Path(store.location).resolve():
+        raise InvalidInput(f"{source} is this workspace; give another one")
+    src = ox.Store.read_only(str(path))
+    graphs = sorted(g.value for g in src.named_graphs()
+                    if not g.value.startswith(INTERNAL) and graph_name(g.value) not in _OWN_GRAPHS
+                    and not graph_name(g.value).startswith("history/"))
+    present = store.graphs()
+    clash = [graph_name(g) for g in graphs if g in present]
+    if clash:
+        raise InvalidInput(
+            f"{source}: graph(s) {', '.join(clash)} are in this workspace already; nothing was brought in. "
+            "Drop or rename them in one of the two workspaces first (`crimekg graphs` lists them)")
+    if not graphs:
+        raise InvalidInput(f"{source}: the workspace holds no sessions or imports to bring in")
+    changes = Changeset()
+    for g in graphs:
+        changes.replace_graph(g, [], src.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(g)).decode("utf-8"))
+    record = URIRef(ontology.DATA + "workspace-merge/" + hashlib.sha1(" ".join(graphs).encode()).hexdigest()[:12])
+    history = store.graph_triples(WORKSPACES) if WORKSPACES in present else rdflib.Graph()
+    history.add((record, RDF.type, PROV.Activity))
+    history.add((record, RDFS.label, Literal(f"workspace {path.resolve().name if path.name != 'store' else path.resolve().parent.name} brought in")))
+    for g in graphs:
+        history.add((record, PROV.generated, URIRef(g)))
+    changes.replace_graph(WORKSPACES, history)
+    return changes, graphs, str(record)
+
+
+def workspace_merges(store: GraphStore) -> list[dict]:
+    """The workspaces brought in: the record's IRI, its label and the graphs it added."""
+    if WORKSPACES not in store.graphs():
+        return []
+    out: dict[str, dict] = {}
+    for r in store.select(f"SELECT ?m ?label ?g WHERE {{ GRAPH <{WORKSPACES}> {{ ?m a prov:Activity ; rdfs:label ?label ; prov:generated ?g }} }} ORDER BY ?m ?g"):
+        out.setdefault(str(r["m"]), {"merge": str(r["m"]), "label": str(r["label"]), "graphs": []})["graphs"].append(str(r["g"]))
+    return list(out.values())
+
+
+def unmerge_workspace_changeset(store: GraphStore, record: str) -> tuple[Changeset, list[str]]:
+    """Take out again the graphs a workspace brought in (given by its record's IRI or id).
+
+    Refused while a recorded factor merge still uses a factor of those graphs (undo it first with
+    ``crimekg split``), so that nothing of this workspace is lost.
+    """
+    found = [m for m in workspace_merges(store) if m["merge"] == record or m["merge"].endswith("/" + record)]
+    if not found:
+        raise InvalidInput(f"{record}: no workspace brought in under that id; `crimekg merge-workspace --list` shows them")
+    m = found[0]
+    if HISTORY in store.graphs():
+        values = " ".join(f"<{g}>" for g in m["graphs"])
+        busy = store.select(f"SELECT DISTINCT ?f WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?f a ckg:Factor }} "
+                            f"GRAPH <{HISTORY}> {{ ?m a prov:Activity ; prov:used|prov:generated ?f }} }}")
+        if busy:
+            raise InvalidInput(f"factor merges still use {len(busy)} factor(s) from that workspace (e.g. <{busy[0]['f']}>); "
+                               "undo them first with `crimekg split FACTOR`")
+    changes = Changeset()
+    present = store.graphs()
+    for g in m["graphs"]:
+        if g in present:
+            changes.drop_graph(g)
+    history = store.graph_triples(WORKSPACES)
+    for t in list(history.triples((URIRef(m["merge"]), None, None))):
+        history.remove(t)
+    changes.replace_graph(WORKSPACES, history)
+    return changes, m["graphs"]

@@ -38,8 +38,9 @@ def workspaces(tmp_path_factory):
 def test_two_sessions_of_one_workspace(workspaces, tmp_path):
     d = diff(load_side("example-2025", workspaces["both"]), load_side("example-2026", workspaces["both"]))
     f = d["factors"]
-    assert (len(f["new"]), len(f["gone"]), len(f["kept"])) == (19, 2, 6)
-    assert {x["label"] for x in f["gone"]} == {"Oaths sworn before shrine priests", "Recruitment through closed messaging groups"}
+    assert (len(f["new"]), len(f["gone"]), len(f["kept"])) == (19, 3, 6)
+    assert {x["label"] for x in f["gone"]} == {"Oaths sworn before shrine priests", "Recruitment through closed messaging groups",
+                                               "Convictions are rare and sentences short"}
     # categories as each session's contributions gave them
     changed = {c["factor"].rsplit("/", 1)[-1]: c for c in f["changed"]}
     assert changed["victims-fear-of-authorities"]["categories"] == {"added": ["concealment"], "removed": ["impunity"]}
@@ -63,10 +64,10 @@ def test_diff_of_workspaces_and_a_release_as_json(workspaces, tmp_path):
     assert d["a"] == str(tmp_path / "rel-2025") and d["b"] == workspaces["y2026"]
     new = {x["label"] for x in d["factors"]["new"]}
     assert "人身取引の温床となる借金" in new and len(new) == 20
-    assert len(d["factors"]["kept"]) == 6 and len(d["factors"]["gone"]) == 2
+    assert len(d["factors"]["kept"]) == 6 and len(d["factors"]["gone"]) == 3
     table = runner.invoke(cli, ["diff", workspaces["y2025"], workspaces["y2026"], "--view", str(tmp_path / "v.html")])
     assert table.exit_code == 0, table.output
-    assert "factors: 20 new, 2 gone, 6 kept" in table.stdout and "+ 人身取引の温床となる借金" in table.stdout
+    assert "factors: 20 new, 3 gone, 6 kept" in table.stdout and "+ 人身取引の温床となる借金" in table.stdout
     assert (tmp_path / "v.html").is_file()
 
 
