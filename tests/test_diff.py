@@ -77,3 +77,15 @@ def test_diff_names_a_side_it_cannot_read(workspaces, tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(InvalidInput, match="neither a release"):
         load_side(str(tmp_path / "empty"))
+
+
+def test_the_second_example_session_conforms_and_keeps_people_pseudonymous(workspaces):
+    from crimekg.graph.validate import validate
+
+    with open_store(workspaces["y2025"]) as store:
+        assert validate(store).conforms
+        codes = {str(r["c"]) for r in store.select("SELECT ?c WHERE { ?p a ckg:Participant ; ckg:contributorCode ?c }")}
+        assert codes == {f"P0{i}" for i in range(1, 9)}
+        counts = store.select("SELECT (COUNT(DISTINCT ?c) AS ?n) (COUNT(DISTINCT ?f) AS ?m) WHERE { "
+                              "?c prov:wasGeneratedBy session:example-2025 ; a ckg:Contribution . ?f prov:wasDerivedFrom ?c }")
+        assert (int(counts[0]["n"]), int(counts[0]["m"])) == (9, 9)  # as examples/README.md says
