@@ -87,5 +87,5 @@ def test_the_second_example_session_conforms_and_keeps_people_pseudonymous(works
         codes = {str(r["c"]) for r in store.select("SELECT ?c WHERE { ?p a ckg:Participant ; ckg:contributorCode ?c }")}
         assert codes == {f"P0{i}" for i in range(1, 9)}
         counts = store.select("SELECT (COUNT(DISTINCT ?c) AS ?n) (COUNT(DISTINCT ?f) AS ?m) WHERE { "
-                              "?c prov:wasGeneratedBy session:example-2025 ; a ckg:Contribution . ?f prov:wasDerivedFrom ?c }")
+                              "?c prov:wasGeneratedBy session:example-2025 ; a ckg:Contribution . ?f a ckg:Factor ; prov:wasDerivedFrom ?c }")
         assert (int(counts[0]["n"]), int(counts[0]["m"])) == (9, 9)  # as examples/README.md says
