@@ -483,7 +483,7 @@ class OxigraphStore(GraphStore):
     def graph_triples(self, iri: str | None = None) -> rdflib.Graph:
         if iri is not None and iri not in self.graphs():
             raise UnknownGraph(f"no graph {graph_name(iri)!r} in {self.location}; `crimekg graphs` lists them")
-        data = self._dump(ox.RdfFormat.N_TRIPLES, [iri] if iri else None)
+        data = self._dump_raw(ox.RdfFormat.N_TRIPLES, [iri] if iri else None, canonical=False)
         g = rdflib.Graph()
         g.parse(data=data, format="nt")
         for prefix, ns in PREFIXES.items():
@@ -508,10 +508,16 @@ class OxigraphStore(GraphStore):
             data = tidy_prefixes(data)
         return data
 
-    def _dump_raw(self, fmt: ox.RdfFormat, graphs: list[str] | None) -> bytes:
-        # reproducible output: blank nodes get canonical (RDFC-1.0) labels and everything is sorted,
-        # so the same content always gives the same bytes, however it was loaded or rebuilt
+    def _dump_raw(self, fmt: ox.RdfFormat, graphs: list[str] | None, *, canonical: bool = True) -> bytes:
+        # reproducible output: blank nodes get canonical (RDFC-1.0) labels and a stable order, so the
+        # same content always gives the same bytes, however it was loaded or rebuilt; in-memory copies
+        # (graph_triples) skip that work
         prefixes = dict(PREFIXES)
+        if not canonical and graphs is not None and len(graphs) == 1 and not fmt.supports_datasets:
+            return self._ox.dump(format=fmt, from_graph=ox.NamedNode(graphs[0]), prefixes=prefixes)
+        if not canonical and graphs is None and not fmt.supports_datasets:
+            where = "GRAPH ?g { ?s ?p ?o } FILTER(!STRSTARTS(STR(?g), \"" + INTERNAL + "\"))"
+            return ox.serialize(self._ox.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {where} }}"), format=fmt, prefixes=prefixes)
         if graphs is None:
             quads = (q for q in self._ox if not isinstance(q.graph_name, ox.NamedNode) or not q.graph_name.value.startswith(INTERNAL))
         else:

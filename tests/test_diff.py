@@ -89,3 +89,40 @@ def test_the_second_example_session_conforms_and_keeps_people_pseudonymous(works
         counts = store.select("SELECT (COUNT(DISTINCT ?c) AS ?n) (COUNT(DISTINCT ?f) AS ?m) WHERE { "
                               "?c prov:wasGeneratedBy session:example-2025 ; a ckg:Contribution . ?f a ckg:Factor ; prov:wasDerivedFrom ?c }")
         assert (int(counts[0]["n"]), int(counts[0]["m"])) == (9, 9)  # as examples/README.md says
+
+
+@pytest.mark.browser
+def test_diff_view_and_ontology_page_in_real_chromium(tmp_path, browser):
+    """Both pages render offline, request nothing, log no error and show HTML labels as text."""
+    import rdflib
+
+    from crimekg.graph.store import Changeset, graph_iri
+
+    label = "<img src=x onerror=alert(1)>"
+    ws = str(tmp_path / "ws")
+    with init_store(ws) as store:
+        store.load([S2025], "contributions/example-2025")
+        cls = rdflib.URIRef("https://w3id.org/crimekg/ontology#Xss")
+        cs = Changeset()
+        cs.add_triples(graph_iri("ontology"), [(cls, rdflib.RDF.type, rdflib.OWL.Class), (cls, rdflib.RDFS.label, rdflib.Literal(label, lang="en"))])
+        store.write(cs)
+        release(store, tmp_path / "rel", profile="full")
+    result = CliRunner().invoke(cli, ["add", "factor", label, "--category", "enabling", "--session", "example-2025", "--store", ws])
+    assert result.exit_code == 0, result.output
+    d = diff(load_side(str(tmp_path / "rel")), load_side(ws))
+    assert [x["label"] for x in d["factors"]["new"]] == [label]
+    render_diff_view(d, tmp_path / "diff.html")
+    for path, heading in ((tmp_path / "diff.html", None), (tmp_path / "rel" / "ontology.html", "crimekg ontology")):
+        requests, errors, dialogs = [], [], []
+        page = browser.new_page()
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(path.resolve().as_uri())
+        page.wait_for_timeout(500)
+        if heading:
+            assert page.inner_text("h1") == heading
+            assert label in page.inner_text("body")
+        assert page.locator("img").count() == 0
+        page.close()
+        assert requests == [path.resolve().as_uri()] and errors == [] and dialogs == [], path.name
