@@ -188,23 +188,31 @@ def graphs(store_path):
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), help="RDF format (default: from the file name).")
 @click.option("--append", is_flag=True, help="Add to the graph instead of replacing it.")
 @click.option("--force", is_flag=True, help="Allow overwriting crimekg's reserved graphs (meta, ontology, schemes, places, session, shapes).")
+@click.option("--strict", is_flag=True, help="Refuse files with ill-typed literals (\"abc\"^^xsd:integer) instead of warning.")
 @store_option
 @handle_errors
-def load(files, graph, fmt, append, force, store_path):
+def load(files, graph, fmt, append, force, strict, store_path):
     """Load RDF files (Turtle, TriG, N-Triples, N-Quads, JSON-LD, RDF/XML), all or nothing.
 
     Each file replaces its graph, so loading the same file again changes nothing. A malformed
     file is refused with its line and column, and nothing of the command is stored. A TriG or
     N-Quads file (or --graph) naming one of crimekg's reserved graphs (meta, ontology, schemes,
     places, session, shapes) is refused unless --force is given; internal graphs always are.
+    Ill-typed literals are reported (warnings; errors with --strict).
 
     Example:
 
     \b
         crimekg load examples/example-session.ttl --graph contributions/example-2026
     """
-    from crimekg.graph.store import graph_name
+    from crimekg.graph.errors import InvalidRDF
+    from crimekg.graph.store import graph_name, ill_typed_literals
 
+    problems = [m for f in files if os.path.isfile(f) for m in ill_typed_literals(f, fmt)]
+    if problems and strict:
+        raise InvalidRDF(f"{len(problems)} ill-typed literal(s); nothing was stored. Fix them, or load without --strict:\n" + "\n".join(problems))
+    for message in problems:
+        click.secho(f"Warning: {message}", fg="yellow", err=True)
     with _open(store_path) as store:
         counts = store.load(list(files), graph, format=fmt, replace=not append, force=force)
     for iri, n in counts.items():
@@ -896,6 +904,124 @@ def brief(place, country, region, fmt, output, store_path):
     with _open(store_path) as store:
         text = render_brief(build_brief(store, place=place, country=country, region=region), fmt)
     _write_text(text, output)
+
+
+# --- publishing and comparing (release, diff, merge-workspace) ---
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--profile", type=click.Choice(["public", "full"]), default="public", show_default=True,
+              help="public drops contributor codes, participants, groups, times and local places, the merge history included.")
+@click.option("--place-level", type=click.Choice(["country", "region"]), default="country", show_default=True,
+              help="With --profile public: keep countries, or generalise them to UN M49 subregions.")
+@click.option("--title", default="crimekg knowledge graph", show_default=True, help="The data set's title.")
+@click.option("--description", help="One paragraph on the data (default: written from the counts).")
+@click.option("--licence", "--license", "licence", default="CC-BY-4.0", show_default=True, help="The data's licence: an SPDX id (CC-BY-4.0, CC0-1.0, ODbL-1.0...) or a URL.")
+@click.option("--creator", "creators", multiple=True, help="A creator, as cited (repeatable).")
+@click.option("--publisher", help="Who publishes the release.")
+@click.option("--version", "version_", default="1.0", show_default=True, help="The release's version.")
+@click.option("--endpoint", help="The SPARQL endpoint that serves the data, if any.")
+@store_option
+@handle_errors
+def release(directory, profile, place_level, title, description, licence, creators, publisher, version_, endpoint, store_path):
+    """Write a citable, reproducible release of the workspace into a new folder.
+
+    Data in Turtle, N-Quads and JSON-LD, the ontology and shapes apart, void.ttl (VoID and DCAT),
+    CITATION.cff, README.md, ontology.html and SHA256SUMS. Dates come from the data, or from
+    SOURCE_DATE_EPOCH; the same workspace gives the same bytes.
+
+    Example:
+
+    \b
+        crimekg release out/ --title 'UNAFEI 172 factors' --creator 'A. Researcher' --publisher UNAFEI
+    """
+    from crimekg.graph.release import ReleaseInfo, release as write_release
+
+    info = ReleaseInfo(title=title, description=description, licence=licence, creators=list(creators),
+                       publisher=publisher, version=version_, endpoint=endpoint)
+    with _open(store_path) as store:
+        out = write_release(store, directory, info, profile=profile, place_level=place_level)
+    triples = sum(out["graphs"].values())
+    click.echo(f"Wrote {len(out['files'])} files to {out['directory']}: {triples} data triples in {len(out['graphs'])} graph(s), dated {out['date'] or 'undated'}")
+
+
+@cli.command()
+@click.argument("a")
+@click.argument("b")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output format.")
+@click.option("--view", "view_path", type=click.Path(dir_okay=False), help="Also write an HTML view colouring factors new, gone or kept.")
+@click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True), help="File to write, - for stdout.")
+@store_option
+@handle_errors
+def diff(a, b, fmt, view_path, output, store_path):
+    """Compare two sessions, workspaces or releases: factors, links and categories new, gone, kept.
+
+    A and B are each a release folder, a workspace folder, or a session id in the workspace.
+
+    Example:
+
+    \b
+        crimekg diff example-2025 example-2026
+        crimekg diff release-2025/ release-2026/ --format json --view changes.html
+    """
+    from crimekg.graph.diff import diff as compare, format_diff, load_side, render_diff_view
+
+    d = compare(load_side(a, store_path), load_side(b, store_path))
+    _write_text(format_diff(d, fmt), output)
+    if view_path:
+        render_diff_view(d, view_path)
+        click.echo(f"Wrote {view_path}", err=True)
+
+
+@cli.command("merge-workspace")
+@click.argument("source", required=False, type=click.Path(file_okay=False))
+@click.option("--threshold", type=click.FloatRange(0, 100), default=85, show_default=True, help="How alike factor labels must be to be proposed as one (0-100).")
+@click.option("--yes", "-y", "yes", is_flag=True, help="Merge every proposed group of factors without asking.")
+@click.option("--list", "list_", is_flag=True, help="List the workspaces brought in, with their ids.")
+@click.option("--undo", metavar="ID", help="Take out again the graphs a workspace brought in (by id from --list).")
+@store_option
+@handle_errors
+def merge_workspace(source, threshold, yes, list_, undo, store_path):
+    """Bring another workspace's sessions in beside these, then match factors that say the same (with review).
+
+    Factors are matched as `crimekg harmonize` does; each merge can be undone with `crimekg split`,
+    and --undo takes the brought-in graphs out again.
+
+    Example:
+
+    \b
+        crimekg merge-workspace ../room-3-data
+        crimekg merge-workspace --list
+    """
+    from crimekg.graph.harmonize import (factor_table, merge_changeset, propose_groups, unmerge_workspace_changeset,
+                                         workspace_changeset, workspace_merges)
+    from crimekg.graph.store import graph_name
+
+    if sum(map(bool, (source, list_, undo))) != 1:
+        raise click.UsageError("give a SOURCE workspace, or --list, or --undo ID")
+    with _open(store_path) as store:
+        if list_:
+            for m in workspace_merges(store):
+                click.echo(f"{m['merge'].rsplit('/', 1)[-1]}  {m['label']}: {', '.join(graph_name(g) for g in m['graphs'])}")
+            return
+        if undo:
+            changes, graphs = unmerge_workspace_changeset(store, undo)
+            store.write(changes)
+            click.echo(f"Took out {len(graphs)} graph(s): {', '.join(graph_name(g) for g in graphs)}")
+            return
+        changes, graphs, record = workspace_changeset(store, source)
+        store.write(changes)
+        click.echo(f"Brought in {len(graphs)} graph(s) as {record.rsplit('/', 1)[-1]}: {', '.join(graph_name(g) for g in graphs)}")
+        groups = propose_groups(factor_table(store), threshold)
+        accepted = []
+        for i, g in enumerate(groups, 1):
+            click.echo(f"Group {i} (score {g.score:.0f}): keep \"{g.keep.label}\"; merge " + ", ".join(f'"{m.label}"' for m in g.merge))
+            if yes or click.confirm("  Merge them?", default=True):
+                accepted.append((g.keep.iri, [m.iri for m in g.merge]))
+        if accepted:
+            store.write(merge_changeset(store, None, None, groups=accepted))
+    click.echo(f"{len(groups)} group(s) of factors proposed, {len(accepted)} merged.")
 
 
 if __name__ == "__main__":

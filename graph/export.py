@@ -5,7 +5,13 @@ at a person in the room: participants and their contributor codes (``prov:wasAtt
 breakout groups, times (``prov:generatedAtTime``, a session's start and end), and local place
 names. Places are generalised to the level asked for: ``country`` keeps countries, ``region``
 replaces each country with its UN M49 subregion. Each session gets ``ckg:participantCount`` so the
-number of people stays known. Everything else (ontology, schemes, evidence) is exported as it is.
+number of people stays known. Contributor codes, group names and local places written inside free
+text (a link's evidence: "Group C said...") become ``[participant]``, ``[group]`` and ``[place]``. The merge history's
+reified triples get the same treatment (an older workspace's history, kept as text, stays out). Generalised places that make two quads one are
+written once. Everything else (ontology, schemes, evidence) is exported as it is.
+
+Output is reproducible: blank nodes get canonical labels and the quads a stable order (see
+:func:`crimekg.graph.store.canonical_quads`).
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from typing import IO
 
 from crimekg import ontology
 from crimekg.graph.errors import UnknownFormat
-from crimekg.graph.store import PREFIXES, GraphStore, rdf_format
+from crimekg.graph.store import PREFIXES, GraphStore, canonical_quads, rdf_format, tidy_prefixes
 
 __all__ = ["PROFILES", "PLACE_LEVELS", "DEFAULT_PROFILE", "export_workspace"]
 
@@ -40,9 +46,11 @@ _DROP_PREDICATES = {
 
 def export_workspace(
     store: GraphStore, out: IO[bytes] | str | os.PathLike, format: str = "ttl", graphs: Sequence[str] | None = None,
-    *, profile: str = DEFAULT_PROFILE, place_level: str = "country",
+    *, profile: str = DEFAULT_PROFILE, place_level: str = "country", sort: bool = False,
 ) -> None:
     """Write the workspace (or some graphs) as RDF under an export profile.
+
+    ``sort=True`` sorts every graph (a release does), not only those with blank nodes.
 
     >>> import tempfile, io
     >>> from graph.store import init_store
@@ -58,7 +66,7 @@ def export_workspace(
         raise UnknownFormat(f"unknown export profile {profile!r}; use one of: {', '.join(PROFILES)}")
     if place_level not in PLACE_LEVELS:
         raise UnknownFormat(f"unknown place level {place_level!r}; use one of: {', '.join(PLACE_LEVELS)}")
-    if profile == "full":
+    if profile == "full" and not sort:
         store.export(out, format, graphs)
         return
     import pyoxigraph as ox
@@ -66,6 +74,11 @@ def export_workspace(
     fmt = rdf_format(format)
     buf = io.BytesIO()
     store.export(buf, "nq", graphs)
+    if profile == "full":
+        data = ox.serialize(canonical_quads(ox.parse(input=buf.getvalue(), format=ox.RdfFormat.N_QUADS), union=not fmt.supports_datasets, sort=True),
+                            format=fmt, prefixes=dict(PREFIXES))
+        _write(out, tidy_prefixes(data) if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else data)
+        return
     region = {}
     if place_level == "region":
         rows = store.select(
@@ -82,35 +95,82 @@ def export_workspace(
     ):
         participants[str(r["s"])] = int(r["n"])
     people = {str(r["p"]) for r in store.select("SELECT DISTINCT ?p WHERE { ?p a ckg:Participant }")}
+    redact = _redactor(store)
     place_p = ontology.CKG + "place"
     count_p = ox.NamedNode(ontology.CKG + "participantCount")
     quads = []
     seen_sessions = set()
+    # the merge history holds the triples a merge changed as reified statements: the same profile
+    # applies to them (a statement of a dropped property, or about a participant, goes altogether)
+    hidden, placed = set(), set()
+    rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    for q in ox.parse(input=buf.getvalue(), format=ox.RdfFormat.N_QUADS):
+        if q.predicate.value in (rdf + "predicate", rdf + "subject", rdf + "object") and _is_history(q.graph_name):
+            o = getattr(q.object, "value", None)
+            if o in _DROP_PREDICATES or o in people:
+                hidden.add(q.subject)
+            elif o == place_p:
+                placed.add(q.subject)
     for q in ox.parse(input=buf.getvalue(), format=ox.RdfFormat.N_QUADS):
         s, p, o = q.subject, q.predicate.value, q.object
         if p in _DROP_PREDICATES or (isinstance(s, ox.NamedNode) and s.value in people):
             continue
+        if isinstance(o, ox.NamedNode) and o.value in people:
+            continue
+        if s in hidden or o in hidden:
+            continue
+        if p == rdf + "object" and s in placed and isinstance(o, ox.NamedNode) and o.value in region:
+            o = ox.NamedNode(region[o.value])
+        if p == _PROV + "value" and _is_history(q.graph_name) and isinstance(o, ox.Literal):
+            continue  # quads kept as text for undoing a merge: the profile cannot reach inside them
         if p == place_p and isinstance(o, ox.NamedNode) and o.value in region and _is_participant_data(s):
             o = ox.NamedNode(region[o.value])
+        if redact is not None and isinstance(o, ox.Literal) and (o.language or o.datatype.value == _XSD_STRING):
+            text = redact(o.value)
+            if text != o.value:
+                o = ox.Literal(text, language=o.language) if o.language else ox.Literal(text, datatype=o.datatype)
         quads.append(ox.Quad(s, q.predicate, o, q.graph_name))
         if isinstance(s, ox.NamedNode) and s.value in participants and s.value not in seen_sessions:
             seen_sessions.add(s.value)
             quads.append(ox.Quad(s, count_p, ox.Literal(str(participants[s.value]), datatype=ox.NamedNode(
                 "http://www.w3.org/2001/XMLSchema#integer")), q.graph_name))
-    if fmt.supports_datasets:
-        data = ox.serialize(quads, format=fmt, prefixes=dict(PREFIXES))
-    else:
-        data = ox.serialize(list(dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in quads)),
-                            format=fmt, prefixes=dict(PREFIXES))
+    # generalising places can make two quads one (two countries of one region): canonical_quads
+    # drops the repeats, and gives blank nodes stable labels and the output a stable order
+    data = ox.serialize(canonical_quads(quads, union=not fmt.supports_datasets, sort=sort), format=fmt, prefixes=dict(PREFIXES))
     if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
-        from crimekg.graph.store import tidy_prefixes
-
         data = tidy_prefixes(data)
+    _write(out, data)
+
+
+def _write(out: IO[bytes] | str | os.PathLike, data: bytes) -> None:
     if isinstance(out, (str, os.PathLike)):
         with open(out, "wb") as f:
             f.write(data)
     else:
         out.write(data)
+
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def _redactor(store: GraphStore):
+    """A function that blanks out, in free text, the workspace's contributor codes, group names and
+    local places (participants write "Group C said...", "via Istanbul"); None when there are none."""
+    import re
+
+    codes = {str(r["c"]) for r in store.select("SELECT DISTINCT ?c WHERE { ?p ckg:contributorCode ?c }")}
+    groups = {str(r["g"]) for r in store.select("SELECT DISTINCT ?g WHERE { ?c ckg:group ?g }")}
+    local = {str(r["l"]) for r in store.select("SELECT DISTINCT ?l WHERE { ?s ckg:localPlace ?l }")}
+    words = sorted((w for w in codes | groups | local if w.strip()), key=lambda w: (-len(w), w))
+    if not words:
+        return None
+    pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(w) for w in words) + r")(?!\w)")
+    kind = {**{w: "[place]" for w in local}, **{w: "[group]" for w in groups}, **{w: "[participant]" for w in codes}}
+    return lambda text: pattern.sub(lambda m: kind[m.group(1)], text)
+
+
+def _is_history(g) -> bool:
+    return getattr(g, "value", "").startswith(ontology.GRAPH + "history/")
 
 
 def _is_participant_data(s) -> bool:

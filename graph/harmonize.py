@@ -7,10 +7,13 @@ are the four categories, and a pair must also share crime types and actors where
 :func:`merge_changeset` merges a group into its preferred factor: the others' preferred labels
 become ``skos:altLabel``, and every category, crime type, actor, level, place, link, response and
 ``prov:wasDerivedFrom`` contribution moves to the kept factor. Nothing is lost: each merge is recorded
-in graph ``history/merges`` as a ``prov:Activity`` that ``prov:used`` the merged factors and a
-``#before`` entity and generated the kept factor and an ``#after`` entity; their ``prov:value`` is
-the exact triples the merge removed and added (as N-Quads text), and :func:`revert_changeset`
-puts them back.
+in graph ``history/merges`` as a ``prov:Activity`` that ``prov:used`` the merged factors and
+``prov:generated`` the kept factor. The exact triples it removed and added are RDF that queries
+read, in the same graph, as reified statements (``rdf:Statement`` with ``rdf:subject``,
+``rdf:predicate``, ``rdf:object``, and ``dct:isPartOf`` the graph the triple belongs to): the
+merge ``prov:used`` each triple it removed, and each triple it added ``prov:wasGeneratedBy`` it.
+A reified triple is not asserted, so the merged factors do not come back in queries.
+:func:`revert_changeset` puts the triples back; the named query ``merge-history`` lists merges.
 """
 
 from __future__ import annotations
@@ -19,10 +22,10 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import rdflib
-from rdflib import RDF, RDFS, SKOS, XSD, Literal, URIRef
+from rdflib import DCTERMS, RDF, RDFS, SKOS, XSD, Literal, URIRef
 
 from crimekg import ontology
 from crimekg.graph.contributions import (
@@ -34,7 +37,7 @@ from crimekg.graph.contributions import (
 )
 from crimekg.graph.errors import InvalidInput
 from crimekg.graph.evidence import nt_literal
-from crimekg.graph.store import Changeset, GraphStore, graph_iri
+from crimekg.graph.store import Changeset, GraphStore, graph_iri, source_date
 from crimekg.graph.terms import factor_iri, slugify
 
 __all__ = [
@@ -47,6 +50,10 @@ __all__ = [
     "revert_changeset",
     "split_changeset",
     "merges",
+    "WORKSPACES",
+    "workspace_changeset",
+    "workspace_merges",
+    "unmerge_workspace_changeset",
 ]
 
 #: The graph that records every merge (what it removed and added), so it can be reverted.
@@ -305,12 +312,12 @@ def merge_changeset(
         return Changeset()
     edit = _Edit(store, nodes)
     history = store.graph_triples(HISTORY) if HISTORY in store.graphs() else rdflib.Graph()
-    stamp = now or datetime.now(timezone.utc)
+    stamp = now or source_date()
     for i, (t, ss) in enumerate(todo):
         t, ss = URIRef(str(t)), [URIRef(str(s)) for s in ss]
         edit.begin()
         _merge_into(edit, t, ss)
-        before, after = _nquads(edit.removed), _nquads(edit.added)
+        before = _nquads(edit.removed)
         mid = hashlib.sha1((str(t) + "|" + " ".join(sorted(map(str, ss))) + before).encode()).hexdigest()[:12]
         m = URIRef(_MERGE + mid)
         history.add((m, RDF.type, PROV.Activity))
@@ -319,10 +326,15 @@ def merge_changeset(
         for s in ss:
             history.add((m, PROV.used, s))
         history.add((m, PROV.endedAtTime, Literal((stamp + timedelta(microseconds=i)).isoformat(), datatype=XSD.dateTime)))
-        history.add((m, PROV.used, URIRef(m + "#before")))
-        history.add((URIRef(m + "#before"), PROV.value, Literal(before)))
-        history.add((URIRef(m + "#after"), PROV.wasGeneratedBy, m))
-        history.add((URIRef(m + "#after"), PROV.value, Literal(after)))
+        for kind, quads in (("before", edit.removed), ("after", edit.added)):
+            for q in sorted(quads):
+                st = URIRef(f"{m}/{kind}/{hashlib.sha1(_nquads([q]).encode()).hexdigest()[:16]}")
+                history.add((st, RDF.type, RDF.Statement))
+                history.add((st, RDF.subject, q[0]))
+                history.add((st, RDF.predicate, q[1]))
+                history.add((st, RDF.object, q[2]))
+                history.add((st, DCTERMS.isPartOf, URIRef(q[3])))
+                history.add((m, PROV.used, st) if kind == "before" else (st, PROV.wasGeneratedBy, m))
     changes = edit.changeset()
     changes.replace_graph(HISTORY, history)
     return changes
@@ -351,8 +363,17 @@ def revert_changeset(store: GraphStore, factor: URIRef | str) -> tuple[Changeset
         raise InvalidInput(f"<{factor}> is not the result of a recorded merge; nothing to revert")
     m = URIRef(found[0]["merge"])
     history = store.graph_triples(HISTORY)
-    before = _parse_nquads(str(history.value(URIRef(m + "#before"), PROV.value) or ""))
-    after = _parse_nquads(str(history.value(URIRef(m + "#after"), PROV.value) or ""))
+    statements = [o for o in history.objects(m, PROV.used) if (o, RDF.type, RDF.Statement) in history]
+    statements += [s for s in history.subjects(PROV.wasGeneratedBy, m) if (s, RDF.type, RDF.Statement) in history]
+    before: list[tuple] = []
+    after: list[tuple] = []
+    for st in statements:
+        q = (history.value(st, RDF.subject), history.value(st, RDF.predicate), history.value(st, RDF.object),
+             str(history.value(st, DCTERMS.isPartOf)))
+        (before if (m, PROV.used, st) in history else after).append(q)
+    # merges recorded before the history was RDF kept the quads as N-Quads text
+    before += _parse_nquads(str(history.value(URIRef(m + "#before"), PROV.value) or ""))
+    after += _parse_nquads(str(history.value(URIRef(m + "#after"), PROV.value) or ""))
     graphs: dict[str, rdflib.Graph] = {}
     for s, p, o, g in [*before, *after]:
         if g not in graphs:
@@ -366,8 +387,8 @@ def revert_changeset(store: GraphStore, factor: URIRef | str) -> tuple[Changeset
         graphs[g].remove((s, p, o))
     for s, p, o, g in before:
         graphs[g].add((s, p, o))
-    restored_factors = {str(o) for o in history.objects(m, PROV.used) if not str(o).endswith("#before")}
-    for node in (m, URIRef(m + "#before"), URIRef(m + "#after")):
+    restored_factors = {str(o) for o in history.objects(m, PROV.used) if not str(o).endswith("#before") and o not in statements}
+    for node in (m, URIRef(m + "#before"), URIRef(m + "#after"), *statements):
         for t in list(history.triples((node, None, None))):
             history.remove(t)
     changes = Changeset()
@@ -428,3 +449,96 @@ def split_changeset(store: GraphStore, factor: URIRef | str, contributions: Sequ
             for o in list(graph.objects(factor, CKG.category)):
                 edit.add(home, (new, CKG.category, o))
     return edit.changeset(), new
+
+
+# ------------------------------------------------------------------------------------------------
+# another workspace's sessions, brought in beside these
+
+#: The graph that records each workspace brought in (the graphs it added), so it can be taken out again.
+WORKSPACES = graph_iri("history/workspaces")
+_OWN_GRAPHS = ("meta", "ontology", "schemes", "places", "session", "shapes")
+
+
+def workspace_changeset(store: GraphStore, source: str) -> tuple[Changeset, list[str], str]:
+    """Bring the graphs of the workspace at ``source`` (sessions, imports, loads) in beside this one's.
+
+    Graphs crimekg ships and the source's own history stay out; a graph this workspace already has
+    is refused (nothing is overwritten). Returns the changeset, the graphs it adds and the IRI of
+    the record that :func:`unmerge_workspace_changeset` takes out again. Factors with the same
+    label are one resource already; :func:`propose_groups` then finds those said in other words.
+    """
+    from pathlib import Path
+
+    import pyoxigraph as ox
+
+    from crimekg.graph.store import INTERNAL, graph_name
+
+    path = Path(source)
+    if not (path / "CURRENT").is_file() and (path / "store" / "CURRENT").is_file():
+        path = path / "store"
+    if not (path / "CURRENT").is_file():
+        raise InvalidInput(f"{source}: not a crimekg workspace; give the folder `crimekg init` made")
+    if path.resolve() == Path(store.location).resolve():
+        raise InvalidInput(f"{source} is this workspace; give another one")
+    src = ox.Store.read_only(str(path))
+    graphs = sorted(g.value for g in src.named_graphs()
+                    if not g.value.startswith(INTERNAL) and graph_name(g.value) not in _OWN_GRAPHS
+                    and not graph_name(g.value).startswith("history/"))
+    present = store.graphs()
+    clash = [graph_name(g) for g in graphs if g in present]
+    if clash:
+        raise InvalidInput(
+            f"{source}: graph(s) {', '.join(clash)} are in this workspace already; nothing was brought in. "
+            "Drop or rename them in one of the two workspaces first (`crimekg graphs` lists them)")
+    if not graphs:
+        raise InvalidInput(f"{source}: the workspace holds no sessions or imports to bring in")
+    changes = Changeset()
+    for g in graphs:
+        changes.replace_graph(g, [], src.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(g)).decode("utf-8"))
+    record = URIRef(ontology.DATA + "workspace-merge/" + hashlib.sha1(" ".join(graphs).encode()).hexdigest()[:12])
+    history = store.graph_triples(WORKSPACES) if WORKSPACES in present else rdflib.Graph()
+    history.add((record, RDF.type, PROV.Activity))
+    history.add((record, RDFS.label, Literal(f"workspace {path.resolve().name if path.name != 'store' else path.resolve().parent.name} brought in")))
+    for g in graphs:
+        history.add((record, PROV.generated, URIRef(g)))
+    changes.replace_graph(WORKSPACES, history)
+    return changes, graphs, str(record)
+
+
+def workspace_merges(store: GraphStore) -> list[dict]:
+    """The workspaces brought in: the record's IRI, its label and the graphs it added."""
+    if WORKSPACES not in store.graphs():
+        return []
+    out: dict[str, dict] = {}
+    for r in store.select(f"SELECT ?m ?label ?g WHERE {{ GRAPH <{WORKSPACES}> {{ ?m a prov:Activity ; rdfs:label ?label ; prov:generated ?g }} }} ORDER BY ?m ?g"):
+        out.setdefault(str(r["m"]), {"merge": str(r["m"]), "label": str(r["label"]), "graphs": []})["graphs"].append(str(r["g"]))
+    return list(out.values())
+
+
+def unmerge_workspace_changeset(store: GraphStore, record: str) -> tuple[Changeset, list[str]]:
+    """Take out again the graphs a workspace brought in (given by its record's IRI or id).
+
+    Refused while a recorded factor merge still uses a factor of those graphs (undo it first with
+    ``crimekg split``), so that nothing of this workspace is lost.
+    """
+    found = [m for m in workspace_merges(store) if m["merge"] == record or m["merge"].endswith("/" + record)]
+    if not found:
+        raise InvalidInput(f"{record}: no workspace brought in under that id; `crimekg merge-workspace --list` shows them")
+    m = found[0]
+    if HISTORY in store.graphs():
+        values = " ".join(f"<{g}>" for g in m["graphs"])
+        busy = store.select(f"SELECT DISTINCT ?f WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?f a ckg:Factor }} "
+                            f"GRAPH <{HISTORY}> {{ ?m a prov:Activity ; prov:used|prov:generated ?f }} }}")
+        if busy:
+            raise InvalidInput(f"factor merges still use {len(busy)} factor(s) from that workspace (e.g. <{busy[0]['f']}>); "
+                               "undo them first with `crimekg split FACTOR`")
+    changes = Changeset()
+    present = store.graphs()
+    for g in m["graphs"]:
+        if g in present:
+            changes.drop_graph(g)
+    history = store.graph_triples(WORKSPACES)
+    for t in list(history.triples((URIRef(m["merge"]), None, None))):
+        history.remove(t)
+    changes.replace_graph(WORKSPACES, history)
+    return changes, m["graphs"]

@@ -707,7 +707,9 @@ def _execute(store: GraphStore, sparql: str, bindings: Mapping[str, Any], where:
     native = _native(store)
     if native is not None:
         try:
-            return native.query(text, prefixes=PREFIXES, use_default_graph_as_union=True)
+            from crimekg.graph.store import names_dataset  # FROM / FROM NAMED: the query's own dataset
+
+            return native.query(text, prefixes=PREFIXES, use_default_graph_as_union=not names_dataset(sparql))
         except SyntaxError as exc:
             raise _syntax_error(where, sparql, _parse_error(sparql, exc)) from exc
         except (RuntimeError, OSError) as exc:

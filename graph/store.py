@@ -63,6 +63,10 @@ __all__ = [
     "is_corruption",
     "rdf_format",
     "read_rdf",
+    "canonical_quads",
+    "source_date",
+    "names_dataset",
+    "ill_typed_literals",
 ]
 
 #: Where a workspace lives unless ``--store`` or ``CRIMEKG_STORE`` says otherwise.
@@ -256,7 +260,8 @@ class GraphStore(ABC):
 
     @abstractmethod
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> rdflib.query.Result:
-        """Run a SPARQL query over the union of all graphs; ``bindings`` are bound as values.
+        """Run a SPARQL query over the union of all graphs (or the graphs its FROM / FROM NAMED name);
+        ``bindings`` are bound as values.
 
         A bound variable must appear in the SELECT clause (Oxigraph substitutes projected
         variables only).
@@ -475,6 +480,8 @@ class OxigraphStore(GraphStore):
 
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> rdflib.query.Result:
         try:
+            if names_dataset(sparql):  # FROM / FROM NAMED: the query's own dataset, not the union
+                return self._ds.store.query(sparql, dict(PREFIXES), dict(bindings or {}), "query-dataset")
             return self._ds.query(sparql, initNs=PREFIXES, initBindings=dict(bindings or {}))
         except SyntaxError as exc:
             raise InvalidQuery(f"SPARQL syntax error: {exc.msg if hasattr(exc, 'msg') else exc}") from exc
@@ -494,7 +501,7 @@ class OxigraphStore(GraphStore):
     def graph_triples(self, iri: str | None = None) -> rdflib.Graph:
         if iri is not None and iri not in self.graphs():
             raise UnknownGraph(f"no graph {graph_name(iri)!r} in {self.location}; `crimekg graphs` lists them")
-        data = self._dump(ox.RdfFormat.N_TRIPLES, [iri] if iri else None)
+        data = self._dump_raw(ox.RdfFormat.N_TRIPLES, [iri] if iri else None, canonical=False)
         g = rdflib.Graph()
         g.parse(data=data, format="nt")
         for prefix, ns in PREFIXES.items():
@@ -519,20 +526,23 @@ class OxigraphStore(GraphStore):
             data = tidy_prefixes(data)
         return data
 
-    def _dump_raw(self, fmt: ox.RdfFormat, graphs: list[str] | None) -> bytes:
+    def _dump_raw(self, fmt: ox.RdfFormat, graphs: list[str] | None, *, canonical: bool = True) -> bytes:
+        # reproducible output: blank nodes get canonical (RDFC-1.0) labels and a stable order, so the
+        # same content always gives the same bytes, however it was loaded or rebuilt; in-memory copies
+        # (graph_triples) skip that work
         prefixes = dict(PREFIXES)
-        if fmt.supports_datasets:
-            if graphs is None:
-                quads = (q for q in self._ox if not isinstance(q.graph_name, ox.NamedNode) or not q.graph_name.value.startswith(INTERNAL))
-            else:
-                quads = (q for g in graphs for q in self._ox.quads_for_pattern(None, None, None, ox.NamedNode(g)))
-            return ox.serialize(quads, format=fmt, prefixes=prefixes)
-        if graphs is not None and len(graphs) == 1:
+        if not canonical and graphs is not None and len(graphs) == 1 and not fmt.supports_datasets:
             return self._ox.dump(format=fmt, from_graph=ox.NamedNode(graphs[0]), prefixes=prefixes)
-        names = " ".join(f"<{g}>" for g in graphs) if graphs else None
-        where = f"VALUES ?g {{ {names} }} GRAPH ?g {{ ?s ?p ?o }}" if names else "GRAPH ?g { ?s ?p ?o } FILTER(!STRSTARTS(STR(?g), \"" + INTERNAL + "\"))"
-        triples = self._ox.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {where} }}")
-        return ox.serialize(triples, format=fmt, prefixes=prefixes)
+        if not canonical and graphs is None and not fmt.supports_datasets:
+            where = "GRAPH ?g { ?s ?p ?o } FILTER(!STRSTARTS(STR(?g), \"" + INTERNAL + "\"))"
+            return ox.serialize(self._ox.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {where} }}"), format=fmt, prefixes=prefixes)
+        if graphs is None:
+            quads = (q for q in self._ox if not isinstance(q.graph_name, ox.NamedNode) or not q.graph_name.value.startswith(INTERNAL))
+        else:
+            quads = (q for g in graphs for q in self._ox.quads_for_pattern(None, None, None, ox.NamedNode(g)))
+        if fmt.supports_datasets:
+            return ox.serialize(canonical_quads(quads), format=fmt, prefixes=prefixes)
+        return ox.serialize(canonical_quads(quads, union=True), format=fmt, prefixes=prefixes)
 
     # -- writing -------------------------------------------------------------------------------
     def write(self, changes: Changeset) -> None:
@@ -966,6 +976,168 @@ def _check_parses(path: Path, fmt: ox.RdfFormat) -> None:
         pass
 
 
+_SPARQL_TOKEN = None
+
+
+def names_dataset(sparql: str) -> bool:
+    """True when a query names its dataset (``FROM`` or ``FROM NAMED``): then its default graph is
+    what it names, and the union of all graphs only when it names none.
+
+    >>> names_dataset("SELECT * FROM <urn:g> WHERE { ?s ?p ?o }")
+    True
+    >>> names_dataset('SELECT ?from WHERE { ?s ex:from "FROM <x>" } # FROM')
+    False
+    """
+    import re
+
+    global _SPARQL_TOKEN
+    if _SPARQL_TOKEN is None:  # comments, strings and IRIs are tokens, so a FROM inside them is not a keyword
+        _SPARQL_TOKEN = re.compile(
+            r'#[^\n]*'
+            r'|"""(?:[^"\\]|\\.|"(?!""))*"""'
+            r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+            r'|"(?:[^"\\\n]|\\.)*"'
+            r"|'(?:[^'\\\n]|\\.)*'"
+            r'|<[^<>"{}|^`\\\s]*>'
+            r'|[?$]?[A-Za-z_][\w.:-]*'
+        )
+    return any(m.group().upper() == "FROM" for m in _SPARQL_TOKEN.finditer(sparql))
+
+
+_INTEGER = r"[+-]?\d+"
+_LEXICAL = {
+    "integer": _INTEGER, "int": _INTEGER, "long": _INTEGER, "short": _INTEGER, "byte": _INTEGER,
+    "nonNegativeInteger": r"\+?\d+|-0+", "positiveInteger": r"\+?0*[1-9]\d*", "nonPositiveInteger": r"-\d+|\+?0+",
+    "negativeInteger": r"-0*[1-9]\d*", "unsignedInt": r"\+?\d+", "unsignedLong": r"\+?\d+",
+    "decimal": r"[+-]?(\d+(\.\d*)?|\.\d+)",
+    "double": r"[+-]?((\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|INF)|NaN", "float": r"[+-]?((\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|INF)|NaN",
+    "boolean": r"true|false|1|0",
+    "date": r"(-?\d{4,})-(\d\d)-(\d\d)(Z|[+-]\d\d:\d\d)?",
+    "dateTime": r"(-?\d{4,})-(\d\d)-(\d\d)T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?(Z|[+-]\d\d:\d\d)?|(-?\d{4,})-(\d\d)-(\d\d)T24:00:00(\.0+)?(Z|[+-]\d\d:\d\d)?",
+    "gYear": r"-?\d{4,}(Z|[+-]\d\d:\d\d)?",
+    "gYearMonth": r"-?\d{4,}-(0[1-9]|1[0-2])(Z|[+-]\d\d:\d\d)?",
+}
+_LEXICAL_RE: dict[str, Any] = {}
+
+
+def _well_typed(value: str, datatype: str) -> bool:
+    import re
+
+    local = datatype[len(str(rdflib.XSD)):] if datatype.startswith(str(rdflib.XSD)) else None
+    if local not in _LEXICAL:
+        return True  # only the XSD types crimekg knows are checked
+    pattern = _LEXICAL_RE.get(local) or _LEXICAL_RE.setdefault(local, re.compile(_LEXICAL[local]))
+    m = pattern.fullmatch(value)
+    if m is None:
+        return False
+    if local in ("date", "dateTime") and m.group(1):
+        import calendar
+
+        year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        return 1 <= month <= 12 and 1 <= day <= calendar.monthrange(year if year > 0 else 2000, month)[1]
+    return True
+
+
+def ill_typed_literals(path: str | os.PathLike, format: str | None = None, *, limit: int = 20) -> list[str]:
+    """Literals in an RDF file whose text is not a value of their XSD datatype (``"abc"^^xsd:integer``,
+    ``"2020-13-45"^^xsd:date``), one message each (at most ``limit``; a last line counts the rest).
+
+    The store keeps such a literal as written, but a query cannot compare or sum it.
+
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = pathlib.Path(d) / "x.nt"
+    ...     _ = p.write_text('<urn:a> <urn:n> "abc"^^<http://www.w3.org/2001/XMLSchema#integer> .\\n<urn:a> <urn:n> "01"^^<http://www.w3.org/2001/XMLSchema#integer> .\\n')
+    ...     [m.split(": ", 1)[1] for m in ill_typed_literals(p)]
+    ['"abc" is not a valid xsd:integer (subject <urn:a>, property <urn:n>)']
+    """
+    fmt = rdf_format(format, path)
+    found: list[str] = []
+    extra = 0
+    try:
+        for q in ox.parse(path=str(path), format=fmt, base_iri=Path(path).resolve().as_uri()):
+            o = q.object
+            if isinstance(o, ox.Literal) and not o.language and not _well_typed(o.value, o.datatype.value):
+                if len(found) < limit:
+                    dt = o.datatype.value.replace(str(rdflib.XSD), "xsd:")
+                    found.append(f"{path}: \"{o.value}\" is not a valid {dt} (subject {q.subject}, property {q.predicate})")
+                else:
+                    extra += 1
+    except SyntaxError as exc:
+        raise InvalidRDF(_syntax_message(str(path), exc)) from exc
+    if extra:
+        found.append(f"{path}: {extra} more ill-typed literal(s)")
+    return found
+
+
+def _has_blank(q: Any) -> bool:
+    return isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode) or isinstance(q.graph_name, ox.BlankNode)
+
+
+def _quad_key(q: Any) -> tuple[str, str, str, str]:
+    return (str(q.graph_name) if not isinstance(q.graph_name, ox.DefaultGraph) else "", str(q.subject), str(q.predicate), str(q.object))
+
+
+def canonical_quads(quads: Iterable[Any], *, union: bool = False, sort: bool = False) -> list[Any]:
+    """Quads (pyoxigraph) in a reproducible order, blank nodes with canonical labels (RDFC-1.0).
+
+    Graphs come in the order of their names. A graph that holds blank nodes is sorted (its blank
+    nodes relabelled first); the others keep the store's own order, which depends only on their
+    content (``sort=True`` sorts them too: slower on big graphs). With ``union=True`` the result
+    is the triples of the union, without repeats. The same content gives the same list whatever
+    labels its blank nodes had, so exports are byte-identical.
+
+    >>> a = canonical_quads([ox.Quad(ox.BlankNode("x"), ox.NamedNode("urn:p"), ox.Literal("1"))])
+    >>> b = canonical_quads([ox.Quad(ox.BlankNode("y"), ox.NamedNode("urn:p"), ox.Literal("1"))] * 2)
+    >>> a == b, len(b)
+    (True, 1)
+    """
+    groups: dict[str, list[Any]] = {}
+    blank_graphs: set[str] = set()
+    for q in quads:
+        g = "" if isinstance(q.graph_name, ox.DefaultGraph) else str(q.graph_name)
+        groups.setdefault(g, []).append(q)
+        if g not in blank_graphs and _has_blank(q):
+            blank_graphs.add(g)
+    if blank_graphs:
+        blank = [q for g in blank_graphs for q in groups[g] if _has_blank(q)]
+        d = ox.Dataset(blank)
+        d.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+        for g in blank_graphs:
+            groups[g] = [q for q in groups[g] if not _has_blank(q)]
+        for q in d:
+            groups["" if isinstance(q.graph_name, ox.DefaultGraph) else str(q.graph_name)].append(q)
+    out: list[Any] = []
+    for g in sorted(groups):
+        if sort or g in blank_graphs:
+            out.extend(sorted(set(groups[g]), key=_quad_key))
+        else:
+            out.extend(dict.fromkeys(groups[g]))
+    if union:
+        return list(dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in out))
+    return out
+
+
+def source_date() -> Any:
+    """Now (UTC, to the second), or the time ``SOURCE_DATE_EPOCH`` gives, for reproducible builds.
+
+    >>> import os
+    >>> os.environ["SOURCE_DATE_EPOCH"] = "0"
+    >>> source_date().isoformat()
+    '1970-01-01T00:00:00+00:00'
+    >>> del os.environ["SOURCE_DATE_EPOCH"]
+    """
+    from datetime import datetime, timezone
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return datetime.fromtimestamp(int(epoch), timezone.utc)
+        except (ValueError, OverflowError, OSError) as exc:
+            raise InvalidInput(f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds since 1970; unset it or give an integer") from exc
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
 def tidy_prefixes(data: bytes) -> bytes:
     """Sort the @prefix lines Oxigraph writes, and drop the unused ones (on files small enough to scan)."""
     header_end = 0
@@ -1066,8 +1238,6 @@ def _version_tuple(v: str) -> tuple[int, ...]:
 
 def ontology_changeset(with_ontology: bool = True) -> Changeset:
     """The bundled ontology files, each as the replacement of its named graph, plus the version record."""
-    from datetime import datetime, timezone
-
     changes = Changeset()
     if with_ontology:
         for filename, name in ontology.FILES.items():
@@ -1085,7 +1255,7 @@ def ontology_changeset(with_ontology: bool = True) -> Changeset:
         [
             (meta, ckg.ontologyVersion, rdflib.Literal(ontology.ONTOLOGY_VERSION)),
             (meta, ckg.createdWith, rdflib.Literal("crimekg " + _package_version())),
-            (meta, rdflib.DCTERMS.modified, rdflib.Literal(datetime.now(timezone.utc).replace(microsecond=0), datatype=rdflib.XSD.dateTime)),
+            (meta, rdflib.DCTERMS.modified, rdflib.Literal(source_date(), datatype=rdflib.XSD.dateTime)),
         ],
     )
     return changes

@@ -11,7 +11,7 @@ from crimekg.cli import cli
 from crimekg.graph.contributions import find_factor
 from crimekg.graph.sessions import session_changeset
 from crimekg.graph.harmonize import HISTORY, factor_table, merge_changeset, merges, propose_groups, revert_changeset, split_changeset
-from crimekg.graph.store import init_store, open_store
+from crimekg.graph.store import graph_iri, init_store, open_store
 from crimekg.graph.validate import validate
 from tests.helpers import ROOT, snapshot
 
@@ -270,3 +270,64 @@ def test_merge_by_exact_names_does_not_ask(ws, tmp_path):
     assert "was taken as" not in result.stderr
     with open_store(ws) as store:
         assert find_factor(store, "Rare convictions") == find_factor(store, "Porous borders")
+
+
+def test_merge_history_is_rdf_that_queries_read(ws, tmp_path):
+    """The triples a merge changed are reified statements: queries read them, none is asserted."""
+    from crimekg.graph.query import named_query, run_query
+
+    load_sheet(ws, tmp_path, SHEET)
+    with open_store(ws) as store:
+        a, b = find_factor(store, "Corrupt border officials"), find_factor(store, "corrupt officials at the border")
+        before = snapshot(store)
+        store.write(merge_changeset(store, a, [b]))
+        rows = run_query(store, named_query("merge-history")).records()
+        assert len(rows) == 1
+        assert rows[0]["kept"] == str(a) and rows[0]["merged"] == str(b) and rows[0]["keptLabel"] == "Corrupt border officials"
+        assert rows[0]["removed"] > 0 and rows[0]["added"] > 0
+        # the merged factor's label is in the history as a removed triple, and no longer asserted
+        removed = store.select(
+            f"SELECT ?g WHERE {{ ?m prov:used ?st . ?st rdf:subject <{b}> ; rdf:predicate skos:prefLabel ; dct:isPartOf ?g }}")
+        assert len(removed) == 1 and str(removed[0]["g"]).startswith(graph_iri("contributions/"))
+        assert not store.select(f"SELECT ?l WHERE {{ <{b}> skos:prefLabel ?l }}")
+        assert len(factor_table(store)) == 3
+        changes, _ = revert_changeset(store, a)
+        store.write(changes)
+        assert snapshot(store) == before
+        assert run_query(store, named_query("merge-history")).records() == []
+
+
+def test_merge_workspace_brings_sessions_in_matches_factors_and_undoes(tmp_path):
+    from crimekg.graph.harmonize import WORKSPACES
+
+    a, b = str(tmp_path / "a"), str(tmp_path / "b")
+    for ws, name, year in ((a, "example-session.ttl", "2026"), (b, "example-session-2025.ttl", "2025")):
+        with init_store(ws) as store:
+            store.load([ROOT / "examples" / name], f"contributions/example-{year}")
+    with open_store(a) as store:
+        before = snapshot(store)
+        n_before = len(factor_table(store))
+    runner = CliRunner()
+    result = runner.invoke(cli, ["merge-workspace", b, "--store", a, "--yes"])
+    assert result.exit_code == 0, result.output
+    assert 'keep "Rare convictions and short sentences"; merge "Convictions are rare and sentences short"' in result.output
+    assert result.output.rstrip().endswith("1 group(s) of factors proposed, 1 merged.")
+    with open_store(a) as store:
+        assert graph_iri("contributions/example-2025") in store.graphs()
+        # nothing lost: the 2025 contributions are all there, the matched one now behind the kept factor
+        assert len(store.select("SELECT ?c WHERE { ?c prov:wasGeneratedBy session:example-2025 ; a ckg:Contribution }")) == 9
+        kept = store.select("SELECT ?c WHERE { factor:rare-convictions prov:wasDerivedFrom ?c }")
+        assert any(str(r["c"]).endswith("example-2025/2d-03") for r in kept)
+        assert len(factor_table(store)) == n_before + 2  # the oath and messaging-group factors are new; the rest matched
+    again = runner.invoke(cli, ["merge-workspace", b, "--store", a, "--yes"])
+    assert again.exit_code == 1 and "contributions/example-2025 are in this workspace already" in again.output
+    listed = runner.invoke(cli, ["merge-workspace", "--list", "--store", a])
+    wid = listed.output.split()[0]
+    refused = runner.invoke(cli, ["merge-workspace", "--undo", wid, "--store", a])
+    assert refused.exit_code == 1 and "undo them first with `crimekg split FACTOR`" in refused.output
+    assert runner.invoke(cli, ["split", "Rare convictions and short sentences", "--store", a]).exit_code == 0
+    undone = runner.invoke(cli, ["merge-workspace", "--undo", wid, "--store", a])
+    assert undone.exit_code == 0, undone.output
+    with open_store(a) as store:
+        assert WORKSPACES not in store.graphs()
+        assert snapshot(store) == before  # as it was

@@ -554,3 +554,82 @@ def test_graph_option_naming_a_reserved_graph_is_refused_unless_forced(workspace
     with pytest.raises(InvalidInput, match=r"small.ttl: graph 'shapes' is reserved.*--force"):
         workspace.load([path], "shapes")
     assert workspace.load([path], "shapes", force=True) == {graph_iri("shapes"): len(small_graph())}
+
+
+# --- reproducible exports and the query's own dataset ---
+
+
+def test_export_is_byte_identical_after_a_replace_relabels_blank_nodes(tmp_path, monkeypatch):
+    """Reloading a graph gives its blank nodes new labels in the store; the export does not change."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1773705600")
+    src = write_small(tmp_path, "ttl")
+    outs = []
+    for name in ("a", "b"):
+        with init_store(tmp_path / name, with_ontology=False) as store:
+            store.load([src], "small")
+            first = io.BytesIO()
+            store.export(first, "nq")
+            store.load([src], "small")  # replaced: new blank-node labels inside the store
+            again = io.BytesIO()
+            store.export(again, "nq")
+            assert first.getvalue() == again.getvalue()
+            ttl = io.BytesIO()
+            store.export(ttl, "ttl")
+            outs.append((again.getvalue(), ttl.getvalue()))
+    assert outs[0] == outs[1]
+    assert b"_:c14n0" in outs[0][0] and b"2026-03-17T00:00:00Z" in outs[0][0]  # SOURCE_DATE_EPOCH, not the clock
+    lines = outs[0][0].decode().splitlines()
+    small = [line for line in lines if "/graph/small>" in line]
+    assert small == sorted(small)
+
+
+def test_from_and_from_named_are_honoured(tmp_path):
+    with init_store(tmp_path / "ws", with_ontology=False) as store:
+        cs = Changeset()
+        cs.replace_graph(graph_iri("one"), [(EX.a, rdflib.RDFS.label, rdflib.Literal("一"))])
+        cs.replace_graph(graph_iri("two"), [(EX.b, rdflib.RDFS.label, rdflib.Literal("два")), (EX.c, rdflib.RDFS.label, rdflib.Literal("dos"))])
+        store.write(cs)
+        count = "SELECT (COUNT(*) AS ?n) {} WHERE {{ ?s rdfs:label ?l }}"
+        assert int(store.select(count.format(""))[0]["n"]) == 3  # no graph named: the union
+        assert int(store.select(count.format(f"FROM <{graph_iri('two')}>"))[0]["n"]) == 2
+        assert int(store.select(count.format(f"FROM NAMED <{graph_iri('two')}>"))[0]["n"]) == 0  # FROM NAMED only: empty default graph
+        rows = store.select(f"SELECT ?g ?l FROM NAMED <{graph_iri('one')}> WHERE {{ GRAPH ?g {{ ?s rdfs:label ?l }} }}")
+        assert [(str(r["g"]), str(r["l"])) for r in rows] == [(graph_iri("one"), "一")]
+        # the word in a string, an IRI, a variable or a comment names no graph
+        assert int(store.select('SELECT (COUNT(*) AS ?n) WHERE { ?s rdfs:label ?from FILTER(?from != "FROM <x>") } # FROM')[0]["n"]) == 3
+    from crimekg.graph.query import run_query
+
+    with open_store(tmp_path / "ws") as store:
+        result = run_query(store, count.format(f"FROM <{graph_iri('one')}>"))
+        assert result.records() == [{"n": 1}]
+
+
+def test_ill_typed_literals_are_warned_at_load_and_refused_with_strict(tmp_path):
+    from click.testing import CliRunner
+
+    from crimekg.cli import cli
+
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(textwrap.dedent("""\
+        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        <http://example.org/a> <http://example.org/count> "abc"^^xsd:integer ;
+            <http://example.org/on> "2020-13-45"^^xsd:date ;
+            <http://example.org/leap> "2023-02-29"^^xsd:date ;
+            <http://example.org/fine> "01"^^xsd:integer , "2024-02-29"^^xsd:date , "東京"@ja .
+        """), encoding="utf-8")
+    ws = str(tmp_path / "ws")
+    init_store(ws, with_ontology=False).close()
+    runner = CliRunner()
+    strict = runner.invoke(cli, ["load", str(bad), "--strict", "--store", ws])
+    assert strict.exit_code == 1
+    assert '"abc" is not a valid xsd:integer' in strict.output and '"2020-13-45" is not a valid xsd:date' in strict.output
+    assert '"2023-02-29" is not a valid xsd:date' in strict.output and '"01"' not in strict.output
+    with open_store(ws) as store:
+        assert graph_iri("load/bad") not in store.graphs()  # nothing stored
+    loose = runner.invoke(cli, ["load", str(bad), "--store", ws])
+    assert loose.exit_code == 0, loose.output
+    assert loose.stderr.count("Warning: ") == 3 and "load/bad: 6 triples" in loose.stdout
+    with open_store(ws) as store:
+        # the store rewrites valid literals into canonical form ("01" becomes "1") and keeps ill-typed ones as written
+        values = {str(r["v"]) for r in store.select("SELECT ?v WHERE { ?s <http://example.org/fine>|<http://example.org/count> ?v }")}
+        assert {"1", "abc", "東京"} <= values

@@ -1,0 +1,518 @@
+"""``crimekg release DIR``: a folder a researcher can deposit and cite.
+
+The folder holds the data (Turtle, N-Quads and compacted JSON-LD with its ``@context``), the
+ontology, concept schemes, places, course plan and shapes each in a file of their own, a VoID and
+DCAT description (``void.ttl``), ``CITATION.cff``, a ``README.md`` written from the data, one page
+of HTML documentation of the ontology, and ``SHA256SUMS``. It is reproducible: the same workspace
+gives the same bytes, release after release. Blank nodes get canonical labels, everything is
+sorted, and the only date is the data's own (its latest date), or ``SOURCE_DATE_EPOCH`` when set;
+the clock is never read. The ``public`` profile (the default) applies the privacy profile of
+:mod:`crimekg.graph.export` to every file, the merge history included.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crimekg import ontology
+from crimekg.graph.errors import InvalidInput
+from crimekg.graph.export import PLACE_LEVELS, PROFILES, export_workspace
+from crimekg.graph.store import PREFIXES, GraphStore, graph_iri, graph_name
+
+__all__ = ["LICENCES", "ReleaseInfo", "BUNDLED", "release", "release_date", "data_graphs", "compact_jsonld"]
+
+#: Data licences known by SPDX id; any other licence is given as a URL.
+LICENCES = {
+    "CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
+    "CC-BY-SA-4.0": "https://creativecommons.org/licenses/by-sa/4.0/",
+    "CC-BY-NC-4.0": "https://creativecommons.org/licenses/by-nc/4.0/",
+    "CC0-1.0": "https://creativecommons.org/publicdomain/zero/1.0/",
+    "ODbL-1.0": "https://opendatacommons.org/licenses/odbl/1-0/",
+    "ODC-By-1.0": "https://opendatacommons.org/licenses/by/1-0/",
+}
+
+#: The graphs crimekg ships, each written to a file of its own (``meta`` stays out of a release).
+BUNDLED = {"ontology": "ontology.ttl", "schemes": "schemes.ttl", "places": "places.ttl",
+           "session": "course.ttl", "shapes": "shapes.ttl"}
+_SKIP = {"meta", *BUNDLED}
+_VOID = "http://rdfs.org/ns/void#"
+_SD = "http://www.w3.org/ns/sparql-service-description#"
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+@dataclass
+class ReleaseInfo:
+    """What a release says about itself: title, description, licence, people and version."""
+
+    title: str = "crimekg knowledge graph"
+    description: str | None = None
+    licence: str = "CC-BY-4.0"
+    creators: list[str] = field(default_factory=list)
+    publisher: str | None = None
+    version: str = "1.0"
+    endpoint: str | None = None
+
+    def licence_iri(self) -> str:
+        if self.licence in LICENCES:
+            return LICENCES[self.licence]
+        if self.licence.startswith(("http://", "https://")):
+            return self.licence
+        raise InvalidInput(
+            f"--licence {self.licence!r}: give an SPDX id ({', '.join(LICENCES)}) or the licence's URL"
+        )
+
+    def spdx(self) -> str | None:
+        return self.licence if self.licence in LICENCES else next((k for k, v in LICENCES.items() if v == self.licence), None)
+
+
+def data_graphs(store: GraphStore) -> list[str]:
+    """The graphs that make the data of a release: all but crimekg's own (ontology, shapes...)."""
+    return [g for g in store.graphs() if graph_name(g) not in _SKIP]
+
+
+def release_date(store: GraphStore) -> str | None:
+    """The release's date: ``SOURCE_DATE_EPOCH`` when set, else the latest date in the data.
+
+    Never the clock, so that the same workspace always gives the same release.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        from crimekg.graph.store import source_date
+
+        return source_date().date().isoformat()
+    graphs = data_graphs(store)
+    if not graphs:
+        return None
+    values = " ".join(f"<{g}>" for g in graphs)
+    rows = store.select(
+        f"SELECT ?d WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s dct:date|dct:issued|dct:modified|prov:generatedAtTime ?d }} }}"
+    )
+    dates = sorted(str(r["d"])[:10] for r in rows if len(str(r["d"])) >= 10 and str(r["d"])[4] == "-")
+    return dates[-1] if dates else None
+
+
+# ------------------------------------------------------------------------------------------------
+# compacted JSON-LD
+
+
+def _compact_iri(iri: str, prefixes: dict[str, str]) -> str:
+    best = ""
+    for p, ns in prefixes.items():
+        if iri.startswith(ns) and len(ns) > len(prefixes.get(best, "")) and not iri[len(ns):].startswith("//"):
+            best = p
+    return f"{best}:{iri[len(prefixes[best]):]}" if best else iri
+
+
+def compact_jsonld(quads: Sequence[Any], prefixes: dict[str, str]) -> tuple[dict, dict]:
+    """Compacted JSON-LD of pyoxigraph quads: (the document, its ``@context``).
+
+    The context declares the prefixes the data uses; the document's ``@context`` holds the same,
+    so it reads without fetching anything. Nodes and values keep the quads' order.
+
+    >>> import pyoxigraph as ox
+    >>> q = ox.Quad(ox.NamedNode("urn:x:a"), ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+    ...             ox.Literal("東京", language="ja"), ox.NamedNode("urn:g"))
+    >>> doc, ctx = compact_jsonld([q], {"rdfs": "http://www.w3.org/2000/01/rdf-schema#"})
+    >>> doc["@graph"][0]["@graph"][0]["rdfs:label"]
+    {'@value': '東京', '@language': 'ja'}
+    """
+    import pyoxigraph as ox
+
+    used = {}
+    graphs: dict[str, dict[str, dict]] = {}
+
+    def iri(value: str) -> str:
+        c = _compact_iri(value, prefixes)
+        if c != value:
+            p = c.split(":", 1)[0]
+            used[p] = prefixes[p]
+        return c
+
+    def term(t: Any) -> Any:
+        if isinstance(t, ox.NamedNode):
+            return {"@id": iri(t.value)}
+        if isinstance(t, ox.BlankNode):
+            return {"@id": "_:" + t.value}
+        if t.language:
+            return {"@value": t.value, "@language": t.language}
+        if t.datatype.value == _XSD + "string":
+            return t.value
+        return {"@value": t.value, "@type": iri(t.datatype.value)}
+
+    for q in quads:
+        g = "@default" if isinstance(q.graph_name, ox.DefaultGraph) else (
+            "_:" + q.graph_name.value if isinstance(q.graph_name, ox.BlankNode) else iri(q.graph_name.value))
+        s = "_:" + q.subject.value if isinstance(q.subject, ox.BlankNode) else iri(q.subject.value)
+        node = graphs.setdefault(g, {}).setdefault(s, {"@id": s})
+        if q.predicate.value == "http://www.w3.org/1999/02/22-rdf-syntax-ns#type" and isinstance(q.object, ox.NamedNode):
+            node.setdefault("@type", []).append(iri(q.object.value))
+            continue
+        node.setdefault(iri(q.predicate.value), []).append(term(q.object))
+    context = {"@context": dict(sorted(used.items()))}
+    out = []
+    for g, nodes in graphs.items():
+        objs = [{k: (v[0] if isinstance(v, list) and len(v) == 1 else v) for k, v in n.items()} for n in nodes.values()]
+        if g == "@default":
+            out.extend(objs)
+        else:
+            out.append({"@id": g, "@graph": objs})
+    return {"@context": context["@context"], "@graph": out}, context
+
+
+# ------------------------------------------------------------------------------------------------
+# the release
+
+
+def release(
+    store: GraphStore, directory: str | os.PathLike, info: ReleaseInfo | None = None, *,
+    profile: str = "public", place_level: str = "country",
+) -> dict:
+    """Write a citable, reproducible release of the workspace into ``directory``.
+
+    Returns the files written (name: size in bytes), the triples per data graph and the date.
+
+    >>> import tempfile, pathlib
+    >>> from crimekg.graph.store import init_store
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     with init_store(d + "/ws") as store:
+    ...         out = release(store, d + "/rel")
+    ...     sorted(out["files"])[:3]
+    ['CITATION.cff', 'README.md', 'SHA256SUMS']
+    """
+    import io
+
+    import pyoxigraph as ox
+
+    info = info or ReleaseInfo()
+    if profile not in PROFILES:
+        raise InvalidInput(f"unknown profile {profile!r}; use one of: {', '.join(PROFILES)}")
+    if place_level not in PLACE_LEVELS:
+        raise InvalidInput(f"unknown place level {place_level!r}; use one of: {', '.join(PLACE_LEVELS)}")
+    licence = info.licence_iri()
+    root = Path(directory)
+    if root.exists() and (not root.is_dir() or any(root.iterdir())):
+        raise InvalidInput(f"{root} exists and is not an empty directory; choose another path or remove it")
+    present = store.graphs()
+    data = data_graphs(store)
+    # everything is built in memory first: a failure leaves no half-written release
+    files: dict[str, bytes] = {}
+    buf = io.BytesIO()
+    if data:
+        export_workspace(store, buf, "nq", data, profile=profile, place_level=place_level, sort=True)
+    nq = buf.getvalue()
+    quads = list(ox.parse(input=nq, format=ox.RdfFormat.N_QUADS)) if nq else []
+    files["data.nq"] = nq
+    files["data.ttl"] = _tidy(ox.serialize(_triples(quads), format=ox.RdfFormat.TURTLE, prefixes=dict(PREFIXES)))
+    doc, context = compact_jsonld(quads, PREFIXES)
+    files["data.jsonld"] = _json(doc)
+    files["context.jsonld"] = _json(context)
+    for name, filename in BUNDLED.items():
+        if graph_iri(name) in present:
+            b = io.BytesIO()
+            # crimekg's own vocabularies hold no participant data: no profile to apply
+            export_workspace(store, b, "ttl", [graph_iri(name)], profile="full", sort=True)
+            files[filename] = b.getvalue()
+    date = release_date(store)
+    stats = _stats(quads)
+    counts = {graph_name(g): n for g, n in stats["graphs"].items()}
+    files["ontology.html"] = _ontology_html(store).encode("utf-8")
+    files["void.ttl"] = _void(store, info, licence, date, quads, stats, files, profile, place_level)
+    files["CITATION.cff"] = _citation(info, date).encode("utf-8")
+    files["README.md"] = _readme(info, licence, date, stats, files, profile, place_level).encode("utf-8")
+    sums = "".join(f"{hashlib.sha256(files[n]).hexdigest()}  {n}\n" for n in sorted(files))
+    files["SHA256SUMS"] = sums.encode("ascii")
+    root.mkdir(parents=True, exist_ok=True)
+    for name in sorted(files):
+        (root / name).write_bytes(files[name])
+    return {"directory": str(root), "files": {n: len(files[n]) for n in sorted(files)}, "graphs": counts, "date": date}
+
+
+def _json(doc: Any) -> bytes:
+    return (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode("utf-8")
+
+
+def _tidy(data: bytes) -> bytes:
+    from crimekg.graph.store import tidy_prefixes
+
+    return tidy_prefixes(data)
+
+
+def _triples(quads: Sequence[Any]) -> list[Any]:
+    import pyoxigraph as ox
+
+    return list(dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in quads))
+
+
+def _stats(quads: Sequence[Any]) -> dict:
+    """Counts read from the release's own quads (so they describe exactly what is published)."""
+    import pyoxigraph as ox
+
+    rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+    graphs: dict[str, int] = {}
+    types: dict[str, set[str]] = {}
+    props: dict[str, dict[str, set[str]]] = {}
+    vocab: set[str] = set()
+    for q in quads:
+        g = getattr(q.graph_name, "value", "")
+        graphs[g] = graphs.get(g, 0) + 1
+        p = q.predicate.value
+        vocab.add(p)
+        if p == rdf_type and isinstance(q.object, ox.NamedNode):
+            types.setdefault(q.object.value, set()).add(str(q.subject))
+            vocab.add(q.object.value)
+        elif isinstance(q.object, ox.NamedNode) and p in (ontology.CKG + "category", ontology.CKG + "crimeType"):
+            props.setdefault(p, {}).setdefault(q.object.value, set()).add(str(q.subject))
+    namespaces = sorted(ns for ns in set(PREFIXES.values())
+                        if (ns == ontology.CKG or not ns.startswith(ontology.BASE)) and any(v.startswith(ns) for v in vocab))
+    return {"graphs": dict(sorted(graphs.items())), "types": types, "props": props,
+            "vocabularies": namespaces, "triples": len(quads)}
+
+
+def _count(stats: dict, cls: str) -> int:
+    return len(stats["types"].get(ontology.CKG + cls, ()))
+
+
+def _void(store: GraphStore, info: ReleaseInfo, licence: str, date: str | None, quads: Sequence[Any], stats: dict,
+          files: dict[str, bytes], profile: str, place_level: str) -> bytes:
+    import pyoxigraph as ox
+
+    from crimekg.graph.store import canonical_quads
+    from crimekg.graph.terms import slugify
+
+    N = ox.NamedNode
+
+    def L(v: Any, dt: str | None = None, lang: str | None = None) -> Any:
+        if lang:
+            return ox.Literal(str(v), language=lang)
+        return ox.Literal(str(v), datatype=N(dt)) if dt else ox.Literal(str(v))
+
+    base = f"{ontology.BASE}release/{slugify(info.title) or 'crimekg'}/{slugify(info.version) or '1'}"
+    ds = N(base)
+    out: list[tuple] = []
+    dct, dcat, prov, rdf = PREFIXES["dct"], PREFIXES["dcat"], PREFIXES["prov"], PREFIXES["rdf"]
+
+    def add(s: Any, p: str, o: Any) -> None:
+        out.append(ox.Quad(s, N(p), o, ox.DefaultGraph()))
+
+    add(ds, rdf + "type", N(_VOID + "Dataset"))
+    add(ds, rdf + "type", N(dcat + "Dataset"))
+    add(ds, dct + "title", L(info.title, lang="en"))
+    add(ds, dct + "description", L(_description(info, stats), lang="en"))
+    add(ds, dct + "license", N(licence))
+    for c in info.creators:
+        add(ds, dct + "creator", L(c))
+    if info.publisher:
+        add(ds, dct + "publisher", L(info.publisher))
+    if date:
+        add(ds, dct + "issued", L(date, _XSD + "date"))
+        add(ds, dct + "modified", L(date, _XSD + "date"))
+    add(ds, dcat + "version", L(info.version))
+    add(ds, PREFIXES["owl"] + "versionInfo", L(info.version))
+    add(ds, dct + "conformsTo", N(ontology.BASE + "ontology"))
+    add(ds, PREFIXES["rdfs"] + "comment", L("export profile: " + (profile if profile == "full" else f"{profile} (places at {place_level} level)"), lang="en"))
+    add(ds, _VOID + "triples", L(stats["triples"], _XSD + "integer"))
+    for ns in stats["vocabularies"]:
+        add(ds, _VOID + "vocabulary", N(ns))
+    for cls in ("Factor", "FactorLink", "Session"):
+        for ex in sorted(stats["types"].get(ontology.CKG + cls, ()))[:2]:
+            add(ds, _VOID + "exampleResource", N(ex.strip("<>")))
+    if info.endpoint:
+        add(ds, _VOID + "sparqlEndpoint", N(info.endpoint))
+    for name in sorted(files):
+        dist = N(f"{base}/file/{name}")
+        add(ds, dcat + "distribution", dist)
+        add(dist, rdf + "type", N(dcat + "Distribution"))
+        add(dist, dct + "title", L(name))
+        add(dist, dcat + "byteSize", L(len(files[name]), _XSD + "integer"))
+        add(dist, dct + "identifier", L("sha256:" + hashlib.sha256(files[name]).hexdigest()))
+        add(dist, dcat + "mediaType", L(_MEDIA.get(Path(name).suffix, "text/plain")))
+    # one subset per graph, with its size and where it came from (sessions; imports with the SHA-256 of the file)
+    origin = _origins(store)
+    for g, n in stats["graphs"].items():
+        sub = N(f"{base}/graph/{graph_name(g)}")
+        add(ds, _VOID + "subset", sub)
+        add(sub, rdf + "type", N(_VOID + "Dataset"))
+        add(sub, _SD + "name", N(g))
+        add(sub, _VOID + "triples", L(n, _XSD + "integer"))
+        for p, o in origin.get(g, ()):
+            add(sub, p, o)
+    for s, p, o in origin.get("", ()):
+        add(s, p, o)
+    data = ox.serialize(canonical_quads(out, sort=True), format=ox.RdfFormat.TURTLE,
+                        prefixes={**PREFIXES, "void": _VOID, "sd": _SD})
+    return _tidy(data)
+
+
+_MEDIA = {".ttl": "text/turtle", ".nq": "application/n-quads", ".jsonld": "application/ld+json",
+          ".html": "text/html", ".md": "text/markdown", ".cff": "application/x-yaml"}
+
+
+def _origins(store: GraphStore) -> dict[str, list]:
+    """Where each data graph came from: the import activity and file (with its SHA-256), or its session."""
+    import pyoxigraph as ox
+
+    from crimekg.graph.store import to_oxigraph_term
+
+    out: dict[str, list] = {}
+    prov, dct = PREFIXES["prov"], PREFIXES["dct"]
+    rows = store.select(
+        "SELECT ?g ?act ?dist ?id ?file ?src ?v WHERE { GRAPH ?g { ?g prov:wasGeneratedBy ?act . "
+        "?act prov:used ?dist . ?dist dct:identifier ?id ; dct:title ?file . "
+        "OPTIONAL { ?g prov:wasDerivedFrom ?src } OPTIONAL { ?act ckg:importerVersion ?v } } }"
+    )
+    for r in rows:
+        g = str(r["g"])
+        act, dist = to_oxigraph_term(r["act"]), to_oxigraph_term(r["dist"])
+        out.setdefault(g, []).append((prov + "wasGeneratedBy", act))
+        if "src" in r:
+            out[g].append((prov + "wasDerivedFrom", to_oxigraph_term(r["src"])))
+        extra = out.setdefault("", [])
+        extra += [(act, ox.NamedNode(PREFIXES["rdf"] + "type"), ox.NamedNode(prov + "Activity")),
+                  (act, ox.NamedNode(prov + "used"), dist),
+                  (dist, ox.NamedNode(dct + "identifier"), ox.Literal(str(r["id"]))),
+                  (dist, ox.NamedNode(dct + "title"), ox.Literal(str(r["file"])))]
+        if "v" in r:
+            extra.append((act, ox.NamedNode(ontology.CKG + "importerVersion"), ox.Literal(str(r["v"]))))
+    for r in store.select("SELECT DISTINCT ?g ?s WHERE { GRAPH ?g { ?s a ckg:Session } }"):
+        out.setdefault(str(r["g"]), []).append((prov + "wasGeneratedBy", ox.NamedNode(str(r["s"]))))
+    return out
+
+
+def _description(info: ReleaseInfo, stats: dict) -> str:
+    if info.description:
+        return info.description
+    return (f"A knowledge graph of the factors behind trafficking in persons and smuggling of migrants: "
+            f"{_count(stats, 'Session')} session(s), {_count(stats, 'Contribution')} contribution(s), "
+            f"{_count(stats, 'Factor')} factor(s) and {_count(stats, 'FactorLink')} link(s) between them, "
+            f"in {len(stats['graphs'])} named graph(s).")
+
+
+def _citation(info: ReleaseInfo, date: str | None) -> str:
+    q = lambda v: json.dumps(v, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
+    lines = ["cff-version: 1.2.0", 'message: "If you use this dataset, please cite it as below."', "type: dataset",
+             f"title: {q(info.title)}", f"version: {q(info.version)}"]
+    if date:
+        lines.append(f"date-released: {q(date)}")
+    spdx = info.spdx()
+    lines.append(f"license: {q(spdx)}" if spdx else f"license-url: {q(info.licence_iri())}")
+    lines.append("authors:")
+    for c in info.creators or [info.publisher or "crimekg contributors"]:
+        lines.append(f"  - name: {q(c)}")
+    lines.append(f"abstract: {q(info.description or 'A knowledge graph of the factors behind trafficking in persons and smuggling of migrants.')}")
+    lines.append('keywords: ["trafficking in persons", "smuggling of migrants", "knowledge graph", "RDF"]')
+    return "\n".join(lines) + "\n"
+
+
+def _readme(info: ReleaseInfo, licence: str, date: str | None, stats: dict, files: dict[str, bytes], profile: str,
+            place_level: str) -> str:
+    def md(text: str) -> str:
+        return "".join("\\" + c if c in "\\`*_[]<>|#" else c for c in str(text))
+
+    lines = [f"# {md(info.title)}", "", md(_description(info, stats)), ""]
+    lines += [f"- Version: {md(info.version)}", f"- Date: {date or 'not given'}", f"- Licence: {md(info.licence)} ({licence})"]
+    if info.creators:
+        lines.append(f"- Creators: {md('; '.join(info.creators))}")
+    if info.publisher:
+        lines.append(f"- Publisher: {md(info.publisher)}")
+    lines.append(f"- Profile: {profile}" + ("" if profile == "full" else
+                 f" (no participants, contributor codes, groups, times or local places; places at {place_level} level)"))
+    lines += ["", "## Contents", "", "| what | how many |", "|---|---|"]
+    for cls, what in (("Session", "sessions"), ("Contribution", "contributions"), ("Factor", "factors"), ("FactorLink", "links")):
+        lines.append(f"| {what} | {_count(stats, cls)} |")
+    lines += ["", "Factors per category and crime type:", "", "| concept | factors |", "|---|---|"]
+    for p in (ontology.CKG + "category", ontology.CKG + "crimeType"):
+        for concept, subjects in sorted(stats["props"].get(p, {}).items()):
+            n = len([s for s in subjects if s in stats["types"].get(ontology.CKG + "Factor", set())])
+            if n:
+                lines.append(f"| {md(concept.rsplit('/', 2)[-2] + '/' + concept.rsplit('/', 1)[-1])} | {n} |")
+    lines += ["", "Triples per named graph:", "", "| graph | triples |", "|---|---|"]
+    for g, n in stats["graphs"].items():
+        lines.append(f"| {md(graph_name(g))} | {n} |")
+    lines += ["", "## Files", "", "| file | bytes |", "|---|---|"]
+    for name in sorted(files):
+        lines.append(f"| {md(name)} | {len(files[name])} |")
+    lines += ["", "`data.ttl` holds the union of the data graphs; `data.nq` and `data.jsonld` keep each graph's name. "
+              "`ontology.ttl`, `schemes.ttl`, `places.ttl`, `course.ttl` and `shapes.ttl` are the vocabularies "
+              "and shapes the data uses; `void.ttl` describes the release (VoID and DCAT); `ontology.html` documents "
+              "the ontology. Check the files with `sha256sum -c SHA256SUMS`; load them into a crimekg workspace with "
+              "`crimekg load data.nq`.", "", "## Citation", "", "See `CITATION.cff`.", ""]
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------------------
+# ontology documentation
+
+
+def _ontology_html(store: GraphStore) -> str:
+    """One offline page: the ontology's classes and properties, and the concept schemes with their concepts."""
+    e = html.escape
+    onto = graph_iri("ontology")
+    present = store.graphs()
+    head = {}
+    if onto in present:
+        for r in store.select(f"SELECT ?p ?o WHERE {{ GRAPH <{onto}> {{ ?o0 a owl:Ontology ; ?p ?o }} }} ORDER BY ?p ?o".replace("?o0", f"<{ontology.BASE}ontology>")):
+            head.setdefault(str(r["p"]), []).append(str(r["o"]))
+    terms = store.select(
+        f"SELECT ?t ?kind ?label ?def ?comment WHERE {{ GRAPH <{onto}> {{ ?t a ?kind . "
+        "VALUES ?kind { owl:Class owl:ObjectProperty owl:DatatypeProperty owl:AnnotationProperty } "
+        "OPTIONAL { ?t rdfs:label ?label FILTER(LANG(?label) IN (\"en\", \"\")) } "
+        "OPTIONAL { ?t skos:definition ?def FILTER(LANG(?def) IN (\"en\", \"\")) } "
+        "OPTIONAL { ?t rdfs:comment ?comment FILTER(LANG(?comment) IN (\"en\", \"\")) } } } ORDER BY ?kind ?t"
+    ) if onto in present else []
+    concepts = store.select(
+        "SELECT ?scheme ?stitle ?c ?label ?def WHERE { GRAPH ?g { ?c skos:inScheme ?scheme ; skos:prefLabel ?label . "
+        "FILTER(LANG(?label) IN (\"en\", \"\")) OPTIONAL { ?c skos:definition ?def FILTER(LANG(?def) IN (\"en\", \"\")) } } "
+        "GRAPH ?g { ?scheme a skos:ConceptScheme OPTIONAL { ?scheme skos:prefLabel|dct:title ?stitle FILTER(LANG(?stitle) IN (\"en\", \"\")) } } "
+        f"FILTER(?g = <{graph_iri('schemes')}>) }} ORDER BY ?scheme ?c"
+    ) if graph_iri("schemes") in present else []
+    kinds = {"http://www.w3.org/2002/07/owl#Class": "Classes", "http://www.w3.org/2002/07/owl#ObjectProperty": "Object properties",
+             "http://www.w3.org/2002/07/owl#DatatypeProperty": "Datatype properties",
+             "http://www.w3.org/2002/07/owl#AnnotationProperty": "Annotation properties"}
+    title = (head.get(PREFIXES["dct"] + "title") or ["crimekg ontology"])[0]
+    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+           '<meta name="viewport" content="width=device-width, initial-scale=1">', f"<title>{e(title)}</title>",
+           "<style>body{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em;line-height:1.45}"
+           "dt{font-weight:bold;margin-top:1em}code{background:#f3f3f3;padding:0 .2em}table{border-collapse:collapse}"
+           "td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}</style>",
+           "</head><body>", f"<h1>{e(title)}</h1>", "<table>"]
+    for p, values in head.items():
+        out.append(f"<tr><th>{e(_compact_iri(p, PREFIXES))}</th><td>{'<br>'.join(e(v) for v in values)}</td></tr>")
+    out.append("</table>")
+    seen: dict[str, dict] = {}
+    for r in terms:
+        t = seen.setdefault(str(r["t"]), {"kind": str(r["kind"]), "label": "", "def": ""})
+        t["label"] = t["label"] or str(r.get("label", ""))
+        t["def"] = t["def"] or str(r.get("def", "") or r.get("comment", ""))
+    for kind, heading in kinds.items():
+        items = [(iri, t) for iri, t in seen.items() if t["kind"] == kind]
+        if not items:
+            continue
+        out.append(f"<h2>{e(heading)} ({len(items)})</h2><dl>")
+        for iri, t in items:
+            anchor = e(iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1])
+            out.append(f'<dt id="{anchor}"><code>{e(_compact_iri(iri, PREFIXES))}</code> {e(t["label"])}</dt><dd>{e(t["def"])}</dd>')
+        out.append("</dl>")
+    if concepts:
+        out.append("<h2>Concept schemes</h2>")
+        current = None
+        done = set()
+        for r in concepts:
+            if (str(r["scheme"]), str(r["c"])) in done:
+                continue
+            done.add((str(r["scheme"]), str(r["c"])))
+            if str(r["scheme"]) != current:
+                if current is not None:
+                    out.append("</dl>")
+                current = str(r["scheme"])
+                out.append(f"<h3><code>{e(_compact_iri(current, PREFIXES))}</code> {e(str(r.get('stitle', '')))}</h3><dl>")
+            out.append(f"<dt><code>{e(_compact_iri(str(r['c']), PREFIXES))}</code> {e(str(r['label']))}</dt><dd>{e(str(r.get('def', '')))}</dd>")
+        out.append("</dl>")
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
