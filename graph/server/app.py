@@ -27,7 +27,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from crimekg.graph.errors import CrimeKGError
-from crimekg.graph.server import pages
+import crimekg.graph.server.pages as pages
 from crimekg.graph.server.room import FORM_FIELDS, LANGUAGES, Room
 from crimekg.graph.server.sparql import answer_query
 
@@ -220,7 +220,7 @@ def create_app(room: Room, *, secret: str, query_timeout: float = 10.0, max_rows
         return login_cookie(RedirectResponse("/facilitator", status_code=303))
 
     def qr_svgs() -> dict[str, str]:
-        from crimekg.graph.server import qr_svg
+        from crimekg.graph.server.qr import qr_svg
 
         return {s["code"]: qr_svg(f"{join_base}/join?code={s['code']}") for s in room.sessions() if s["code"]}
 
