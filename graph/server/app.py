@@ -461,6 +461,10 @@ def create_app(room: Room, *, secret: str, query_timeout: float = 10.0, max_rows
     ]
     app = Starlette(routes=routes)
     app.state.room = room
+    # the first view pays for importing the layout and drawing libraries (seconds): pay it now
+    import threading
+
+    threading.Thread(target=render_live, args=("factors",), name="crimekg-warm-up", daemon=True).start()
     return SecurityHeaders(app)
 
 

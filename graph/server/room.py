@@ -247,7 +247,7 @@ class Room:
         for triples in changes.add.values():
             for s, p, o in triples:
                 if p == RDF.type and o == ckg_contribution:
-                    rows = self.store.select("SELECT ?x WHERE { ?x prov:wasDerivedFrom ?c }", {"c": s})
+                    rows = self.store.select("SELECT ?x ?c WHERE { ?x prov:wasDerivedFrom ?c }", {"c": s})
                     return str(rows[0]["x"]) if rows else None
         return None
 
