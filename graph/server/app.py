@@ -65,7 +65,7 @@ class SecurityHeaders:
                 names = {k.lower() for k, _ in headers}
                 if b"content-security-policy" not in names:
                     headers.append((b"content-security-policy", STRICT_CSP.encode()))
-                headers += [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"),
+                headers += [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
                             (b"x-frame-options", b"DENY")]
                 message["headers"] = headers
             await send(message)
@@ -447,6 +447,7 @@ def create_app(room: Room, *, secret: str, query_timeout: float = 10.0, max_rows
     static = Path(str(files("crimekg.graph.server") / "static"))
     routes = [
         Route("/", home), Route("/health", health),
+        Route("/favicon.ico", lambda request: Response(status_code=204, headers={"Cache-Control": "max-age=86400"})),
         Route("/join", join), Route("/s/{code}/submit", submit, methods=["POST"]),
         Route("/s/{code}/edit/{sid}", participant_edit, methods=["GET", "POST"]),
         Route("/s/{code}/withdraw/{sid}", withdraw, methods=["POST"]),
