@@ -536,3 +536,33 @@ def test_a_journal_line_cut_short_by_a_kill_is_ignored(tmp_path):
         again = Room(store, "s1")
         assert [s.fields["text"] for s in again.queue()] == ["Porous borders"]
         assert again.codes == room.codes
+
+
+def test_lan_listens_on_every_interface_and_prints_the_join_url_and_a_qr_code(tmp_path, monkeypatch):
+    import crimekg.graph.server as server_module
+
+    with init_store(tmp_path / "ws"):
+        pass
+    seen = []
+    monkeypatch.setattr(server_module, "run", lambda app, options: seen.append(options.host))
+    monkeypatch.setattr(server_module, "lan_address", lambda: "192.0.2.10")
+    r = CliRunner().invoke(cli, ["serve", "--store", str(tmp_path / "ws"), "--lan", "--session", "room-2", "--port", "9999"])
+    assert r.exit_code == 0, r.output
+    assert seen == ["0.0.0.0"]
+    code = re.search(r"Join room-2: http://192\.0\.2\.10:9999/join\?code=(\w+)", r.stderr).group(1)
+    assert "(the room network)" in r.stderr and "▀" in r.stderr  # the QR code, drawn with half blocks
+    # without --lan: this machine only, no QR code; the join code is the one printed before
+    r = CliRunner().invoke(cli, ["serve", "--store", str(tmp_path / "ws"), "--port", "9999"])
+    assert r.exit_code == 0, r.output
+    assert seen[-1] == "127.0.0.1" and "▀" not in r.stderr
+    assert f"Join room-2: http://127.0.0.1:9999/join?code={code}  (code {code})" in r.stderr
+
+
+def test_the_qr_code_holds_the_join_url():
+    from crimekg.graph.server import qr_svg, qr_text
+
+    url = "http://192.0.2.10:8765/join?code=K7QX2M"
+    svg = qr_svg(url)
+    assert svg.startswith("<svg") and "http" not in svg.split(">", 1)[1]  # drawn, not linked
+    assert len(qr_text(url).splitlines()) > 10
+    assert qr_text(url) != qr_text(url.replace("K7QX2M", "K7QX2N"))

@@ -67,5 +67,5 @@ def run(app, options: ServeOptions) -> None:
     import uvicorn
 
     config = uvicorn.Config(app, host=options.host, port=options.port, log_level="warning", access_log=False,
-                            timeout_graceful_shutdown=2, lifespan="off")
+                            timeout_graceful_shutdown=2, lifespan="on")
     uvicorn.Server(config).run()

@@ -9,10 +9,12 @@ same-origin ``Origin`` header when the browser sends one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import json
 import re
 import secrets
+import threading
 import time
 from importlib.resources import files
 from pathlib import Path
@@ -460,12 +462,14 @@ def create_app(room: Room, *, secret: str, query_timeout: float = 10.0, max_rows
         Route("/queries/{name}", named, methods=["GET", "POST", "OPTIONS"]), Route("/query", query_page),
         Mount("/static", app=StaticFiles(directory=static), name="static"),
     ]
-    app = Starlette(routes=routes)
-    app.state.room = room
-    # the first view pays for importing the layout and drawing libraries (seconds): pay it now
-    import threading
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        # the first view pays for importing the layout and drawing libraries (seconds): pay it now
+        threading.Thread(target=render_live, args=("factors",), name="crimekg-warm-up", daemon=True).start()
+        yield
 
-    threading.Thread(target=render_live, args=("factors",), name="crimekg-warm-up", daemon=True).start()
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.room = room
     return SecurityHeaders(app)
 
 

@@ -141,10 +141,14 @@ def facilitator_page(room: Room, csrf: str, join_base: str, qr_svgs: Mapping[str
             f'<div class="qr">{qr}</div>'
             f'<p>{s["contributions"]} contributions, {s["participants"]} participants</p></section>'
         )
+    from crimekg.graph.harmonize import factor_table
+
     rows = []
-    for sub in room.queue():
+    queue = room.queue()
+    factors = factor_table(room.store) if queue else []
+    for sub in queue:
         f = sub.fields
-        sugg = room.suggestions(sub.id)
+        sugg = room.suggestions(sub.id, factors=factors)
         merge_opts = "".join(f'<option value="{e(lbl)}">{e(lbl)} ({score:g})</option>' for lbl, _iri, score in sugg)
         merge = (f'<form method="post" action="/facilitator/merge/{e(sub.id)}" class="inline">{_hidden(csrf)}'
                  f'<select name="label">{merge_opts}</select> <button>Merge into factor</button></form>') if merge_opts else ""

@@ -255,15 +255,16 @@ class Room:
         self.pending(sid)
         self._record({"op": "reject", "id": sid, "note": note or None})
 
-    def suggestions(self, sid: str, limit: int = 5) -> list[tuple[str, str, float]]:
-        """Existing factors most like a submission (label, IRI, score 0-100), as harmonisation scores them."""
+    def suggestions(self, sid: str, limit: int = 5, factors: list | None = None) -> list[tuple[str, str, float]]:
+        """Existing factors most like a submission (label, IRI, score 0-100), as harmonisation scores
+        them; ``factors`` is :func:`graph.harmonize.factor_table`, read once for a whole queue."""
         from rapidfuzz import fuzz, process
 
         from crimekg.graph.harmonize import factor_table
 
         sub = self.submissions[sid]
         wording = sub.fields.get("label") or sub.fields.get("text") or ""
-        factors = factor_table(self.store)
+        factors = factor_table(self.store) if factors is None else factors
         if not factors or not wording:
             return []
         hits = process.extract(wording, [f.label for f in factors], scorer=fuzz.token_sort_ratio, limit=limit,
