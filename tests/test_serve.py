@@ -362,7 +362,8 @@ LANG_TEXTS = {
 def test_every_script_goes_from_the_form_to_the_store(server):
     c, code, csrf = server.participant(lang="ja")
     page = c.get(f"/join?code={code}&lang=ja").text
-    assert ">助長要因<" in page or "lang=\"ja\"" in page
+    assert f'<option value="{ENABLING}">助長</option>' in page and '<html lang="ja"' in page
+    assert f'<option value="{ENABLING}">التمكين</option>' in c.get(f"/join?code={code}&lang=ar").text
     assert 'dir="rtl"' in c.get(f"/join?code={code}&lang=ar").text
     fac = server.facilitator()
     for lang, text in LANG_TEXTS.items():

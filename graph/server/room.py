@@ -272,10 +272,14 @@ class Room:
         return [(factors[i].label, factors[i].iri, round(score, 1)) for _label, score, i in hits if score >= 40]
 
     def sessions(self) -> list[dict]:
-        rows = list_sessions(self.store)
-        for r in rows:
-            r["code"] = self.code_of(r["id"])
-        return rows
+        """The sessions with their join codes and counts (read again only after a write)."""
+        cached = getattr(self, "_sessions", None)
+        if cached is None or cached[0] != self.version:
+            rows = list_sessions(self.store)
+            for r in rows:
+                r["code"] = self.code_of(r["id"])
+            cached = self._sessions = (self.version, rows)
+        return [dict(r) for r in cached[1]]
 
     def concept_options(self, what: str, language: str = "en") -> list[tuple[str, str]]:
         """(value, label shown) for a form's drop-down list, labelled in ``language`` where the concept has it."""
@@ -283,7 +287,9 @@ class Room:
         if what in ("place", "kind", "question"):
             names = vocab.names[what]
             if what == "place":
-                return sorted(((vocab.names["place"][p], vocab.names["place"][p]) for p in vocab.countries), key=lambda t: t[1])
+                if not hasattr(self, "_places"):
+                    self._places = sorted(((vocab.names["place"][p], vocab.names["place"][p]) for p in vocab.countries), key=lambda t: t[1])
+                return self._places
             return [(v, v) for v in dict.fromkeys(names.values())]
         labels = self._labels(language)
         return [(str(iri), labels.get(str(iri), name)) for iri, name in vocab.names[what].items()]

@@ -128,6 +128,9 @@ def main() -> None:
         server = Server(make_workspace(Path(d) / "ws"), "--session", "room-2")
         try:
             times = asyncio.run(load(server, args.participants, args.each, args.readers, args.accept))
+        except BaseException:
+            print("server log (tail):\n" + server.log.read_text(encoding="utf-8")[-4000:], file=sys.stderr)
+            raise
         finally:
             server.stop()
     for name in ("submit", "query", "accept"):
