@@ -188,8 +188,12 @@ class Room:
         self._record({"op": "submit", "id": sid, "session": session, "owner": owner, "fields": fields})
         return self.submissions[sid], {}
 
+    def _all(self) -> list[Submission]:
+        # a copy made in one step: request threads add submissions while others list them
+        return list(self.submissions.values())
+
     def mine(self, session: str, owner: str) -> list[Submission]:
-        return [s for s in self.submissions.values() if s.session == session and s.owner == owner and s.status != "withdrawn"]
+        return [s for s in self._all() if s.session == session and s.owner == owner and s.status != "withdrawn"]
 
     def owned(self, sid: str, owner: str) -> Submission:
         sub = self.submissions.get(sid)
@@ -214,7 +218,7 @@ class Room:
 
     # -- the facilitator ---------------------------------------------------------------------------
     def queue(self) -> list[Submission]:
-        return sorted((s for s in self.submissions.values() if s.status == "pending"), key=lambda s: (s.at, s.id))
+        return sorted((s for s in self._all() if s.status == "pending"), key=lambda s: (s.at, s.id))
 
     def pending(self, sid: str) -> Submission:
         sub = self.submissions.get(sid)
