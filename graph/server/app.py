@@ -24,13 +24,13 @@ from urllib.parse import urlsplit
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from crimekg.graph.errors import CrimeKGError
 import crimekg.graph.server.pages as pages
-from crimekg.graph.server.room import FORM_FIELDS, LANGUAGES, Room
+from crimekg.graph.server.room import LANGUAGES, Room
 from crimekg.graph.server.sparql import answer_query
 
 __all__ = ["STRICT_CSP", "VIEW_CSP", "create_app"]
@@ -135,10 +135,11 @@ def create_app(room: Room, *, secret: str, query_timeout: float = 10.0, max_rows
 
     async def participant_page(request: Request, code: str, p: str, **kw: Any) -> Response:
         session = room.session_of(code)
-        mine = room.mine(session, owner_of(p))
-        title = await run_in_threadpool(session_title, session)
-        text = await run_in_threadpool(lambda: pages.form_page(room, code, title, room.token("csrf-participant", p), mine, **kw))
-        return set_participant(_html(text), p)
+
+        def render() -> str:  # one trip to the thread pool per page
+            return pages.form_page(room, code, session_title(session), room.token("csrf-participant", p), room.mine(session, owner_of(p)), **kw)
+
+        return set_participant(_html(await run_in_threadpool(render)), p)
 
     async def join(request: Request) -> Response:
         code = request.query_params.get("code", "")
@@ -165,12 +166,18 @@ def create_app(room: Room, *, secret: str, query_timeout: float = 10.0, max_rows
         session, p, form, refused = await checked_participant(request, code)
         if refused:
             return refused
-        sub, problems = await run_in_threadpool(room.submit, session, owner_of(p), form)
         lang = lang_of(request, form)
-        if problems:
-            return await participant_page(request, code, p, values=form, problems=problems, lang=lang)
-        return await participant_page(request, code, p, lang=lang, notice="Thank you: your contribution was received. "
-                                      "You can edit or withdraw it until the facilitator accepts it.")
+        csrf = room.token("csrf-participant", p)
+
+        def act() -> str:  # check, journal and render in one trip to the thread pool
+            sub, problems = room.submit(session, owner_of(p), form)
+            title = session_title(session)
+            if problems:
+                return pages.form_page(room, code, title, csrf, room.mine(session, owner_of(p)), values=form, problems=problems, lang=lang)
+            return pages.form_page(room, code, title, csrf, room.mine(session, owner_of(p)), lang=lang, notice=(
+                "Thank you: your contribution was received. You can edit or withdraw it until the facilitator accepts it."))
+
+        return set_participant(_html(await run_in_threadpool(act)), p)
 
     async def participant_edit(request: Request) -> Response:
         code, sid = request.path_params["code"].upper(), request.path_params["sid"]

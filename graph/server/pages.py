@@ -7,7 +7,7 @@ from html import escape
 
 from crimekg.graph.server.room import FORM_FIELDS, LANGUAGES, Room, Submission
 
-__all__ = ["page", "join_page", "form_page", "facilitator_page", "login_page", "message_page"]
+__all__ = ["page", "join_page", "form_page", "facilitator_page", "edit_page", "login_page", "message_page", "query_page"]
 
 _FIELD_NAMES = {
     "text": "What you want to say (required)",
@@ -153,12 +153,11 @@ def facilitator_page(room: Room, csrf: str, join_base: str, qr_svgs: Mapping[str
         merge = (f'<form method="post" action="/facilitator/merge/{e(sub.id)}" class="inline">{_hidden(csrf)}'
                  f'<select name="label">{merge_opts}</select> <button>Merge into factor</button></form>') if merge_opts else ""
         details = " · ".join(e(f[k]) for k in ("kind", "category", "crime", "place", "question", "contributor") if f.get(k))
-        shown_kind = ""
         rows.append(
             f'<li class="pending" data-id="{e(sub.id)}" data-session="{e(sub.session)}">'
             f'<p class="text">{e(f.get("text"))}</p>'
             + (f'<p class="label">Label: {e(f.get("label"))}</p>' if f.get("label") else "")
-            + f'<p class="details">{details}{shown_kind}</p>'
+            + f'<p class="details">{details}</p>'
             f'<form method="post" action="/facilitator/accept/{e(sub.id)}" class="inline">{_hidden(csrf)}<button class="accept">Accept</button></form> '
             f'<a class="button" href="/facilitator/edit/{e(sub.id)}">Edit</a> {merge} '
             f'<form method="post" action="/facilitator/reject/{e(sub.id)}" class="inline">{_hidden(csrf)}<button class="reject">Reject</button></form>'

@@ -18,8 +18,7 @@ import json
 import os
 import secrets
 import threading
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ from typing import Any
 from crimekg import ontology
 from crimekg.graph.contributions import FIELDS, Sheet, Vocabulary, check_rows, list_sessions, plan_rows, session_changeset
 from crimekg.graph.errors import InvalidInput
-from crimekg.graph.store import GraphStore, graph_iri
+from crimekg.graph.store import GraphStore
 
 __all__ = ["FORM_FIELDS", "LANGUAGES", "Submission", "Room"]
 
@@ -305,14 +304,3 @@ class Room:
             rows = self.store.select(f'SELECT ?c ?l WHERE {{ ?c skos:prefLabel ?l FILTER(LANG(?l) = "{language}") }}')
             self._label_cache[language] = {str(r["c"]): str(r["l"]) for r in rows}
         return self._label_cache[language]
-
-    def wait_changed(self, seen: int, timeout: float) -> int:
-        """Block up to ``timeout`` s until the version moves past ``seen`` (for threads; the app polls)."""
-        end = time.monotonic() + timeout
-        while self.version == seen and time.monotonic() < end:
-            time.sleep(0.05)
-        return self.version
-
-
-def contributions_graph(session: str) -> str:
-    return graph_iri("contributions/" + session)
