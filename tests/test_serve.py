@@ -594,3 +594,11 @@ def test_the_qr_code_holds_the_join_url():
     assert svg.startswith("<svg") and "http" not in svg.split(">", 1)[1]  # drawn, not linked
     assert len(qr_text(url).splitlines()) > 10
     assert qr_text(url) != qr_text(url.replace("K7QX2M", "K7QX2N"))
+
+
+def test_a_format_parameter_wins_over_a_browsers_accept_header(server):
+    browser_accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    r = httpx.get(server.base + "/sparql", params={"query": COUNT_FACTORS, "format": "csv"}, headers={"Accept": browser_accept})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv") and r.text.splitlines() == ["n", "25"]
+    r = httpx.get(server.base + "/query")
+    assert r.status_code == 200 and 'action="/sparql"' in r.text and "/queries/factors-by-place" in r.text

@@ -70,19 +70,21 @@ def _accepted(accept: str) -> list[tuple[str, float]]:
 
 
 def choose_format(kind: str, accept: str, short: str | None = None) -> tuple[str, str] | None:
-    """The (media type, format) to answer with, from the Accept header (or a ``format=`` value).
+    """The (media type, format) to answer with: a ``format=`` value, else the Accept header.
 
     >>> choose_format("SELECT", "text/csv;q=0.5, application/sparql-results+xml")
     ('application/sparql-results+xml', 'sparql-xml')
     >>> choose_format("CONSTRUCT", "*/*")
     ('text/turtle', 'ttl')
+    >>> choose_format("SELECT", "text/html,application/xhtml+xml,*/*;q=0.8", "csv")
+    ('text/csv', 'sparql-csv')
     >>> choose_format("SELECT", "image/png") is None
     True
     """
     table = GRAPH_TYPES if kind in ("CONSTRUCT", "DESCRIBE") else RESULT_TYPES
     default = "text/turtle" if table is GRAPH_TYPES else "application/sparql-results+json"
     wanted = _accepted(accept)
-    if short and (not wanted or all(t in ("*/*",) for t, _ in wanted)):
+    if short:  # an explicit format= (a browser's form, SPARQLWrapper) wins over the Accept header
         media = _SHORT.get(short.lower(), short.lower())
         if media in table:
             return media, table[media]
@@ -95,10 +97,6 @@ def choose_format(kind: str, accept: str, short: str | None = None) -> tuple[str
             return media, table[media]
         if media in ("*/*", "application/*", "text/*") and (media == "*/*" or default.startswith(media[:-1])):
             return default, table[default]
-    if short:
-        media = _SHORT.get(short.lower(), short.lower())
-        if media in table:
-            return media, table[media]
     return None
 
 

@@ -6,13 +6,17 @@ every submission. It checks that none was lost (the queue, then the contribution
 store through /sparql) and prints the p50, p95 and p99 latency of submissions, queries and
 acceptances. Goal: p95 under 200 ms for a submission on a 2-core machine.
 
-    python tests/benchmarks/bench_serve.py [--participants 50] [--each 20] [--readers 5]
+    python tests/benchmarks/bench_serve.py [--participants 50] [--each 20] [--readers 5] [--accept N] [--think S]
+
+With no ``--think`` every participant sends the next submission as soon as the last is answered
+(the worst case: 50 requests always in flight).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import random
 import re
 import statistics
 import sys
@@ -45,7 +49,7 @@ def line(name: str, values: list[float]) -> str:
             f"p99 {pct(values, 99):7.1f} ms  max {max(values) * 1000 if values else 0:7.1f} ms")
 
 
-async def participant(base: str, code: str, i: int, each: int, times: list[float]) -> None:
+async def participant(base: str, code: str, i: int, each: int, times: list[float], think: float = 0.0) -> None:
     async with httpx.AsyncClient(base_url=base, headers={"Origin": base}, timeout=60) as c:
         csrf = csrf_of((await c.get(f"/join?code={code}")).text)
         for j in range(each):
@@ -54,6 +58,8 @@ async def participant(base: str, code: str, i: int, each: int, times: list[float
                                                         "category": ENABLING, "contributor": f"P{i:03d}"})
             times.append(time.perf_counter() - t)
             assert r.status_code == 200 and "your contribution was received" in r.text, r.text[-500:]
+            if think:  # a person types the next one: a random pause around --think seconds
+                await asyncio.sleep(random.uniform(0.5, 1.5) * think)
 
 
 async def reader(base: str, stop: asyncio.Event, times: list[float]) -> None:
@@ -74,7 +80,7 @@ async def listener(base: str, cookies: httpx.Cookies, stop: asyncio.Event, seen:
                     return
 
 
-async def load(server: Server, participants: int, each: int, readers: int, accept: int | None) -> dict[str, list[float]]:
+async def load(server: Server, participants: int, each: int, readers: int, accept: int | None, think: float = 0.0) -> dict[str, list[float]]:
     fac = httpx.Client(base_url=server.base, headers={"Origin": server.base}, timeout=60)
     fac.get(f"/facilitator?secret={SECRET}", follow_redirects=True)
     stop = asyncio.Event()
@@ -84,7 +90,7 @@ async def load(server: Server, participants: int, each: int, readers: int, accep
     background = [asyncio.create_task(reader(server.base, stop, times["query"])) for _ in range(readers)]
     background.append(asyncio.create_task(listener(server.base, fac.cookies, stop, events)))
     started = time.perf_counter()
-    await asyncio.gather(*(participant(server.base, code, i, each, times["submit"]) for i in range(participants)))
+    await asyncio.gather(*(participant(server.base, code, i, each, times["submit"], think) for i in range(participants)))
     burst = time.perf_counter() - started
     print(f"burst: {participants * each} submissions in {burst:.1f} s, {len(times['query'])} queries meanwhile", flush=True)
     # the facilitator accepts everything, readers still at work
@@ -123,11 +129,12 @@ def main() -> None:
     ap.add_argument("--each", type=int, default=20)
     ap.add_argument("--readers", type=int, default=5)
     ap.add_argument("--accept", type=int, default=None, help="how many the facilitator accepts (default: all)")
+    ap.add_argument("--think", type=float, default=0.0, help="seconds a participant pauses between submissions (default: none)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
         server = Server(make_workspace(Path(d) / "ws"), "--session", "room-2")
         try:
-            times = asyncio.run(load(server, args.participants, args.each, args.readers, args.accept))
+            times = asyncio.run(load(server, args.participants, args.each, args.readers, args.accept, args.think))
         except BaseException:
             print("server log (tail):\n" + server.log.read_text(encoding="utf-8")[-4000:], file=sys.stderr)
             raise
