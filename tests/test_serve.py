@@ -402,6 +402,7 @@ def test_merge_into_an_existing_factor_uses_the_harmonisation_suggestions(server
     page = fac.get("/facilitator").text
     item = page[page.index(f'data-id="{sid}"'):]
     item = item[: item.index("</li>")]
+    assert '<p class="details">Impunity · P41</p>' in item  # the concepts by name
     options = re.findall(r'<option value="([^"]+)">', item)
     assert options[0] == "Corruption of border, police and port officials"
     r = fac.post(f"/facilitator/merge/{sid}", data={"csrf": facilitator_csrf(fac), "label": options[0]})
@@ -599,6 +600,7 @@ def test_the_qr_code_holds_the_join_url():
 def test_a_format_parameter_wins_over_a_browsers_accept_header(server):
     browser_accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
     r = httpx.get(server.base + "/sparql", params={"query": COUNT_FACTORS, "format": "csv"}, headers={"Accept": browser_accept})
-    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv") and r.text.splitlines() == ["n", "25"]
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert r.text.splitlines()[0] == "n" and int(r.text.splitlines()[1]) >= 25  # plus what earlier tests accepted
     r = httpx.get(server.base + "/query")
     assert r.status_code == 200 and 'action="/sparql"' in r.text and "/queries/factors-by-place" in r.text

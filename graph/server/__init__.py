@@ -67,5 +67,6 @@ def run(app, options: ServeOptions) -> None:
     import uvicorn
 
     config = uvicorn.Config(app, host=options.host, port=options.port, log_level="warning", access_log=False,
-                            timeout_graceful_shutdown=2, lifespan="on")
+                            timeout_graceful_shutdown=2, lifespan="on",
+                            timeout_keep_alive=65)  # phones pause between submissions: keep their connections
     uvicorn.Server(config).run()

@@ -472,7 +472,11 @@ def create_app(room: Room, *, secret: str, query_timeout: float = 10.0, max_rows
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         # the first view pays for importing the layout and drawing libraries (seconds): pay it now
-        threading.Thread(target=render_live, args=("factors",), name="crimekg-warm-up", daemon=True).start()
+        def warm_up() -> None:
+            room.warm_up()
+            render_live("factors")
+
+        threading.Thread(target=warm_up, name="crimekg-warm-up", daemon=True).start()
         yield
 
     app = Starlette(routes=routes, lifespan=lifespan)

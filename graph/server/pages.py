@@ -152,7 +152,7 @@ def facilitator_page(room: Room, csrf: str, join_base: str, qr_svgs: Mapping[str
         merge_opts = "".join(f'<option value="{e(lbl)}">{e(lbl)} ({score:g})</option>' for lbl, _iri, score in sugg)
         merge = (f'<form method="post" action="/facilitator/merge/{e(sub.id)}" class="inline">{_hidden(csrf)}'
                  f'<select name="label">{merge_opts}</select> <button>Merge into factor</button></form>') if merge_opts else ""
-        details = " · ".join(e(f[k]) for k in ("kind", "category", "crime", "place", "question", "contributor") if f.get(k))
+        details = " · ".join(e(room.display(k, f[k])) for k in ("kind", "category", "crime", "place", "question", "contributor") if f.get(k))
         rows.append(
             f'<li class="pending" data-id="{e(sub.id)}" data-session="{e(sub.session)}">'
             f'<p class="text">{e(f.get("text"))}</p>'

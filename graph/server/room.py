@@ -87,6 +87,7 @@ class Room:
         self.key = self._load_key()
         self._vocab: Vocabulary | None = None
         self._label_cache: dict[str, dict[str, str]] = {}
+        self._vocab_lock = threading.Lock()
 
     # -- join codes and keys ---------------------------------------------------------------------
     def _load_codes(self) -> dict[str, str]:
@@ -162,8 +163,17 @@ class Room:
     @property
     def vocab(self) -> Vocabulary:
         if self._vocab is None:
-            self._vocab = Vocabulary.from_store(self.store)
+            with self._vocab_lock:  # built once (seconds), not by every request that arrives meanwhile
+                if self._vocab is None:
+                    self._vocab = Vocabulary.from_store(self.store)
         return self._vocab
+
+    def warm_up(self) -> None:
+        """Read what every form needs (the vocabulary, the concept labels), before the room arrives."""
+        for lang in LANGUAGES:
+            self._labels(lang)
+        self.concept_options("place")
+        self.sessions()
 
     def check(self, fields: dict[str, str]) -> dict[str, list[str]]:
         """The problems of a form, by field, in the words ``crimekg import`` uses (empty: it is valid)."""
@@ -296,6 +306,11 @@ class Room:
             return [(v, v) for v in dict.fromkeys(names.values())]
         labels = self._labels(language)
         return [(str(iri), labels.get(str(iri), name)) for iri, name in vocab.names[what].items()]
+
+    def display(self, what: str, value: str) -> str:
+        """A form value as people read it: the English name of the concept it means, else the value."""
+        iri = self.vocab.match(what, value) if what in self.vocab.words else None
+        return self.vocab.names.get(what, {}).get(iri, value) if iri is not None else value
 
     def _labels(self, language: str) -> dict[str, str]:
         if language not in LANGUAGES:  # also keeps the query text to the fixed codes above
