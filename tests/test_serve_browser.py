@@ -112,6 +112,12 @@ def test_join_submit_accept_and_the_node_appears_live(browser, server):
         for page in (live, queue, form):
             assert page.evaluate("document.querySelectorAll('img').length") == 0
             assert page.evaluate("document.body.dataset.pwned") is None
+        live.keyboard.press("Escape")  # out of presentation mode, where the search box is hidden
+        live.fill("#search", "onerror")
+        found = live.locator("#results button", has_text="onerror")
+        assert found.first.inner_text() == XSS  # a node that arrived live is found, its label as text
+        found.first.click()
+        assert live.evaluate("document.body.dataset.focused").startswith("https://w3id.org/crimekg/data/factor/img-src-x-onerror")
         tip = live.evaluate("(label) => window.crimekg.nodes.get(window.crimekg.data.nodes.find((n) => n.full === label).id).title", XSS)
         assert "<img src=x" in tip  # vis-network shows a string title as text
 

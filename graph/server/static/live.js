@@ -75,6 +75,34 @@
     }
   }
 
+  // the page's search knows the nodes it was opened with; nodes that arrived since are found here
+  const fold = (t) => String(t).normalize("NFKC").toLocaleLowerCase();
+  const known = new Set(window.crimekg ? window.crimekg.data.nodes.map((n) => n.iri) : []);
+  const search = document.getElementById("search");
+  const results = document.getElementById("results");
+  if (search && results && window.crimekg) {
+    search.addEventListener("input", () => {
+      const q = fold(search.value.trim());
+      if (!q) return;
+      const ck = window.crimekg;
+      for (const n of ck.data.nodes) {
+        if (known.has(n.iri) || ![n.full, ...(n.alt || [])].some((l) => fold(l).includes(q))) continue;
+        const b = document.createElement("button");
+        b.type = "button";
+        b.textContent = n.full;
+        b.addEventListener("click", () => {
+          ck.network.selectNodes([n.id]);
+          ck.network.focus(n.id, {scale: Math.max(ck.network.getScale(), 1.2), animation: false});
+          document.body.dataset.focused = n.iri;
+          results.replaceChildren();
+        });
+        const li = document.createElement("li");
+        li.append(b);
+        results.append(li);
+      }
+    });
+  }
+
   document.body.dataset.liveVersion = String(version);
   if (!window.EventSource || !window.crimekg) return;
   const source = new EventSource("/events");
