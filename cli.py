@@ -118,9 +118,12 @@ def confirm_or_stop(question: str, action: str, refused: str) -> None:
         raise SystemExit(1)
 
 
-def _open(store_path: str):
-    from crimekg.graph.store import open_store
+def _open(store_path: str, reading: bool = False):
+    from crimekg.graph.store import is_remote, open_store, open_store_for_reading, store_location
 
+    if reading and not is_remote(store_location(store_path)):
+        # a command that only reads opens the workspace read-only when another process holds it
+        return open_store_for_reading(store_path)
     return open_store(store_path, endpoints=_endpoints())
 
 
@@ -175,7 +178,7 @@ def graphs(store_path):
     """
     from crimekg.graph.store import graph_name
 
-    with _open(store_path) as store:
+    with _open(store_path, reading=True) as store:
         rows = store.graphs()
     width = max((len(graph_name(g)) for g in rows), default=5)
     for iri, n in rows.items():
@@ -746,7 +749,7 @@ def query(query, file_, params, fmt, output, allow_service, timeout, store_path)
     except UnicodeDecodeError as exc:
         raise click.BadParameter(f"{source}: not UTF-8 text ({exc.reason} at byte {exc.start})", param_hint="-f") from exc
     q = load_query(query, text, source)
-    with _stopped_by_ctrl_c(), _open(store_path) as store:
+    with _stopped_by_ctrl_c(), _open(store_path, reading=True) as store:
         text = run_query(store, q, values, allow_service=allow_service, timeout=timeout).serialize(fmt)
     _write_text(text, output)
 
@@ -1022,6 +1025,50 @@ def merge_workspace(source, threshold, yes, list_, undo, store_path):
         if accepted:
             store.write(merge_changeset(store, None, None, groups=accepted))
     click.echo(f"{len(groups)} group(s) of factors proposed, {len(accepted)} merged.")
+
+
+# --- serve (the live session and the SPARQL endpoint) ---
+
+
+@cli.command()
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(1, 65535), help="TCP port to listen on.")
+@click.option("--lan", is_flag=True, help="Listen on the room's network too (default: this machine only, 127.0.0.1); prints the join URL and a QR code.")
+@click.option("--secret", help="The facilitator's secret (default: a new random one, printed).")
+@click.option("--session", help="The session participants join (created if new; default: every session in the workspace).")
+@click.option("--query-timeout", default=10.0, show_default=True, type=click.FloatRange(min=0, min_open=True), help="Seconds a /sparql query may run.")
+@click.option("--max-rows", default=10_000, show_default=True, type=click.IntRange(min=1), help="Rows a /sparql answer holds at most.")
+@store_option
+@handle_errors
+def serve(port, lan, secret, session, query_timeout, max_rows, store_path):
+    """Serve the workspace to the room: participants' form, facilitator's queue and live view, SPARQL.
+
+    Example:
+
+    \b
+        crimekg serve --session unafei-2026
+        crimekg serve --lan --secret 'tea-and-maps'
+        curl -H 'Accept: text/csv' 'http://127.0.0.1:8765/sparql?query=ASK{?s?p?o}'
+    """
+    from crimekg.graph import server
+
+    options = server.ServeOptions(store_path, port, lan, secret, query_timeout, max_rows, session)
+    secret = secret or server.new_secret()
+    host = server.lan_address() if lan else "127.0.0.1"
+    room = server.open_room(options)
+    try:
+        codes = {s["id"]: s["code"] for s in room.sessions()}
+        base = f"http://{host}:{port}"
+        app = server.make_app(room, options, secret, base)
+        click.echo(f"Serving {room.store.location} on {base} ({'the room network' if lan else 'this machine only'})", err=True)
+        click.echo(f"Facilitator: {base}/facilitator?secret={secret}", err=True)
+        for sid, code in codes.items():
+            click.echo(f"Join {sid}: {server.join_url(host, port, code)}  (code {code})", err=True)
+        if lan and codes:
+            click.echo(server.qr_text(server.join_url(host, port, codes[session] if session in codes else next(iter(codes.values())))), err=True)
+        click.echo(f"SPARQL:      {base}/sparql   Ctrl-C stops the server.", err=True)
+        server.run(app, options)
+    finally:
+        room.store.close()
 
 
 if __name__ == "__main__":

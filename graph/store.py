@@ -53,7 +53,10 @@ __all__ = [
     "Changeset",
     "GraphStore",
     "OxigraphStore",
+    "ReadOnlyOxigraphStore",
     "open_store",
+    "is_remote",
+    "open_store_for_reading",
     "init_store",
     "graph_iri",
     "graph_name",
@@ -916,6 +919,50 @@ class OxigraphStore(GraphStore):
             self._ox = None
 
 
+class ReadOnlyOxigraphStore(OxigraphStore):
+    """A workspace opened for reading only (``pyoxigraph.Store.read_only``), beside a process that
+    holds it for writing. It sees the data as of its opening: open it again to see later writes.
+    It never writes, so it neither finishes nor undoes another process's unfinished write.
+    """
+
+    def __init__(self, location: str | os.PathLike):
+        from oxrdflib import OxigraphStore as _OxrdflibStore
+
+        self.location = str(location)
+        path = Path(location)
+        if not _is_workspace(path):
+            raise StoreNotFound(
+                f"no crimekg workspace at {self.location}; create one with `crimekg init {self.location}`"
+                " or name another with --store / CRIMEKG_STORE"
+            )
+        try:
+            inner = ox.Store.read_only(str(path))
+        except OSError as exc:
+            raise StoreError(f"cannot open the workspace {self.location} for reading: {exc}") from exc
+        self._ds = rdflib.Dataset(store=_OxrdflibStore(store=inner), default_union=True)
+        for prefix, ns in PREFIXES.items():
+            self._ds.bind(prefix, ns)
+        self._ox = inner
+
+    def _refuse(self) -> StoreError:
+        return StoreError(
+            f"the workspace {self.location} is open read-only here (another process holds it for writing); "
+            "stop that process, or make the change through it, and try again"
+        )
+
+    def write(self, changes: Changeset) -> None:
+        if not changes.is_empty():
+            raise self._refuse()
+
+    def load(self, files: Sequence[str | os.PathLike], graph: str | None = None, *, format: str | None = None, replace: bool = True, force: bool = False) -> dict[str, int]:
+        raise self._refuse()
+
+    def close(self) -> None:
+        if getattr(self, "_ox", None) is not None:
+            self._ds.close()
+            self._ox = None
+
+
 _TIDY_LIMIT = 20_000_000
 
 
@@ -1179,7 +1226,8 @@ def store_location(location: str | os.PathLike | None = None) -> str:
     return os.environ.get("CRIMEKG_STORE") or DEFAULT_STORE
 
 
-def open_store(location: str | os.PathLike | None = None, *, endpoints: Mapping[str, str | None] | None = None) -> GraphStore:
+def open_store(location: str | os.PathLike | None = None, *, endpoints: Mapping[str, str | None] | None = None,
+               read_only: bool = False) -> GraphStore:
     """Open an existing workspace (at :func:`store_location` of ``location``).
 
     A location that is an ``http(s)://`` URL is a workspace on a SPARQL 1.1 server; ``endpoints``
@@ -1187,21 +1235,40 @@ def open_store(location: str | os.PathLike | None = None, *, endpoints: Mapping[
     not where the URL implies.
 
     Warns with :class:`CrimeKGWarning` when an older crimekg made it, and raises
-    :class:`StoreVersionMismatch` when a newer one did.
+    :class:`StoreVersionMismatch` when a newer one did. With ``read_only=True`` the workspace opens
+    for reading even while another process holds it for writing (see :class:`ReadOnlyOxigraphStore`).
     """
     location = store_location(location)
-    if _is_remote(location):  # a SPARQL 1.1 server
+    if is_remote(location):  # a SPARQL 1.1 server
         from crimekg.graph.remote import RemoteStore
 
         store: GraphStore = RemoteStore(location, **(endpoints or {}))
     else:
-        store = OxigraphStore(location)
+        store = ReadOnlyOxigraphStore(location) if read_only else OxigraphStore(location)
     try:
         _check_version(store)
     except StoreVersionMismatch:
         store.close()
         raise
     return store
+
+
+def open_store_for_reading(location: str | os.PathLike | None = None) -> GraphStore:
+    """Open a workspace to read it: for writing when it is free, else read-only beside the process
+    that holds it (a running ``crimekg serve``, an import, a notebook), so readers never wait.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     with init_store(d + "/ws", with_ontology=False) as writer:
+    ...         with open_store_for_reading(d + "/ws") as reader:
+    ...             kind, graphs = type(reader).__name__, list(reader.graphs())
+    >>> kind, [graph_name(g) for g in graphs]
+    ('ReadOnlyOxigraphStore', ['meta'])
+    """
+    try:
+        return open_store(location)
+    except StoreLocked:
+        return open_store(location, read_only=True)
 
 
 def _check_version(store: GraphStore) -> None:
@@ -1276,7 +1343,7 @@ def init_store(location: str | os.PathLike | None = None, *, upgrade: bool = Fal
     transaction); every other graph is kept.
     """
     location = store_location(location)
-    if _is_remote(location):
+    if is_remote(location):
         return _init_remote(location, upgrade=upgrade, with_ontology=with_ontology, endpoints=endpoints)
     path = Path(location)
     if _is_workspace(path):
@@ -1348,7 +1415,12 @@ def _alive(pid: int) -> bool:
 check_xml, syntax_message, file_stem = _check_xml, _syntax_message, _stem
 
 
-def _is_remote(location: str) -> bool:
+def is_remote(location: str) -> bool:
+    """True when ``location`` names a workspace on a SPARQL 1.1 server (an http(s) URL).
+
+    >>> is_remote("http://127.0.0.1:7878"), is_remote("./crimekg-store")
+    (True, False)
+    """
     return location.lower().startswith(("http://", "https://"))
 
 

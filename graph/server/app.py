@@ -1,0 +1,490 @@
+"""The ASGI application (Starlette): participants' form, facilitator's queue, live view, SPARQL.
+
+Every response carries a Content-Security-Policy that allows nothing from another host; every
+page and script comes from the package itself. Writes need a CSRF token tied to the cookie of
+the one who makes them (the facilitator's secret, or the participant's own random id) and a
+same-origin ``Origin`` header when the browser sends one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import json
+import re
+import secrets
+import threading
+import time
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from crimekg.graph.errors import CrimeKGError
+import crimekg.graph.server.pages as pages
+from crimekg.graph.server.room import LANGUAGES, Room
+from crimekg.graph.server.sparql import answer_query
+
+__all__ = ["STRICT_CSP", "VIEW_CSP", "create_app"]
+
+#: The policy of the server's own pages: scripts and styles from this server only, nothing else.
+STRICT_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+              "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+#: The live view is the page ``crimekg view`` writes, whose scripts and styles are inline.
+VIEW_CSP = ("default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+            "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+_CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+         "Access-Control-Allow-Headers": "Content-Type, Accept", "Access-Control-Expose-Headers": "X-Crimekg-Truncated",
+         "Access-Control-Max-Age": "600"}
+_META_CSP = re.compile(r'<meta http-equiv="Content-Security-Policy"[^>]*>')
+_DATA_LINE = re.compile(r"^\s*const DATA = (.*);$", re.M)
+PARTICIPANT_COOKIE = "ckg_p"
+FACILITATOR_COOKIE = "ckg_f"
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware: the CSP (unless the response set its own) and the usual hardening headers."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def wrapped(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                if b"content-security-policy" not in names:
+                    headers.append((b"content-security-policy", STRICT_CSP.encode()))
+                headers += [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
+                            (b"x-frame-options", b"DENY")]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, wrapped)
+
+
+def _html(text: str, status: int = 200, headers: dict | None = None) -> HTMLResponse:
+    return HTMLResponse(text, status_code=status, headers={"Cache-Control": "no-store", **(headers or {})})
+
+
+def create_app(room: Room, *, secret: str, query_timeout: float = 10.0, max_rows: int = 10_000,
+               join_base: str = "http://127.0.0.1:8765") -> Starlette:
+    """The server for ``room``; ``secret`` opens the facilitator's pages, ``join_base`` starts the join URL."""
+    facilitator_cookie = room.token("facilitator", secret)
+    facilitator_csrf = room.token("csrf-facilitator", secret)
+
+    # -- who is asking ------------------------------------------------------------------------------
+    def is_facilitator(request: Request) -> bool:
+        import hmac
+
+        given = request.cookies.get(FACILITATOR_COOKIE, "")
+        return bool(given) and hmac.compare_digest(given, facilitator_cookie)
+
+    def same_origin(request: Request) -> bool:
+        origin = request.headers.get("origin")
+        if origin is None or origin == "null":
+            return origin is None
+        return urlsplit(origin).netloc == request.headers.get("host", "")
+
+    async def form_of(request: Request) -> dict[str, str]:
+        form = await request.form()
+        return {k: str(v) for k, v in form.items()}
+
+    def participant(request: Request) -> str | None:
+        p = request.cookies.get(PARTICIPANT_COOKIE)
+        return p if p and re.fullmatch(r"[A-Za-z0-9_-]{16,64}", p) else None
+
+    def owner_of(p: str) -> str:
+        return room.token("owner", p)[:16]
+
+    def set_participant(resp: Response, p: str) -> Response:
+        resp.set_cookie(PARTICIPANT_COOKIE, p, max_age=7 * 24 * 3600, httponly=True, samesite="lax")
+        return resp
+
+    def lang_of(request: Request, form: dict[str, str] | None = None) -> str:
+        lang = (form or {}).get("lang") or request.query_params.get("lang") or "en"
+        return lang if lang in LANGUAGES else "en"
+
+    def forbidden(reason: str) -> PlainTextResponse:
+        return PlainTextResponse(reason + "\n", status_code=403)
+
+    # -- participants ---------------------------------------------------------------------------------
+    async def home(request: Request) -> Response:
+        return RedirectResponse("/join", status_code=303)
+
+    async def health(request: Request) -> Response:
+        return PlainTextResponse("ok\n")
+
+    def session_title(session: str) -> str:
+        for s in room.sessions():
+            if s["id"] == session:
+                return s["title"]
+        return session
+
+    async def participant_page(request: Request, code: str, p: str, **kw: Any) -> Response:
+        session = room.session_of(code)
+
+        def render() -> str:  # one trip to the thread pool per page
+            return pages.form_page(room, code, session_title(session), room.token("csrf-participant", p), room.mine(session, owner_of(p)), **kw)
+
+        return set_participant(_html(await run_in_threadpool(render)), p)
+
+    async def join(request: Request) -> Response:
+        code = request.query_params.get("code", "")
+        if not code:
+            return _html(pages.join_page())
+        session = room.session_of(code)
+        if session is None:
+            return _html(pages.join_page("That join code is not one of this room's; check it with the facilitator."), 404)
+        p = participant(request) or secrets.token_urlsafe(18)
+        return await participant_page(request, code.upper(), p, lang=lang_of(request))
+
+    async def checked_participant(request: Request, code: str) -> tuple[str | None, str | None, dict[str, str], Response | None]:
+        session = room.session_of(code)
+        form = await form_of(request)
+        p = participant(request)
+        if session is None:
+            return None, None, form, _html(pages.join_page("That join code is not one of this room's."), 404)
+        if p is None or not same_origin(request) or not room.check_token("csrf-participant", p, form.get("csrf")):
+            return None, None, form, forbidden("refused: this form did not come from your own page of this server (CSRF check); reload the page and send it again")
+        return session, p, form, None
+
+    async def submit(request: Request) -> Response:
+        code = request.path_params["code"].upper()
+        session, p, form, refused = await checked_participant(request, code)
+        if refused:
+            return refused
+        lang = lang_of(request, form)
+        csrf = room.token("csrf-participant", p)
+
+        def act() -> str:  # check, journal and render in one trip to the thread pool
+            sub, problems = room.submit(session, owner_of(p), form)
+            title = session_title(session)
+            if problems:
+                return pages.form_page(room, code, title, csrf, room.mine(session, owner_of(p)), values=form, problems=problems, lang=lang)
+            return pages.form_page(room, code, title, csrf, room.mine(session, owner_of(p)), lang=lang, notice=(
+                "Thank you: your contribution was received. You can edit or withdraw it until the facilitator accepts it."))
+
+        return set_participant(_html(await run_in_threadpool(act)), p)
+
+    async def participant_edit(request: Request) -> Response:
+        code, sid = request.path_params["code"].upper(), request.path_params["sid"]
+        if request.method == "GET":
+            p = participant(request)
+            if p is None or room.session_of(code) is None:
+                return forbidden("refused: join the session first")
+            try:
+                sub = room.owned(sid, owner_of(p))
+            except CrimeKGError as exc:
+                return _html(pages.message_page("Cannot edit", str(exc), (f"/join?code={code}", "Back")), 409)
+            return await participant_page(request, code, p, values=sub.fields, lang=lang_of(request), editing=sid)
+        session, p, form, refused = await checked_participant(request, code)
+        if refused:
+            return refused
+        try:
+            problems = await run_in_threadpool(room.edit, sid, form, owner_of(p))
+        except CrimeKGError as exc:
+            return _html(pages.message_page("Cannot edit", str(exc), (f"/join?code={code}", "Back")), 409)
+        lang = lang_of(request, form)
+        if problems:
+            return await participant_page(request, code, p, values=form, problems=problems, lang=lang, editing=sid)
+        return await participant_page(request, code, p, lang=lang, notice="Your changes were saved.")
+
+    async def withdraw(request: Request) -> Response:
+        code, sid = request.path_params["code"].upper(), request.path_params["sid"]
+        session, p, form, refused = await checked_participant(request, code)
+        if refused:
+            return refused
+        try:
+            await run_in_threadpool(room.withdraw, sid, owner_of(p))
+        except CrimeKGError as exc:
+            return _html(pages.message_page("Cannot withdraw", str(exc), (f"/join?code={code}", "Back")), 409)
+        return await participant_page(request, code, p, notice="Withdrawn.")
+
+    # -- the facilitator ----------------------------------------------------------------------------
+    def login_cookie(resp: Response) -> Response:
+        resp.set_cookie(FACILITATOR_COOKIE, facilitator_cookie, httponly=True, samesite="strict")
+        return resp
+
+    async def login(request: Request) -> Response:
+        import hmac
+
+        if request.method == "GET":
+            return _html(pages.login_page(), 401)
+        form = await form_of(request)
+        if not same_origin(request) or not hmac.compare_digest(form.get("secret", "").encode(), secret.encode()):
+            return _html(pages.login_page("That is not the secret this server printed when it started."), 403)
+        return login_cookie(RedirectResponse("/facilitator", status_code=303))
+
+    def qr_svgs() -> dict[str, str]:
+        from crimekg.graph.server.qr import qr_svg
+
+        return {s["code"]: qr_svg(f"{join_base}/join?code={s['code']}") for s in room.sessions() if s["code"]}
+
+    async def facilitator(request: Request) -> Response:
+        import hmac
+
+        given = request.query_params.get("secret")
+        if given is not None:
+            if hmac.compare_digest(given.encode(), secret.encode()):
+                return login_cookie(RedirectResponse("/facilitator", status_code=303))
+            return _html(pages.login_page("That is not the secret this server printed when it started."), 403)
+        if not is_facilitator(request):
+            return _html(pages.login_page(), 401)
+        notice = request.query_params.get("done", "")
+        text = await run_in_threadpool(lambda: pages.facilitator_page(room, facilitator_csrf, join_base, qr_svgs(), notice))
+        return _html(text)
+
+    async def checked_facilitator(request: Request) -> tuple[dict[str, str], Response | None]:
+        if not is_facilitator(request):
+            return {}, forbidden("refused: this needs the facilitator's secret (open /facilitator?secret=... or log in at /login)")
+        form = await form_of(request)
+        import hmac
+
+        if not same_origin(request) or not hmac.compare_digest(form.get("csrf", "").encode(), facilitator_csrf.encode()):
+            return form, forbidden("refused: this form did not come from the facilitator's page of this server (CSRF check); reload it")
+        return form, None
+
+    def back(done: str) -> Response:
+        from urllib.parse import quote
+
+        return RedirectResponse("/facilitator?done=" + quote(done), status_code=303)
+
+    async def moderate(request: Request) -> Response:
+        action, sid = request.path_params["action"], request.path_params["sid"]
+        form, refused = await checked_facilitator(request)
+        if refused:
+            return refused
+        try:
+            if action == "accept":
+                item = await run_in_threadpool(room.accept, sid)
+                return back(f"Accepted: {item}")
+            if action == "merge":
+                label = form.get("label", "")
+                if not label:
+                    return _html(pages.message_page("Merge", "choose the factor to merge into", ("/facilitator", "Back")), 400)
+                item = await run_in_threadpool(room.accept, sid, label)
+                return back(f"Merged into: {item}")
+            if action == "reject":
+                await run_in_threadpool(room.reject, sid, form.get("note", ""))
+                return back("Rejected.")
+        except CrimeKGError as exc:
+            return _html(pages.message_page("Not done", str(exc), ("/facilitator", "Back to the queue")), 409)
+        return PlainTextResponse("unknown action\n", status_code=404)
+
+    async def facilitator_edit(request: Request) -> Response:
+        sid = request.path_params["sid"]
+        if request.method == "GET":
+            if not is_facilitator(request):
+                return _html(pages.login_page(), 401)
+            sub = room.submissions.get(sid)
+            if sub is None or sub.status != "pending":
+                return _html(pages.message_page("Not waiting", f"submission {sid} is not in the queue", ("/facilitator", "Back")), 404)
+            return _html(await run_in_threadpool(pages.edit_page, room, sub, facilitator_csrf))
+        form, refused = await checked_facilitator(request)
+        if refused:
+            return refused
+        try:
+            problems = await run_in_threadpool(room.edit, sid, form)
+            if problems:
+                sub = room.submissions[sid]
+                return _html(await run_in_threadpool(pages.edit_page, room, sub, facilitator_csrf, problems, form), 400)
+            if form.get("then") == "accept":
+                item = await run_in_threadpool(room.accept, sid)
+                return back(f"Accepted: {item}")
+        except CrimeKGError as exc:
+            return _html(pages.message_page("Not done", str(exc), ("/facilitator", "Back to the queue")), 409)
+        return back("Saved.")
+
+    async def export(request: Request) -> Response:
+        if not is_facilitator(request):
+            return forbidden("refused: exports need the facilitator's secret")
+        kind = request.path_params["kind"]
+
+        def make() -> tuple[bytes, str, str]:
+            buf = io.BytesIO()
+            if kind == "turtle":
+                room.store.export(buf, "ttl")
+                return buf.getvalue(), "text/turtle; charset=utf-8", "crimekg.ttl"
+            if kind == "public":
+                from crimekg.graph.export import export_workspace
+
+                export_workspace(room.store, buf, "ttl", profile="public")
+                return buf.getvalue(), "text/turtle; charset=utf-8", "crimekg-public.ttl"
+            from crimekg.graph.views import export_network
+
+            export_network(room.store, buf, "graphml", "factors")
+            return buf.getvalue(), "application/graphml+xml", "crimekg-factors.graphml"
+
+        if kind not in ("turtle", "public", "graphml"):
+            return PlainTextResponse("unknown export: turtle, public or graphml\n", status_code=404)
+        body, media, name = await run_in_threadpool(make)
+        return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    async def brief(request: Request) -> Response:
+        if not is_facilitator(request):
+            return _html(pages.login_page(), 401)
+        place = request.query_params.get("place", "")
+
+        def make() -> str:
+            from crimekg.graph.brief import build_brief, render_brief
+
+            return render_brief(build_brief(room.store, place=place), "html")
+
+        try:
+            text = await run_in_threadpool(make)
+        except CrimeKGError as exc:
+            return _html(pages.message_page("No brief", str(exc), ("/facilitator", "Back")), 400)
+        return _html(text)
+
+    # -- the live view --------------------------------------------------------------------------------
+    def render_live(preset: str) -> str:
+        from crimekg.graph.views import network_for, render_network
+
+        G = network_for(room.store, preset)
+        return render_network(G, preset, title=f"crimekg live: {preset}")
+
+    def preset_of(request: Request) -> str:
+        from crimekg.graph.views import PRESETS
+
+        preset = request.query_params.get("preset", "factors")
+        return preset if preset in PRESETS and preset not in ("query",) else "factors"
+
+    async def live(request: Request) -> Response:
+        if not is_facilitator(request):
+            return _html(pages.login_page(), 401)
+        preset = preset_of(request)
+        version = room.version
+        text = await run_in_threadpool(render_live, preset)
+        # the view's own page, wrapped: its CSP meta gives way to the header (which lets this
+        # server's script connect back), and the script that keeps it live is added
+        text = _META_CSP.sub("", text, count=1)
+        tag = f'<script src="/static/live.js" data-preset="{preset}" data-version="{version}"></script>'
+        i = text.rfind("</body>")
+        text = text[:i] + tag + text[i:]
+        return _html(text, headers={"Content-Security-Policy": VIEW_CSP})
+
+    async def live_data(request: Request) -> Response:
+        if not is_facilitator(request):
+            return forbidden("refused: the live view needs the facilitator's secret")
+        version = room.version
+        text = await run_in_threadpool(render_live, preset_of(request))
+        m = _DATA_LINE.search(text)
+        body = '{"version":%d,"data":%s}' % (version, m.group(1) if m else "null")
+        return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
+
+    async def events(request: Request) -> Response:
+        if not is_facilitator(request):
+            return forbidden("refused: the live view needs the facilitator's secret")
+
+        async def stream():
+            seen = None
+            last = time.monotonic()
+            yield "retry: 1000\n\n"
+            while not await request.is_disconnected():
+                now = (room.version, len(room.queue()))
+                if now != seen:
+                    seen = now
+                    last = time.monotonic()
+                    yield "data: " + json.dumps({"version": now[0], "queue": now[1]}) + "\n\n"
+                elif time.monotonic() - last > 15:
+                    last = time.monotonic()
+                    yield ": still here\n\n"
+                await asyncio.sleep(0.2)
+
+        return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+    # -- SPARQL -----------------------------------------------------------------------------------
+    def sparql_response(answer: Any) -> Response:
+        return Response(answer.body, status_code=answer.status, media_type=answer.media_type, headers={**_CORS, **answer.headers})
+
+    async def sparql(request: Request) -> Response:
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers=_CORS)
+        params = dict(request.query_params)
+        text = params.get("query")
+        if request.method == "POST":
+            ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if ctype == "application/sparql-query":
+                text = (await request.body()).decode("utf-8", "replace")
+            elif ctype == "application/sparql-update":
+                text, params["update"] = None, "1"
+            elif ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+                form = await form_of(request)
+                params.update(form)
+                text = form.get("query", text)
+            else:
+                return sparql_response(_plain(415, f"unsupported Content-Type {ctype or '(none)'}; send application/sparql-query or a form with query="))
+        if "update" in params:
+            return sparql_response(_plain(400, "this endpoint is read-only: SPARQL updates are refused; change data through crimekg's commands or the facilitator's page"))
+        if params.get("default-graph-uri") or params.get("named-graph-uri"):
+            return sparql_response(_plain(400, "default-graph-uri and named-graph-uri are not supported: queries see the union of the workspace's graphs; use GRAPH in the query"))
+        answer = await run_in_threadpool(lambda: answer_query(
+            room.store, text, accept=request.headers.get("accept", ""), short_format=params.get("format") or params.get("output"),
+            timeout=query_timeout, max_rows=max_rows))
+        return sparql_response(answer)
+
+    async def named(request: Request) -> Response:
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers=_CORS)
+        params = dict(request.query_params)
+        if request.method == "POST":
+            params.update(await form_of(request))
+        short = params.pop("format", None) or params.pop("output", None)
+        answer = await run_in_threadpool(lambda: answer_query(
+            room.store, None, name=request.path_params["name"], params=params, accept=request.headers.get("accept", ""),
+            short_format=short, timeout=query_timeout, max_rows=max_rows))
+        return sparql_response(answer)
+
+    async def query_page(request: Request) -> Response:
+        from crimekg.graph.query import named_queries
+
+        return _html(pages.query_page([(n, q.description) for n, q in sorted(named_queries().items())]))
+
+    static = Path(str(files("crimekg.graph.server") / "static"))
+    routes = [
+        Route("/", home), Route("/health", health),
+        Route("/favicon.ico", lambda request: Response(status_code=204, headers={"Cache-Control": "max-age=86400"})),
+        Route("/join", join), Route("/s/{code}/submit", submit, methods=["POST"]),
+        Route("/s/{code}/edit/{sid}", participant_edit, methods=["GET", "POST"]),
+        Route("/s/{code}/withdraw/{sid}", withdraw, methods=["POST"]),
+        Route("/login", login, methods=["GET", "POST"]), Route("/facilitator", facilitator),
+        Route("/facilitator/edit/{sid}", facilitator_edit, methods=["GET", "POST"]),
+        Route("/facilitator/{action:str}/{sid}", moderate, methods=["POST"]),
+        Route("/facilitator/export/{kind}", export), Route("/facilitator/brief", brief),
+        Route("/live", live), Route("/live/data", live_data), Route("/events", events),
+        Route("/sparql", sparql, methods=["GET", "POST", "OPTIONS"]),
+        Route("/queries/{name}", named, methods=["GET", "POST", "OPTIONS"]), Route("/query", query_page),
+        Mount("/static", app=StaticFiles(directory=static), name="static"),
+    ]
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        # the first view pays for importing the layout and drawing libraries (seconds): pay it now
+        def warm_up() -> None:
+            room.warm_up()
+            render_live("factors")
+
+        threading.Thread(target=warm_up, name="crimekg-warm-up", daemon=True).start()
+        yield
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.room = room
+    return SecurityHeaders(app)
+
+
+def _plain(status: int, reason: str) -> Any:
+    from crimekg.graph.server.sparql import Answer
+
+    return Answer(status, "text/plain; charset=utf-8", reason + "\n", {})
