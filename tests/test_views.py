@@ -669,3 +669,19 @@ def test_view_command_top_and_lang(cli_store, tmp_path):
     assert any(t["title"].startswith("Нигерия (NGA) \u2192 Италия (ITA)") for t in data["edges"])
     result = CliRunner().invoke(cli, ["view", "factors", "--top", "3", "--store", str(cli_store)])
     assert result.exit_code == 2 and "--top goes with the flows preset" in result.output
+
+
+def test_readme_screenshots_are_current(tmp_path):
+    """The README's images were taken from the pages the example makes now (else: tests/tools/screenshot.py --readme)."""
+    import importlib.util
+    import json
+
+    spec = importlib.util.spec_from_file_location("screenshot", ROOT / "tests" / "tools" / "screenshot.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    stored = json.loads((ROOT / "examples" / "screenshots.json").read_text(encoding="utf-8"))
+    assert set(stored) == set(tool.README_IMAGES)
+    for image, page in tool.readme_pages(tmp_path).items():
+        assert (ROOT / "examples" / image).is_file(), image
+        assert tool.fingerprint(page) == stored[image], (
+            f"the page behind examples/{image} changed: run `python tests/tools/screenshot.py --readme` and commit the images")
