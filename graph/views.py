@@ -64,7 +64,7 @@ CATEGORY_COLOURS = {
     "profiting": "#1b9e77",
     "concealment": "#7570b3",
     "impunity": "#e7298a",
-    None: "#999999",
+    None: "#8a8a8a",
 }
 
 #: Colour, vis-network shape, legend glyph and legend text for each group of nodes. A factor's
@@ -74,7 +74,7 @@ KIND_STYLES = {
     "profiting": ("#1b9e77", "dot", "\u25cf", "Factor: profiting"),
     "concealment": ("#7570b3", "dot", "\u25cf", "Factor: concealment"),
     "impunity": ("#e7298a", "dot", "\u25cf", "Factor: impunity"),
-    "factor": ("#999999", "dot", "\u25cf", "Factor: no category"),
+    "factor": ("#8a8a8a", "dot", "\u25cf", "Factor: no category"),
     "crime": ("#222222", "star", "\u2605", "Crime type"),
     "topic": ("#1f78b4", "square", "\u25a0", "Topic (exercise 1)"),
     "pattern": ("#a6761d", "diamond", "\u25c6", "Pattern"),
@@ -83,7 +83,7 @@ KIND_STYLES = {
     "response": ("#01665e", "hexagon", "\u2b22", "Response"),
     "country": ("#6a3d9a", "hexagon", "\u2b22", "Country"),
     "region": ("#b15928", "square", "\u25a0", "Region (UN M49)"),
-    "route": ("#e08214", "diamond", "\u25c6", "Smuggling route (Frontex detections, IOM dead and missing)"),
+    "route": ("#c06a00", "diamond", "\u25c6", "Smuggling route (Frontex detections, IOM dead and missing)"),
     "group": ("#555555", "dot", "\u25cf", "Group of nodes (aggregated)"),
 }
 _OTHER_STYLE = ("#7f7f7f", "dot", "\u25cf", "Other resource")
@@ -712,7 +712,7 @@ def _short(label: str, width: int = 26, lines: int = 2) -> str:
 
 
 #: Colours that change on the black of presentation mode, where the usual one is too dark to see.
-_DARK_COLOURS = {"crime": "#f2f2f2", "country": "#b48ce0", "group": "#bbbbbb", "response": "#33b5a5", "gap": "#e8559e"}
+_DARK_COLOURS = {"route": "#e08214", "crime": "#f2f2f2", "country": "#b48ce0", "group": "#bbbbbb", "response": "#33b5a5", "gap": "#e8559e"}
 
 
 def _label_shape(n: int) -> tuple[int, int, int]:
@@ -876,7 +876,7 @@ def _page_data(
 
 _EDGE_LOOKS = {
     "link": ("#444444", False), "negative": ("#cc0000", [8, 6]), "structure": ("#8c8c8c", False),
-    "flow": ("#6a3d9a", False), "route": ("#e08214", [2, 5]),
+    "flow": ("#6a3d9a", False), "route": ("#c06a00", [2, 5]),
 }
 
 

@@ -685,3 +685,13 @@ def test_readme_screenshots_are_current(tmp_path):
         assert (ROOT / "examples" / image).is_file(), image
         assert tool.fingerprint(page) == stored[image], (
             f"the page behind examples/{image} changed: run `python tests/tools/screenshot.py --readme` and commit the images")
+
+
+def test_every_kind_colour_is_visible_on_white_and_on_black():
+    """Browser tests check the colours of the example's pages; this checks every kind a view can show."""
+    from crimekg.graph.views import _DARK_COLOURS, _OTHER_STYLE, KIND_STYLES
+
+    for group, (colour, *_rest) in {**KIND_STYLES, "resource": _OTHER_STYLE}.items():
+        assert _contrast(colour, "#ffffff") >= 3, (group, colour)
+        dark = _DARK_COLOURS.get(group, colour)
+        assert _contrast(dark, "#000000") >= 3, (group, dark)
