@@ -476,6 +476,16 @@ def top_flows(G: nx.MultiDiGraph, top: int = TOP_FLOWS) -> tuple[nx.MultiDiGraph
     weighted = [(u, v, a) for u, v, a in G.edges(data=True) if a.get("relation") in ("flow", "route")]
     if not top or not weighted:
         return G, ""
+    # victims detected in their own country are no flow between two places: they go in the
+    # country's tooltip, and the largest flows are those between countries
+    domestic: dict = defaultdict(list)
+    for u, v, a in weighted:
+        if u == v:
+            domestic[u].append(_series_text(a))
+    if domestic:
+        G = G.copy()
+        G.remove_edges_from([(u, v, k) for u, v, k in G.edges(keys=True) if u == v and u in domestic])
+        weighted = [(u, v, a) for u, v, a in weighted if u != v]
 
     def largest(edges) -> list:
         series: dict[tuple, list] = defaultdict(list)
@@ -516,12 +526,16 @@ def top_flows(G: nx.MultiDiGraph, top: int = TOP_FLOWS) -> tuple[nx.MultiDiGraph
             out.add_node(n, **a)
     for u, v, a in kept:
         out.add_edge(u, v, **a)
+    for n, lines in domestic.items():
+        if n in out:
+            out.nodes[n]["domestic"] = lines
     total = len(weighted)
-    if total <= len(kept) and not groups:
+    if total <= len(kept) and not groups and not domestic:
         return G, ""
     note = (f"Showing the {top:,} largest flows of each source ({len(kept):,} of {total:,} edges); "
             f"countries in none of them are grouped into their UN M49 subregion ({len(groups):,} groups). "
-            "Use --top 0 for every flow, or --place for one country's flows.")
+            + (f"Victims detected in their own country ({len(domestic):,} countries) are in each country's tooltip. " if domestic else "")
+            + "Use --top 0 for every flow, or --place for one country's flows.")
     return out, note
 
 
@@ -601,6 +615,8 @@ def _node_title(a: dict, group: str, names_: dict | None = None) -> str:
             lines.append(f"{name}: {', '.join(_named(a[key], names_.get(facet, {}), key in _CODED))}")
     if a.get("subregion_label"):
         lines.append(f"UN M49 region: {a['subregion_label']} ({a.get('subregion', '').rsplit('/', 1)[-1]})")
+    for line in a.get("domestic", []):
+        lines.append("Detected in their own country: " + line)
     if a.get("altLabels"):
         lines.append("Also said as: " + "; ".join(a["altLabels"]))
     if "contributions" in a:
@@ -618,7 +634,7 @@ def _node_title(a: dict, group: str, names_: dict | None = None) -> str:
     if "members" in a:
         lines.append(f"Nodes in this group: {a['members']:,}; e.g. " + "; ".join(a.get("examples", [])))
     skip = {"label", "kind", "layer", "order", "altLabels", "contributions", "members", "examples", "weight",
-            "subregion", "subregion_label"} | {k for k, _, _ in named}
+            "subregion", "subregion_label", "domestic"} | {k for k, _, _ in named}
     if a.get("kind") == "route":
         skip |= {k for k in a if k.startswith(("iom_", "frontex_"))}
     for k, v in a.items():

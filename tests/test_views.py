@@ -634,10 +634,13 @@ def test_top_flows_folds_small_countries_into_subregions_and_max_nodes_groups():
               "ITA": "Southern Europe", "ESP": "Southern Europe"}
     for code, sub in region.items():
         G.add_node(code, label=code.lower(), kind="country", places=[code], subregion=f"m49/{sub[:3]}", subregion_label=sub)
-    for u, v, n in [("NGA", "ITA", 500), ("GHA", "ITA", 9), ("SEN", "ITA", 8), ("CIV", "ITA", 7), ("GHA", "ESP", 3)]:
+    for u, v, n in [("NGA", "ITA", 500), ("GHA", "ITA", 9), ("SEN", "ITA", 8), ("CIV", "ITA", 7), ("GHA", "ESP", 3), ("ITA", "ITA", 900)]:
         G.add_edge(u, v, relation="flow", source="glotip", indicator="i", count=float(n), observations=1, years="2020-2021")
     H, note = top_flows(G, 1)
     assert sorted(H) == ["ITA", "NGA"] and "Showing the 1 largest flows" in note
+    # victims detected in their own country: no loop among the largest flows, a line in the tooltip
+    assert not any(u == v for u, v in H.edges()) and H.nodes["ITA"]["domestic"] == ["UNODC GLOTIP: 900 i, 1 observation(s), 2020-2021"]
+    assert "Detected in their own country: UNODC GLOTIP: 900" in _page_data(H, "flows")["nodes"][0]["title"] + _page_data(H, "flows")["nodes"][1]["title"]
     # top 2: NGA-ITA and GHA-ITA keep their countries; Senegal and Côte d'Ivoire fold into Western
     # Africa, whose flows to Italy add up (one source) past Ghana's
     H, _ = top_flows(G, 2)
