@@ -845,14 +845,17 @@ def filter_options(f):
 @click.option("--max-nodes", type=click.IntRange(1), default=5000, show_default=True, help="Above this, show groups of nodes.")
 @click.option("--flows", type=click.Choice(["citizenship", "routes", "all"]), default=None,
               help="flows preset: victims' citizenship -> country of detection, nationalities -> smuggling routes, or all (default).")
+@click.option("--top", type=click.IntRange(0), default=None,
+              help="flows preset: the N largest flows of each source (default 30); other countries grouped by UN M49 subregion; 0 for all.")
+@click.option("--lang", default="en", show_default=True, help="Language of place and concept names, where the workspace has it (e.g. ru, es).")
 @click.option("--title", help="Page title.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="HTML file to write (default: PRESET.html).")
 @click.option("--open", "open_", is_flag=True, help="Open the page in the default browser.")
 @query_limit_options
 @store_option
 @handle_errors
-def view(preset, category, crime, actor, level, place, session, query, params, steps, size, max_nodes, flows, title, output, open_,
-         allow_service, timeout, store_path):
+def view(preset, category, crime, actor, level, place, session, query, params, steps, size, max_nodes, flows, top, lang, title, output,
+         open_, allow_service, timeout, store_path):
     """Write an interactive network view as one self-contained, offline HTML page.
 
     Example:
@@ -862,12 +865,14 @@ def view(preset, category, crime, actor, level, place, session, query, params, s
         crimekg view query --query factor-links
         crimekg view flows --flows routes
     """
-    from crimekg.graph.views import render_view
+    from crimekg.graph.views import TOP_FLOWS, render_view
 
     if query and preset != "query":
         raise click.UsageError("--query goes with the query preset: crimekg view query --query NAME")
     if flows and preset != "flows":
         raise click.UsageError("--flows goes with the flows preset: crimekg view flows --flows routes")
+    if top is not None and preset != "flows":
+        raise click.UsageError("--top goes with the flows preset: crimekg view flows --top 20")
     values = _param_values(params)
     filters = dict(category=category, crime=crime, actor=actor, level=level, place=place, session=session)
     if (allow_service or timeout) and preset != "query":
@@ -876,6 +881,7 @@ def view(preset, category, crime, actor, level, place, session, query, params, s
     with _stopped_by_ctrl_c(), _open(store_path) as store:
         path = render_view(store, output or f"{preset}.html", title, preset=preset, query=query, params=values, query_options=limits,
                            steps=steps.split(",") if steps else None, size=size, max_nodes=max_nodes, flows=flows or "all",
+                           top=TOP_FLOWS if top is None else top, lang=lang,
                            **{k: set(v) for k, v in filters.items() if v})
     click.echo(f"Wrote {path}")
     if open_:

@@ -562,7 +562,37 @@ def flows_graph(store: GraphStore, flows: str = "all", indicator: str = "detecte
             if r not in G:
                 G.add_node(r, label=_local(r), kind="route", **info)
     _add_labels(store, G)
+    _add_subregions(store, G)
     return G
+
+
+_SUBREGIONS = """
+SELECT ?c ?r ?label ?up WHERE {
+  VALUES ?c { %s }
+  ?c skos:broader ?r . ?r a ckg:Region .
+  OPTIONAL { ?r rdfs:label ?label . FILTER(LANG(?label) = "en" || LANG(?label) = "") }
+  OPTIONAL { ?r skos:broader ?up }
+}
+"""
+
+
+def _add_subregions(store: GraphStore, G: nx.MultiDiGraph) -> None:
+    """Give each country node its most specific UN M49 region: ``subregion`` (IRI) and ``subregion_label``."""
+    countries = [n for n, a in G.nodes(data=True) if a.get("kind") == "country"]
+    for start in range(0, len(countries), 500):
+        chunk = countries[start:start + 500]
+        broader: dict[str, dict[str, str]] = defaultdict(dict)
+        ups: dict[str, set] = defaultdict(set)
+        for row in store.select(_SUBREGIONS % " ".join(f"<{c}>" for c in chunk)):
+            c, r = str(row["c"]), str(row["r"])
+            broader[c].setdefault(r, str(row["label"]) if "label" in row else _local(r))
+            if "up" in row:
+                ups[r].add(str(row["up"]))
+        for c, regions in broader.items():
+            # the region no other of the country's regions lies inside (Western Africa, not Sub-Saharan Africa)
+            specific = sorted(r for r in regions if not any(r in ups[o] for o in regions if o != r)) or sorted(regions)
+            G.nodes[c]["subregion"] = specific[0]
+            G.nodes[c]["subregion_label"] = regions[specific[0]]
 
 
 def _add_labels(store: GraphStore, G: nx.MultiDiGraph, only_unlabelled: bool = False) -> None:
@@ -721,13 +751,19 @@ def rows_to_networkx(variables: Sequence[str], rows: Iterable[Mapping], store: G
         first = ids[0]
         for (name, _), key in zip(resources[1:], ids[1:]):
             G.add_edge(first, key, key=name, relation=name)
+        # a literal describes the resource named before it in the SELECT (?category ?factor ?label:
+        # the label is the factor's), or the first resource when none comes before it
+        owner = first
+        by_name = dict(zip((n for n, _ in resources), ids))
         for name, t in terms:
-            if isinstance(t, rdflib.Literal) and (name, t) != resources[0]:
+            if name in by_name:
+                owner = by_name[name]
+            elif isinstance(t, rdflib.Literal) and (name, t) != resources[0]:
                 if name == "label":
-                    G.nodes[first]["label"] = str(t)
+                    G.nodes[owner]["label"] = str(t)
                 else:
-                    old = G.nodes[first].get(name)
-                    G.nodes[first][name] = str(t) if not old or old == str(t) else f"{old}; {t}"
+                    old = G.nodes[owner].get(name)
+                    G.nodes[owner][name] = str(t) if not old or old == str(t) else f"{old}; {t}"
     if store is not None:
         _add_labels(store, G, only_unlabelled=True)
     return G

@@ -783,6 +783,22 @@ class QueryResult:
         """SELECT rows as dicts of plain values: IRIs as strings, numbers as numbers."""
         return [{v: plain_value(t) for v, t in zip(self.variables, row)} for row in self.rows]
 
+    def to_dataframe(self):
+        """The result as a pandas DataFrame (``pip install 'crimekg[notebook]'``): one column per variable.
+
+        SELECT rows with plain values (as :meth:`records`), an ASK answer as one ``answer`` cell,
+        CONSTRUCT or DESCRIBE triples as ``subject``, ``predicate``, ``object`` columns.
+        """
+        try:
+            import pandas as pd
+        except ImportError as exc:
+            raise InvalidInput("to_dataframe needs pandas: pip install 'crimekg[notebook]'") from exc
+        if self.kind == "ASK":
+            return pd.DataFrame({"answer": [self.boolean]})
+        if self.kind in ("CONSTRUCT", "DESCRIBE"):
+            return pd.DataFrame([[_py(t.subject), _py(t.predicate), _py(t.object)] for t in self.rows], columns=["subject", "predicate", "object"])
+        return pd.DataFrame(self.records(), columns=self.variables)
+
     def bindings(self) -> list[dict[str, rdflib.term.Node]]:
         """SELECT rows as dicts of rdflib terms (unbound variables left out), like ``store.select``."""
         from crimekg.graph.store import from_oxigraph_term

@@ -40,6 +40,11 @@ __all__ = [
     "query_network",
     "render_network",
     "render_view",
+    "names",
+    "notebook_html",
+    "to_pyvis",
+    "top_flows",
+    "TOP_FLOWS",
 ]
 
 #: The views ``crimekg view`` makes.
@@ -59,7 +64,7 @@ CATEGORY_COLOURS = {
     "profiting": "#1b9e77",
     "concealment": "#7570b3",
     "impunity": "#e7298a",
-    None: "#999999",
+    None: "#8a8a8a",
 }
 
 #: Colour, vis-network shape, legend glyph and legend text for each group of nodes. A factor's
@@ -69,7 +74,7 @@ KIND_STYLES = {
     "profiting": ("#1b9e77", "dot", "\u25cf", "Factor: profiting"),
     "concealment": ("#7570b3", "dot", "\u25cf", "Factor: concealment"),
     "impunity": ("#e7298a", "dot", "\u25cf", "Factor: impunity"),
-    "factor": ("#999999", "dot", "\u25cf", "Factor: no category"),
+    "factor": ("#8a8a8a", "dot", "\u25cf", "Factor: no category"),
     "crime": ("#222222", "star", "\u2605", "Crime type"),
     "topic": ("#1f78b4", "square", "\u25a0", "Topic (exercise 1)"),
     "pattern": ("#a6761d", "diamond", "\u25c6", "Pattern"),
@@ -78,7 +83,7 @@ KIND_STYLES = {
     "response": ("#01665e", "hexagon", "\u2b22", "Response"),
     "country": ("#6a3d9a", "hexagon", "\u2b22", "Country"),
     "region": ("#b15928", "square", "\u25a0", "Region (UN M49)"),
-    "route": ("#e08214", "diamond", "\u25c6", "Smuggling route (Frontex detections, IOM dead and missing)"),
+    "route": ("#c06a00", "diamond", "\u25c6", "Smuggling route (Frontex detections, IOM dead and missing)"),
     "group": ("#555555", "dot", "\u25cf", "Group of nodes (aggregated)"),
 }
 _OTHER_STYLE = ("#7f7f7f", "dot", "\u25cf", "Other resource")
@@ -219,12 +224,25 @@ def _group(a: dict) -> str:
     return a.get("kind") or "resource"
 
 
-def layout(G: nx.Graph, layered: bool = False) -> dict:
-    """Positions for every node of ``G``, computed with igraph's C core, in vis-network pixels.
+#: Label font size in canvas units. The layout leaves room for every label at this size, and the
+#: example session's views fit a 1024x768 screen at scale 1 or more, so labels read at 14 CSS px or more.
+FONT = 14
+
+
+def _label_box(label: str, font: int = FONT) -> tuple[float, float]:
+    """Width and height (canvas units) of a label drawn under its node, with the node above it."""
+    lines = label.split("\n")
+    return max(40.0, 0.62 * font * max(len(x) for x in lines)) + 12, (len(lines) * 1.2 * font) + 26
+
+
+def layout(G: nx.Graph, layered: bool = False, labels: dict | None = None) -> dict:
+    """Positions for every node of ``G``, computed with igraph's C core, in vis-network canvas units.
 
     Force-directed (Fruchterman-Reingold, grid variant above 300 nodes) by default; with
     ``layered``, nodes go in columns by their ``layer`` attribute (igraph's Sugiyama layout
-    orders each column to limit crossings). Deterministic for a given graph.
+    orders each column to limit crossings), as many rows as keep the page about as wide as a
+    4:3 screen. ``labels`` (the text drawn under each node) sets the room left between nodes.
+    Deterministic for a given graph.
 
     >>> G = nx.path_graph(3)
     >>> sorted(layout(G)) == [0, 1, 2]
@@ -237,6 +255,10 @@ def layout(G: nx.Graph, layered: bool = False) -> dict:
     nodes = list(G)
     if not nodes:
         return {}
+    labels = labels or {n: str(G.nodes[n].get("label", n)) for n in nodes}
+    boxes = {n: _label_box(labels[n]) for n in nodes}
+    bw = max(b[0] for b in boxes.values())
+    bh = max(b[1] for b in boxes.values())
     index = {n: i for i, n in enumerate(nodes)}
     pairs = {(index[u], index[v]) for u, v in G.edges() if u != v}
     g = igraph.Graph(n=len(nodes), edges=sorted(pairs), directed=True)
@@ -244,12 +266,15 @@ def layout(G: nx.Graph, layered: bool = False) -> dict:
     if layered:
         layers = [int(G.nodes[n].get("layer", 0)) for n in nodes]
         coords = g.layout_sugiyama(layers=layers, maxiter=200).coords[: len(nodes)]
-        # layers left to right, so long labels (drawn under the nodes) never collide; a layer
-        # longer than `rows` wraps into several columns, keeping the page about as wide as high
         by_layer: dict[int, list] = defaultdict(list)
         for n, layer, c in zip(nodes, layers, coords):
             by_layer[layer].append((c[0], n))
-        rows = max(10, math.ceil(math.sqrt(3 * max(len(v) for v in by_layer.values()))))
+        sizes = [len(v) for v in by_layer.values()]
+        pitch_x, pitch_y = bw + 20, bh
+        # layers left to right; a layer longer than `rows` wraps into several columns: the rows
+        # that bring the whole closest to a 4:3 screen (1000 x 700 canvas units)
+        rows = min(range(1, max(sizes) + 1),
+                   key=lambda r: max(sum(math.ceil(k / r) for k in sizes) * pitch_x / 1000, r * pitch_y / 700))
         pos, x0 = {}, 0.0
         for layer in sorted(by_layer):
             members = [n for _, n in sorted(by_layer[layer], key=lambda t: (t[0], str(t[1])))]
@@ -257,26 +282,26 @@ def layout(G: nx.Graph, layered: bool = False) -> dict:
             per_col = math.ceil(len(members) / cols)
             for i, n in enumerate(members):
                 col, row = divmod(i, per_col)
-                gap = rows * 70.0 / per_col
-                pos[n] = (x0 + col * 380.0, (row - (per_col - 1) / 2) * gap)
-            x0 += cols * 380.0 + 60.0
+                pos[n] = (x0 + col * pitch_x, (row - (per_col - 1) / 2) * pitch_y)
+            x0 += cols * pitch_x + 10
         return pos
     coords = g.as_undirected().layout_fruchterman_reingold(niter=500, grid=len(nodes) > 300).coords
     xs, ys = [c[0] for c in coords], [c[1] for c in coords]
-    span = max(max(xs) - min(xs), max(ys) - min(ys), 1e-9)
-    scale = (280 if len(nodes) < 200 else 110) * math.sqrt(len(nodes)) / span  # small networks: room for labels
+    spanx, spany = max(max(xs) - min(xs), 1e-9), max(max(ys) - min(ys), 1e-9)
+    # as much room as the labels need, packed loosely, a little wider than high like the screen
+    area = sum(w * h for w, h in boxes.values()) * (1.3 if len(nodes) <= 300 else 1.0)
+    width = math.sqrt(area * 1.4)
+    height = width / 1.4
     cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
-    # a little wider than high, like the screen it goes on
-    return {n: ((x - cx) * scale * 1.25, (y - cy) * scale * 0.8) for n, x, y in zip(nodes, xs, ys)}
+    pos = {n: ((x - cx) * width / spanx, (y - cy) * height / spany) for n, x, y in zip(nodes, xs, ys)}
+    if len(nodes) <= 300:
+        pos = _spread_labels(pos, boxes)
+    return pos
 
 
-def _spread_labels(pos: dict, labels: dict, font: int, rounds: int = 80) -> dict:
-    """Push apart nodes whose labels (boxes under them) overlap; small networks only (pairwise)."""
+def _spread_labels(pos: dict, box: dict, rounds: int = 200) -> dict:
+    """Push apart nodes whose label boxes overlap; small networks only (pairwise)."""
     pos = {n: list(p) for n, p in pos.items()}
-    box = {}
-    for n in pos:
-        lines = labels[n].split("\n")
-        box[n] = (max(40.0, 0.56 * font * max(len(x) for x in lines)), (len(lines) + 1.3) * 1.15 * font)
     nodes = list(pos)
     for _ in range(rounds):
         moved = False
@@ -341,9 +366,65 @@ def _weight(a: dict) -> float:
     return 1.0
 
 
+def _merge(G: nx.MultiDiGraph, where: dict, H: nx.MultiDiGraph, keep_loops: bool = True) -> None:
+    """Add ``G``'s edges to ``H`` between the nodes ``where`` maps their ends to, merged.
+
+    Flows and routes are merged per source and indicator (their counts added: one source counts
+    one thing); other edges per relation and polarity, with how many were merged as ``count``.
+    """
+    from crimekg.graph.network import shown_count
+
+    merged: dict[tuple, dict] = {}
+    for u, v, a in G.edges(data=True):
+        mu, mv = where[u], where[v]
+        if mu == mv and u != v and not keep_loops:
+            continue
+        rel = a.get("relation", "linked")
+        if rel in ("flow", "route"):
+            key = (mu, mv, rel, a.get("source"), a.get("indicator"))
+            m = merged.setdefault(key, {"relation": rel, "source": a.get("source"), "indicator": a.get("indicator"),
+                                        "count": None, "suppressed": 0, "low": 0.0, "high": 0.0, "observations": 0,
+                                        "first": None, "last": None, "merged": 0})
+            if a.get("count") is not None:
+                m["count"] = (m["count"] or 0.0) + float(a["count"])
+            m["suppressed"] += int(a.get("suppressed") or 0)
+            m["low"] += float(a.get("low") or a.get("count") or 0)
+            m["high"] += float(a.get("high") or a.get("count") or 0)
+            m["observations"] += int(a.get("observations") or 0)
+            m["merged"] += 1
+            if a.get("years"):
+                y0, y1 = a["years"].split("-", 1)
+                m["first"] = min(m["first"] or y0, y0)
+                m["last"] = max(m["last"] or y1, y1)
+        else:
+            key = (mu, mv, rel, a.get("polarity", "positive"))
+            m = merged.setdefault(key, {"relation": rel, "polarity": a.get("polarity", "positive"), "count": 0})
+            m["count"] += int(a.get("count", 1))
+    for key, m in merged.items():
+        if "merged" in m:
+            first, last = m.pop("first"), m.pop("last")
+            m["years"] = f"{first}-{last}" if first else None
+            m["value"] = shown_count(m["count"], m["suppressed"])
+            if m["merged"] == 1:
+                m.pop("merged")
+        H.add_edge(key[0], key[1], **m)
+
+
+def _group_node(G: nx.MultiDiGraph, ns: list, label: str, kind: str | None) -> dict:
+    facets = {}
+    for facet in ("categories", "crimes", "actors", "levels", "places", "sessions"):
+        values = sorted({v for n in ns for v in G.nodes[n].get(facet, [])})
+        if values:
+            facets[facet] = values
+    return dict(label=label, kind=kind, weight=len(ns), members=len(ns), **facets,
+                examples=[G.nodes[n].get("label", str(n)) for n in ns[:5]])
+
+
 def _aggregate(G: nx.MultiDiGraph, max_nodes: int) -> tuple[nx.MultiDiGraph, str]:
-    """Fold nodes into groups (kind or category, then first place or crime type) when there are too many."""
+    """Fold nodes into groups (kind or category, then UN M49 subregion, first place or crime type) when there are too many."""
     def key(a: dict) -> tuple[str, str]:
+        if a.get("subregion_label"):
+            return _group(a), a["subregion_label"]
         for facet in ("places", "crimes"):
             if a.get(facet):
                 return _group(a), a[facet][0]
@@ -357,38 +438,185 @@ def _aggregate(G: nx.MultiDiGraph, max_nodes: int) -> tuple[nx.MultiDiGraph, str
     for (group, sub), ns in members.items():
         gid = f"group:{group}:{sub}"
         label = f"{len(ns):,} \u00d7 {KIND_STYLES.get(group, _OTHER_STYLE)[3]}" + (f" \u00b7 {sub}" if sub else "")
-        facets = {}
-        for facet in ("categories", "crimes", "actors", "levels", "places", "sessions"):
-            values = sorted({v for n in ns for v in G.nodes[n].get(facet, [])})
-            if values:
-                facets[facet] = values
-        H.add_node(gid, label=label, kind=G.nodes[ns[0]].get("kind"), weight=len(ns), members=len(ns), **facets,
-                   examples=[G.nodes[n].get("label", str(n)) for n in ns[:5]])
+        H.add_node(gid, **_group_node(G, ns, label, G.nodes[ns[0]].get("kind")))
         if group in CATEGORY_ORDER:
-            H.nodes[gid]["categories"] = [group] + [c for c in facets.get("categories", []) if c != group]
+            H.nodes[gid]["categories"] = [group] + [c for c in H.nodes[gid].get("categories", []) if c != group]
         for n in ns:
             where[n] = gid
-    counts: Counter = Counter()
-    for u, v, a in G.edges(data=True):
-        counts[(where[u], where[v], a.get("relation", "linked"), a.get("polarity", "positive"))] += 1
-    for (u, v, rel, pol), c in counts.items():
-        H.add_edge(u, v, relation=rel, polarity=pol, count=c)
+    _merge(G, where, H)
     note = (f"This network has {len(G):,} nodes, more than the {max_nodes:,} a browser draws smoothly on the projector "
             f"laptop (measured by tests/benchmarks/bench_views.py), so it shows {len(H):,} groups instead "
-            "(nodes of one kind or category and one place or crime type). Filter it (e.g. --place, --category) "
+            "(nodes of one kind or category and one UN M49 subregion, place or crime type). Filter it (e.g. --place, --category) "
             "or raise --max-nodes to see every node.")
     return H, note
 
 
-def _node_title(a: dict, group: str) -> str:
+#: How many of the largest flows of each source the ``flows`` view shows by default.
+TOP_FLOWS = 30
+
+
+def top_flows(G: nx.MultiDiGraph, top: int = TOP_FLOWS) -> tuple[nx.MultiDiGraph, str]:
+    """Keep the ``top`` largest flows of each source; fold the countries in none of them into their UN M49 subregion.
+
+    Returns the network and a sentence saying what was left out ("" when nothing was). Flows
+    between two folded countries of one subregion are left out (they would be a loop). ``top``
+    0 keeps everything.
+
+    >>> G = nx.MultiDiGraph()
+    >>> for i, (a, b, n) in enumerate([("A", "B", 100), ("C", "B", 3), ("D", "B", 2)]):
+    ...     _ = G.add_edge(a, b, relation="flow", source="glotip", indicator="i", count=n)
+    >>> for n in "ABCD":
+    ...     G.add_node(n, label=n, kind="country", places=[n], subregion="R", subregion_label="Region R")
+    >>> H, note = top_flows(G, 1)
+    >>> sorted(H), sorted((u, v, a["count"]) for u, v, a in H.edges(data=True))
+    (['A', 'B'], [('A', 'B', 100.0)])
+    >>> note.split(";")[0]
+    'Showing the 1 largest flows of each source (1 of 3 edges)'
+    """
+    weighted = [(u, v, a) for u, v, a in G.edges(data=True) if a.get("relation") in ("flow", "route")]
+    if not top or not weighted:
+        return G, ""
+    # victims detected in their own country are no flow between two places: they go in the
+    # country's tooltip, and the largest flows are those between countries
+    domestic: dict = defaultdict(list)
+    for u, v, a in weighted:
+        if u == v:
+            domestic[u].append(_series_text(a))
+    if domestic:
+        G = G.copy()
+        G.remove_edges_from([(u, v, k) for u, v, k in G.edges(keys=True) if u == v and u in domestic])
+        weighted = [(u, v, a) for u, v, a in weighted if u != v]
+
+    def largest(edges) -> list:
+        series: dict[tuple, list] = defaultdict(list)
+        for e in edges:
+            series[(e[2].get("relation"), e[2].get("source"))].append(e)
+        kept = []
+        for es in series.values():
+            kept += sorted(es, key=lambda e: (-_weight(e[2]), str(e[0]), str(e[1])))[:top]
+        return kept
+
+    big = {n for u, v, _ in largest(weighted) for n in (u, v)}
+    where, groups = {}, defaultdict(list)
+    for n, a in G.nodes(data=True):
+        if n in big or a.get("kind") != "country" or not a.get("subregion"):
+            where[n] = n
+        else:
+            where[n] = "group:" + a["subregion"]
+            groups[where[n]].append(n)
+    H = nx.MultiDiGraph()
+    for n, a in G.nodes(data=True):
+        if where[n] == n:
+            H.add_node(n, **a)
+    for gid, ns in groups.items():
+        a0 = G.nodes[ns[0]]
+        label = f"{a0['subregion_label']}: {len(ns)} other countr{'y' if len(ns) == 1 else 'ies'}"
+        H.add_node(gid, **_group_node(G, ns, label, "region"))
+        H.nodes[gid]["places"] = [a0["subregion"].rsplit("/", 1)[-1]] + H.nodes[gid].get("places", [])
+    M = nx.MultiDiGraph()
+    M.add_nodes_from(H.nodes(data=True))
+    _merge(G, where, M, keep_loops=False)
+    kept = largest([(u, v, a) for u, v, a in M.edges(data=True) if a.get("relation") in ("flow", "route")])
+    out = nx.MultiDiGraph()
+    for u, v, a in kept:
+        for n in (u, v):
+            out.add_node(n, **M.nodes[n])
+    for n, a in M.nodes(data=True):  # routes stay, with their own figures, even with no nationals drawn
+        if a.get("kind") == "route":
+            out.add_node(n, **a)
+    for u, v, a in kept:
+        out.add_edge(u, v, **a)
+    for n, lines in domestic.items():
+        if n in out:
+            out.nodes[n]["domestic"] = lines
+    total = len(weighted)
+    if total <= len(kept) and not groups and not domestic:
+        return G, ""
+    note = (f"Showing the {top:,} largest flows of each source ({len(kept):,} of {total:,} edges); "
+            f"countries in none of them are grouped into their UN M49 subregion ({len(groups):,} groups). "
+            + (f"Victims detected in their own country ({len(domestic):,} countries) are in each country's tooltip. " if domestic else "")
+            + "Use --top 0 for every flow, or --place for one country's flows.")
+    return out, note
+
+
+#: The facets whose values are codes a reader should not have to decode: the name comes first, the code after it.
+_CODED = ("places", "sessions")
+
+_NAMES = """
+SELECT ?x ?p ?label WHERE {
+  VALUES ?p { skos:prefLabel rdfs:label skos:altLabel dct:title }
+  ?x ?p ?label .
+  FILTER(STRSTARTS(STR(?x), "https://w3id.org/crimekg/concept/") || STRSTARTS(STR(?x), "https://w3id.org/crimekg/place/")
+         || STRSTARTS(STR(?x), "https://w3id.org/crimekg/session/"))
+}
+"""
+
+_FACET_PATHS = (("concept/category/", "category"), ("concept/crime/", "crime"), ("concept/actor/", "actor"),
+                ("concept/level/", "level"), ("place/m49/", "place"), ("place/", "place"), ("session/", "session"))
+
+
+def names(store: GraphStore, lang: str = "en") -> dict:
+    """Names of the concepts, places and sessions, in ``lang`` where the workspace has one (else English).
+
+    Returns ``{"iri": {IRI: name}, "category": {slug: name}, ..., "place": {code: name}}``: the
+    filter values of :data:`graph.network.FILTERS` by the slugs and codes the projections use.
+
+    >>> from graph.store import init_store
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     with init_store(d + "/ws") as store:
+    ...         n = names(store, "ru")
+    >>> n["place"]["NGA"], names.__name__
+    ('Нигерия', 'names')
+    """
+    base = "https://w3id.org/crimekg/"
+    found: dict[str, tuple] = {}
+    for row in store.select(_NAMES):
+        lit, pred = row["label"], str(row["p"])
+        tag = (getattr(lit, "language", None) or "").lower()
+        rank = (0 if tag == lang.lower() else 1 if tag == "en" else 2 if tag == "" else 3,
+                1 if pred.endswith("altLabel") else 0, str(lit))
+        x = str(row["x"])
+        if x not in found or rank < found[x]:
+            found[x] = rank
+    out: dict[str, dict] = {"iri": {x: r[2] for x, r in found.items()}}
+    for facet in FILTERS:
+        out[facet] = {}
+    for x, r in found.items():
+        rest = x[len(base):]
+        for prefix, facet in _FACET_PATHS:
+            if rest.startswith(prefix) and "/" not in rest[len(prefix):]:
+                out[facet].setdefault(rest[len(prefix):], r[2])
+                break
+    return out
+
+
+def _named(values, table: dict, coded: bool) -> list[str]:
+    """Values by name: "Nigeria (NGA)" for codes, "Enabling" for concept slugs; the value itself when unnamed."""
+    out = []
+    for v in values:
+        name = table.get(v)
+        out.append(v if not name else f"{name} ({v})" if coded else name)
+    return out
+
+
+def _node_title(a: dict, group: str, names_: dict | None = None) -> str:
+    names_ = names_ or {}
     lines = [a.get("label", "")]
     style = KIND_STYLES.get(group, _OTHER_STYLE)
     lines.append(style[3] if a.get("kind") != "resource" else f"Resource ({a.get('kind', '')})")
-    named = [("categories", "Category"), ("crimes", "Crime type"), ("actors", "Actor"), ("levels", "Level"),
-             ("places", "Places"), ("sessions", "Sessions")]
-    for key, name in named:
+    cats = [c for c in CATEGORY_ORDER if c in a.get("categories", [])]
+    if a.get("kind") == "factor" and len(cats) > 1:
+        lines[-1] = "Factor: " + ", ".join(_named(cats, names_.get("category", {}), False)).lower()
+    named = [("categories", "Category", "category"), ("crimes", "Crime type", "crime"), ("actors", "Actor", "actor"),
+             ("levels", "Level", "level"), ("places", "Places", "place"), ("sessions", "Sessions", "session")]
+    for key, name, facet in named:
         if a.get(key):
-            lines.append(f"{name}: {', '.join(a[key])}")
+            lines.append(f"{name}: {', '.join(_named(a[key], names_.get(facet, {}), key in _CODED))}")
+    if a.get("subregion_label"):
+        lines.append(f"UN M49 region: {a['subregion_label']} ({a.get('subregion', '').rsplit('/', 1)[-1]})")
+    for line in a.get("domestic", []):
+        lines.append("Detected in their own country: " + line)
     if a.get("altLabels"):
         lines.append("Also said as: " + "; ".join(a["altLabels"]))
     if "contributions" in a:
@@ -405,7 +633,8 @@ def _node_title(a: dict, group: str) -> str:
             lines.append("IOM Missing Migrants: no incident on this route in the imported data")
     if "members" in a:
         lines.append(f"Nodes in this group: {a['members']:,}; e.g. " + "; ".join(a.get("examples", [])))
-    skip = {"label", "kind", "layer", "order", "altLabels", "contributions", "members", "examples", "weight"} | {k for k, _ in named}
+    skip = {"label", "kind", "layer", "order", "altLabels", "contributions", "members", "examples", "weight",
+            "subregion", "subregion_label", "domestic"} | {k for k, _, _ in named}
     if a.get("kind") == "route":
         skip |= {k for k in a if k.startswith(("iom_", "frontex_"))}
     for k, v in a.items():
@@ -425,6 +654,8 @@ def _series_text(a: dict) -> str:
     if a.get("suppressed"):
         tip += f" (between {a['low']:,.0f} and {a['high']:,.0f}: {a['suppressed']} cell(s) published as <5)"
     tip += f", {a.get('observations', 0)} observation(s)"
+    if a.get("merged"):
+        tip += f", {a['merged']} flows added up (one source)"
     if a.get("years"):
         tip += f", {a['years']}"
     return tip
@@ -496,6 +727,15 @@ def _short(label: str, width: int = 26, lines: int = 2) -> str:
     return "\n".join(wrapped)
 
 
+#: Colours that change on the black of presentation mode, where the usual one is too dark to see.
+_DARK_COLOURS = {"route": "#e08214", "crime": "#f2f2f2", "country": "#b48ce0", "group": "#bbbbbb", "response": "#33b5a5", "gap": "#e8559e"}
+
+
+def _label_shape(n: int) -> tuple[int, int, int]:
+    """(characters a line, lines, largest node radius) for a network of ``n`` nodes: fewer, shorter labels as it grows."""
+    return (22, 2, 16) if n <= 40 else (18, 1, 10)
+
+
 def render_network(
     G: nx.MultiDiGraph,
     preset: str = "factors",
@@ -505,83 +745,24 @@ def render_network(
     size: str = "contributions",
     max_nodes: int = AGGREGATE_ABOVE,
     filters: dict | None = None,
+    names: dict | None = None,
+    note: str = "",
 ) -> str:
     """Return the HTML page showing ``G`` (a projection from :mod:`graph.network`).
 
     ``steps`` is the order presentation mode reveals groups in (categories such as ``enabling``,
     kinds such as ``topic``, and ``links``); ``size`` one of :data:`SIZES`; above ``max_nodes``
     nodes the page shows groups of nodes instead and says so. ``filters`` (already applied)
-    are stated on the page.
+    are stated on the page; ``names`` (from :func:`names`) name the filter values, places and
+    concepts; ``note`` is said at the top of the page.
 
     >>> G = nx.MultiDiGraph(); G.add_node("a", label="<b>x</b>", kind="factor", categories=["enabling"])
     >>> page = render_network(G)
     >>> "<b>x</b>" in page, "\\\\u003cb\\\\u003ex" in page
     (False, True)
     """
-    if size not in SIZES:
-        raise InvalidInput(f"unknown size {size!r}; use one of {', '.join(SIZES)}")
-    note = ""
-    if len(G) > max_nodes:
-        G, note = _aggregate(G, max_nodes)
-    pos = layout(G, layered=preset == "session")
-    font = 22 if len(G) < 200 else 14
-    if preset != "session" and len(G) <= 150:
-        pos = _spread_labels(pos, {n: _short(str(a.get("label", n))) for n, a in G.nodes(data=True)}, font)
-    value = _sizes(G, size)
-    ids = {n: i for i, n in enumerate(G)}
-    nodes, groups = [], []
-    for n, a in G.nodes(data=True):
-        group = _group(a)
-        groups.append(group)
-        x, y = pos[n]
-        label = str(a.get("label", n))
-        facets = {}
-        for facet, key in zip(FILTERS, ("categories", "crimes", "actors", "levels", "places", "sessions")):
-            if key in a:
-                facets[facet] = list(a[key])
-        nodes.append({
-            "id": ids[n], "iri": str(n), "label": _short(label), "full": label, "alt": list(a.get("altLabels", [])),
-            "group": group, "x": round(x, 1), "y": round(y, 1), "value": round(value[n], 3),
-            "title": _node_title(a, group), "facets": facets,
-        })
-    edges = []
-    many = G.number_of_edges() > 400
-    # per style and source: victims, records and detections differ in scale, and are never added
-    max_count: dict[tuple, float] = defaultdict(lambda: 1.0)
-    siblings: dict[tuple, list] = defaultdict(list)
-    for u, v, a in G.edges(data=True):
-        style = _edge_style(a)[0]
-        max_count[(style, a.get("source"))] = max(max_count[(style, a.get("source"))], _weight(a))
-        if style in ("flow", "route"):
-            siblings[(u, v)].append(a)
-    for u, v, a in G.edges(data=True):
-        style, tip = _edge_style(a, siblings.get((u, v), ()))
-        width = 1.0
-        if a.get("strength") is not None:
-            width = 1 + 4 * float(a["strength"])
-        elif style in ("flow", "route"):
-            width = 1 + 9 * math.sqrt(_weight(a) / max_count[(style, a.get("source"))])
-        elif a.get("count", 1) > 1:
-            width = 1 + 9 * math.sqrt(float(a["count"]) / max_count[(style, None)])
-        label = a.get("relation", "")
-        if style in ("flow", "route"):
-            from crimekg.graph.network import shown_count
-
-            label = a.get("value") or shown_count(a.get("count"), int(a.get("suppressed") or 0))
-            if len(siblings[(u, v)]) > 1:
-                label += f" ({a.get('source', '')})"
-        edges.append({"from": ids[u], "to": ids[v], "style": style, "label": "" if many or style == "structure" else label,
-                      "width": round(width, 2), "title": tip})
-    used = sorted(set(groups), key=lambda g: (_STEP_ORDER + (g,)).index(g))
-    styles = {g: dict(zip(("color", "shape", "glyph", "text"), KIND_STYLES.get(g, _OTHER_STYLE))) for g in used}
-    stated = "; ".join(f"{k} = {v if isinstance(v, str) else ', '.join(sorted(v))}" for k, v in (filters or {}).items() if v)
-    data = {
-        "preset": preset, "font": font, "nodes": nodes, "edges": edges, "styles": styles, "steps": _steps(used, steps),
-        "note": note, "filters": stated,
-        "size_text": "how many nodes a group holds" if note else ("how many were counted leaving or arriving (victims; detections on smuggling routes)" if preset == "flows" else _SIZE_TEXT[size]),
-        "arrow_text": _ARROWS.get(preset, _ARROWS["factors"]), "facets": [f for f in FILTERS if any(f in n["facets"] for n in nodes)],
-    }
-    title = title or "crimekg: " + _TITLES.get(preset, preset)
+    data = _page_data(G, preset, steps=steps, size=size, max_nodes=max_nodes, filters=filters, names=names, note=note)
+    title = title or "crimekg: " + data.pop("title")
     lib = files("pyvis") / "templates" / "lib" / "vis-9.1.2"
     template = (files("crimekg.graph") / "templates" / "view.html").read_text(encoding="utf-8")
     parts = {
@@ -592,6 +773,206 @@ def render_network(
     }
     # one pass, so that text put in (a title, a label) is never searched for markers again
     return re.sub("|".join(re.escape(m) for m in parts), lambda m: parts[m.group(0)], template)
+
+
+def _page_data(
+    G: nx.MultiDiGraph,
+    preset: str = "factors",
+    *,
+    steps: Sequence[str] | None = None,
+    size: str = "contributions",
+    max_nodes: int = AGGREGATE_ABOVE,
+    filters: dict | None = None,
+    names: dict | None = None,
+    note: str = "",
+) -> dict:
+    """What the page (and :func:`to_pyvis`) draws: nodes with positions, styles and tooltips, edges, legend, steps."""
+    if size not in SIZES:
+        raise InvalidInput(f"unknown size {size!r}; use one of {', '.join(SIZES)}")
+    names = names or {}
+    notes = [note] if note else []
+    if len(G) > max_nodes:
+        G, more = _aggregate(G, max_nodes)
+        notes.append(more)
+    width, nlines, radius = _label_shape(len(G))
+    iri_names = names.get("iri", {})
+    labels = {}
+    for n, a in G.nodes(data=True):
+        label = str(a.get("label", n))
+        if a.get("kind") in ("crime", "topic", "country", "region", "route") and iri_names.get(str(n)):
+            label = iri_names[str(n)]  # the reader's language, where the workspace has it
+        labels[n] = label
+    short = {n: _short(labels[n], width, nlines) for n in G}
+    pos = layout(G, layered=preset == "session", labels=short)
+    value = _sizes(G, size)
+    ids = {n: i for i, n in enumerate(G)}
+    nodes, groups = [], []
+    for n, a in G.nodes(data=True):
+        group = _group(a)
+        groups.append(group)
+        x, y = pos[n]
+        facets = {}
+        for facet, key in zip(FILTERS, ("categories", "crimes", "actors", "levels", "places", "sessions")):
+            if key in a:
+                facets[facet] = list(a[key])
+        node = {
+            "id": ids[n], "iri": str(n), "label": short[n], "full": labels[n], "alt": list(a.get("altLabels", [])),
+            "group": group, "x": round(x, 1), "y": round(y, 1), "value": round(value[n], 3),
+            "title": _node_title(dict(a, label=labels[n]), group, names), "facets": facets,
+        }
+        cats = [c for c in CATEGORY_ORDER if c in a.get("categories", [])] if a.get("kind") == "factor" else []
+        if len(cats) > 1:
+            node["cats"] = cats  # drawn as segments, one per category
+        nodes.append(node)
+    edges = []
+    many = G.number_of_edges() > 400
+    # per style and source: victims, records and detections differ in scale, and are never added
+    max_count: dict[tuple, float] = defaultdict(lambda: 1.0)
+    siblings: dict[tuple, list] = defaultdict(list)
+    for u, v, a in G.edges(data=True):
+        style = _edge_style(a)[0]
+        max_count[(style, a.get("source"))] = max(max_count[(style, a.get("source"))], _weight(a))
+        if style in ("flow", "route"):
+            siblings[(u, v)].append(a)
+
+    def end(n) -> str:
+        code = (G.nodes[n].get("places") or [""])[0] if G.nodes[n].get("kind") == "country" else ""
+        return f"{labels[n]} ({code})" if code else labels[n]
+
+    for u, v, a in G.edges(data=True):
+        style, tip = _edge_style(a, siblings.get((u, v), ()))
+        if style in ("flow", "route"):
+            tip = f"{end(u)} \u2192 {end(v)}\n{tip}"
+        width_ = 1.0
+        if a.get("strength") is not None:
+            width_ = 1 + 4 * float(a["strength"])
+        elif style in ("flow", "route"):
+            width_ = 1 + 9 * math.sqrt(_weight(a) / max_count[(style, a.get("source"))])
+        elif a.get("count", 1) > 1:
+            width_ = 1 + 9 * math.sqrt(float(a["count"]) / max_count[(style, None)])
+        label = a.get("relation", "")
+        if style in ("flow", "route"):
+            from crimekg.graph.network import shown_count
+
+            label = a.get("value") or shown_count(a.get("count"), int(a.get("suppressed") or 0))
+            if len(siblings[(u, v)]) > 1:
+                label += f" ({a.get('source', '')})"
+        edges.append({"from": ids[u], "to": ids[v], "style": style, "label": "" if many or style == "structure" else label,
+                      "width": round(width_, 2), "title": tip})
+    present = set(groups) | {c for n in nodes for c in n.get("cats", [])}
+    used = sorted(present, key=lambda g: (_STEP_ORDER + (g,)).index(g))
+    styles = {g: dict(zip(("color", "shape", "glyph", "text"), KIND_STYLES.get(g, _OTHER_STYLE))) for g in used}
+    for g in used:
+        styles[g]["dark"] = _DARK_COLOURS.get(g, styles[g]["color"])
+    facet_names = names.get
+    stated = "; ".join(
+        f"{k} = {v if isinstance(v, str) else ', '.join(sorted(v))}" for k, v in (filters or {}).items() if v)
+    facets_used = [f for f in FILTERS if any(f in n["facets"] for n in nodes)]
+    value_names = {f: {v: (facet_names(f) or {}).get(v, v) for n in nodes for v in n["facets"].get(f, [])} for f in facets_used}
+    routes_only = preset == "flows" and not any(e["style"] == "flow" for e in edges)
+    title = _TITLES.get(preset, preset)
+    arrows = _ARROWS.get(preset, _ARROWS["factors"])
+    size_text = _SIZE_TEXT[size]
+    if preset == "flows":
+        size_text = "how many were counted leaving or arriving (victims; detections on smuggling routes)"
+    if routes_only:
+        title = "Smuggling routes: nationals detected on each route (Frontex), dead and missing on it (IOM)"
+        arrows = "Arrows point from a nationality to the smuggling routes its nationals were detected on."
+        size_text = "how many detections of illegal border crossings (Frontex) a nationality or route has"
+    if len(notes) > (1 if note else 0):
+        size_text = "how many nodes a group holds"
+    return {
+        "preset": preset, "title": title, "font": FONT, "radius": radius, "nodes": nodes, "edges": edges, "styles": styles,
+        "steps": _steps(set(groups), steps), "note": " ".join(notes), "filters": stated, "names": value_names,
+        "size_text": size_text, "arrow_text": arrows, "facets": facets_used,
+    }
+
+
+# --- pyvis networks, for notebooks ---------------------------------------------------------------
+
+_EDGE_LOOKS = {
+    "link": ("#444444", False), "negative": ("#cc0000", [8, 6]), "structure": ("#8c8c8c", False),
+    "flow": ("#6a3d9a", False), "route": ("#c06a00", [2, 5]),
+}
+
+
+def to_pyvis(
+    G: nx.MultiDiGraph,
+    preset: str = "factors",
+    *,
+    size: str = "contributions",
+    max_nodes: int = AGGREGATE_ABOVE,
+    names: dict | None = None,
+    notebook: bool = False,
+    height: str = "700px",
+    width: str = "100%",
+    heading: str = "",
+):
+    """Turn a network crimekg makes (factors, session, places, flows, a query) into a ``pyvis.network.Network``.
+
+    Positions, colours, shapes, tooltips and sizes are set as on crimekg's own page (physics off,
+    so it draws at once; a factor in several categories is drawn in segments), set in bulk (pyvis's
+    ``add_node`` checks every earlier node, so it slows quadratically). The Network is ready for
+    Jupyter (``notebook=True``, ``cdn_resources="in_line"``) and writes offline HTML through a
+    template of crimekg's own: vis-network inline, no CDN, no Bootstrap. ``net.write_html(path)``
+    writes it; :func:`notebook_html` shows it inline in a notebook.
+
+    >>> G = nx.MultiDiGraph(); _ = G.add_edge("a", "b", relation="enables")
+    >>> for n in "ab": G.nodes[n].update(label=n.upper(), kind="factor", categories=["enabling", "impunity"])
+    >>> net = to_pyvis(G)
+    >>> [n["label"] for n in net.nodes], net.edges[0]["label"], net.nodes[0]["segments"]
+    (['A', 'B'], 'enables', ['#d95f02', '#e7298a'])
+    """
+    from jinja2 import Environment, FileSystemLoader
+    from pyvis.network import Network
+
+    data = _page_data(G, preset, size=size, max_nodes=max_nodes, names=names)
+    net = Network(height=height, width=width, directed=True, notebook=False, cdn_resources="in_line", heading=heading)
+    styles = data["styles"]
+    nodes = []
+    for n in data["nodes"]:
+        s = styles[n["group"]]
+        node = {"id": n["id"], "label": n["label"], "x": n["x"], "y": n["y"], "value": n["value"], "title": n["title"],
+                "shape": s["shape"], "color": {"background": s["color"], "border": s["color"]}, "iri": n["iri"], "group": n["group"]}
+        if n.get("cats"):
+            node["segments"] = [styles[c]["color"] for c in n["cats"]]
+        nodes.append(node)
+    edges = []
+    for e in data["edges"]:
+        colour, dashes = _EDGE_LOOKS[e["style"]]
+        edges.append({"from": e["from"], "to": e["to"], "label": e["label"] or None, "title": e["title"], "width": e["width"],
+                      "color": {"color": colour, "highlight": "#000000", "hover": "#000000"}, "dashes": dashes,
+                      "arrows": {"to": {"enabled": True, "scaleFactor": 0.4 if e["style"] == "structure" else 0.7}}})
+    net.nodes, net.edges = nodes, edges
+    net.node_ids = [n["id"] for n in nodes]
+    net.node_map = {n["id"]: n for n in nodes}
+    # options as a dict: pyvis's set_options() would strip the spaces out of every string
+    net.options = {
+        "physics": {"enabled": False, "solver": "barnesHut", "stabilization": False},
+        "layout": {"improvedLayout": False},
+        "nodes": {"scaling": {"min": min(6, data["radius"]), "max": data["radius"], "label": {"enabled": False}},
+                  "font": {"size": data["font"], "color": "#111111", "strokeWidth": 3, "strokeColor": "#ffffff"}},
+        "edges": {"smooth": False, "font": {"size": round(data["font"] * 0.85), "align": "horizontal", "strokeWidth": 0,
+                                            "background": "rgba(255,255,255,0.85)"}},
+        "interaction": {"hover": len(nodes) <= 2000, "tooltipDelay": 150},
+    }
+    lib = files("pyvis") / "templates" / "lib" / "vis-9.1.2"
+    templates = files("crimekg.graph") / "templates"
+    net.templateEnv = Environment(loader=FileSystemLoader(str(templates)), autoescape=False)
+    net.templateEnv.globals.update(
+        vis_css=(lib / "vis-network.css").read_text(encoding="utf-8"),
+        vis_js=(lib / "vis-network.min.js").read_text(encoding="utf-8").replace("</script", "<\\/script"))
+    net.template_dir, net.path = str(templates), "pyvis.html"
+    net.template = net.templateEnv.get_template(net.path)  # what pyvis renders with notebook=True
+    if notebook:
+        net.notebook = True
+    return net
+
+
+def notebook_html(net, height: int = 720) -> str:
+    """HTML that shows a pyvis Network inline in a notebook output: its page in an iframe's ``srcdoc``, fetching nothing."""
+    page = net.generate_html(notebook=True)
+    return f'<div><iframe srcdoc="{html.escape(page, quote=True)}" style="width: 100%; height: {int(height)}px; border: 0"></iframe></div>'
 
 
 def export_network(
@@ -638,12 +1019,16 @@ def render_view(
     flows: str = "all",
     query_options: dict | None = None,
     indicator: str = "detected-trafficking-victims",
+    top: int = TOP_FLOWS,
+    lang: str = "en",
     **filters: str | Iterable[str] | None,
 ) -> Path:
     """Write a preset view of ``store`` to ``out`` as one self-contained HTML page and return its path.
 
     See :func:`network_for` for ``preset``, ``query``, ``params``, ``flows`` and ``filters`` and :func:`render_network`
-    for the rest.
+    for the rest. The ``flows`` preset shows the ``top`` largest flows of each source (see
+    :func:`top_flows`; 0 for all). Places and concepts are named in ``lang`` where the workspace
+    has that language (English otherwise).
 
     >>> from graph.store import init_store
     >>> import tempfile
@@ -654,7 +1039,11 @@ def render_view(
     (True, False)
     """
     G = network_for(store, preset, query=query, params=params, flows=flows, indicator=indicator, query_options=query_options, **filters)
-    page = render_network(G, preset, title=title, steps=steps, size=size, max_nodes=max_nodes, filters=filters)
+    note = ""
+    if preset == "flows":
+        G, note = top_flows(G, top)
+    page = render_network(G, preset, title=title, steps=steps, size=size, max_nodes=max_nodes, filters=filters,
+                          names=names(store, lang), note=note)
     path = Path(out)
     path.write_text(page, encoding="utf-8")
     return path

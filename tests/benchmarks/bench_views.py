@@ -6,6 +6,8 @@ places, about 1.5 links per factor) is
 - written by ``graph.views.render_network`` (igraph layout included; no aggregation), timed;
 - written by pyvis 0.3.2 as a user would (``Network(cdn_resources="in_line")``, nodes and edges
   filled directly, since ``add_node`` is quadratic; default physics), timed;
+- turned into a pyvis Network by ``graph.views.to_pyvis`` (the same positions, colours and
+  tooltips; nodes set in bulk) and written through pyvis with crimekg's template, timed;
 - opened in headless Chromium (Debian's, via Playwright), timing navigation start to
   vis-network's first ``afterDrawing`` (median of ``--runs``), and one full redraw of our page
   (what each pan, zoom or filter costs). pyvis's page asks Bootstrap from a CDN: those requests
@@ -15,6 +17,7 @@ Not part of the test run; prints a table.
 
     python tests/benchmarks/bench_views.py                          # 1,000 and 5,000 nodes
     python tests/benchmarks/bench_views.py --sizes 1000 5000 10000 20000 --no-pyvis
+    python tests/benchmarks/bench_views.py --sizes 1000 5000 20000 --pyvis-sizes 1000 --runs 1
 """
 
 from __future__ import annotations
@@ -96,6 +99,24 @@ def write_pyvis(G, path: Path) -> float:
     return elapsed
 
 
+def write_to_pyvis(G, path: Path) -> tuple[float, float]:
+    """Seconds for ``to_pyvis`` to build the Network, and to build it and write its page through pyvis."""
+    import os
+
+    from crimekg.graph.views import to_pyvis
+
+    t0 = time.perf_counter()
+    net = to_pyvis(G, max_nodes=len(G) + 1)
+    built = time.perf_counter() - t0
+    cwd = os.getcwd()
+    os.chdir(path.parent)
+    try:
+        net.write_html(path.name)
+    finally:
+        os.chdir(cwd)
+    return built, time.perf_counter() - t0
+
+
 REDRAW = """() => {
     const r = window.crimekg.network.renderer, times = [];
     for (let i = 0; i < 5; i++) { const t = performance.now(); r._redraw(); times.push(performance.now() - t); }
@@ -159,6 +180,11 @@ def main() -> None:
             draw = draws[len(draws) // 2]
             row = [f"{n:,}", f"{G.number_of_edges():,}", f"{layout:.2f} s", f"{written:.2f} s", f"{ours.stat().st_size / 1e6:.1f} MB",
                    fmt(None if draw == float("inf") else draw), f"{redraw(browser, ours):.0f} ms"]
+            via = Path(tmp) / f"to-pyvis-{n}.html"
+            built, via_written = write_to_pyvis(G, via)
+            via_draws = sorted((first_draw(browser, via, args.cap) or float("inf")) for _ in range(args.runs))
+            via_draw = via_draws[len(via_draws) // 2]
+            row += [f"{built:.2f} s", f"{via_written:.2f} s", fmt(None if via_draw == float("inf") else via_draw)]
             if args.no_pyvis or (args.pyvis_sizes and n not in args.pyvis_sizes):
                 row += ["-", "-"]
             else:
@@ -168,7 +194,8 @@ def main() -> None:
             rows.append(row)
             print("  ".join(row), flush=True, file=sys.stderr)
         browser.close()
-    head = ["nodes", "edges", "layout", "HTML written (layout incl.)", "size", "first draw", "redraw", "pyvis written", "pyvis first draw"]
+    head = ["nodes", "edges", "layout", "HTML written (layout incl.)", "size", "first draw", "redraw",
+            "to_pyvis built", "to_pyvis written", "to_pyvis first draw", "pyvis written", "pyvis first draw"]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
     print("  ".join(h.rjust(w) for h, w in zip(head, widths)))
     for r in rows:

@@ -1,51 +1,132 @@
-"""Make the README's screenshot: the ``factors`` view of the example session in headless Chromium.
+"""Screenshots of every view preset in headless Chromium, and the README's images.
 
-    python tests/tools/screenshot.py                       # writes examples/factors-view.png
-    python tests/tools/screenshot.py --preset session -o /tmp/session.png
+    python tests/tools/screenshot.py /tmp/shots          # every preset, 1024x768 and 1920x1080, normal and present
+    python tests/tools/screenshot.py --readme            # remakes the README's images in examples/ and their fingerprints
 
-It builds a fresh workspace from the bundled example (as ``crimekg demo`` does), writes the view
-with :func:`graph.views.render_view` and photographs it once vis-network has drawn.
+It builds a fresh workspace from the bundled example (as ``crimekg demo`` does) plus the test
+data's flows and the Frontex and IOM samples (so that the ``flows`` preset has something to show),
+writes each view with :func:`graph.views.render_view` and photographs it once vis-network has
+drawn. Presentation mode is photographed at its last step (everything shown).
+
+``examples/screenshots.json`` holds, for each README image, the SHA-256 of the page it was taken
+from; tests/test_views.py renders those pages again and fails when one changed and its image was
+not remade.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
+import hashlib
+import json
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+SIZES = ((1024, 768), (1920, 1080))
+
+#: The README's images: file in examples/ -> (preset, width, height, presentation mode).
+README_IMAGES = {
+    "factors-view.png": ("factors", 1024, 768, False),
+    "session-present.png": ("session", 1024, 768, True),
+}
+
+TITLE = "crimekg: example session {preset}"
+
+
+def example_store(directory: Path, with_evidence: bool = True):
+    """A workspace with the example session (and, for the flows preset, sample flows and routes)."""
+    from crimekg.graph.store import init_store
+
+    store = init_store(directory / "ws")
+    store.load([ROOT / "examples" / "example-session.ttl"], "contributions/example-2026")
+    if with_evidence:
+        from crimekg.graph.importers import frontex, iom
+
+        evidence = ROOT / "tests" / "data" / "evidence"
+        store.load([ROOT / "tests" / "data" / "views-extra.ttl"], "load/views-extra")
+        store.write(frontex.plan(evidence / "frontex-sample.csv", store).changes)
+        store.write(iom.plan(evidence / "iom-2019-sample.csv", store).changes)
+    return store
+
+
+def readme_pages(directory: Path) -> dict[str, Path]:
+    """Write the page of each README image (from the example session alone); return them by image name."""
+    from crimekg.graph.views import render_view
+
+    out = {}
+    store = example_store(directory, with_evidence=False)
+    try:
+        for image, (preset, *_rest) in README_IMAGES.items():
+            out[image] = render_view(store, directory / f"{image}.html", TITLE.format(preset=preset), preset=preset)
+    finally:
+        store.close()
+    return out
+
+
+def fingerprint(page: Path) -> str:
+    return hashlib.sha256(page.read_bytes()).hexdigest()
+
+
+def shoot(browser, page_path: Path, png: Path, width: int, height: int, present: bool) -> None:
+    page = browser.new_page(viewport={"width": width, "height": height})
+    try:
+        page.goto(page_path.resolve().as_uri())
+        page.wait_for_function("document.body.dataset.drawn === '1'", timeout=60_000)
+        if present:
+            page.click("#present")
+            page.evaluate("window.crimekg.go(window.crimekg.data.steps.length)")
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(png))
+    finally:
+        page.close()
 
 
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
-    from crimekg.graph.store import init_store
     from crimekg.graph.views import PRESETS, render_view
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--preset", choices=PRESETS, default="factors")
-    ap.add_argument("-o", "--output", type=Path, default=ROOT / "examples" / "factors-view.png")
-    ap.add_argument("--size", default="1400x850", help="Viewport WIDTHxHEIGHT in CSS pixels.")
+    ap.add_argument("folder", nargs="?", type=Path, help="Folder for the screenshots of every preset.")
+    ap.add_argument("--readme", action="store_true", help="Remake the README's images in examples/ and examples/screenshots.json.")
+    ap.add_argument("--chromium", default="/usr/bin/chromium")
     args = ap.parse_args()
-    width, height = (int(x) for x in args.size.split("x"))
-    with tempfile.TemporaryDirectory() as tmp:
-        with init_store(Path(tmp) / "ws") as store:
-            store.load([ROOT / "examples" / "example-session.ttl"], "contributions/example-2026")
-            page_path = render_view(store, Path(tmp) / "view.html", "crimekg: example session factors", preset=args.preset)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": width, "height": height})
-            page.goto(page_path.resolve().as_uri())
-            page.wait_for_function("document.body.dataset.drawn === '1'", timeout=30_000)
-            page.wait_for_timeout(300)
-            page.screenshot(path=str(args.output))
+    if not args.folder and not args.readme:
+        ap.error("give a folder, or --readme")
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
+        try:
+            if args.folder:
+                args.folder.mkdir(parents=True, exist_ok=True)
+                store = example_store(Path(tmp))
+                try:
+                    pages = {preset: render_view(store, Path(tmp) / f"{preset}.html", TITLE.format(preset=preset), preset=preset,
+                                                 query="factors-by-category" if preset == "query" else None) for preset in PRESETS}
+                    pages["routes"] = render_view(store, Path(tmp) / "routes.html", preset="flows", flows="routes")
+                finally:
+                    store.close()
+                for name, page_path in pages.items():
+                    for width, height in SIZES:
+                        for present in (False, True):
+                            png = args.folder / f"{name}-{width}x{height}{'-present' if present else ''}.png"
+                            shoot(browser, page_path, png, width, height, present)
+                            print(f"Wrote {png}")
+            if args.readme:
+                sums = {}
+                folder = Path(tmp) / "readme"
+                folder.mkdir()
+                for image, page_path in readme_pages(folder).items():
+                    _preset, width, height, present = README_IMAGES[image]
+                    shoot(browser, page_path, ROOT / "examples" / image, width, height, present)
+                    sums[image] = fingerprint(page_path)
+                    print(f"Wrote examples/{image}")
+                (ROOT / "examples" / "screenshots.json").write_text(json.dumps(sums, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        finally:
             browser.close()
-    print(f"Wrote {args.output}")
 
 
 if __name__ == "__main__":
