@@ -601,13 +601,17 @@ def merge(factors, yes, store_path):
     \b
         crimekg merge "Corruption of officials" "Bribery at checkpoints"
     """
-    from crimekg.graph.contributions import find_factor, names_factor_exactly
+    import rdflib
+
+    from crimekg.graph.contributions import names_factor_exactly
     from crimekg.graph.harmonize import merge_changeset
+    from crimekg.graph.resolve import Words
 
     if len(factors) < 2:
         raise click.UsageError("name at least two factors: the one to keep, then those to merge into it")
     with _open(store_path) as store:
-        iris = [find_factor(store, f) for f in factors]
+        words = Words(store)
+        iris = [rdflib.URIRef(words.factor(f)) for f in factors]
         guessed = [(f, i) for f, i in zip(factors, iris) if not names_factor_exactly(store, f, i)]
         if guessed and not yes:
             def label(iri):
@@ -636,12 +640,14 @@ def split(factor, contributions, session, store_path):
         crimekg split "Corruption of officials"
         crimekg split "Corruption of officials" 2c-12 --session example-2026
     """
-    from crimekg.graph.contributions import find_factor
-    from crimekg.graph.sessions import find_contributions
+    import rdflib
+
     from crimekg.graph.harmonize import revert_changeset, split_changeset
+    from crimekg.graph.resolve import Words
+    from crimekg.graph.sessions import find_contributions
 
     with _open(store_path) as store:
-        f = find_factor(store, factor)
+        f = rdflib.URIRef(Words(store).factor(factor))
         if not contributions:
             changes, info = revert_changeset(store, f)
             store.write(changes)

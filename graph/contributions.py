@@ -4,7 +4,7 @@
 concept schemes, places and session plan graphs), so it stays in step with the ontology:
 "Enabling", "enabling factor", "2a" and "a" all mean the enabling category; "TIP" and
 "trafficking" mean trafficking in persons; "Japan", "JP", "JPN", "日本" and "Japon" all mean Japan.
-:func:`normalize` is the forgiving comparison behind it, in any script; :func:`find_factor` finds
+:func:`normalize` is the forgiving comparison behind it, in any script; :meth:`crimekg.graph.resolve.Words.factor` finds
 the factor a name means.
 
 Reading a sheet is :mod:`graph.sheets`; checking and importing one is
@@ -44,7 +44,6 @@ __all__ = [
     "short_label",
     "split_list",
     "nearest",
-    "find_factor",
     "names_factor_exactly",
 ]
 
@@ -293,45 +292,9 @@ def split_list(value: str) -> list[str]:
     return [v for v in _LIST_SPLIT.split(value.strip()) if v]
 
 
-def find_factor(store: GraphStore, name: str, session_id: str | None = None) -> URIRef:
-    """The factor ``name`` means: an IRI, ``factor:slug``, a slug, a label (preferred or
-    alternative, compared forgivingly), an unambiguous prefix of a label, or the id of a
-    contribution (in ``session_id``) that the factor comes from.
-    """
-    name = name.strip()
-    rows = store.select(
-        "SELECT ?f ?l ?pref WHERE { ?f a ckg:Factor ; skos:prefLabel ?pref . { ?f skos:prefLabel ?l } UNION { ?f skos:altLabel ?l } }"
-    )
-    factors = {str(r["f"]): str(r["pref"]) for r in rows}
-    slug_like = bool(IDENTIFIER.match(name))
-    for cand in (name, name.replace("factor:", ontology.DATA + "factor/", 1) if name.startswith("factor:") else None,
-                 str(factor_iri(name)) if slug_like else None):
-        if cand and cand in factors:
-            return URIRef(cand)
-    if session_id and slug_like:
-        hits = store.select("SELECT ?f ?c WHERE { ?f a ckg:Factor ; prov:wasDerivedFrom ?c }",
-                            {"c": contribution_iri(session_id, name)})
-        if hits:
-            return URIRef(hits[0]["f"])
-    norm = normalize(name)
-    exact = sorted({str(r["f"]) for r in rows if normalize(r["l"]) == norm})
-    if len(exact) == 1:
-        return URIRef(exact[0])
-    prefix = sorted({str(r["f"]) for r in rows if normalize(r["l"]).startswith(norm)}) if norm else []
-    found = exact or prefix
-    if len(found) == 1:
-        return URIRef(found[0])
-    if found:
-        listed = "; ".join(f'"{factors[f]}" <{f}>' for f in found[:8])
-        raise InvalidInput(f'"{name}" names {len(found)} factors: {listed}; give more of the label or the IRI')
-    near = nearest(name, factors.values())
-    hint = f' Did you mean "{near}"?' if near else " `crimekg query` or the view lists them."
-    raise InvalidInput(f'no factor called "{name}".{hint}')
-
-
 def names_factor_exactly(store: GraphStore, name: str, iri: URIRef | str) -> bool:
     """Whether ``name`` names factor ``iri`` by its IRI, slug or one of its labels (compared
-    forgivingly), rather than by a prefix of a label that :func:`find_factor` accepted.
+    forgivingly), rather than by a prefix of a label that :meth:`crimekg.graph.resolve.Words.factor` accepted.
     """
     name, iri = name.strip(), str(iri)
     if name == iri or (name.startswith("factor:") and ontology.DATA + "factor/" + name[len("factor:"):] == iri):

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from crimekg import ontology
 from crimekg.cli import cli
-from crimekg.graph.contributions import find_factor
+from crimekg.graph.resolve import Words
 from crimekg.graph.sessions import session_changeset
 from crimekg.graph.harmonize import HISTORY, factor_table, merge_changeset, merges, propose_groups, revert_changeset, split_changeset
 from crimekg.graph.store import graph_iri, init_store, open_store
@@ -17,6 +17,11 @@ from tests.helpers import ROOT, snapshot
 
 EXAMPLES = ROOT / "examples"
 CSV = "text,kind,category,crime type,actor,country or region,contributor code\n"
+
+
+def find_factor(store, word: str) -> rdflib.URIRef:
+    """The factor a word names, as every command resolves it."""
+    return rdflib.URIRef(Words(store).factor(word))
 
 
 @pytest.fixture
@@ -147,7 +152,7 @@ def test_merge_refuses_unknown_factors_and_revert_needs_a_merge(ws, tmp_path):
     runner = CliRunner()
     result = runner.invoke(cli, ["merge", "Porous", "Nothing like this", "--store", ws])
     assert result.exit_code == 1
-    assert 'Error: no factor called "Nothing like this".' in result.output
+    assert "Error: no factor 'Nothing like this' in the workspace." in result.output
     result = runner.invoke(cli, ["split", "Porous", "--store", ws])
     assert "is not the result of a recorded merge; nothing to revert" in result.output
     result = runner.invoke(cli, ["merge", "Corrupt", "Porous", "--store", ws])

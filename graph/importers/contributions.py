@@ -34,11 +34,12 @@ from rdflib import RDF, RDFS, SKOS, XSD, Literal, URIRef
 
 from crimekg import ontology
 from crimekg.graph.contributions import (
-    CKG, DCAT, FACTOR_SCHEME, IDENTIFIER, KIND_WORDS, PROV, Vocabulary, find_factor, nearest, normalize, short_label,
+    CKG, DCAT, FACTOR_SCHEME, IDENTIFIER, KIND_WORDS, PROV, Vocabulary, nearest, normalize, short_label,
     split_list,
 )
-from crimekg.graph.errors import InvalidInput
+from crimekg.graph.errors import InvalidInput, UnknownFactor
 from crimekg.graph.importers import ImportPlan
+from crimekg.graph.resolve import Words
 from crimekg.graph.sessions import find_session, session_changeset, session_info
 from crimekg.graph.sheets import Problem, Sheet, read_sheet, refusal, rejected_rows
 from crimekg.graph.store import Changeset, GraphStore, graph_iri
@@ -642,7 +643,7 @@ def plan_links(
 ) -> ImportPlan:
     """Read and check a links sheet and build the factor links it adds, without writing.
 
-    Factors are named as :func:`find_factor` accepts; a factor named by the id of a contribution
+    Factors are named as :meth:`crimekg.graph.resolve.Words.factor` accepts; a factor named by the id of a contribution
     also gets that contribution as the link's ``prov:wasDerivedFrom``. ``language`` is the language
     of the evidence texts (default: the language each one's script tells).
     """
@@ -652,12 +653,13 @@ def plan_links(
     vocab = Vocabulary.from_store(store)
     records, problems = check_links(sheet, vocab)
     resolved = []
+    words = Words(store)
     for rec in records:
         ends, errs = [], []
         for column, name in (("from", rec.source), ("to", rec.target)):
             try:
-                ends.append(find_factor(store, name, session_id))
-            except InvalidInput as exc:
+                ends.append(URIRef(words.factor(name, session_id)))
+            except (InvalidInput, UnknownFactor) as exc:
                 errs.append(Problem(rec.row, column, name, str(exc)))
         if not errs and ends[0] == ends[1]:
             errs.append(Problem(rec.row, "to", rec.target, f"both ends are the same factor <{ends[0]}>; a link joins two different factors"))
@@ -717,7 +719,8 @@ def plan_link(
     if problems:
         raise InvalidInput("; ".join(p.message for p in problems[1]))
     rec = records[0]
-    a, b = find_factor(store, rec.source, session_id), find_factor(store, rec.target, session_id)
+    words = Words(store)
+    a, b = URIRef(words.factor(rec.source, session_id)), URIRef(words.factor(rec.target, session_id))
     iri, triples = link_triples(session_id, a, rec.relation, b, rec.polarity, rec.strength, rec.evidence)
     changes = Changeset()
     if session_info(store, session_id) is None:
