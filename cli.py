@@ -868,31 +868,28 @@ def brief(place, country, region, fmt, output, store_path):
 
 
 def _stderr_is_terminal() -> bool:
-    return click.get_text_stream("stderr").isatty()
+    return sys.stderr.isatty()
 
 
 @contextlib.contextmanager
 def _brief_progress():
-    """A ``progress(done, total, what)`` callback that draws a bar on stderr when it is a terminal."""
+    """A ``progress(done, total, what)`` callback that keeps one status line on stderr when it is a terminal."""
     if not _stderr_is_terminal():
         yield lambda done, total, what: None
         return
-    state = {"bar": None, "total": None, "done": 0}
+    width = 0
 
     def progress(done, total, what):
-        if state["bar"] is None or state["total"] != total or done < state["done"]:
-            if state["bar"] is not None:
-                state["bar"].render_finish()
-            state["bar"] = click.progressbar(length=total, label="Brief", file=sys.stderr, item_show_func=lambda w: w and w[:60])
-            state["total"], state["done"] = total, 0
-        state["bar"].update(done - state["done"], what)
-        state["done"] = done
+        nonlocal width
+        line = f"Brief: {done}/{total} {what}"[:78]
+        click.echo("\r" + line.ljust(width), nl=False, err=True)
+        width = len(line)
 
     try:
         yield progress
     finally:
-        if state["bar"] is not None:
-            state["bar"].render_finish()
+        if width:
+            click.echo("\r" + " " * width + "\r", nl=False, err=True)
 
 
 if __name__ == "__main__":
