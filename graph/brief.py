@@ -329,12 +329,18 @@ def render_brief(b: Brief, format: str = "md", *, progress=None) -> str:
 
 # Markdown --------------------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~&])")
+#: What Markdown would read as markup in a label: emphasis, code, links, HTML, table cells, list or
+#: heading marks, entities, and an underscore that is not inside a word (data_glotip stays as it is).
+_MD_SPECIAL = re.compile(r"[\\`*\[\]<>#+!|~]|(?<![^\W_])_|_(?![^\W_])|&(?=#?\w+;)")
 
 
 def _md(text) -> str:
-    """Text from the data as Markdown that reads as that text (no emphasis, link, table cell or HTML)."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    """Text from the data as Markdown that reads as that text (no emphasis, link, table cell or HTML).
+
+    >>> _md("A | B *c* <b> data_glotip _x_ AT&T &amp;")
+    'A \\\\| B \\\\*c\\\\* \\\\<b\\\\> data_glotip \\\\_x\\\\_ AT&T \\\\&amp;'
+    """
+    return _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), " ".join(str(text).split()))
 
 
 def _source_name(s: dict) -> str:
@@ -378,7 +384,7 @@ def _markdown(b: Brief, charts: bool = False) -> str:
     rows = [r for r in b.victims if any(c in r for c in cols)]
     if rows:
         out += chart("victims-sex-age") + chart("victims-forms")
-        out += _table(["Year", *cols], [[r["year"], *(_md(_cell(r.get(c))) for c in cols)] for r in rows])
+        out += _table(["Year", *cols], [[r["year"], *(_cell(r.get(c)) for c in cols)] for r in rows])
         out.append("")
         if b.shares:
             s = b.shares
@@ -397,14 +403,14 @@ def _markdown(b: Brief, charts: bool = False) -> str:
     if b.citizenships:
         out += chart("citizenships")
         out += _table(["Citizenship", "Victims", "Years"],
-                      [[_md(r["label"]), _md(_total(r["count"], r["suppressed"])), _years(r["first"], r["last"])] for r in b.citizenships])
+                      [[_md(r["label"]), _total(r["count"], r["suppressed"]), _years(r["first"], r["last"])] for r in b.citizenships])
     else:
         out.append("None published.")
     out += ["", f"Where nationals of {label} were detected as victims (other countries, all years):", ""]
     if b.destinations:
         out += chart("destinations")
         out += _table(["Country of detection", "Victims", "Years"],
-                      [[_md(r["label"]), _md(_total(r["count"], r["suppressed"])), _years(r["first"], r["last"])] for r in b.destinations])
+                      [[_md(r["label"]), _total(r["count"], r["suppressed"]), _years(r["first"], r["last"])] for r in b.destinations])
     else:
         out.append("None published.")
     out.append("")
@@ -412,7 +418,7 @@ def _markdown(b: Brief, charts: bool = False) -> str:
     out += ["## Persons in contact with the criminal justice system (UNODC GLOTIP)", ""]
     jcols = ["Formal contact", "Prosecuted", "Convicted"]
     if b.justice:
-        out += _table(["Year", *jcols], [[r["year"], *(_md(_cell(r.get(c))) for c in jcols)] for r in b.justice])
+        out += _table(["Year", *jcols], [[r["year"], *(_cell(r.get(c)) for c in jcols)] for r in b.justice])
     else:
         out.append("No GLOTIP figures for this place.")
     out.append("")
