@@ -658,7 +658,8 @@ def _html(b: Brief, md: str, charts: dict[str, tuple[str, str]]) -> str:
                 body.append("<table><thead><tr>" + "".join(f"<th>{_inline(c)}</th>" for c in cells) + "</tr></thead><tbody>")
                 in_table = True
             else:
-                body.append("<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in cells) + "</tr>")
+                # "12 + 3 × <5" wraps at the "+" only
+                body.append("<tr>" + "".join(f"<td>{_inline(c).replace(' × ', chr(160) + '×' + chr(160))}</td>" for c in cells) + "</tr>")
             continue
         if in_table:
             body.append("</tbody></table>")

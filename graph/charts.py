@@ -100,7 +100,9 @@ def _suppressed_box(ax, x, base: float, suppressed: int, chart_id: str, index: i
         ax.text(high + span * 0.01, x, _suppressed_text(suppressed) if base == 0 else "", va="center", ha="left", fontsize=8)
     else:
         (patch,) = ax.bar(x, high - low, bottom=low, width=0.7, **style)
-        ax.text(x, high + span * 0.01, _suppressed_text(suppressed), va="bottom", ha="center", fontsize=7, color=SUPPRESSED_COLOUR)
+        crowded = span < 0  # a negative span asks for upright labels: many bars side by side
+        ax.text(x, high + abs(span) * 0.01, _suppressed_text(suppressed), va="bottom", ha="center", fontsize=6.5 if crowded else 7,
+                rotation=90 if crowded else 0, color=SUPPRESSED_COLOUR)
     patch.set_gid(f"{chart_id}-sup-x{index}")
 
 
@@ -135,11 +137,11 @@ def stacked_bars(chart_id: str, title: str, xs: Sequence[str], series: Sequence[
             suppressed = sum(cells[j][1] for _n, cells, _c in series if cells[j])
             if suppressed:
                 any_suppressed = True
-                _suppressed_box(ax, j, bottom, suppressed, chart_id, j, False, span)
+                _suppressed_box(ax, j, bottom, suppressed, chart_id, j, False, -span if len(xs) > 10 else span)
         ax.set_xticks(range(len(xs)), list(xs), rotation=45 if len(xs) > 12 else 0)
         pad = max(0.0, (8 - len(xs)) / 2)  # a bar keeps its width when there are few years
         ax.set_xlim(-0.6 - pad, len(xs) - 0.4 + pad)
-        ax.set_ylim(0, span * 1.08)
+        ax.set_ylim(0, span * (1.15 if len(xs) > 10 else 1.08))
         ax.set_title(title, loc="left", fontsize=11)
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
