@@ -354,3 +354,23 @@ def test_nigeria_brief_from_the_real_glotip_export(workspace):
     assert set(k for k in bars if "-sup-" not in k) == set(expected)
     vertical_scale(bars, expected)
     assert len(years) == len({t for t in texts(charts["victims-sex-age"]) if re.fullmatch(r"\d{4}", t)})
+
+
+def test_every_script_in_labels_reaches_markdown_html_and_charts():
+    labels = {"ja": "人身売買_ネットワーク", "ru": "Коррупция", "ar": "الفساد على الحدود", "th": "การค้ามนุษย์", "zh": "腐败官员", "es": "Corrupción*"}
+    b = Brief(place="https://w3id.org/crimekg/place/NGA", label="ナイジェリア", kind="country",
+              participants={"Factor": [{"label": v, "category": "Enabling"} for v in labels.values()]},
+              citizenships=[{"label": "Bénin", "count": 3, "suppressed": 1, "first": "2020", "last": "2022"}])
+    md = render_brief(b)
+    for lang, label in labels.items():
+        assert (label if lang != "es" else r"Corrupción\*") in md  # only Markdown's own marks escaped
+    page = render_brief(b, "html")
+    for label in labels.values():
+        assert label in page
+    charts = charts_of(page)
+    assert set(charts) == {"citizenships", "factors"}
+    assert "Factors participants named for ナイジェリア, by category" in texts(charts["factors"])
+    assert "Main citizenships of the victims detected in ナイジェリア" in texts(charts["citizenships"])
+    bars = boxes(charts["factors"])
+    assert list(bars) == ["factors-s0-x0"]  # one category, six factors
+    assert "6" in texts(charts["factors"])
