@@ -529,16 +529,16 @@ def _charts(b: Brief, progress=None) -> dict[str, tuple[str, str]]:
     victims_chart("victims-sex-age", ["Women", "Men", "Girls", "Boys"], f"Detected victims in {label} by sex and age")
     victims_chart("victims-forms", ["Sexual exploitation", "Forced labour", "Other forms"], f"Detected victims in {label} by form of exploitation")
 
-    def flow_chart(name: str, rows: list[dict], title: str, xlabel: str):
+    def flow_chart(name: str, rows: list[dict], title: str, xlabel: str, ylabel: str):
         if not rows:
             return
         years = sorted({r["first"] for r in rows if r["first"]} | {r["last"] for r in rows if r["last"]})
         source = _chart_source(b, "glotip", years, "detected victims, all years, sex and age total")
         cells = [(r["label"], (r["count"], r["suppressed"])) for r in rows]
-        todo.append((name, title, lambda: charts.horizontal_bars(name, title, cells, xlabel=xlabel, source=source)))
+        todo.append((name, title, lambda: charts.horizontal_bars(name, title, cells, xlabel=xlabel, ylabel=ylabel, source=source)))
 
-    flow_chart("citizenships", b.citizenships, f"Main citizenships of the victims detected in {label}", "Detected victims")
-    flow_chart("destinations", b.destinations, f"Where nationals of {label} were detected as victims", "Detected victims")
+    flow_chart("citizenships", b.citizenships, f"Main citizenships of the victims detected in {label}", "Detected victims", "Citizenship")
+    flow_chart("destinations", b.destinations, f"Where nationals of {label} were detected as victims", "Detected victims", "Country of detection")
 
     def route_chart(name: str, routes: list[dict], source_name: str, title: str, ylabel: str, what: str):
         if not routes:
@@ -568,7 +568,7 @@ def _charts(b: Brief, progress=None) -> dict[str, tuple[str, str]]:
         colours = [CATEGORY_COLOURS.get(c.lower() or None, CATEGORY_COLOURS[None]) for c in cats]
         title = f"Factors participants named for {label}, by category"
         source = "Source: contributions of the session's participants (distinct factors placed here or in a country within it)."
-        todo.append(("factors", title, lambda: charts.horizontal_bars("factors", title, cells, xlabel="Factors", source=source, colours=colours)))
+        todo.append(("factors", title, lambda: charts.horizontal_bars("factors", title, cells, xlabel="Factors named", ylabel="Category", source=source, colours=colours)))
 
     out = {}
     for i, (name, title, draw) in enumerate(todo, 1):

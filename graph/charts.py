@@ -155,7 +155,7 @@ def stacked_bars(chart_id: str, title: str, xs: Sequence[str], series: Sequence[
 
 
 def horizontal_bars(chart_id: str, title: str, rows: Sequence[tuple[str, tuple]], *, xlabel: str, source: str,
-                    colours: Sequence[str] | None = None) -> str:
+                    ylabel: str = "", colours: Sequence[str] | None = None) -> str:
     """One horizontal bar per ``(label, cell)``, the first on top, its value written at its end.
 
     >>> svg = horizontal_bars("h", "Citizenships", [("Benin", (12, 0)), ("Togo", (0, 1))], xlabel="Victims", source="Source: test")
@@ -185,6 +185,7 @@ def horizontal_bars(chart_id: str, title: str, rows: Sequence[tuple[str, tuple]]
         ax.set_xlim(0, span * 1.15)
         ax.set_title(title, loc="left", fontsize=11)
         ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.xaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
     return _finish(fig, chart_id, title, source)

@@ -374,3 +374,18 @@ def test_every_script_in_labels_reaches_markdown_html_and_charts():
     bars = boxes(charts["factors"])
     assert list(bars) == ["factors-s0-x0"]  # one category, six factors
     assert "6" in texts(charts["factors"])
+
+
+def test_every_chart_has_a_title_axis_labels_and_its_source(evidence):
+    for place, names in (("NGA", 6), ("ITA", 3)):
+        charts = charts_of(render_brief(build_brief(evidence, country=place), "html"))
+        assert len(charts) == names
+        for name, svg in charts.items():
+            words = texts(svg)
+            axis_titles = {"Year", "Detected victims", "Dead and missing", "Detections (not persons)", "Citizenship",
+                           "Country of detection", "Factors named", "Category"}
+            assert len(axis_titles & set(words)) >= 2, (name, words)
+            assert svg.get("aria-label") in words  # the title, drawn and given to screen readers
+            start = next(i for i, w in enumerate(words) if w.startswith("Source: "))
+            source = " ".join(words[start:])  # drawn last, wrapped over one or two lines
+            assert re.search(r"\d{4}\.$", source) or name == "factors", source  # ends with the years it covers
