@@ -49,6 +49,12 @@ def handle_errors(f):
             if exc.filename is None:
                 raise
             raise click.ClickException(f"{exc.filename}: {exc.strerror or exc}; check the path and its folder") from exc
+        except RuntimeError as exc:  # the storage engine found damaged files after the workspace opened
+            from crimekg.graph.store import damaged_store, is_corruption, store_location
+
+            if not is_corruption(exc):
+                raise
+            raise click.ClickException(str(damaged_store(store_location(kwargs.get("store_path")), exc))) from exc
 
     return wrapper
 
@@ -215,13 +221,12 @@ def export(graphs_, fmt, network, profile, place_level, output, store_path):
     if fmt in ("graphml", "gexf"):  # networks for Gephi
         from crimekg.graph.views import export_network
 
-        with _open(store_path) as store:
-            export_network(store, sys.stdout.buffer if output == "-" else output, fmt, network or "factors")
+        with _open(store_path) as store, _output(output) as target:
+            export_network(store, target, fmt, network or "factors")
         if output != "-":
             click.echo(f"Wrote {output}", err=True)
         return
-    with _open(store_path) as store:
-        target = sys.stdout.buffer if output == "-" else output
+    with _open(store_path) as store, _output(output) as target:
         export_workspace(store, target, fmt, [graph_iri(g) for g in graphs_] or None, profile=profile, place_level=place_level)
     if output != "-":
         click.echo(f"Wrote {output}", err=True)
@@ -632,12 +637,22 @@ def _param_values(pairs):
     return values
 
 
+def _output(output: str):
+    """Where a command writes: standard output for ``-``, else the file, written aside and renamed
+    into place (never inside a workspace, never through a link already there)."""
+    from crimekg.graph.outputs import output_file
+
+    if output == "-":
+        return contextlib.nullcontext(sys.stdout.buffer)
+    return output_file(output, "wb")
+
+
 def _write_text(text, output):
     if output == "-":
         click.echo(text, nl=False)
     else:
-        with open(output, "w", encoding="utf-8") as f:
-            f.write(text)
+        with _output(output) as f:
+            f.write(text.encode("utf-8"))
         click.echo(f"Wrote {output}", err=True)
 
 
@@ -664,7 +679,8 @@ def _stopped_by_ctrl_c():
 @click.argument("query", required=False)
 @click.option("-f", "--file", "file_", type=click.File("r", encoding="utf-8"), help="Read the SPARQL from a file (- for stdin).")
 @click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="Bind a parameter (repeatable); bound as a value, never pasted into the query.")
-@click.option("--format", "fmt", type=click.Choice(QUERY_FORMATS), help="Output: table (default), csv, tsv, json, jsonl, md; W3C sparql-json/-xml/-csv/-tsv; ttl, nt, jsonld, xml for CONSTRUCT/DESCRIBE.")
+@click.option("--format", "fmt", type=click.Choice(QUERY_FORMATS), help="Output: table (default), csv, tsv, json, jsonl, md; W3C sparql-json/-xml/-csv/-tsv; ttl, nt, jsonld, xml for CONSTRUCT/DESCRIBE. "
+              "In csv and tsv a text cell starting with =, +, -, @, a tab or a carriage return gets a leading ' so that a spreadsheet shows it instead of running it as a formula.")
 @click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True), help="File to write, - for stdout.")
 @query_limit_options
 @store_option
@@ -672,7 +688,10 @@ def _stopped_by_ctrl_c():
 def query(query, file_, params, fmt, output, allow_service, timeout, store_path):
     """Run SPARQL over the workspace: a named query, inline text, or a file (- for stdin).
 
-    `crimekg queries` lists the named queries and their parameters.
+    `crimekg queries` lists the named queries and their parameters. A parameter takes the words
+    every command takes: a place by name in any language, ISO or M49 code; a crime type, category,
+    actor or level by slug, label in any language or notation (TIP); a factor by IRI, slug, label,
+    alternative label or an unambiguous prefix of one; a session by id or title.
 
     Example:
 
@@ -731,13 +750,15 @@ def queries(name):
 @click.option("--category", help="Only factors of this category (slug or a label in any language).")
 @click.option("--session", help="Only factors from this session (id).")
 @click.option("--write", is_flag=True, help="Store the scores in the graph analysis/REPORT (centrality, bridges, communities).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "md"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "md"]), default="table", show_default=True,
+              help="In csv a text cell starting with =, +, -, @, a tab or a carriage return gets a leading ' (no spreadsheet formula).")
 @store_option
 @handle_errors
 def analyze(report, factors, top, max_length, limit, crime, category, session, write, fmt, store_path):
     """Analyse the factor network: centrality, bridges, communities, upstream, downstream, paths, loops.
 
-    upstream/downstream take a factor, paths takes two (slug, label or alternative label).
+    upstream/downstream take a factor, paths takes two: an IRI, slug, label or alternative
+    label in any language, or an unambiguous prefix of one (an ambiguous one lists the candidates).
 
     Example:
 
@@ -749,7 +770,7 @@ def analyze(report, factors, top, max_length, limit, crime, category, session, w
     import json
 
     from crimekg.graph.analysis import run_analysis
-    from crimekg.graph.query import format_rows
+    from crimekg.graph.tables import format_rows
 
     with _open(store_path) as store:
         result = run_analysis(store, report, factors, top=top, max_length=max_length, limit=limit, write=write,
@@ -830,8 +851,8 @@ def view(preset, category, crime, actor, level, place, session, query, params, s
 
 @cli.command()
 @click.option("--place", help="Country or region: a name in any language the places carry, ISO3/ISO2 or M49 code (NGA, Nigeria, 'Western Africa', 011).")
-@click.option("--country", help="Older spelling of --place for a country: ISO3 code or name.")
-@click.option("--region", help="Older spelling of --place for a region: UN M49 name or code (e.g. 'Western Africa' or 011).")
+@click.option("--country", hidden=True, help="Older spelling of --place for a country: ISO3 code or name.")
+@click.option("--region", hidden=True, help="Older spelling of --place for a region: UN M49 name or code (e.g. 'Western Africa' or 011).")
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "pdf"]), default="md", show_default=True,
               help="md: Markdown tables; html: one offline page with charts (prints well); pdf: that page printed to A4 by Chromium.")
 @click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True), help="File to write, - for stdout (not for pdf).")

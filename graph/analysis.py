@@ -24,7 +24,7 @@ from typing import Any
 import networkx as nx
 
 from crimekg.graph.errors import InvalidInput, UnknownFactor
-from crimekg.graph.resolve import did_you_mean
+from crimekg.graph.resolve import Words, match_factor
 
 __all__ = [
     "REPORTS",
@@ -82,26 +82,24 @@ def _slug(iri: str) -> str:
 
 
 def find_factor(G: nx.MultiDiGraph, text: str) -> str:
-    """Return the node of the factor named by ``text``: its IRI, slug, label or an alternative label.
+    """Return the node of the factor named by ``text`` among the nodes of ``G``.
+
+    The words of :func:`graph.resolve.match_factor`: its IRI, slug, label or an alternative
+    label, or an unambiguous prefix of one.
 
     >>> G = nx.MultiDiGraph(); G.add_node("https://w3id.org/crimekg/data/factor/rare-convictions", label="Rare convictions")
-    >>> find_factor(G, "Rare Convictions")
-    'https://w3id.org/crimekg/data/factor/rare-convictions'
+    >>> find_factor(G, "Rare Convictions"), find_factor(G, "rare conv") == find_factor(G, "rare-convictions")
+    ('https://w3id.org/crimekg/data/factor/rare-convictions', True)
     """
-    wanted = text.strip().strip("<>")
-    if wanted in G:
-        return wanted
-    key = wanted.casefold()
-    for n, a in G.nodes(data=True):
-        if _slug(n).casefold() == key or a.get("label", "").casefold() == key:
-            return n
-    for n, a in G.nodes(data=True):
-        if key in (alt.casefold() for alt in a.get("altLabels", ())):
-            return n
-    names = {_slug(n): n for n in G} | {a.get("label", ""): n for n, a in G.nodes(data=True)}
-    close = did_you_mean(wanted, list(names))
-    hint = f" Did you mean: {', '.join(dict.fromkeys(_slug(names[c]) for c in close))}?" if close else ""
-    raise UnknownFactor(f"no factor {text!r} in the network.{hint} `crimekg query factors-by-category` lists them.")
+    table = {n: (_label(G, n), [a.get("label", ""), *a.get("altLabels", ())]) for n, a in G.nodes(data=True)}
+    return match_factor(text, table, where="in the network")
+
+
+def _in_network(G: nx.MultiDiGraph, iri: str, word: str) -> str:
+    """``iri`` (the factor ``word`` named) when the network holds it, else say that the filters left it out."""
+    if iri in G:
+        return iri
+    raise UnknownFactor(f"the factor {word!r} (<{iri}>) is not in the network: it has no link, or the filters leave it out")
 
 
 def _igraph(G: nx.MultiDiGraph, directed: bool = True):
@@ -417,8 +415,9 @@ def run_analysis(
 ) -> AnalysisResult:
     """Project the workspace's factor network and run one report of :data:`REPORTS` on it.
 
-    ``factors`` names the factor for upstream/downstream and the two factors for paths (slug,
-    label or alternative label). ``filters`` are those of :func:`graph.network.factor_graph`.
+    ``factors`` names the factor for upstream/downstream and the two factors for paths (IRI,
+    slug, label or alternative label in any language, or an unambiguous prefix of one; see
+    :meth:`graph.resolve.Words.factor`). ``filters`` are those of :func:`graph.network.factor_graph`.
     With ``write=True`` the scores of centrality, bridges and communities replace the named graph
     ``analysis/<report>`` in one transaction.
     """
@@ -436,7 +435,8 @@ def run_analysis(
     filters = {k: v for k, v in filters.items() if v}
     filters = check_filter_values(store, **filters)  # an unknown value is an error; words become slugs
     G = factor_graph(store, **filters)
-    named = [find_factor(G, f) for f in factors]
+    words, sid = Words(store), filters.get("session")
+    named = [_in_network(G, words.factor(f, sid if isinstance(sid, str) else None), f) for f in factors]
     method = ""
     if report == "centrality":
         rows = centrality(G)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from pathlib import Path
 
 from crimekg import examples
 from crimekg.graph.errors import StoreError
-from crimekg.graph.store import graph_name, init_store
+from crimekg.graph.store import build_aside, graph_name, init_store
 from crimekg.graph.validate import validate
 from crimekg.graph.views import render_view
 
@@ -50,17 +49,18 @@ def build_demo(directory: str | os.PathLike, *, force: bool = False) -> dict:
     """
     root = Path(directory)
     store_dir = root / "store"
-    if store_dir.exists():
-        if not force:
-            raise StoreError(f"{store_dir} exists already; run `crimekg demo --force {directory}` to rebuild it")
-        shutil.rmtree(store_dir)
+    if store_dir.exists() and not force:
+        raise StoreError(f"{store_dir} exists already; run `crimekg demo --force {directory}` to rebuild it")
     root.mkdir(parents=True, exist_ok=True)
-    with init_store(store_dir) as store:
-        _import_example(store)
-        turtle = root / "crimekg.ttl"
-        store.export(turtle, "ttl")
-        view = render_view(store, root / "factors.html", title="crimekg: example session factors")
-        report = validate(store)
-        counts = {graph_name(g): n for g, n in store.graphs().items()}
+    # Built aside and renamed into place: a demo stopped half-way leaves no half-made workspace,
+    # and --force removes the old one only once the new one is complete.
+    with build_aside(store_dir, replace=force) as aside:
+        with init_store(aside) as store:
+            _import_example(store)
+            turtle = root / "crimekg.ttl"
+            store.export(turtle, "ttl")
+            view = render_view(store, root / "factors.html", title="crimekg: example session factors")
+            report = validate(store)
+            counts = {graph_name(g): n for g, n in store.graphs().items()}
     outcome = "conforms" if report.conforms else f"{len(report.violations)} violation(s); run `crimekg validate --store {store_dir}`"
     return {"store": str(store_dir), "graphs": counts, "turtle": str(turtle), "view": str(view), "validation": outcome}

@@ -294,21 +294,12 @@ def _keep(node: dict, filters: dict) -> bool:
     return True
 
 
-_FILTER_VALUES = """
-SELECT ?facet ?x WHERE {
-  { VALUES (?facet ?cls) { ("category" ckg:FactorCategory) ("crime" ckg:CrimeType) ("actor" ckg:ActorType) ("level" ckg:Level) ("session" ckg:Session) }
-    ?x a ?cls }
-  UNION { ?x a ckg:Place . BIND("place" AS ?facet) }
-}
-"""
-
-
 def check_filter_values(store: GraphStore, **filters: str | Iterable[str] | None) -> dict:
     """Resolve each filter value to the slug the filters compare, or raise :class:`graph.errors.InvalidInput`.
 
     Categories, crime types, actors and levels are named by slug, IRI, label in any language the
     schemes carry or notation (``TIP``); places by ISO3/ISO2 code, M49 code or a name in any
-    language the places graph carries; sessions by session id. Returns the filters with every
+    language the places graph carries; sessions by id, IRI or title. Returns the filters with every
     value in canonical form (a concept slug, an ISO3 code, an M49 code).
 
     >>> from graph.store import init_store
@@ -323,28 +314,17 @@ def check_filter_values(store: GraphStore, **filters: str | Iterable[str] | None
     {'crime': 'trafficking-in-persons', 'place': '011'}
     """
     from crimekg.graph.errors import InvalidInput
-    from crimekg.graph.resolve import Words, did_you_mean
+    from crimekg.graph.resolve import Words
 
     filters = _check_filters(filters)
     if not filters:
         return {}
     words = Words(store)
-    sessions = None
     out: dict = {}
     for facet, wanted in filters.items():
         values = [wanted] if isinstance(wanted, str) else list(wanted)
         canonical = []
         for value in values:
-            if facet == "session":
-                if sessions is None:
-                    sessions = sorted(_slug(str(r["x"])) for r in store.select(_FILTER_VALUES) if str(r["facet"]) == "session")
-                if value not in sessions:
-                    close = did_you_mean(value, sessions)
-                    hint = ("did you mean " + ", ".join(close) + "?") if close else (
-                        f"e.g. {', '.join(sessions[:5])}" if sessions else "the workspace has none yet")
-                    raise InvalidInput(f"--{facet} {value}: unknown; {hint}")
-                canonical.append(value)
-                continue
             iri = words.resolve(facet, value)
             if iri is None:
                 raise InvalidInput(f"--{facet} {value}: unknown; {words.hint(facet, value)}")

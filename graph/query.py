@@ -8,21 +8,25 @@ one-line description and parameters are declared in header comments::
 
 A declaration is ``# param: NAME (TYPE[, optional][, default VALUE]) - DESCRIPTION``; TYPE is one of
 :data:`PARAM_TYPES`. A parameter is **bound, never pasted**: its value is turned into an RDF term
-(a literal, or an IRI found by resolving a label, slug, ISO or M49 code against the workspace) and
-handed to Oxigraph as a substitution (W3C SEP-0007), so no value can change the query's text.
-Oxigraph substitutes only variables that the SELECT clause projects, so a named query projects
-each of its parameters (the column then shows the value it was given); an optional parameter left
-out stays a free variable, which the query treats as "any". The same header convention works in
-inline and file queries; undeclared parameters are read as ``<IRI>``, ``prefix:name`` for the
-workspace prefixes, or else a plain literal.
+(a literal, or an IRI found by :mod:`graph.resolve` from a label, slug, ISO or M49 code, the same
+words every command takes) and given to the query as a leading ``VALUES`` block of its WHERE
+group, written in N-Triples syntax, so no value can change the query's own text; a value that is
+not a valid IRI or literal is refused (:func:`bind_values`). An optional parameter left out stays
+a free variable, which the query treats as "any". The same header convention works in inline and
+file queries; undeclared parameters are read as ``<IRI>``, ``prefix:name`` for the workspace
+prefixes, or else a plain literal.
+
+Why a VALUES block and not Oxigraph's substitutions (SEP-0007): Oxigraph plans a query around a
+leading VALUES block, but applies a substitution only after joining the whole pattern as if the
+variable were free. On a workspace with the real GLOTIP export a country's profile, citizenships
+and destinations took 16-27 s by substitution and 0.2-1.9 s with VALUES
+(``tests/benchmarks/bench_binding.py``, which also checks both give the same rows). This module
+is the one place queries run: ``crimekg query``, the views' query preset and the brief alike.
 
 Queries run on the workspace's own Oxigraph store (the union of its named graphs) when there is
-one, the same engine call as raw pyoxigraph plus parameter resolution (a few ms) and reading the
-rows (``tests/benchmarks/bench_queries.py``); other :class:`~graph.store.GraphStore`
-implementations go through their ``query`` method. Measured cost of binding by substitution:
-Oxigraph plans the query as if the variable were free and binds it afterwards, so a query with a
-parameter costs about what it costs without one (factor-evidence at 1M triples: 2.3 s bound by
-substitution, 3 ms with the IRI written in the query).
+one (``tests/benchmarks/bench_queries.py`` compares with raw pyoxigraph); other
+:class:`~graph.store.GraphStore` implementations go through their ``query`` method. Output
+formats live in :mod:`graph.tables`.
 
 A query only reads and stays in the workspace: updates are refused, and so is a ``SERVICE`` call
 (which would send query data to another host) unless the caller allows its host; a time limit
@@ -31,16 +35,12 @@ and Ctrl-C stop a query at once (see :func:`check_query` and :func:`run_query`).
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
-import json
 import re
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from importlib.resources import files
 from typing import Any
 
@@ -51,6 +51,20 @@ from crimekg import ontology
 
 from crimekg.graph.errors import InvalidInput, InvalidQuery, UnknownQuery
 from crimekg.graph.store import PREFIXES, GraphStore
+from crimekg.graph.tables import (
+    FORMATS,
+    RDF_FORMATS,
+    RESULTS_FORMATS,
+    TABLE_FORMATS,
+    XSD,
+    cell,
+    compact,
+    format_rows,
+    plain_value,
+    serialize_triples,
+    w3c_boolean,
+    w3c_select,
+)
 
 __all__ = [
     "PARAM_TYPES",
@@ -74,7 +88,6 @@ __all__ = [
     "compact",
 ]
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
 SKOS = str(rdflib.SKOS)
 RDFS = str(rdflib.RDFS)
 
@@ -91,23 +104,6 @@ PARAM_TYPES = {
     "session": "a session id, e.g. example-2026",
 }
 
-#: Output formats for SELECT and ASK results meant for people and spreadsheets.
-TABLE_FORMATS = ("table", "csv", "tsv", "json", "jsonl", "md")
-#: W3C SPARQL 1.1 query results formats, for other tools.
-RESULTS_FORMATS = {
-    "sparql-json": ox.QueryResultsFormat.JSON,
-    "sparql-xml": ox.QueryResultsFormat.XML,
-    "sparql-csv": ox.QueryResultsFormat.CSV,
-    "sparql-tsv": ox.QueryResultsFormat.TSV,
-}
-#: RDF formats for CONSTRUCT and DESCRIBE results.
-RDF_FORMATS = {
-    "ttl": ox.RdfFormat.TURTLE,
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "xml": ox.RdfFormat.RDF_XML,
-}
-FORMATS = (*TABLE_FORMATS, *RESULTS_FORMATS, *RDF_FORMATS)
 
 _PARAM_LINE = re.compile(
     r"^#\s*param:\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*\((?P<spec>[^)]*)\)\s*(?:-\s*(?P<doc>.*))?$"
@@ -296,37 +292,24 @@ def _iri(value: str, pname: str) -> ox.NamedNode:
         raise InvalidInput(f"--param {pname}: {value!r} is not an IRI ({exc}); give <http://...> or prefix:name") from exc
 
 
-def _select(store: GraphStore, sparql: str, subs: Mapping[str, Any]) -> list[tuple]:
-    result = _execute(store, sparql, subs)
-    return [tuple(row) for row in result]
+def _select(store: GraphStore, sparql: str, bindings: Mapping[str, Any]) -> list[tuple]:
+    return [tuple(row) for row in _execute(store, sparql, bindings)]
 
 
-_RESOLVE = {
-    "concept": """SELECT ?x ?needle ?scheme WHERE {
-        ?x skos:inScheme ?scheme ; skos:prefLabel|skos:altLabel|skos:notation ?l .
-        FILTER(LCASE(STR(?l)) = LCASE(STR(?needle)) || STRENDS(STR(?x), CONCAT("/", STR(?needle)))) }""",
-    "place": """SELECT ?x ?needle WHERE {
-        ?x a ckg:Place ; rdfs:label|skos:altLabel|ckg:iso3|ckg:iso2|ckg:m49 ?l .
-        FILTER(LCASE(STR(?l)) = LCASE(STR(?needle))) }""",
-    "factor": """SELECT ?x ?needle WHERE {
-        ?x a ckg:Factor ; skos:prefLabel|skos:altLabel ?l .
-        FILTER(LCASE(STR(?l)) = LCASE(STR(?needle))) }""",
-}
-_EXISTS = {
-    "concept": "SELECT ?x ?scheme WHERE { ?x skos:inScheme ?scheme }",
-    "place": "SELECT ?x WHERE { ?x a ckg:Place }",
-    "factor": "SELECT ?x WHERE { ?x a ckg:Factor }",
-    "session": "SELECT ?x WHERE { ?x a ckg:Session }",
-}
-_BASES = {
-    "place": [PREFIXES["place"], PREFIXES["m49"]],
-    "factor": [PREFIXES["factor"]],
-    "session": [PREFIXES["session"]],
-}
+#: Concepts of schemes other than the session's (``concept`` with no scheme, ``concept:subject``...).
+_CONCEPT_BY_WORD = """SELECT ?x ?needle ?scheme WHERE {
+    ?x skos:inScheme ?scheme ; skos:prefLabel|skos:altLabel|skos:notation ?l .
+    FILTER(LCASE(STR(?l)) = LCASE(STR(?needle)) || STRENDS(STR(?x), CONCAT("/", STR(?needle)))) }"""
+_CONCEPT_EXISTS = "SELECT ?x ?scheme WHERE { ?x skos:inScheme ?scheme }"
 
 
-def _resolve_term(store: GraphStore, p: Param, value: str) -> ox.NamedNode | ox.Literal:
-    """Turn one parameter value into the RDF term it stands for."""
+def _resolve_term(store: GraphStore, p: Param, value: str, words: Any = None) -> ox.NamedNode | ox.Literal:
+    """Turn one parameter value into the RDF term it stands for.
+
+    Places, factors, sessions and the concepts of the session's schemes are resolved by
+    :class:`graph.resolve.Words`, as every other command resolves them; other concepts by label,
+    notation or IRI.
+    """
     kind = p.type
     if kind == "text":
         return ox.Literal(value)
@@ -337,54 +320,88 @@ def _resolve_term(store: GraphStore, p: Param, value: str) -> ox.NamedNode | ox.
         return ox.Literal(value.strip(), datatype=ox.NamedNode(XSD + kind))
     if kind == "iri":
         return _iri(value, p.name)
-    scheme_iri = ox.NamedNode(PREFIXES["scheme"] + p.scheme) if p.scheme else None
-    candidates: list[str] = []
-    expanded = _expand(value)
-    if expanded:
-        candidates.append(expanded)
-    slug = value.strip()
-    if re.match(r"^[\w.-]+$", slug):
-        if kind == "concept":
-            bases = [f"{ontology.CONCEPT}{p.scheme}/"] if p.scheme else []
-        else:
-            bases = _BASES[kind]
-        candidates += [b + (slug.upper() if kind == "place" and b == PREFIXES["place"] else slug) for b in bases]
+    exact = _exact_word(store, p, value)
+    if exact is not None:
+        return exact
+    if words is not None and (kind in ("place", "factor", "session") or (kind == "concept" and p.scheme in words.vocab.names)):
+        return _resolve_word(words, p, value)
+    bindings: dict[str, Any] = {"scheme": ox.NamedNode(PREFIXES["scheme"] + p.scheme)} if p.scheme else {}
+    candidates = [c for c in (_expand(value), f"{ontology.CONCEPT}{p.scheme}/{value.strip()}" if p.scheme else None) if c]
     for c in candidates:
         try:
             node = ox.NamedNode(c)
         except ValueError:
             continue
-        subs = {"x": node}
-        if scheme_iri is not None:
-            subs["scheme"] = scheme_iri
-        if _select(store, _EXISTS[kind], subs):
+        if _select(store, _CONCEPT_EXISTS, {"x": node, **bindings}):
             return node
-    if kind in _RESOLVE:
-        subs = {"needle": ox.Literal(value.strip())}
-        if scheme_iri is not None:
-            subs["scheme"] = scheme_iri
-        found = sorted({row[0].value for row in _select(store, _RESOLVE[kind], subs)})
-        if len(found) == 1:
-            return ox.NamedNode(found[0])
-        if len(found) > 1:
-            raise InvalidInput(
-                f"--param {p.name}: {value!r} matches {len(found)} {kind}s ({', '.join(compact(f) for f in found[:5])}); "
-                "give the slug or the IRI"
-            )
+    found = sorted({row[0].value for row in _select(store, _CONCEPT_BY_WORD, {"needle": ox.Literal(value.strip()), **bindings})})
+    if len(found) == 1:
+        return ox.NamedNode(found[0])
+    if len(found) > 1:
+        raise InvalidInput(
+            f"--param {p.name}: {value!r} matches {len(found)} concepts ({', '.join(compact(f) for f in found[:5])}); "
+            "give the slug or the IRI"
+        )
     what = f"concept in scheme {p.scheme!r}" if p.scheme else kind
     raise InvalidInput(f"--param {p.name}: no {what} matches {value!r}; give {PARAM_TYPES[kind]}")
 
 
-def resolve_params(store: GraphStore, query: NamedQuery, values: Mapping[str, str] | None = None) -> dict[str, Any]:
+_PLACE_BY_WORD = """SELECT ?x ?needle WHERE { ?x a ckg:Place ; rdfs:label|skos:altLabel|ckg:iso3|ckg:iso2|ckg:m49 ?l .
+    FILTER(LCASE(STR(?l)) = LCASE(STR(?needle))) }"""
+
+
+def _exact_word(store: GraphStore, p: Param, value: str) -> ox.NamedNode | None:
+    """A place or a session concept named exactly (code, slug, or a label in any case), found with one small query.
+
+    The words' tables (every label of every concept and place, compared accent-insensitively)
+    take about a second to read; a word named exactly means the same there, so it is looked up
+    directly first, and only other words go through them.
+    """
+    text = value.strip()
+    if p.type == "place":
+        found = {row[0].value for row in _select(store, _PLACE_BY_WORD, {"needle": ox.Literal(text)})}
+    elif p.type == "concept" and p.scheme:
+        found = {row[0].value for row in _select(store, _CONCEPT_BY_WORD, {"needle": ox.Literal(text), "scheme": ox.NamedNode(PREFIXES["scheme"] + p.scheme)})}
+    else:
+        return None
+    return ox.NamedNode(found.pop()) if len(found) == 1 else None
+
+
+def _resolve_word(words: Any, p: Param, value: str) -> ox.NamedNode:
+    from crimekg.graph.errors import UnknownFactor
+
+    if p.type == "factor":
+        try:
+            return ox.NamedNode(words.factor(value))
+        except UnknownFactor as exc:
+            raise InvalidInput(f"--param {p.name}: no factor matches {value!r}; {str(exc).split('.', 1)[-1].strip()}") from exc
+        except InvalidInput as exc:
+            raise InvalidInput(f"--param {p.name}: {exc}") from exc
+    kind = p.scheme if p.type == "concept" else p.type
+    iri = words.resolve(kind, value)
+    if iri is None:
+        what = f"concept in scheme {p.scheme!r}" if p.type == "concept" else p.type
+        raise InvalidInput(f"--param {p.name}: no {what} matches {value!r}; {words.hint(kind, value)}")
+    return ox.NamedNode(iri)
+
+
+def resolve_params(
+    store: GraphStore, query: NamedQuery, values: Mapping[str, str] | None = None, given: Iterable[str] = ()
+) -> dict[str, Any]:
     """Check ``values`` against the query's declarations and turn each into an RDF term.
 
     Returns pyoxigraph terms keyed by variable name. Undeclared values are read as ``<IRI>`` or
-    ``prefix:name`` when they look like one, otherwise as plain literals.
+    ``prefix:name`` when they look like one, otherwise as plain literals. Parameters named in
+    ``given`` are bound by the caller as terms already: they need no value here.
     """
     values = dict(values or {})
     declared = {p.name: p for p in query.params}
     out: dict[str, Any] = {}
+    given = set(given)
+    words = None
     for p in query.params:
+        if p.name in given:
+            continue
         if p.name not in values and p.default is not None:
             values[p.name] = p.default
         if p.name not in values and p.required:
@@ -400,7 +417,11 @@ def resolve_params(store: GraphStore, query: NamedQuery, values: Mapping[str, st
             iri = _expand(value)
             out[name] = _iri(value, name) if iri else ox.Literal(value)
         else:
-            out[name] = _resolve_term(store, p, value)
+            if words is None:
+                from crimekg.graph.resolve import Words
+
+                words = Words(store)
+            out[name] = _resolve_term(store, p, value, words)
     return out
 
 
@@ -596,28 +617,113 @@ def _syntax_error(where: str, text: str, exc: SyntaxError) -> InvalidQuery:
     return InvalidQuery(f"{where}: line {line}, column {col}: {what}{pointer}\nHint: {hint}.")
 
 
-def _execute(store: GraphStore, sparql: str, subs: Mapping[str, Any], where: str = "query") -> Any:
+# -- binding values: a leading VALUES block ----------------------------------------------------------
+
+_VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_IRI_TEXT = re.compile(r'^<[^<>"{}|^`\\\x00-\x20]*>$')
+
+
+@functools.lru_cache(maxsize=256)
+def _pattern_start(text: str) -> int | None:
+    """Where the query's WHERE group opens (the offset of its ``{``), or None when it has none.
+
+    Found on tokens, so a brace inside a string, an IRI or a comment does not count; a
+    CONSTRUCT template's braces are skipped. Cached with the text: a named query's is found once.
+    The short ``CONSTRUCT WHERE { ... }`` has a template there, which cannot hold VALUES: None.
+    """
+    form, where, template = None, False, False
+    for m in _TOKENS.finditer(text):
+        kind, value = m.lastgroup, m.group()
+        if kind == "word":
+            word = value.upper()
+            if form is None and word in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+                form = word
+            elif word == "WHERE":
+                where = True
+        elif kind == "other" and value == "{" and form is not None:
+            if form != "CONSTRUCT":
+                return m.start()
+            if not where:
+                template = True
+            else:
+                return m.start() if template else None
+    return None
+
+
+def _sparql_term(var: str, term: Any, where: str) -> str:
+    """One bound value as SPARQL text (N-Triples syntax, which SPARQL reads), or refused."""
+    if isinstance(term, (rdflib.URIRef, rdflib.Literal)):
+        from crimekg.graph.store import to_oxigraph_term
+
+        try:
+            term = to_oxigraph_term(term)
+        except ValueError as exc:
+            raise InvalidQuery(f"{where}: ?{var}: {str(term)!r} is not a valid IRI ({exc}); give an absolute IRI") from exc
+    if isinstance(term, ox.NamedNode):
+        text = str(term)
+        if not _IRI_TEXT.match(text):
+            raise InvalidQuery(f"{where}: ?{var}: {term.value!r} is not a valid IRI; give an absolute IRI")
+        return text
+    if isinstance(term, ox.Literal):
+        return str(term)  # quoted and escaped by Oxigraph: quotes, backslashes and line breaks stay inside
+    raise InvalidQuery(f"{where}: ?{var} can be bound to an IRI or a literal only, not {type(term).__name__}")
+
+
+def bind_values(text: str, bindings: Mapping[str, Any], where: str = "query") -> str:
+    """``text`` with ``bindings`` given as a leading ``VALUES`` block of its WHERE group.
+
+    Each value must be an IRI or a literal (pyoxigraph or rdflib), written in N-Triples syntax,
+    so no value can add to or change the query's own text: an IRI with a character IRIs may not
+    hold (a space, ``>``, ``{`` ...) is refused. Oxigraph plans a query around a leading VALUES
+    block (a country's GLOTIP profile: 0.03 s), while a value given as a substitution is applied
+    after the whole pattern was joined (6 s); ``tests/benchmarks/bench_binding.py`` measures it.
+
+    >>> bind_values("SELECT ?f WHERE { ?f a ?t }", {"t": ox.NamedNode("https://w3id.org/crimekg/ontology#Factor")})
+    'SELECT ?f WHERE { VALUES (?t) { (<https://w3id.org/crimekg/ontology#Factor>) } ?f a ?t }'
+    >>> bind_values("SELECT ?f WHERE { ?f a ?t }", {"t": rdflib.URIRef("x> } ?s ?p ?o {")})
+    Traceback (most recent call last):
+    crimekg.graph.errors.InvalidQuery: query: ?t: 'x> } ?s ?p ?o {' is not a valid IRI (Invalid IRI code point '>'); give an absolute IRI
+    """
+    if not bindings:
+        return text
+    names, terms = [], []
+    for var, term in bindings.items():
+        if not _VARIABLE.match(var):
+            raise InvalidQuery(f"{where}: {var!r} is not a SPARQL variable name (letters, digits, _)")
+        names.append(f"?{var}")
+        terms.append(_sparql_term(var, term, where))
+    at = _pattern_start(text)
+    if at is None:
+        raise InvalidQuery(
+            f"{where}: no WHERE group to bind {', '.join(names)} in; write the query as SELECT/ASK/DESCRIBE ... WHERE {{ ... }} "
+            "or CONSTRUCT { ... } WHERE { ... }"
+        )
+    return f"{text[:at + 1]} VALUES ({' '.join(names)}) {{ ({' '.join(terms)}) }}{text[at + 1:]}"
+
+
+def _execute(store: GraphStore, sparql: str, bindings: Mapping[str, Any], where: str = "query") -> Any:
+    """Run ``sparql`` with ``bindings`` (a leading VALUES block) on the workspace; the one place queries run."""
+    text = bind_values(sparql, bindings, where)
     native = _native(store)
-    variables = {ox.Variable(k): v for k, v in subs.items()}
     if native is not None:
         try:
-            return native.query(sparql, prefixes=PREFIXES, use_default_graph_as_union=True, substitutions=variables)
+            return native.query(text, prefixes=PREFIXES, use_default_graph_as_union=True)
         except SyntaxError as exc:
-            raise _syntax_error(where, sparql, exc) from exc
-        except RuntimeError as exc:
-            if "SELECT projection" in str(exc):
-                var = re.search(r"variable \?(\w+)", str(exc))
-                raise InvalidQuery(
-                    f"{where}: the parameter ?{var.group(1) if var else '?'} must be in the SELECT clause to be bound; "
-                    "add it to the projection (Oxigraph binds only projected variables, SEP-0007)"
-                ) from exc
+            raise _syntax_error(where, sparql, _parse_error(sparql, exc)) from exc
+        except (RuntimeError, OSError) as exc:
             raise InvalidQuery(f"{where}: the query could not run: {exc}") from exc
-        except OSError as exc:
-            raise InvalidQuery(f"{where}: the query could not run: {exc}") from exc
-    from crimekg.graph.store import from_oxigraph_term, to_oxigraph_term  # other GraphStores: through their own query
+    from crimekg.graph.store import to_oxigraph_term  # other GraphStores: through their own query
 
-    result = store.query(sparql, {k: from_oxigraph_term(v) for k, v in subs.items()})
-    return _RdflibResult(result, to_oxigraph_term)
+    return _RdflibResult(store.query(text), to_oxigraph_term)
+
+
+def _parse_error(sparql: str, exc: SyntaxError) -> SyntaxError:
+    """The syntax error of the query as written (positions before the VALUES block was added)."""
+    try:
+        ox.Store().query(sparql, prefixes=PREFIXES)
+    except SyntaxError as original:
+        return original
+    return exc
 
 
 class _RdflibResult:
@@ -673,7 +779,7 @@ class QueryResult:
 
     def records(self) -> list[dict[str, Any]]:
         """SELECT rows as dicts of plain values: IRIs as strings, numbers as numbers."""
-        return [{v: _py(t) for v, t in zip(self.variables, row)} for row in self.rows]
+        return [{v: plain_value(t) for v, t in zip(self.variables, row)} for row in self.rows]
 
     def bindings(self) -> list[dict[str, rdflib.term.Node]]:
         """SELECT rows as dicts of rdflib terms (unbound variables left out), like ``store.select``."""
@@ -690,7 +796,7 @@ class QueryResult:
         if not graphish and fmt in RDF_FORMATS:
             raise InvalidInput(f"{self.name}: a {self.kind} query returns a table; use --format {'|'.join(TABLE_FORMATS + tuple(RESULTS_FORMATS))}")
         if fmt in RDF_FORMATS:
-            return _serialize_triples(self.rows, RDF_FORMATS[fmt])
+            return serialize_triples(self.rows, RDF_FORMATS[fmt])
         if fmt in RESULTS_FORMATS:
             return self._results_format(RESULTS_FORMATS[fmt])
         if fmt not in TABLE_FORMATS:
@@ -698,7 +804,7 @@ class QueryResult:
         if self.kind == "ASK":
             return format_rows(["answer"], [{"answer": self.boolean}], fmt)
         if fmt in ("table", "md"):
-            rows = [{v: _cell(t) for v, t in zip(self.variables, r)} for r in self.rows]
+            rows = [{v: cell(t) for v, t in zip(self.variables, r)} for r in self.rows]
         else:
             rows = self.records()
         return format_rows(self.variables, rows, fmt)
@@ -709,8 +815,8 @@ class QueryResult:
             return raw.serialize(format=fmt).decode("utf-8")
         # already read (or not from Oxigraph): write the W3C format ourselves
         if self.kind == "ASK":
-            return _w3c_boolean(self.boolean, fmt)
-        return _w3c_select(self.variables, self.rows, fmt)
+            return w3c_boolean(self.boolean, fmt)
+        return w3c_select(self.variables, self.rows, fmt)
 
 
 def run_query(
@@ -718,6 +824,7 @@ def run_query(
     query: str | NamedQuery,
     params: Mapping[str, str] | None = None,
     *,
+    bindings: Mapping[str, Any] | None = None,
     name: str | None = None,
     allow_service: Iterable[str] = (),
     timeout: float | None = None,
@@ -731,8 +838,12 @@ def run_query(
     query : str or NamedQuery
         SPARQL text (its ``# param:`` header is read too) or a named query.
     params : mapping of str to str
-        Values by parameter name, as typed by a user; each is converted to an RDF term and
-        bound, never pasted into the text.
+        Values by parameter name, as typed by a user; each is resolved to an RDF term (a label,
+        code or slug to the IRI it names) and bound.
+    bindings : mapping of str to RDF term, optional
+        Values already made into terms (pyoxigraph or rdflib IRIs and literals), bound as they
+        are. Every value is bound as a leading ``VALUES`` block of the query's WHERE group,
+        written in N-Triples syntax, never pasted in as text (see :func:`bind_values`).
     name : str, optional
         What error messages call an inline query (default "query"); a named query is ``<name>.rq``.
     allow_service : iterable of str
@@ -759,7 +870,8 @@ def run_query(
     if timeout is not None and not timeout > 0:
         raise InvalidInput(f"--timeout {timeout}: give a number of seconds above 0")
     hosts = check_query(q, allow_service)
-    subs = resolve_params(store, q, params)
+    terms = dict(bindings or {})
+    subs = {**resolve_params(store, q, params, given=terms), **terms}
     stop = threading.Event()
     return _bounded(lambda: _evaluate(store, q, subs, hosts, stop), stop, q.where, timeout)
 
@@ -847,182 +959,3 @@ def _bounded(work: Any, stop: threading.Event, where: str, timeout: float | None
     if "error" in box:
         raise box.pop("error")
     return box["value"]
-
-
-# -- output ----------------------------------------------------------------------------------------
-
-_NUMERIC = {XSD + t for t in ("integer", "int", "long", "short", "decimal", "double", "float", "nonNegativeInteger", "positiveInteger")}
-_NS_BY_LENGTH = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
-
-
-def compact(iri: str) -> str:
-    """An IRI as ``prefix:name`` with the workspace prefixes (unchanged when none fits).
-
-    >>> compact("https://w3id.org/crimekg/data/factor/porous-borders")
-    'factor:porous-borders'
-    """
-    for prefix, ns in _NS_BY_LENGTH:
-        if iri.startswith(ns) and re.match(r"^[\w.-]*$", iri[len(ns):]):
-            return f"{prefix}:{iri[len(ns):]}"
-    return iri
-
-
-def _cell(t: Any) -> str:
-    if t is None:
-        return ""
-    if isinstance(t, ox.NamedNode):
-        return compact(t.value)
-    if isinstance(t, ox.BlankNode):
-        return f"_:{t.value}"
-    return t.value
-
-
-def _py(t: Any) -> Any:
-    if t is None:
-        return None
-    if isinstance(t, ox.NamedNode):
-        return t.value
-    if isinstance(t, ox.BlankNode):
-        return f"_:{t.value}"
-    dt = t.datatype.value if t.datatype is not None else ""
-    try:
-        if dt in (XSD + "integer", XSD + "int", XSD + "long", XSD + "nonNegativeInteger", XSD + "positiveInteger"):
-            return int(t.value)
-        if dt == XSD + "decimal":
-            return float(Decimal(t.value))
-        if dt in (XSD + "double", XSD + "float"):
-            return float(t.value)
-        if dt == XSD + "boolean":
-            return t.value in ("true", "1")
-    except ValueError:
-        pass
-    return t.value
-
-
-def _text(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        return f"{v:.4g}" if abs(v) < 1e6 else f"{v:.6g}"
-    return str(v)
-
-
-def format_rows(columns: Sequence[str], rows: Iterable[Mapping[str, Any]], fmt: str = "table", *, max_width: int = 60) -> str:
-    """Write rows of plain values as ``table``, ``csv``, ``tsv``, ``json``, ``jsonl`` or ``md``.
-
-    A ``table`` is aligned for a terminal, numbers to the right, and cuts cells longer than
-    ``max_width`` characters with an ellipsis (the other formats keep every character).
-
-    >>> print(format_rows(["factor", "score"], [{"factor": "Corruption", "score": 0.5}]), end="")
-    factor      score
-    ----------  -----
-    Corruption    0.5
-    """
-    rows = list(rows)
-    if fmt == "json":
-        return json.dumps([{c: r.get(c) for c in columns} for r in rows], indent=2, ensure_ascii=False) + "\n"
-    if fmt == "jsonl":
-        return "".join(json.dumps({c: r.get(c) for c in columns}, ensure_ascii=False) + "\n" for r in rows)
-    if fmt in ("csv", "tsv"):
-        buf = io.StringIO()
-        w = csv.writer(buf, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
-        w.writerow(columns)
-        for r in rows:
-            w.writerow([_text(r.get(c)) for c in columns])
-        return buf.getvalue()
-    cells = [[_text(r.get(c)).replace("\n", " ") for c in columns] for r in rows]
-    if fmt == "md":
-        esc = [[c.replace("|", "\\|") for c in row] for row in cells]
-        lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
-        lines += ["| " + " | ".join(row) + " |" for row in esc]
-        return "\n".join(lines) + "\n"
-    if fmt != "table":
-        raise InvalidInput(f"unknown format {fmt!r}; use one of {', '.join(TABLE_FORMATS)}")
-    if max_width:
-        cells = [[c if len(c) <= max_width else c[: max_width - 1].rstrip() + "…" for c in row] for row in cells]
-    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
-    numeric = [bool(rows) and all(isinstance(r.get(c), (int, float)) and not isinstance(r.get(c), bool) or r.get(c) is None for r in rows) for c in columns]
-
-    def line(values: Sequence[str]) -> str:
-        parts = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)]
-        return "  ".join(parts).rstrip()
-
-    out = [line(list(columns)), "  ".join("-" * w for w in widths)]
-    out += [line(row) for row in cells]
-    return "\n".join(out) + "\n"
-
-
-def _serialize_triples(triples: Sequence[Any], fmt: ox.RdfFormat) -> str:
-    used = set()
-    for t in triples:
-        for term in (t.subject, t.predicate, t.object):
-            iri = term.value if isinstance(term, ox.NamedNode) else (term.datatype.value if isinstance(term, ox.Literal) and term.datatype else None)
-            if iri:
-                used.add(iri)
-    prefixes = {p: ns for p, ns in PREFIXES.items() if any(u.startswith(ns) for u in used)}
-    data = ox.serialize(triples, format=fmt, prefixes=prefixes if fmt != ox.RdfFormat.N_TRIPLES else None)
-    return data.decode("utf-8")
-
-
-def _w3c_select(variables: Sequence[str], rows: Sequence[tuple], fmt: ox.QueryResultsFormat) -> str:
-    from xml.sax.saxutils import escape, quoteattr
-
-    if fmt == ox.QueryResultsFormat.JSON:
-        def term(t: Any) -> dict:
-            if isinstance(t, ox.NamedNode):
-                return {"type": "uri", "value": t.value}
-            if isinstance(t, ox.BlankNode):
-                return {"type": "bnode", "value": t.value}
-            d = {"type": "literal", "value": t.value}
-            if t.language:
-                d["xml:lang"] = t.language
-            elif t.datatype and t.datatype.value != XSD + "string":
-                d["datatype"] = t.datatype.value
-            return d
-
-        body = {"head": {"vars": list(variables)}, "results": {"bindings": [{v: term(t) for v, t in zip(variables, r) if t is not None} for r in rows]}}
-        return json.dumps(body)
-    if fmt == ox.QueryResultsFormat.CSV:
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\r\n")
-        w.writerow(variables)
-        for r in rows:
-            w.writerow(["" if t is None else (f"_:{t.value}" if isinstance(t, ox.BlankNode) else t.value) for t in r])
-        return buf.getvalue()
-    if fmt == ox.QueryResultsFormat.TSV:
-        lines = ["\t".join("?" + v for v in variables)]
-        lines += ["\t".join("" if t is None else str(t) for t in r) for r in rows]
-        return "\n".join(lines) + "\n"
-    out = ['<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>']
-    out += [f"<variable name={quoteattr(v)}/>" for v in variables]
-    out.append("</head><results>")
-    for r in rows:
-        out.append("<result>")
-        for v, t in zip(variables, r):
-            if t is None:
-                continue
-            if isinstance(t, ox.NamedNode):
-                inner = f"<uri>{escape(t.value)}</uri>"
-            elif isinstance(t, ox.BlankNode):
-                inner = f"<bnode>{escape(t.value)}</bnode>"
-            elif t.language:
-                inner = f"<literal xml:lang={quoteattr(t.language)}>{escape(t.value)}</literal>"
-            elif t.datatype and t.datatype.value != XSD + "string":
-                inner = f"<literal datatype={quoteattr(t.datatype.value)}>{escape(t.value)}</literal>"
-            else:
-                inner = f"<literal>{escape(t.value)}</literal>"
-            out.append(f"<binding name={quoteattr(v)}>{inner}</binding>")
-        out.append("</result>")
-    out.append("</results></sparql>")
-    return "".join(out)
-
-
-def _w3c_boolean(answer: bool | None, fmt: ox.QueryResultsFormat) -> str:
-    value = "true" if answer else "false"
-    if fmt == ox.QueryResultsFormat.JSON:
-        return json.dumps({"head": {}, "boolean": bool(answer)})
-    if fmt == ox.QueryResultsFormat.XML:
-        return f'<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#"><head></head><boolean>{value}</boolean></sparql>'
-    return value + "\n"

@@ -15,11 +15,14 @@ the same interface later without touching them.
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import os
+import shutil
 import uuid
 import warnings
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -55,6 +58,9 @@ __all__ = [
     "graph_iri",
     "graph_name",
     "check_writable",
+    "damaged_store",
+    "build_aside",
+    "is_corruption",
     "rdf_format",
     "read_rdf",
 ]
@@ -164,11 +170,19 @@ def graph_iri(name: str) -> str:
     name = name.strip()
     if not name:
         raise UnknownGraph("a graph name cannot be empty")
-    if ":" in name.split("/", 1)[0]:
-        return name
-    if any(c in name for c in '<>"{}|^`\\ '):
-        raise UnknownGraph(f"graph name {name!r} has characters an IRI cannot hold")
-    return ontology.GRAPH + name
+    bad = sorted({c for c in name if c in '<>"{}|^`\\' or c.isspace() or ord(c) < 0x20})
+    if bad:
+        shown = " ".join(repr(c) for c in bad)
+        raise UnknownGraph(
+            f"graph name {name!r} has characters an IRI cannot hold ({shown}); "
+            "use letters, digits and - _ / : . (e.g. contributions/room-2 or urn:example:room-2)"
+        )
+    iri = name if ":" in name.split("/", 1)[0] else ontology.GRAPH + name
+    try:
+        ox.NamedNode(iri)
+    except ValueError as exc:
+        raise UnknownGraph(f"graph name {name!r} is not a valid IRI ({exc}); use a short name such as contributions/room-2, or a full IRI") from exc
+    return iri
 
 
 def graph_name(iri: str) -> str:
@@ -438,7 +452,11 @@ class OxigraphStore(GraphStore):
                     f"the workspace {self.location} is open in another process (a running crimekg "
                     "command or server); wait for it to finish, or stop it, and try again"
                 ) from exc
-            raise StoreError(f"cannot open the workspace {self.location}: {exc}") from exc
+            raise damaged_store(self.location, exc) from exc
+        except RuntimeError as exc:
+            if not is_corruption(exc):
+                raise
+            raise damaged_store(self.location, exc) from exc
         for prefix, ns in PREFIXES.items():
             self._ds.bind(prefix, ns)
         # oxrdflib exposes its pyoxigraph Store only under this name; this is the one place that reaches it.
@@ -891,6 +909,25 @@ class OxigraphStore(GraphStore):
 _TIDY_LIMIT = 20_000_000
 
 
+def is_corruption(exc: BaseException) -> bool:
+    """True when ``exc`` is the storage engine reporting damaged files (a checksum, a lost file)."""
+    return isinstance(exc, (RuntimeError, OSError)) and str(exc).startswith(("Corruption:", "IO error:"))
+
+
+def damaged_store(location: str, exc: BaseException) -> StoreError:
+    """The one message for a workspace whose files cannot be read: what failed, and how to get back.
+
+    >>> str(damaged_store("ws", RuntimeError("Corruption: CURRENT file corrupted")))[:58]
+    'the workspace ws is damaged (Corruption: CURRENT file corr'
+    """
+    what = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+    return StoreError(
+        f"the workspace {location} is damaged ({what}); restore it from your last export "
+        f"(`crimekg init NEW`, then `crimekg load --force EXPORT.nq --store NEW`), "
+        "or rebuild it from the sheets and files you imported"
+    )
+
+
 def check_writable(iri: str, *, force: bool = False, source: str | None = None) -> None:
     """Refuse a load into an internal graph (always) or a reserved one (unless ``force``).
 
@@ -1065,12 +1102,57 @@ def init_store(location: str | os.PathLike | None = None, *, upgrade: bool = Fal
                 f"{location} already holds a crimekg workspace; use it as it is, or run "
                 f"`crimekg init --upgrade {location}` to refresh its ontology graphs"
             )
-    elif path.exists() and (not path.is_dir() or any(path.iterdir())):
+        store = OxigraphStore(path)
+        try:
+            store.write(ontology_changeset(with_ontology))
+        except BaseException:
+            store.close()
+            raise
+        return store
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
         raise StoreError(f"{location} exists and is not an empty directory; choose another path")
-    store = OxigraphStore(path, create=True)
+    with build_aside(path) as aside:
+        with OxigraphStore(aside, create=True) as store:
+            store.write(ontology_changeset(with_ontology))
+    return OxigraphStore(location)
+
+
+@contextlib.contextmanager
+def build_aside(path: str | os.PathLike, *, replace: bool = False) -> Iterator[Path]:
+    """Give a fresh directory beside ``path`` to build a workspace in, then rename it to ``path``.
+
+    A command killed while it builds leaves only the directory aside (``.NAME.crimekg-new-PID``),
+    which the next build beside the same path removes: ``path`` is either as it was or complete.
+    ``path`` must not exist, or be an empty directory, unless ``replace`` is true: then the old
+    ``path`` is removed only once the new one is in place.
+    """
+    path = Path(path).absolute()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for left in path.parent.glob(f".{glob.escape(path.name)}.crimekg-*-*"):
+        pid = left.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(left, ignore_errors=True)
+    aside = path.parent / f".{path.name}.crimekg-new-{os.getpid()}"
+    old = path.parent / f".{path.name}.crimekg-old-{os.getpid()}"
+    shutil.rmtree(aside, ignore_errors=True)
+    aside.mkdir()
     try:
-        store.write(ontology_changeset(with_ontology))
+        yield aside
+        if replace and path.exists() and (not path.is_dir() or any(path.iterdir())):
+            os.rename(path, old)
+        os.rename(aside, path)  # replaces an empty directory at ``path`` in one step
+        _fsync_dir(path.parent)
     except BaseException:
-        store.close()
+        shutil.rmtree(aside, ignore_errors=True)
         raise
-    return store
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

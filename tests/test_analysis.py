@@ -124,7 +124,9 @@ def test_find_factor_by_slug_label_or_alt_label():
     for text in ("rare-convictions", "RARE CONVICTIONS", "nobody goes to prison", "<https://w3id.org/crimekg/data/factor/rare-convictions>"):
         assert find_factor(G, text).endswith("/rare-convictions")
     with pytest.raises(UnknownFactor, match="Did you mean: rare-convictions"):
-        find_factor(G, "rare-conviction")
+        find_factor(G, "rare-convicton")
+    # an unambiguous prefix of a label names the factor too, as in merge and link
+    assert find_factor(G, "rare-conviction").endswith("/rare-convictions")
 
 
 # -- on the example session -------------------------------------------------------------------------
@@ -211,5 +213,5 @@ def test_did_you_mean_names_each_factor_once():
     G = nx.MultiDiGraph()
     G.add_node("https://w3id.org/crimekg/data/factor/rare-convictions", label="rare-convictions-x")
     with pytest.raises(UnknownFactor) as err:
-        find_factor(G, "rare-conviction")
+        find_factor(G, "rare-convicton")
     assert str(err.value).count("rare-convictions") == 1

@@ -54,7 +54,7 @@ def test_every_query_is_well_formed(name):
     assert q.description == first[2:].strip()
     for p in q.params:
         assert p.type in PARAM_TYPES and p.description
-        # a parameter is bound by substitution, which needs it in the top-level projection
+        # a named query projects each parameter, so its column shows the value it was given
         head = q.text.split("WHERE", 1)[0]
         assert f"?{p.name}" in head, f"?{p.name} must be projected to be bound"
     # PREFIXes are declared in the file: the query parses with no predeclared prefix at all

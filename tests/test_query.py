@@ -121,10 +121,24 @@ def test_an_ambiguous_factor_label_asks_for_the_slug(ws):
             run_query(store, named_query("factor-evidence"), {"factor": "Nothing like it"})
 
 
-def test_a_parameter_outside_the_projection_gets_a_hint(ws):
+def test_terms_bound_by_a_caller_are_checked_before_the_query_runs(ws):
     with open_store(ws) as store:
-        with pytest.raises(InvalidQuery, match=r"\?c must be in the SELECT clause"):
-            run_query(store, "SELECT ?f WHERE { ?f ckg:category ?c }", {"c": "category:impunity"})
+        before = snapshot(store)
+        with pytest.raises(InvalidQuery, match="is not a valid IRI"):
+            run_query(store, "SELECT ?f WHERE { ?f a ?t }", bindings={"t": rdflib.URIRef("x> } ?s ?p ?o {")})
+        with pytest.raises(InvalidQuery, match="an IRI or a literal only"):
+            run_query(store, "SELECT ?f WHERE { ?f a ?t }", bindings={"t": rdflib.BNode()})
+        with pytest.raises(InvalidQuery, match="not a SPARQL variable name"):
+            run_query(store, "SELECT ?f WHERE { ?f a ?t }", bindings={"t) {} ?s": rdflib.Literal("x")})
+        rows = run_query(store, "SELECT ?f WHERE { ?f skos:prefLabel ?l }", bindings={"l": rdflib.Literal(NASTY)}).records()
+        assert rows == [{"f": str(FACTOR.a)}] and snapshot(store) == before
+
+
+def test_a_parameter_outside_the_projection_is_bound_too(ws):
+    # values are bound as a leading VALUES block, which needs no projected variable
+    with open_store(ws) as store:
+        rows = run_query(store, "SELECT ?f WHERE { ?f a ckg:Factor ; ckg:category ?c }", {"c": "category:impunity"}).records()
+    assert rows == [{"f": str(FACTOR.a)}]
 
 
 # -- malformed queries ------------------------------------------------------------------------------
@@ -247,6 +261,38 @@ def test_format_rows_aligns_numbers_and_cuts_long_cells():
     assert "…" in lines[2] and len(lines[2]) < 70
 
 
+def test_format_rows_aligns_wide_characters_by_display_width():
+    from crimekg.graph.tables import display_width
+
+    rows = [{"label": "国境管理の脆弱さ", "n": 1}, {"label": "Nigeria", "n": 22}, {"label": "ไนจีเรีย", "n": 3}, {"label": "Нигерия", "n": 4}]
+    lines = format_rows(["label", "n"], rows).splitlines()
+    # every line ends at the same terminal column: the numbers line up under their header
+    assert len({display_width(line) for line in lines}) == 1, lines
+    assert lines[2] == "国境管理の脆弱さ   1" and lines[3] == "Nigeria           22"
+    # a wide cell is cut by columns, not characters
+    cut = format_rows(["label"], [{"label": "汚" * 50}], max_width=10).splitlines()[2]
+    assert display_width(cut) <= 10 and cut.endswith("…")
+
+
+@pytest.mark.parametrize("fmt, sep", [("csv", ","), ("tsv", "\t")])
+def test_csv_and_tsv_cells_that_a_spreadsheet_would_run_get_an_apostrophe(fmt, sep):
+    cells = ["=HYPERLINK(\"http://evil.example\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx", "Nigeria", "a=b", "国境"]
+    text = format_rows(["v", "n"], [{"v": c, "n": -5} for c in cells], fmt)
+    got = [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=sep)][1:]
+    # (a carriage return is written as a line break, which the writer quotes: it cannot end the row)
+    assert [r[0] for r in got] == ["'" + c.replace("\r", "\n") for c in cells[:6]] + cells[6:]
+    assert {r[1] for r in got} == {"-5"}  # numbers are written as they are
+
+
+def test_query_command_csv_escapes_formulas(runner, ws):
+    result = runner.invoke(cli, ["query", 'SELECT ?x WHERE { BIND("=1+2" AS ?x) }', "--format", "csv", "--store", ws])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "x\n'=1+2\n"
+    result = runner.invoke(cli, ["query", 'SELECT ?x WHERE { BIND("=1+2" AS ?x) }', "--format", "sparql-csv", "--store", ws])
+    assert result.stdout.split() == ["x", "=1+2"]  # the W3C format keeps every value for other tools
+    assert "leading '" in runner.invoke(cli, ["query", "--help"]).output
+
+
 # -- the commands -----------------------------------------------------------------------------------
 
 
@@ -321,4 +367,5 @@ def test_named_query_files_are_read_once_per_process():
     assert query.named_query_text("factors-by-category") is first
     assert query.named_query_text.cache_info().hits == hits + 1
     assert query.named_queries()["factors-by-category"] is query.named_queries()["factors-by-category"]
-    assert brief.named_query_text is query.named_query_text  # the brief reads queries through the same cache
+    # the brief runs its queries through the same runner, so through the same cache
+    assert brief.run_query is query.run_query and brief.named_query is query.named_query

@@ -18,6 +18,11 @@ from tests.helpers import ROOT
 
 C = "https://w3id.org/crimekg/concept/"
 P = "https://w3id.org/crimekg/place/"
+F = "https://w3id.org/crimekg/data/factor/"
+S = "https://w3id.org/crimekg/session/"
+#: Labels the fixture adds to factor:corruption-of-officials, in Japanese and Russian.
+JA = "国境・警察・港湾の役人の汚職"
+RU = "Коррупция пограничных, полицейских и портовых чиновников"
 
 #: (kind, word, the IRI it means)
 WORDS = [
@@ -44,6 +49,15 @@ WORDS = [
     ("place", "Western Africa", P + "m49/011"),
     ("place", "011", P + "m49/011"),
 ]
+#: Words for factor:corruption-of-officials: IRI, CURIE, slug, labels in three scripts, altLabel, prefixes.
+FACTOR_WORDS = [F + "corruption-of-officials", "<" + F + "corruption-of-officials>", "factor:corruption-of-officials",
+                "corruption-of-officials", "Corruption of border, police and port officials", "bribery at checkpoints",
+                JA, "国境・警察", RU, "коррупция погран", "Corruption of bord"]
+#: Words for the example session: id, CURIE, IRI, title in any case.
+SESSION_WORDS = ["example-2026", "session:example-2026", S + "example-2026", "Global trends workshop (example)",
+                 "global trends WORKSHOP (Example)"]
+WORDS += [("factor", w, F + "corruption-of-officials") for w in FACTOR_WORDS]
+WORDS += [("session", w, S + "example-2026") for w in SESSION_WORDS]
 
 
 def _slug(iri: str) -> str:
@@ -59,6 +73,11 @@ def ws(tmp_path_factory):
     path = tmp_path_factory.mktemp("words") / "ws"
     with init_store(path) as store:
         store.load([ROOT / "examples" / "example-session.ttl"], "contributions/example-2026")
+        labels = path.parent / "labels.ttl"
+        labels.write_text(f"""@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+<{F}corruption-of-officials> skos:prefLabel "{JA}"@ja, "{RU}"@ru .
+""", encoding="utf-8")
+        store.load([labels], "contributions/labels")
     return path
 
 
@@ -137,3 +156,58 @@ def test_add_takes_any_word(tmp_path, kind):
             q = f'SELECT ?x WHERE {{ ?f a ckg:Factor ; skos:prefLabel|rdfs:label ?l ; {pred} ?x . FILTER(STR(?l) = "{label}") }}'
             found = {str(r["x"]) for r in store.select(q)}
         assert found == {iri}, word
+
+
+# -- factors and sessions ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("word, iri", _by("factor"))
+def test_analyze_takes_any_factor_word(ws, word, iri):
+    args = ["analyze", "upstream", "--format", "json", "--store", str(ws)]
+    expected = _run(args + [_slug(iri)])
+    assert json.loads(expected)["rows"], "the factor has something upstream (so equality means something)"
+    assert _run(args + [word]) == expected
+    paths = ["analyze", "paths", "--format", "json", "--store", str(ws)]
+    assert _run(paths + ["smuggling-fees-and-package-deals", word]) == _run(paths + ["smuggling-fees-and-package-deals", _slug(iri)])
+
+
+@pytest.mark.parametrize("word, iri", _by("factor"))
+def test_query_param_takes_any_factor_word(ws, word, iri):
+    args = ["query", "links-of-factor", "--format", "json", "--store", str(ws), "--param"]
+    expected = _run(args + [f"factor={_slug(iri)}"])
+    assert json.loads(expected), "the factor has links (so equality means something)"
+    assert _run(args + [f"factor={word}"]) == expected
+
+
+@pytest.mark.parametrize("command", [
+    ["analyze", "upstream", "Demand for"],
+    ["query", "links-of-factor", "--param", "factor=Demand for"],
+])
+def test_an_ambiguous_factor_prefix_is_refused_listing_the_candidates(ws, command):
+    result = CliRunner().invoke(cli, [*command, "--store", str(ws)])
+    assert result.exit_code == 1
+    assert '"Demand for" names 2 factors' in result.output
+    assert F + "demand-for-cheap-labour" in result.output and F + "demand-for-commercial-sex" in result.output
+
+
+@pytest.mark.parametrize("command", [["analyze", "upstream", "Bribery at chekpoints"],
+                                     ["query", "links-of-factor", "--param", "factor=Bribery at chekpoints"]])
+def test_an_unknown_factor_suggests_the_closest(ws, command):
+    result = CliRunner().invoke(cli, [*command, "--store", str(ws)])
+    assert result.exit_code == 1 and "Did you mean: corruption-of-officials" in result.output
+
+
+@pytest.mark.parametrize("word, iri", _by("session"))
+def test_view_and_analyze_take_any_session_word(ws, tmp_path, word, iri):
+    assert _view_nodes(ws, tmp_path, "session", word) == _view_nodes(ws, tmp_path, "session", _slug(iri))
+    args = ["analyze", "centrality", "--format", "json", "--store", str(ws), "--session"]
+    assert _run(args + [word]) == _run(args + [_slug(iri)])
+    result = CliRunner().invoke(cli, ["analyze", "centrality", "--session", "example-2062", "--store", str(ws)])
+    assert result.exit_code == 1 and "--session example-2062: unknown; did you mean example-2026" in result.output
+
+
+@pytest.mark.parametrize("word, iri", _by("session"))
+def test_query_param_takes_any_session_word(ws, word, iri):
+    q = "# contributions of a session\n# param: session (session) - a session\nSELECT ?session (COUNT(?c) AS ?n) WHERE { ?c prov:wasGeneratedBy ?session } GROUP BY ?session"
+    rows = json.loads(_run(["query", q, "--format", "json", "--store", str(ws), "--param", f"session={word}"]))
+    assert len(rows) == 1 and rows[0]["session"] == iri and rows[0]["n"] > 10
