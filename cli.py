@@ -901,24 +901,64 @@ def view(preset, category, crime, actor, level, place, session, query, params, s
 @click.option("--place", help="Country or region: a name in any language the places carry, ISO3/ISO2 or M49 code (NGA, Nigeria, 'Western Africa', 011).")
 @click.option("--country", hidden=True, help="Older spelling of --place for a country: ISO3 code or name.")
 @click.option("--region", hidden=True, help="Older spelling of --place for a region: UN M49 name or code (e.g. 'Western Africa' or 011).")
-@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
-@click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True), help="File to write, - for stdout.")
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "pdf"]), default="md", show_default=True,
+              help="md: Markdown tables; html: one offline page with charts (prints well); pdf: that page printed to A4 by Chromium.")
+@click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True), help="File to write, - for stdout (not for pdf).")
 @store_option
 @handle_errors
 def brief(place, country, region, fmt, output, store_path):
     """Answer the post-session checklist for a country or region from the imported data and the contributions.
+
+    On a terminal, a progress bar on stderr follows the queries and the charts.
 
     Example:
 
     \b
         crimekg brief --place Nigeria
         crimekg brief --place "Western Africa" --format html -o brief.html
+        crimekg brief --place Nigeria --format pdf -o nigeria.pdf
     """
-    from crimekg.graph.brief import build_brief, render_brief
+    from crimekg.graph.brief import build_brief, render_brief, write_pdf
 
-    with _open(store_path) as store:
-        text = render_brief(build_brief(store, place=place, country=country, region=region), fmt)
-    _write_text(text, output)
+    if fmt == "pdf" and output == "-":
+        raise click.UsageError("--format pdf writes a file: give -o FILE.pdf")
+    with _brief_progress() as progress:
+        with _open(store_path) as store:
+            b = build_brief(store, place=place, country=country, region=region, progress=progress)
+        text = render_brief(b, "md" if fmt == "md" else "html", progress=progress)
+        if fmt == "pdf":
+            progress(0, 1, "Printing to PDF with Chromium")
+            write_pdf(text, output)
+            progress(1, 1, "Printed")
+    if fmt == "pdf":
+        click.echo(f"Wrote {output}", err=True)
+    else:
+        _write_text(text, output)
+
+
+def _stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+@contextlib.contextmanager
+def _brief_progress():
+    """A ``progress(done, total, what)`` callback that keeps one status line on stderr when it is a terminal."""
+    if not _stderr_is_terminal():
+        yield lambda done, total, what: None
+        return
+    width = 0
+
+    def progress(done, total, what):
+        nonlocal width
+        line = f"Brief: {done}/{total} {what}"[:78]
+        click.echo("\r" + line.ljust(width), nl=False, err=True)
+        width = len(line)
+
+    try:
+        yield progress
+    finally:
+        if width:
+            click.echo("\r" + " " * width + "\r", nl=False, err=True)
 
 
 # --- publishing and comparing (release, diff, merge-workspace) ---
