@@ -230,6 +230,6 @@ def render_diff_view(d: Mapping, out: str | os.PathLike, title: str | None = Non
     finally:
         for k in added:
             views.KIND_STYLES.pop(k, None)
-    path = Path(out)
-    path.write_text(page, encoding="utf-8")
-    return path
+    from crimekg.graph.outputs import write_output
+
+    return write_output(out, page)

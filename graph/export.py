@@ -144,8 +144,9 @@ def export_workspace(
 
 def _write(out: IO[bytes] | str | os.PathLike, data: bytes) -> None:
     if isinstance(out, (str, os.PathLike)):
-        with open(out, "wb") as f:
-            f.write(data)
+        from crimekg.graph.outputs import write_output
+
+        write_output(out, data)
     else:
         out.write(data)
 

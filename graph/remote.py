@@ -49,8 +49,7 @@ from crimekg.graph.store import (
     Changeset,
     GraphStore,
     check_writable,
-    check_xml,
-    file_stem,
+    load_jobs,
     graph_iri,
     graph_name,
     rdf_format,
@@ -510,7 +509,9 @@ class RemoteStore(GraphStore):
 
             if fmt in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS):
                 if isinstance(out, (str, os.PathLike)):
-                    with open(out, "wb") as f:
+                    from crimekg.graph.outputs import output_file
+
+                    with output_file(out, "wb") as f:
                         ox.serialize(quads(), f, fmt)
                 else:
                     ox.serialize(quads(), out, fmt)
@@ -519,7 +520,9 @@ class RemoteStore(GraphStore):
             if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
                 data = tidy_prefixes(data)
         if isinstance(out, (str, os.PathLike)):
-            Path(out).write_bytes(data)
+            from crimekg.graph.outputs import write_output
+
+            write_output(out, data)
         else:
             out.write(data)
 
@@ -710,19 +713,7 @@ class RemoteStore(GraphStore):
              replace: bool = True, force: bool = False) -> dict[str, int]:
         import pyoxigraph as ox
 
-        if not files:
-            raise InvalidRDF("no file given to load")
-        jobs = []
-        for f in files:
-            if not Path(f).is_file():
-                raise InvalidRDF(f"{f}: no such file")
-            fmt = rdf_format(format, f)
-            target = graph_iri(graph) if graph else graph_iri("load/" + file_stem(f))
-            check_writable(target, force=force, source=str(f))
-            jobs.append((str(f), fmt, target))
-        for path, fmt, _target in jobs:
-            if fmt == ox.RdfFormat.RDF_XML:
-                check_xml(path)
+        jobs = load_jobs(files, graph, format, force=force)
         with tempfile.TemporaryDirectory(prefix="crimekg-load-") as tmp:
             # every file is parsed (which checks it) into one N-Triples file per graph before anything is sent
             parts: dict[str, Any] = {}

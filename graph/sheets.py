@@ -34,6 +34,7 @@ import io
 import json
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -149,7 +150,9 @@ def write_rejected(rows: list[dict], path: str | Path) -> Path:
             if k not in headers and k != "problem":
                 headers.append(k)
     headers.append("problem")
-    with path.open("w", newline="", encoding="utf-8") as f:
+    from crimekg.graph.outputs import output_file
+
+    with output_file(path, newline="") as f:
         w = csv.DictWriter(f, fieldnames=headers)
         w.writeheader()
         for r in rows:
@@ -293,15 +296,35 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
+#: What a damaged or hostile workbook makes the ZIP, XML and cell readers raise.
+_BROKEN_WORKBOOK = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, IndexError, OSError, ValueError, TypeError, SyntaxError)
+
+
 def _read_xlsx(path: Path, data: bytes) -> Sheet:
-    """A workbook's ``Contributions`` sheet (else its first), read-only, typed cells as text."""
+    """A workbook's ``Contributions`` sheet (else its first), read-only, typed cells as text.
+
+    A workbook that cannot be read (a damaged archive, broken XML, a cell that is not what its
+    type says, a missing part) is refused in one line, whatever part of the reader finds it.
+    """
+    try:
+        return _xlsx_sheet(path, data)
+    except InvalidInput:
+        raise
+    except _BROKEN_WORKBOOK as exc:
+        what = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise InvalidInput(
+            f"{path}: not a readable XLSX workbook ({type(exc).__name__}: {what}); open it in your spreadsheet "
+            "program and save it again as .xlsx, or save it as CSV"
+        ) from exc
+
+
+def _xlsx_sheet(path: Path, data: bytes) -> Sheet:
     import openpyxl
 
+    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise InvalidInput(f"{path}: not an XLSX workbook ({exc}); save it from your spreadsheet program as .xlsx or CSV") from exc
-    try:
+        if not wb.sheetnames:
+            raise InvalidInput(f"{path}: the workbook has no sheet; fill in a sheet made by `crimekg template`")
         ws = wb["Contributions"] if "Contributions" in wb.sheetnames else wb.worksheets[0]
         header_row = next(ws.iter_rows(max_row=1, values_only=True), None)
         if header_row is None:
@@ -548,6 +571,10 @@ def _column_index(ref: str) -> int:
     return n - 1
 
 
+#: Columns a workbook can have (A to XFD).
+_MAX_COLUMNS = 16_384
+
+
 def xlsx_rows(path: str | Path, sheet_name: str | None = None) -> Iterator[tuple[int, list[str]]]:
     """(row number, cells as text) of a workbook's sheet ``sheet_name`` (else its first), streamed
     from the workbook's XML.
@@ -590,6 +617,8 @@ def xlsx_rows(path: str | Path, sheet_name: str | None = None) -> Iterator[tuple
                 cells: list[str] = []
                 for c in el.iter(_MAIN + "c"):
                     col = _column_index(c.get("r", "")) if c.get("r") else len(cells)
+                    if col >= _MAX_COLUMNS:
+                        raise InvalidInput(f"{damaged}: row {number} has a cell past column XFD, the last a workbook can have. {_NOT_SAVED}")
                     kind, v = c.get("t"), c.find(_MAIN + "v")
                     if kind == "s" and v is not None:
                         value = shared[int(v.text)]
@@ -611,5 +640,5 @@ def xlsx_rows(path: str | Path, sheet_name: str | None = None) -> Iterator[tuple
                     if empty >= EMPTY_RUN:
                         return  # formatted but empty down to the sheet's end
                 yield number, cells
-    except (zipfile.BadZipFile, EOFError, KeyError, OSError, ParseError, IndexError, ValueError) as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, OSError, ParseError, IndexError, ValueError, TypeError) as exc:
         raise InvalidInput(f"{damaged} ({exc}); download it again. {_NOT_SAVED}") from exc

@@ -61,6 +61,7 @@ __all__ = [
     "graph_iri",
     "graph_name",
     "check_writable",
+    "load_jobs",
     "damaged_store",
     "build_aside",
     "is_corruption",
@@ -519,7 +520,9 @@ class OxigraphStore(GraphStore):
                 raise UnknownGraph(f"no graph {graph_name(iri)!r} in {self.location}; `crimekg graphs` lists them")
         data = self._dump(fmt, list(graphs) if graphs else None)
         if isinstance(out, (str, os.PathLike)):
-            Path(out).write_bytes(data)
+            from crimekg.graph.outputs import write_output
+
+            write_output(out, data)
         else:
             out.write(data)
 
@@ -757,19 +760,7 @@ class OxigraphStore(GraphStore):
         self._clear_stage_dir()
 
     def load(self, files: Sequence[str | os.PathLike], graph: str | None = None, *, format: str | None = None, replace: bool = True, force: bool = False) -> dict[str, int]:
-        if not files:
-            raise InvalidRDF("no file given to load")
-        jobs = []
-        for f in files:
-            if not Path(f).is_file():
-                raise InvalidRDF(f"{f}: no such file")
-            fmt = rdf_format(format, f)
-            target = graph_iri(graph) if graph else graph_iri("load/" + _stem(f))
-            check_writable(target, force=force, source=str(f))
-            jobs.append((str(f), fmt, target))
-        for path, fmt, _target in jobs:
-            if fmt == ox.RdfFormat.RDF_XML:
-                _check_xml(path)
+        jobs = load_jobs(files, graph, format, force=force)
         # a file goes straight into its graph when that graph is new and only it writes there (under
         # the journal); every other file is checked and staged, then committed and loaded
         targets = [t for _p, fmt, t in jobs if not fmt.supports_datasets]
@@ -983,6 +974,25 @@ def damaged_store(location: str, exc: BaseException) -> StoreError:
         f"(`crimekg init NEW`, then `crimekg load --force EXPORT.nq --store NEW`), "
         "or rebuild it from the sheets and files you imported"
     )
+
+
+def load_jobs(files: Sequence[str | os.PathLike], graph: str | None, format: str | None, *, force: bool = False) -> list[tuple[str, ox.RdfFormat, str]]:
+    """What ``load`` will do, checked before anything is read: (file, format, target graph) for each
+    file; a missing file, an unknown format, a reserved graph or a hostile RDF/XML file is refused."""
+    if not files:
+        raise InvalidRDF("no file given to load")
+    jobs = []
+    for f in files:
+        if not Path(f).is_file():
+            raise InvalidRDF(f"{f}: no such file")
+        fmt = rdf_format(format, f)
+        target = graph_iri(graph) if graph else graph_iri("load/" + _stem(f))
+        check_writable(target, force=force, source=str(f))
+        jobs.append((str(f), fmt, target))
+    for path, fmt, _target in jobs:
+        if fmt == ox.RdfFormat.RDF_XML:
+            _check_xml(path)
+    return jobs
 
 
 def check_writable(iri: str, *, force: bool = False, source: str | None = None) -> None:
@@ -1411,8 +1421,8 @@ def _alive(pid: int) -> bool:
 # -- workspaces on a SPARQL 1.1 server -----------------------------------------------------------
 
 
-#: The file checks and messages of ``load``, shared with the remote store.
-check_xml, syntax_message, file_stem = _check_xml, _syntax_message, _stem
+#: The syntax message of ``load``, shared with the remote store.
+syntax_message = _syntax_message
 
 
 def is_remote(location: str) -> bool:

@@ -15,6 +15,7 @@ from pathlib import Path
 from crimekg.graph.contributions import Vocabulary
 from crimekg.graph.importers.contributions import FIELDS
 from crimekg.graph.errors import UnknownFormat
+from crimekg.graph.outputs import output_file
 
 __all__ = ["TEMPLATE_FORMATS", "TEMPLATE_COLUMNS", "LANGUAGE_CODES", "write_template"]
 
@@ -45,7 +46,7 @@ def write_template(out: str | os.PathLike, format: str | None = None, vocab: Voc
         raise UnknownFormat(f"unknown template format {fmt!r}; use csv or xlsx")
     headers = [FIELDS[name][0] for name in TEMPLATE_COLUMNS]
     if fmt == "csv":
-        with out.open("w", newline="", encoding="utf-8") as f:
+        with output_file(out, newline="") as f:
             csv.writer(f).writerow(headers)
         return out
     vocab = vocab or Vocabulary.bundled()
@@ -96,5 +97,6 @@ def write_template(out: str | os.PathLike, format: str | None = None, vocab: Voc
         info.append([header, help_text, allowed])
     for letter, width in (("A", 20), ("B", 90), ("C", 60)):
         info.column_dimensions[letter].width = width
-    wb.save(out)
+    with output_file(out, "wb") as f:
+        wb.save(f)
     return out

@@ -1044,6 +1044,6 @@ def render_view(
         G, note = top_flows(G, top)
     page = render_network(G, preset, title=title, steps=steps, size=size, max_nodes=max_nodes, filters=filters,
                           names=names(store, lang), note=note)
-    path = Path(out)
-    path.write_text(page, encoding="utf-8")
-    return path
+    from crimekg.graph.outputs import write_output
+
+    return write_output(out, page)

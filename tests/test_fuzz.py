@@ -224,7 +224,7 @@ def test_mutated_rdf(ws, tmp_path, fmt, edits):
 
 # -- evidence -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("source,name", [("glotip", "glotip-sample.csv"), ("ctdc", "ctdc-sample.csv"), ("iom", "iom-2025-sample.csv"),
+@pytest.mark.parametrize("source,name", [("glotip", "glotip-sample.csv"), ("glotip", "glotip-sample.xlsx"), ("ctdc", "ctdc-sample.csv"), ("iom", "iom-2025-sample.csv"),
                                          ("frontex", "frontex-sample.csv"), ("sherloc", "sherloc-sample.csv")])
 @FUZZ
 @given(edits=EDITS)

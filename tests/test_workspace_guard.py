@@ -182,3 +182,13 @@ def test_an_output_stopped_half_way_leaves_the_old_file(tmp_path):
             raise KeyboardInterrupt
     assert path.read_text(encoding="utf-8") == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["brief.md"]
+
+
+@pytest.mark.parametrize("command", [["view", "factors"], ["template", "--format", "csv"], ["brief", "--place", "NGA"],
+                                     ["export", "--format", "graphml"], ["template", "--format", "xlsx"]])
+def test_every_command_refuses_an_output_inside_a_workspace(tmp_path, ws, command):
+    copy = _copy_workspace(tmp_path, ws)
+    result = _run([*command, "-o", str(copy / "out.txt"), *([] if command[0] == "template" else ["--store", str(ws)])])
+    line = _one_line_error(result)
+    assert "inside the crimekg workspace" in line
+    assert not (copy / "out.txt").exists()
