@@ -84,7 +84,7 @@ def load_side(spec: str, store: str | os.PathLike | None = None) -> Side:
     """Read one side: a release folder, a workspace folder, or a session id in the workspace ``store``."""
     import pyoxigraph as ox
 
-    from crimekg.graph.store import store_location
+    from crimekg.graph.store import is_remote, open_store, store_location
 
     path = Path(spec)
     if path.is_dir() and (path / "data.nq").is_file():
@@ -97,9 +97,18 @@ def load_side(spec: str, store: str | os.PathLike | None = None) -> Side:
     if path.exists():
         raise InvalidInput(f"{spec}: neither a release (no data.nq in it) nor a crimekg workspace")
     location = store_location(store)
-    if not (Path(location) / "CURRENT").is_file():
+    if is_remote(location):  # a workspace on a server: read through its own store, into memory
+        import io
+
+        with open_store(location) as remote:
+            buf = io.BytesIO()
+            remote.export(buf, "nq")
+        st = ox.Store()
+        st.load(buf.getvalue(), format=ox.RdfFormat.N_QUADS)
+    elif not (Path(location) / "CURRENT").is_file():
         raise InvalidInput(f"{spec}: no such folder, and no workspace at {location} to find a session {spec!r} in")
-    st = ox.Store.read_only(location)
+    else:
+        st = ox.Store.read_only(location)
     known = st.query(f"ASK {{ <{ontology.SESSION}{spec}> a <{ontology.CKG}Session> }}", use_default_graph_as_union=True)
     if not bool(known):
         raise InvalidInput(f"{spec}: no such folder, and no session {spec!r} in {location}; `crimekg session list` shows them")

@@ -796,7 +796,7 @@ class QueryResult:
         if self.kind == "ASK":
             return pd.DataFrame({"answer": [self.boolean]})
         if self.kind in ("CONSTRUCT", "DESCRIBE"):
-            return pd.DataFrame([[_py(t.subject), _py(t.predicate), _py(t.object)] for t in self.rows], columns=["subject", "predicate", "object"])
+            return pd.DataFrame([[plain_value(t.subject), plain_value(t.predicate), plain_value(t.object)] for t in self.rows], columns=["subject", "predicate", "object"])
         return pd.DataFrame(self.records(), columns=self.variables)
 
     def bindings(self) -> list[dict[str, rdflib.term.Node]]:

@@ -312,10 +312,7 @@ def _read_xlsx(path: Path, data: bytes) -> Sheet:
         raise
     except _BROKEN_WORKBOOK as exc:
         what = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        raise InvalidInput(
-            f"{path}: not a readable XLSX workbook ({type(exc).__name__}: {what}); open it in your spreadsheet "
-            "program and save it again as .xlsx, or save it as CSV"
-        ) from exc
+        raise InvalidInput(f"{path}: not an XLSX workbook ({what}); save it from your spreadsheet program as .xlsx or CSV") from exc
 
 
 def _xlsx_sheet(path: Path, data: bytes) -> Sheet:

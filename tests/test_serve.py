@@ -308,7 +308,7 @@ def test_graphs_and_query_read_the_workspace_while_the_server_holds_it(server):
 
 def test_the_form_checks_like_import_and_names_each_field(server):
     c, code, csrf = server.participant()
-    r = submit(server, c, code, csrf, text="", category="enablng", contributor="Jane Doe", place="Lybia")
+    r = submit(server, c, code, csrf, text="", category="enablng", contributor="Jane Doe", place="Libyaa")
     assert r.status_code == 200
     errors = dict(re.findall(r'class="error" data-field="(\w+)" role="alert">([^<]*)', r.text))
     assert errors["text"] == "the text is empty; write what the participant said (or delete the row)"

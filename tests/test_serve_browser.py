@@ -34,7 +34,7 @@ class Watched:
 
     def _watch(self, page):
         page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("pageerror", lambda e: self.errors.append(f"{e} {getattr(e, 'stack', '')}"))
 
     def new_page(self):
         return self.context.new_page()

@@ -24,7 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from crimekg import ontology
-from crimekg.graph.contributions import FIELDS, Sheet, Vocabulary, check_rows, list_sessions, plan_rows, session_changeset
+from crimekg.graph.contributions import Vocabulary
+from crimekg.graph.importers.contributions import FIELDS, check_rows, plan_rows
+from crimekg.graph.sessions import list_sessions, session_changeset
+from crimekg.graph.sheets import Sheet
 from crimekg.graph.errors import InvalidInput
 from crimekg.graph.store import GraphStore
 

@@ -14,10 +14,13 @@
   let busy = false, again = false;
 
   function nodeItem(n, styles, hidden, keep) {
-    const s = styles[n.group] || {color: "#777777", shape: "dot"};
     const at = keep || {x: n.x, y: n.y};
-    return {id: n.id, label: n.label, x: at.x, y: at.y, value: n.value, shape: s.shape, title: n.title, hidden: hidden,
-            color: {background: s.color, border: s.color, highlight: {background: s.color, border: "#000000"}, hover: {background: s.color, border: "#000000"}}};
+    const item = {id: n.id, label: n.label, x: at.x, y: at.y, value: n.value, title: n.title, hidden: hidden};
+    // the page's own look (colour, shape, a multi-category factor's segments), so both draw alike
+    if (window.crimekg.nodeLook) return Object.assign(item, window.crimekg.nodeLook(n));
+    const s = styles[n.group] || {color: "#777777", shape: "dot"};
+    return Object.assign(item, {shape: s.shape,
+            color: {background: s.color, border: s.color, highlight: {background: s.color, border: "#000000"}, hover: {background: s.color, border: "#000000"}}});
   }
   function edgeItem(e, i, dark, hidden) {
     const s = EDGE[e.style] || EDGE.link;
