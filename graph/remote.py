@@ -50,6 +50,7 @@ from crimekg.graph.store import (
     GraphStore,
     check_writable,
     load_jobs,
+    names_dataset,
     graph_iri,
     graph_name,
     rdf_format,
@@ -309,7 +310,7 @@ class RemoteStore(GraphStore):
     def _sparql(self, sparql: str, accept: str, dataset: bool = True) -> bytes:
         """POST a query (form-encoded, as SPARQL 1.1 Protocol allows) and return the answer's bytes."""
         fields: list[tuple[str, str]] = [("query", sparql)]
-        if dataset:
+        if dataset and not names_dataset(sparql):  # a query's own FROM / FROM NAMED is its dataset
             graphs = self._visible_graphs()
             fields += [("default-graph-uri", g) for g in graphs] + [("named-graph-uri", g) for g in graphs]
         body = urlencode(fields).encode("utf-8")
