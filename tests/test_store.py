@@ -284,26 +284,68 @@ def _big_file(tmp_path, n: int) -> str:
     return str(path)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("existing", [False, True], ids=["new-graph", "replacing-a-graph"])
-def test_process_killed_mid_load_leaves_the_store_as_it_was(tmp_path, existing):
-    ws = tmp_path / "ws"
-    with init_store(ws, with_ontology=False) as store:
-        store.load([write_small(tmp_path, "ttl")], "keep")
-        if existing:
-            store.load([write_small(tmp_path, "nt")], "big")
-        before = snapshot(store)
+def _start_killable_load(tmp_path, existing: bool):
+    """A workspace (one small graph, and ``big`` too when ``existing``), its snapshot, the snapshot
+    the load of a 400,000-triple file into ``big`` gives when it runs to the end, and a process
+    that is making that load."""
+    ws, reference = tmp_path / "ws", tmp_path / "reference"
     data = _big_file(tmp_path, 400_000)
+    for where in (ws, reference):
+        with init_store(where, with_ontology=False) as store:
+            store.load([write_small(tmp_path, "ttl")], "keep")
+            if existing:
+                store.load([write_small(tmp_path, "nt")], "big")
+            before = snapshot(store)
+    with open_store(reference) as store:
+        store.load([data], "big")
+        after = snapshot(store)
     script = KILL_SCRIPT.format(root=str(ROOT), ws=str(ws), data=data)
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "go"
-    time.sleep(0.4)
+    return ws, before, after, proc
+
+
+def _kill(proc) -> None:
     proc.kill()
     out, _ = proc.communicate()
     assert "done" not in out, "the load finished before the kill; make the file bigger"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("existing", [False, True], ids=["new-graph", "replacing-a-graph"])
+def test_process_killed_mid_load_leaves_the_store_as_it_was_or_as_the_load_makes_it(tmp_path, existing):
+    """A kill at any moment: the next open undoes the load if its commit file was not written yet,
+    and finishes it if it was. Never anything in between."""
+    import crimekg.graph.store as gs
+
+    ws, before, after, proc = _start_killable_load(tmp_path, existing)
+    time.sleep(0.4)
+    _kill(proc)
+    committed = (ws / gs.STAGE_DIR / gs.COMMIT_FILE).is_file()
+    if not existing:
+        assert not committed, "a load into a new graph writes in place under the journal: no commit file"
     with open_store(ws) as store:
-        assert snapshot(store) == before
+        assert snapshot(store) == (after if committed else before)
         assert not staging_graphs(store)
+    assert not (ws / gs.STAGE_DIR / gs.COMMIT_FILE).exists()
+
+
+@pytest.mark.slow
+def test_process_killed_after_the_commit_point_has_its_load_finished_on_the_next_open(tmp_path):
+    import crimekg.graph.store as gs
+
+    ws, before, after, proc = _start_killable_load(tmp_path, existing=True)
+    commit = ws / gs.STAGE_DIR / gs.COMMIT_FILE
+    deadline = time.monotonic() + 60
+    while not commit.is_file() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)
+    assert commit.is_file(), "the load never reached its commit point"
+    _kill(proc)
+    assert before != after
+    with open_store(ws) as store:
+        assert snapshot(store) == after
+        assert not staging_graphs(store)
+    assert not commit.exists()
 
 
 # -- queries and export ------------------------------------------------------------------------
