@@ -357,8 +357,8 @@ def score_triples(report: str, rows: Iterable[dict[str, Any]], method: str, when
     import rdflib
 
     from crimekg import ontology
+    from crimekg.graph.terms import CKG_NS as ckg
 
-    ckg = rdflib.Namespace(ontology.CKG)
     when = when or datetime.now(timezone.utc).replace(microsecond=0)
     activity = rdflib.URIRef(f"{ontology.DATA}analysis/{report}")
     day = rdflib.Literal(when.date().isoformat(), datatype=rdflib.XSD.date)

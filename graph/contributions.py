@@ -47,10 +47,8 @@ __all__ = [
     "names_factor_exactly",
 ]
 
-CKG = rdflib.Namespace(ontology.CKG)
-PROV = rdflib.Namespace("http://www.w3.org/ns/prov#")
-DCT = rdflib.Namespace("http://purl.org/dc/terms/")
-DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
+from crimekg.graph.terms import CKG_NS as CKG, DCAT_NS as DCAT, DCT_NS as DCT, PROV_NS as PROV  # noqa: E402  (re-exported)
+
 FACTOR_SCHEME = URIRef(ontology.SCHEME + "factors")
 SESSION_PLAN = URIRef(ontology.COURSE + "unafei-172/session-1")
 

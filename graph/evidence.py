@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from crimekg import ontology
 
 from crimekg.graph import terms
+from crimekg.graph.terms import CKG, DCAT, DCT, FOAF, GEO, PROV, QB, RDF_TYPE, RDFS, SKOS, XSD  # noqa: F401  (re-exported)
 from crimekg.graph.errors import InvalidInput
 
 __all__ = [
@@ -73,17 +74,6 @@ __all__ = [
     "term_text",
 ]
 
-CKG = ontology.CKG
-QB = "http://purl.org/linked-data/cube#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCT = "http://purl.org/dc/terms/"
-DCAT = "http://www.w3.org/ns/dcat#"
-PROV = "http://www.w3.org/ns/prov#"
-FOAF = "http://xmlns.com/foaf/0.1/"
-GEO = "http://www.w3.org/2003/01/geo/wgs84_pos#"
 
 
 

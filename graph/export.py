@@ -23,6 +23,7 @@ from typing import IO
 
 from crimekg import ontology
 from crimekg.graph.errors import UnknownFormat
+from crimekg.graph.terms import PROV, RDF, XSD
 from crimekg.graph.store import PREFIXES, GraphStore, canonical_quads, rdf_format, tidy_prefixes
 
 __all__ = ["PROFILES", "PLACE_LEVELS", "DEFAULT_PROFILE", "export_workspace"]
@@ -32,12 +33,11 @@ PROFILES = ("full", "public")
 DEFAULT_PROFILE = "full"
 PLACE_LEVELS = ("country", "region")
 
-_PROV = "http://www.w3.org/ns/prov#"
 _DROP_PREDICATES = {
-    _PROV + "wasAttributedTo",
-    _PROV + "generatedAtTime",
-    _PROV + "startedAtTime",
-    _PROV + "endedAtTime",
+    PROV + "wasAttributedTo",
+    PROV + "generatedAtTime",
+    PROV + "startedAtTime",
+    PROV + "endedAtTime",
     ontology.CKG + "contributorCode",
     ontology.CKG + "group",
     ontology.CKG + "localPlace",
@@ -103,7 +103,7 @@ def export_workspace(
     # the merge history holds the triples a merge changed as reified statements: the same profile
     # applies to them (a statement of a dropped property, or about a participant, goes altogether)
     hidden, placed = set(), set()
-    rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    rdf = RDF
     for q in ox.parse(input=buf.getvalue(), format=ox.RdfFormat.N_QUADS):
         if q.predicate.value in (rdf + "predicate", rdf + "subject", rdf + "object") and _is_history(q.graph_name):
             o = getattr(q.object, "value", None)
@@ -121,7 +121,7 @@ def export_workspace(
             continue
         if p == rdf + "object" and s in placed and isinstance(o, ox.NamedNode) and o.value in region:
             o = ox.NamedNode(region[o.value])
-        if p == _PROV + "value" and _is_history(q.graph_name) and isinstance(o, ox.Literal):
+        if p == PROV + "value" and _is_history(q.graph_name) and isinstance(o, ox.Literal):
             continue  # quads kept as text for undoing a merge: the profile cannot reach inside them
         if p == place_p and isinstance(o, ox.NamedNode) and o.value in region and _is_participant_data(s):
             o = ox.NamedNode(region[o.value])
@@ -133,7 +133,7 @@ def export_workspace(
         if isinstance(s, ox.NamedNode) and s.value in participants and s.value not in seen_sessions:
             seen_sessions.add(s.value)
             quads.append(ox.Quad(s, count_p, ox.Literal(str(participants[s.value]), datatype=ox.NamedNode(
-                "http://www.w3.org/2001/XMLSchema#integer")), q.graph_name))
+                XSD + "integer")), q.graph_name))
     # generalising places can make two quads one (two countries of one region): canonical_quads
     # drops the repeats, and gives blank nodes stable labels and the output a stable order
     data = ox.serialize(canonical_quads(quads, union=not fmt.supports_datasets, sort=sort), format=fmt, prefixes=dict(PREFIXES))
@@ -151,7 +151,7 @@ def _write(out: IO[bytes] | str | os.PathLike, data: bytes) -> None:
         out.write(data)
 
 
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_XSD_STRING = XSD + "string"
 
 
 def _redactor(store: GraphStore):

@@ -25,6 +25,7 @@ from crimekg import ontology
 from crimekg.graph.errors import InvalidInput
 from crimekg.graph.export import PLACE_LEVELS, PROFILES, export_workspace
 from crimekg.graph.store import PREFIXES, GraphStore, graph_iri, graph_name
+from crimekg.graph.terms import OWL, RDF_TYPE, SD, VOID, XSD
 
 __all__ = ["LICENCES", "ReleaseInfo", "BUNDLED", "release", "release_date", "data_graphs", "compact_jsonld"]
 
@@ -42,9 +43,6 @@ LICENCES = {
 BUNDLED = {"ontology": "ontology.ttl", "schemes": "schemes.ttl", "places": "places.ttl",
            "session": "course.ttl", "shapes": "shapes.ttl"}
 _SKIP = {"meta", *BUNDLED}
-_VOID = "http://rdfs.org/ns/void#"
-_SD = "http://www.w3.org/ns/sparql-service-description#"
-_XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 @dataclass
@@ -142,7 +140,7 @@ def compact_jsonld(quads: Sequence[Any], prefixes: dict[str, str]) -> tuple[dict
             return {"@id": "_:" + t.value}
         if t.language:
             return {"@value": t.value, "@language": t.language}
-        if t.datatype.value == _XSD + "string":
+        if t.datatype.value == XSD + "string":
             return t.value
         return {"@value": t.value, "@type": iri(t.datatype.value)}
 
@@ -151,7 +149,7 @@ def compact_jsonld(quads: Sequence[Any], prefixes: dict[str, str]) -> tuple[dict
             "_:" + q.graph_name.value if isinstance(q.graph_name, ox.BlankNode) else iri(q.graph_name.value))
         s = "_:" + q.subject.value if isinstance(q.subject, ox.BlankNode) else iri(q.subject.value)
         node = graphs.setdefault(g, {}).setdefault(s, {"@id": s})
-        if q.predicate.value == "http://www.w3.org/1999/02/22-rdf-syntax-ns#type" and isinstance(q.object, ox.NamedNode):
+        if q.predicate.value == RDF_TYPE and isinstance(q.object, ox.NamedNode):
             node.setdefault("@type", []).append(iri(q.object.value))
             continue
         node.setdefault(iri(q.predicate.value), []).append(term(q.object))
@@ -254,7 +252,7 @@ def _stats(quads: Sequence[Any]) -> dict:
     """Counts read from the release's own quads (so they describe exactly what is published)."""
     import pyoxigraph as ox
 
-    rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+    rdf_type = RDF_TYPE
     graphs: dict[str, int] = {}
     types: dict[str, set[str]] = {}
     props: dict[str, dict[str, set[str]]] = {}
@@ -301,7 +299,7 @@ def _void(store: GraphStore, info: ReleaseInfo, licence: str, date: str | None, 
     def add(s: Any, p: str, o: Any) -> None:
         out.append(ox.Quad(s, N(p), o, ox.DefaultGraph()))
 
-    add(ds, rdf + "type", N(_VOID + "Dataset"))
+    add(ds, rdf + "type", N(VOID + "Dataset"))
     add(ds, rdf + "type", N(dcat + "Dataset"))
     add(ds, dct + "title", L(info.title, lang="en"))
     add(ds, dct + "description", L(_description(info, stats), lang="en"))
@@ -311,42 +309,42 @@ def _void(store: GraphStore, info: ReleaseInfo, licence: str, date: str | None, 
     if info.publisher:
         add(ds, dct + "publisher", L(info.publisher))
     if date:
-        add(ds, dct + "issued", L(date, _XSD + "date"))
-        add(ds, dct + "modified", L(date, _XSD + "date"))
+        add(ds, dct + "issued", L(date, XSD + "date"))
+        add(ds, dct + "modified", L(date, XSD + "date"))
     add(ds, dcat + "version", L(info.version))
     add(ds, PREFIXES["owl"] + "versionInfo", L(info.version))
     add(ds, dct + "conformsTo", N(ontology.BASE + "ontology"))
     add(ds, PREFIXES["rdfs"] + "comment", L("export profile: " + (profile if profile == "full" else f"{profile} (places at {place_level} level)"), lang="en"))
-    add(ds, _VOID + "triples", L(stats["triples"], _XSD + "integer"))
+    add(ds, VOID + "triples", L(stats["triples"], XSD + "integer"))
     for ns in stats["vocabularies"]:
-        add(ds, _VOID + "vocabulary", N(ns))
+        add(ds, VOID + "vocabulary", N(ns))
     for cls in ("Factor", "FactorLink", "Session"):
         for ex in sorted(stats["types"].get(ontology.CKG + cls, ()))[:2]:
-            add(ds, _VOID + "exampleResource", N(ex.strip("<>")))
+            add(ds, VOID + "exampleResource", N(ex.strip("<>")))
     if info.endpoint:
-        add(ds, _VOID + "sparqlEndpoint", N(info.endpoint))
+        add(ds, VOID + "sparqlEndpoint", N(info.endpoint))
     for name in sorted(files):
         dist = N(f"{base}/file/{name}")
         add(ds, dcat + "distribution", dist)
         add(dist, rdf + "type", N(dcat + "Distribution"))
         add(dist, dct + "title", L(name))
-        add(dist, dcat + "byteSize", L(len(files[name]), _XSD + "integer"))
+        add(dist, dcat + "byteSize", L(len(files[name]), XSD + "integer"))
         add(dist, dct + "identifier", L("sha256:" + hashlib.sha256(files[name]).hexdigest()))
         add(dist, dcat + "mediaType", L(_MEDIA.get(Path(name).suffix, "text/plain")))
     # one subset per graph, with its size and where it came from (sessions; imports with the SHA-256 of the file)
     origin = _origins(store)
     for g, n in stats["graphs"].items():
         sub = N(f"{base}/graph/{graph_name(g)}")
-        add(ds, _VOID + "subset", sub)
-        add(sub, rdf + "type", N(_VOID + "Dataset"))
-        add(sub, _SD + "name", N(g))
-        add(sub, _VOID + "triples", L(n, _XSD + "integer"))
+        add(ds, VOID + "subset", sub)
+        add(sub, rdf + "type", N(VOID + "Dataset"))
+        add(sub, SD + "name", N(g))
+        add(sub, VOID + "triples", L(n, XSD + "integer"))
         for p, o in origin.get(g, ()):
             add(sub, p, o)
     for s, p, o in origin.get("", ()):
         add(s, p, o)
     data = ox.serialize(canonical_quads(out, sort=True), format=ox.RdfFormat.TURTLE,
-                        prefixes={**PREFIXES, "void": _VOID, "sd": _SD})
+                        prefixes={**PREFIXES, "void": VOID, "sd": SD})
     return _tidy(data)
 
 
@@ -472,9 +470,9 @@ def _ontology_html(store: GraphStore) -> str:
         "GRAPH ?g { ?scheme a skos:ConceptScheme OPTIONAL { ?scheme skos:prefLabel|dct:title ?stitle FILTER(LANG(?stitle) IN (\"en\", \"\")) } } "
         f"FILTER(?g = <{graph_iri('schemes')}>) }} ORDER BY ?scheme ?c"
     ) if graph_iri("schemes") in present else []
-    kinds = {"http://www.w3.org/2002/07/owl#Class": "Classes", "http://www.w3.org/2002/07/owl#ObjectProperty": "Object properties",
-             "http://www.w3.org/2002/07/owl#DatatypeProperty": "Datatype properties",
-             "http://www.w3.org/2002/07/owl#AnnotationProperty": "Annotation properties"}
+    kinds = {OWL + "Class": "Classes", OWL + "ObjectProperty": "Object properties",
+             OWL + "DatatypeProperty": "Datatype properties",
+             OWL + "AnnotationProperty": "Annotation properties"}
     title = (head.get(PREFIXES["dct"] + "title") or ["crimekg ontology"])[0]
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">', f"<title>{e(title)}</title>",

@@ -39,6 +39,7 @@ import rdflib
 from rdflib.term import Node
 
 from crimekg import ontology
+from crimekg.graph.terms import XSD
 from crimekg.graph.errors import InvalidInput, InvalidQuery, InvalidRDF, StoreError, StoreLocked, StoreNotFound, UnknownGraph
 from crimekg.graph.store import (
     INTERNAL,
@@ -76,7 +77,6 @@ DEFAULT_TIMEOUT = 300.0
 #: How long a writer's lock holds when its process is gone without releasing it (``CRIMEKG_LOCK_TTL``).
 DEFAULT_LOCK_TTL = 600
 LOCK = INTERNAL + "lock"
-_XSD = "http://www.w3.org/2001/XMLSchema#"
 _CKG = ontology.CKG
 _CHUNK = 1 << 20
 #: Bytes of N-Triples per upload request (whole lines; about 100k triples).
@@ -158,7 +158,7 @@ def from_oxigraph_term(term: Any) -> Node:
         return rdflib.BNode(term.value)
     if term.language:
         return rdflib.Literal(term.value, lang=term.language)
-    if term.datatype.value == _XSD + "string":
+    if term.datatype.value == XSD + "string":
         return rdflib.Literal(term.value)
     return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
 
@@ -552,8 +552,8 @@ class RemoteStore(GraphStore):
             # this machine's clock decides (servers differ in their date arithmetic): an expired lock
             # goes first, then the lock is taken only if nobody holds it, in one request
             now = datetime.now(timezone.utc)
-            stamp = f'"{now.isoformat().replace("+00:00", "Z")}"^^<{_XSD}dateTime>'
-            until = f'"{(now + timedelta(seconds=ttl)).isoformat().replace("+00:00", "Z")}"^^<{_XSD}dateTime>'
+            stamp = f'"{now.isoformat().replace("+00:00", "Z")}"^^<{XSD}dateTime>'
+            until = f'"{(now + timedelta(seconds=ttl)).isoformat().replace("+00:00", "Z")}"^^<{XSD}dateTime>'
             self._update(
                 f"DELETE {{ GRAPH <{META}> {{ <{LOCK}> ?p ?o }} }} WHERE {{ GRAPH <{META}> {{ <{LOCK}> {expires} ?e ; ?p ?o "
                 f"FILTER(?e < {stamp}) }} }} ;\n"

@@ -32,6 +32,7 @@ import rdflib
 from rdflib.term import Node
 
 from crimekg import ontology
+from crimekg.graph import terms
 from crimekg.graph.errors import (
     CrimeKGWarning,
     InvalidInput,
@@ -93,17 +94,17 @@ _XSD_STRING = rdflib.XSD.string
 #: Prefixes used when writing Turtle, TriG and JSON-LD, and available to every query.
 PREFIXES: dict[str, str] = {
     "ckg": ontology.CKG,
-    "rdf": str(rdflib.RDF),
-    "rdfs": str(rdflib.RDFS),
-    "owl": str(rdflib.OWL),
-    "xsd": str(rdflib.XSD),
-    "skos": str(rdflib.SKOS),
-    "prov": str(rdflib.PROV),
-    "dct": str(rdflib.DCTERMS),
-    "dcat": str(rdflib.DCAT),
-    "qb": "http://purl.org/linked-data/cube#",
-    "sh": str(rdflib.SH),
-    "foaf": str(rdflib.FOAF),
+    "rdf": terms.RDF,
+    "rdfs": terms.RDFS,
+    "owl": terms.OWL,
+    "xsd": terms.XSD,
+    "skos": terms.SKOS,
+    "prov": terms.PROV,
+    "dct": terms.DCT,
+    "dcat": terms.DCAT,
+    "qb": terms.QB,
+    "sh": terms.SH,
+    "foaf": terms.FOAF,
     "crime": ontology.CONCEPT + "crime/",
     "category": ontology.CONCEPT + "category/",
     "topic": ontology.CONCEPT + "topic/",
@@ -1326,7 +1327,7 @@ def ontology_changeset(with_ontology: bool = True) -> Changeset:
                 raise StoreError(f"the bundled ontology file {filename} is missing: reinstall crimekg") from exc
             changes.replace_graph(graph_iri(name), g)
     meta = rdflib.URIRef(META)
-    ckg = rdflib.Namespace(ontology.CKG)
+    ckg = terms.CKG_NS
     changes.replace_graph(
         META,
         [

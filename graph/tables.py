@@ -32,6 +32,7 @@ import pyoxigraph as ox
 
 from crimekg.graph.errors import InvalidInput
 from crimekg.graph.store import PREFIXES
+from crimekg.graph.terms import SPARQL_RESULTS, XSD
 
 __all__ = [
     "TABLE_FORMATS",
@@ -50,7 +51,6 @@ __all__ = [
     "w3c_boolean",
 ]
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
 
 #: Output formats for SELECT and ASK results meant for people and spreadsheets.
 TABLE_FORMATS = ("table", "csv", "tsv", "json", "jsonl", "md")
@@ -321,7 +321,7 @@ def w3c_select(variables: Sequence[str], rows: Sequence[tuple], fmt: ox.QueryRes
         lines = ["\t".join("?" + v for v in variables)]
         lines += ["\t".join("" if t is None else str(t) for t in r) for r in rows]
         return "\n".join(lines) + "\n"
-    out = ['<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>']
+    out = ['<?xml version="1.0"?><sparql xmlns="' + SPARQL_RESULTS + '"><head>']
     out += [f"<variable name={quoteattr(v)}/>" for v in variables]
     out.append("</head><results>")
     for r in rows:
@@ -342,5 +342,5 @@ def w3c_boolean(answer: bool | None, fmt: ox.QueryResultsFormat) -> str:
     if fmt == ox.QueryResultsFormat.JSON:
         return json.dumps({"head": {}, "boolean": bool(answer)})
     if fmt == ox.QueryResultsFormat.XML:
-        return f'<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#"><head></head><boolean>{value}</boolean></sparql>'
+        return f'<?xml version="1.0"?><sparql xmlns="{SPARQL_RESULTS}"><head></head><boolean>{value}</boolean></sparql>'
     return value + "\n"

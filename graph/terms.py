@@ -35,7 +35,59 @@ __all__ = [
     "language_tag",
     "script_language",
     "text_literal",
+    "CKG", "CONCEPT", "RESOURCE", "PLACE", "DATA", "GRAPH", "SESSION",
+    "RDF", "RDF_TYPE", "RDFS", "OWL", "XSD", "SKOS", "PROV", "DCT", "DCAT", "QB", "SH", "FOAF", "GEO",
+    "VOID", "SD", "SPARQL_RESULTS",
+    "CKG_NS", "PROV_NS", "DCT_NS", "DCAT_NS",
 ]
+
+# ------------------------------------------------------------------------------------------------
+# namespaces: every vocabulary IRI base the code spells, in one place. crimekg's own bases come
+# from the ontology package; the others are the W3C and community vocabularies the graph uses.
+# They are plain strings (for N-Triples and SPARQL text); the ``*_NS`` names are the same bases as
+# ``rdflib.Namespace`` objects, built on first use so that importing this module loads no rdflib.
+
+CKG = ontology.CKG
+CONCEPT = ontology.CONCEPT
+RESOURCE = ontology.RESOURCE
+PLACE = ontology.PLACE
+DATA = ontology.DATA
+GRAPH = ontology.GRAPH
+SESSION = ontology.SESSION
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDF_TYPE = RDF + "type"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+OWL = "http://www.w3.org/2002/07/owl#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+PROV = "http://www.w3.org/ns/prov#"
+DCT = "http://purl.org/dc/terms/"
+DCAT = "http://www.w3.org/ns/dcat#"
+QB = "http://purl.org/linked-data/cube#"
+SH = "http://www.w3.org/ns/shacl#"
+FOAF = "http://xmlns.com/foaf/0.1/"
+GEO = "http://www.w3.org/2003/01/geo/wgs84_pos#"
+VOID = "http://rdfs.org/ns/void#"
+SD = "http://www.w3.org/ns/sparql-service-description#"
+SPARQL_RESULTS = "http://www.w3.org/2005/sparql-results#"
+
+_RDFLIB_NAMESPACES = {"CKG_NS": CKG, "PROV_NS": PROV, "DCT_NS": DCT, "DCAT_NS": DCAT}
+
+
+def __getattr__(name: str):
+    """The ``*_NS`` constants: ``rdflib.Namespace`` objects, made (once) when first asked for.
+
+    >>> from crimekg.graph.terms import PROV_NS
+    >>> str(PROV_NS.wasDerivedFrom), isinstance(PROV_NS, str)
+    ('http://www.w3.org/ns/prov#wasDerivedFrom', True)
+    """
+    if name in _RDFLIB_NAMESPACES:
+        import rdflib
+
+        value = globals()[name] = rdflib.Namespace(_RDFLIB_NAMESPACES[name])
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 _HASH_LENGTH = 8
 
