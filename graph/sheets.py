@@ -47,6 +47,8 @@ __all__ = [
     "MAX_CELL",
     "MAX_DEPTH",
     "EMPTY_RUN",
+    "MAX_UNZIPPED",
+    "check_archive",
     "Sheet",
     "Table",
     "Problem",
@@ -68,6 +70,12 @@ MAX_CELL = 131_072
 MAX_DEPTH = 32
 #: Empty workbook rows in a row after which the rest of a sheet is taken to be empty.
 EMPTY_RUN = 1_000
+#: What a workbook's parts may hold once unpacked, in bytes, in all (a 100,000-row sheet is far below).
+MAX_UNZIPPED = 512 * 2**20
+#: How much a workbook may grow when unpacked, beyond :data:`MAX_RATIO_FROM` bytes: spreadsheets
+#: grow 5 to 20 times; an archive of a few kilobytes that unpacks to gigabytes (a "zip bomb") far more.
+MAX_RATIO = 200
+MAX_RATIO_FROM = 16 * 2**20
 
 _NOT_SAVED = "Nothing was stored."
 _BOMS = (  # longest first: the UTF-32 LE mark starts with the UTF-16 LE one
@@ -315,9 +323,26 @@ def _read_xlsx(path: Path, data: bytes) -> Sheet:
         raise InvalidInput(f"{path}: not an XLSX workbook ({what}); save it from your spreadsheet program as .xlsx or CSV") from exc
 
 
+def check_archive(path: str | Path, archive: zipfile.ZipFile) -> None:
+    """Refuse a workbook whose parts would unpack to more than :data:`MAX_UNZIPPED` bytes, or grow
+    more than :data:`MAX_RATIO` times: checked from the sizes the archive declares, before any part is
+    read (the ZIP reader never unpacks more than a part declares)."""
+    parts = archive.infolist()
+    unpacked = sum(p.file_size for p in parts)
+    packed = sum(p.compress_size for p in parts) or 1
+    if unpacked > MAX_UNZIPPED or (unpacked > MAX_RATIO_FROM and unpacked > MAX_RATIO * packed):
+        raise InvalidInput(
+            f"{path}: the workbook would unpack to {unpacked / 2**20:,.0f} MiB from {packed / 2**20:,.1f} MiB "
+            f"(at most {MAX_UNZIPPED // 2**20} MiB, and {MAX_RATIO} times its size, are read); it is not a sheet "
+            f"a spreadsheet program saves. Save the sheet again as .xlsx or CSV. {_NOT_SAVED}"
+        )
+
+
 def _xlsx_sheet(path: Path, data: bytes) -> Sheet:
     import openpyxl
 
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        check_archive(path, archive)
     wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         if not wb.sheetnames:
@@ -586,6 +611,7 @@ def xlsx_rows(path: str | Path, sheet_name: str | None = None) -> Iterator[tuple
     damaged = f"{path}: not a complete .xlsx workbook"
     try:
         with zipfile.ZipFile(path) as z:
+            check_archive(path, z)
             names = set(z.namelist())
             sheet = "xl/worksheets/sheet1.xml"
             if "xl/workbook.xml" in names and "xl/_rels/workbook.xml.rels" in names:

@@ -286,3 +286,61 @@ def test_a_refusal_lists_every_problem_under_one_head_line():
     assert lines[1:] == ['s.csv: row 3, column "text": too short', "s.csv: row 3: repeats row 2", "... and 1 more problem(s)"]
     assert sheets.rejected_rows(sheet, problems) == [{"text": "b", "problem": "text: too short | repeats row 2"},
                                                      {"text": "c", "problem": "text: x"}]
+
+
+# --- XLSX: an archive that unpacks to far more than it holds -------------------------------------
+
+
+def _bomb(tmp_path, name="bomb.xlsx", padding=40 * 2**20):
+    """A real workbook with one more part: ``padding`` zero bytes, which deflate about 1,000 times."""
+    import zipfile
+
+    good = _workbook(tmp_path / "good.xlsx", [["text", "kind"], [TEXTS["ja"], "factor"]])
+    path = tmp_path / name
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in src.infolist():
+            out.writestr(item, src.read(item.filename))
+        out.writestr("xl/media/padding.bin", b"\0" * padding, compresslevel=9)
+    return path
+
+
+def test_a_zip_bomb_is_refused_by_both_workbook_readers_before_it_is_unpacked(tmp_path):
+    path = _bomb(tmp_path)
+    assert path.stat().st_size < 200_000, "the bomb is small on disk, or this test tests nothing"
+    with pytest.raises(InvalidInput) as exc:
+        read_sheet(path)
+    assert _error(exc).startswith(f"{path}: the workbook would unpack to 40 MiB")
+    assert "Nothing was stored." in _error(exc)
+    with pytest.raises(InvalidInput, match="would unpack to 40 MiB"):
+        list(sheets.xlsx_rows(path))
+
+
+def test_a_workbook_that_grows_like_a_spreadsheet_is_read(tmp_path):
+    """Below the ratio's floor a workbook may grow as much as it likes: a sheet of one repeated
+    value compresses well too."""
+    path = _bomb(tmp_path, "padded.xlsx", padding=8 * 2**20)
+    assert [r["text"] for _n, r in read_sheet(path).rows] == [TEXTS["ja"]]
+    assert [c for _n, c in sheets.xlsx_rows(path)] == [["text", "kind"], [TEXTS["ja"], "factor"]]
+
+
+def test_importing_a_zip_bomb_ends_at_once_with_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    from crimekg.graph.store import init_store, open_store
+    from tests.helpers import snapshot
+
+    ws = tmp_path / "ws"
+    with init_store(ws, with_ontology=False) as store:
+        before = snapshot(store)
+    bomb = _bomb(tmp_path, padding=600 * 2**20)
+    run = subprocess.run(
+        [sys.executable, "-c", "from crimekg.cli import cli; cli()", "import", str(bomb), "--session", "s-2026", "--store", str(ws)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert run.returncode in (1, 2), run.stderr
+    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "would unpack to 600 MiB" in lines[0], run.stderr
+    assert "Traceback" not in run.stderr
+    with open_store(ws) as store:
+        assert snapshot(store) == before
