@@ -209,9 +209,10 @@ def load(files, graph, fmt, append, force, strict, store_path):
         crimekg load examples/example-session.ttl --graph contributions/example-2026
     """
     from crimekg.graph.errors import InvalidRDF
-    from crimekg.graph.store import graph_name, ill_typed_literals
+    from crimekg.graph.store import graph_name, ill_typed_literals, load_jobs
 
-    problems = [m for f in files if os.path.isfile(f) for m in ill_typed_literals(f, fmt)]
+    load_jobs(files, graph, fmt, force=force)  # missing files, reserved graphs, hostile XML: before any parse
+    problems = [m for f in files for m in ill_typed_literals(f, fmt)]
     if problems and strict:
         raise InvalidRDF(f"{len(problems)} ill-typed literal(s); nothing was stored. Fix them, or load without --strict:\n" + "\n".join(problems))
     for message in problems:

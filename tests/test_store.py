@@ -192,6 +192,43 @@ def test_broken_file_is_refused_with_position_and_store_is_unchanged(bare_worksp
     assert snapshot(bare_workspace) == before
 
 
+def _nested_rdfxml(path, levels: int) -> str:
+    head = '<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="http://example.org/">\n'
+    body = "<rdf:Description><ex:p>" * levels + "</ex:p></rdf:Description>" * levels
+    path.write_text(head + body + "</rdf:RDF>\n", encoding="utf-8")
+    return str(path)
+
+
+def test_deeply_nested_rdfxml_is_refused_before_oxigraph_reads_it(bare_workspace, tmp_path):
+    import crimekg.graph.store as gs
+
+    bare_workspace.load([write_small(tmp_path, "ttl")], "g")
+    before = snapshot(bare_workspace)
+    deep = _nested_rdfxml(tmp_path / "deep.rdf", 40_000)  # about a minute in Oxigraph's parser
+    with pytest.raises(InvalidRDF) as err:
+        bare_workspace.load([deep], "g")
+    assert str(err.value).startswith(f"{deep}: line 3: the RDF/XML nests more than {gs.MAX_XML_DEPTH:,} elements deep")
+    assert snapshot(bare_workspace) == before
+    # within the limit, nested descriptions load as they should: one triple per level
+    fine = _nested_rdfxml(tmp_path / "fine.rdf", gs.MAX_XML_DEPTH // 2 - 1)
+    assert bare_workspace.load([fine], "nested") == {graph_iri("nested"): gs.MAX_XML_DEPTH // 2 - 1}
+
+
+def test_loading_deeply_nested_rdfxml_ends_at_once_with_one_line(tmp_path):
+    ws = tmp_path / "ws"
+    init_store(ws, with_ontology=False).close()
+    deep = _nested_rdfxml(tmp_path / "deep.rdf", 40_000)
+    run = subprocess.run(
+        [sys.executable, "-c", "from crimekg.cli import cli; cli()", "load", deep, "--graph", "deep", "--store", str(ws)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert run.returncode in (1, 2)
+    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "nests more than 1,000 elements deep" in lines[0], run.stderr
+    with open_store(ws) as store:
+        assert graph_iri("deep") not in store.graphs()
+
+
 def test_broken_file_into_a_new_graph_leaves_no_graph(bare_workspace, tmp_path):
     bad = tmp_path / "bad.ttl"
     bad.write_text("<http://example.org/a> <http://example.org/p> 1 .\n<http://example.org/b> <http://example.org/p> \n")
@@ -288,14 +325,16 @@ def _start_killable_load(tmp_path, existing: bool):
     """A workspace (one small graph, and ``big`` too when ``existing``), its snapshot, the snapshot
     the load of a 400,000-triple file into ``big`` gives when it runs to the end, and a process
     that is making that load."""
+    import shutil
+
     ws, reference = tmp_path / "ws", tmp_path / "reference"
     data = _big_file(tmp_path, 400_000)
-    for where in (ws, reference):
-        with init_store(where, with_ontology=False) as store:
-            store.load([write_small(tmp_path, "ttl")], "keep")
-            if existing:
-                store.load([write_small(tmp_path, "nt")], "big")
-            before = snapshot(store)
+    with init_store(ws, with_ontology=False) as store:
+        store.load([write_small(tmp_path, "ttl")], "keep")
+        if existing:
+            store.load([write_small(tmp_path, "nt")], "big")
+        before = snapshot(store)
+    shutil.copytree(ws, reference)  # the same workspace, its creation date included
     with open_store(reference) as store:
         store.load([data], "big")
         after = snapshot(store)
