@@ -398,8 +398,8 @@ def read_rdf(path: str | os.PathLike, format: str | None = None) -> rdflib.Graph
             g.add((from_oxigraph_term(q.subject), from_oxigraph_term(q.predicate), from_oxigraph_term(q.object)))
     except SyntaxError as exc:
         raise InvalidRDF(_syntax_message(str(path), exc, "Fix the file and try again.")) from exc
-    except (OSError, ValueError) as exc:
-        raise InvalidRDF(f"{path}: cannot be read as {fmt.name}: {exc}") from exc
+    except (OSError, ValueError, MemoryError) as exc:
+        raise InvalidRDF(_unreadable(path, fmt, exc)) from exc
     for prefix, ns in PREFIXES.items():
         g.bind(prefix, ns)
     return g
@@ -444,6 +444,15 @@ def _check_xml(path: str) -> None:
 
 
 _NOTHING_STORED = "Nothing from this command was stored; fix the file and load it again."
+
+
+def _unreadable(path: str | os.PathLike, fmt: ox.RdfFormat, exc: BaseException) -> str:
+    """One line for a file the parser cannot take: unreadable, not text, or a term over the parser's
+    16 MiB limit (Oxigraph's own bound on one literal or IRI)."""
+    if isinstance(exc, MemoryError):
+        return (f"{path}: a literal or IRI is longer than the 16 MiB crimekg can read as {fmt.name}; "
+                "split the text, or keep it in a file of its own and link to it.")
+    return f"{path}: cannot be read as {fmt.name}: {exc}."
 
 
 def _syntax_message(path: str, exc: SyntaxError, tail: str = _NOTHING_STORED) -> str:
@@ -879,8 +888,8 @@ class OxigraphStore(GraphStore):
             self._call("bulk_load" if Path(path).stat().st_size >= BULK_BYTES else "load", **options)
         except SyntaxError as exc:
             raise InvalidRDF(_syntax_message(path, exc)) from exc
-        except (OSError, ValueError) as exc:
-            raise InvalidRDF(f"{path}: cannot be read as {fmt.name}: {exc}. Nothing was stored.") from exc
+        except (OSError, ValueError, MemoryError) as exc:
+            raise InvalidRDF(_unreadable(path, fmt, exc) + " Nothing was stored.") from exc
 
     def _stage_triples_file(self, path: str, fmt: ox.RdfFormat) -> Path:
         """Parse a triples file (which checks it) into a staged N-Triples file."""
@@ -893,8 +902,8 @@ class OxigraphStore(GraphStore):
                 _fsync(out)
         except SyntaxError as exc:
             raise InvalidRDF(_syntax_message(path, exc)) from exc
-        except (OSError, ValueError) as exc:
-            raise InvalidRDF(f"{path}: cannot be read as {fmt.name}: {exc}. Nothing was stored.") from exc
+        except (OSError, ValueError, MemoryError) as exc:
+            raise InvalidRDF(_unreadable(path, fmt, exc) + " Nothing was stored.") from exc
         return staged
 
     def _stage_dataset_file(self, path: str, fmt: ox.RdfFormat, target: str, force: bool) -> tuple[Path, list[str]]:
@@ -920,8 +929,8 @@ class OxigraphStore(GraphStore):
                 _fsync(out)
         except SyntaxError as exc:
             raise InvalidRDF(_syntax_message(path, exc)) from exc
-        except (OSError, ValueError) as exc:
-            raise InvalidRDF(f"{path}: cannot be read as {fmt.name}: {exc}. Nothing was stored.") from exc
+        except (OSError, ValueError, MemoryError) as exc:
+            raise InvalidRDF(_unreadable(path, fmt, exc) + " Nothing was stored.") from exc
         return staged, list(graphs)
 
     def close(self) -> None:
@@ -1146,6 +1155,8 @@ def ill_typed_literals(path: str | os.PathLike, format: str | None = None, *, li
                     extra += 1
     except SyntaxError as exc:
         raise InvalidRDF(_syntax_message(str(path), exc)) from exc
+    except MemoryError as exc:
+        raise InvalidRDF(_unreadable(path, fmt, exc) + " " + _NOTHING_STORED) from exc
     if extra:
         found.append(f"{path}: {extra} more ill-typed literal(s)")
     return found

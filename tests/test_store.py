@@ -229,6 +229,20 @@ def test_loading_deeply_nested_rdfxml_ends_at_once_with_one_line(tmp_path):
         assert graph_iri("deep") not in store.graphs()
 
 
+@pytest.mark.parametrize("graph", ["fresh", "g"], ids=["new-graph", "existing-graph"])
+def test_a_literal_over_the_parsers_limit_is_one_line_and_nothing_is_stored(bare_workspace, tmp_path, graph):
+    bare_workspace.load([write_small(tmp_path, "ttl")], "g")
+    before = snapshot(bare_workspace)
+    huge = tmp_path / "huge.ttl"
+    huge.write_text('<http://example.org/a> <http://example.org/p> "' + "長" * (6 * 2**20) + '" .\n', encoding="utf-8")
+    assert huge.stat().st_size > 16 * 2**20  # 18 MiB of UTF-8 in one literal
+    with pytest.raises(InvalidRDF) as err:
+        bare_workspace.load([huge], graph)
+    assert str(err.value).startswith(f"{huge}: a literal or IRI is longer than the 16 MiB crimekg can read as")
+    assert "\n" not in str(err.value)
+    assert snapshot(bare_workspace) == before
+
+
 def test_broken_file_into_a_new_graph_leaves_no_graph(bare_workspace, tmp_path):
     bad = tmp_path / "bad.ttl"
     bad.write_text("<http://example.org/a> <http://example.org/p> 1 .\n<http://example.org/b> <http://example.org/p> \n")
