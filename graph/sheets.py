@@ -61,6 +61,8 @@ __all__ = [
     "refusal",
     "rejected_rows",
     "write_rejected",
+    "FORMULA_STARTS",
+    "spreadsheet_safe",
 ]
 
 #: The longest cell crimekg reads, in characters (a quote left open swallows the rest of a file);
@@ -76,6 +78,9 @@ MAX_UNZIPPED = 512 * 2**20
 #: grow 5 to 20 times; an archive of a few kilobytes that unpacks to gigabytes (a "zip bomb") far more.
 MAX_RATIO = 200
 MAX_RATIO_FROM = 16 * 2**20
+
+#: What a spreadsheet runs as a formula when a cell starts with it.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 _NOT_SAVED = "Nothing was stored."
 _BOMS = (  # longest first: the UTF-32 LE mark starts with the UTF-16 LE one
@@ -149,8 +154,29 @@ def rejected_rows(sheet: Sheet, problems: Mapping[int, list[Problem]]) -> list[d
     return out
 
 
+def spreadsheet_safe(value: str) -> str:
+    """A text cell that a spreadsheet will show rather than run: a leading ``'`` before a formula start.
+    A sheet read back drops that apostrophe again (see :func:`_unescaped`).
+
+    >>> spreadsheet_safe("=HYPERLINK(\\"http://x\\")"), spreadsheet_safe("-5 days"), spreadsheet_safe("Nigeria")
+    ('\\'=HYPERLINK("http://x")', "'-5 days", 'Nigeria')
+    """
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def _unescaped(value: str) -> str:
+    """A cell as it was before :func:`spreadsheet_safe`: a rejected-rows file, corrected in a
+    spreadsheet and imported again, gives back the participant's own text.
+
+    >>> _unescaped("'=1+1"), _unescaped("'quoted'"), _unescaped("=1+1")
+    ('=1+1', "'quoted'", '=1+1')
+    """
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_STARTS) else value
+
+
 def write_rejected(rows: list[dict], path: str | Path) -> Path:
-    """Write rejected rows (their cells plus a ``problem`` column) as a UTF-8 CSV for correction."""
+    """Write rejected rows (their cells plus a ``problem`` column) as a UTF-8 CSV for correction.
+    A cell a spreadsheet would run as a formula is written with a leading apostrophe."""
     path = Path(path)
     headers: list[str] = []
     for r in rows:
@@ -164,7 +190,7 @@ def write_rejected(rows: list[dict], path: str | Path) -> Path:
         w = csv.DictWriter(f, fieldnames=headers)
         w.writeheader()
         for r in rows:
-            w.writerow({h: r.get(h, "") for h in headers})
+            w.writerow({h: spreadsheet_safe(str(r.get(h, ""))) for h in headers})
     return path
 
 
@@ -288,7 +314,7 @@ def _read_csv(path: Path, text: str) -> Sheet:
                     f"{path}: row {i} has {len(cells)} cells but the header has {len(headers)} columns; "
                     f"a value with a '{delimiter}' inside needs quotes"
                 )
-        out.append((i, {h: (cells[j].strip() if j < len(cells) else "") for j, h in enumerate(headers)}))
+        out.append((i, {h: (_unescaped(cells[j].strip()).strip() if j < len(cells) else "") for j, h in enumerate(headers)}))
     return Sheet(str(path), "csv", headers, out)
 
 

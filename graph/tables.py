@@ -31,6 +31,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from crimekg.graph.errors import InvalidInput
+from crimekg.graph.sheets import FORMULA_STARTS, spreadsheet_safe
 from crimekg.graph.store import PREFIXES
 from crimekg.graph.terms import SPARQL_RESULTS, XSD
 
@@ -72,8 +73,6 @@ FORMATS = (*TABLE_FORMATS, *RESULTS_FORMATS, *RDF_FORMATS)
 
 _NS_BY_LENGTH = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
 _INTEGERS = {XSD + t for t in ("integer", "int", "long", "nonNegativeInteger", "positiveInteger")}
-#: What a spreadsheet runs as a formula when a cell starts with it.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 # -- one term --------------------------------------------------------------------------------------
@@ -181,15 +180,6 @@ def _pad(text: str, width: int, right: bool) -> str:
 
 
 # -- rows of plain values --------------------------------------------------------------------------
-
-
-def spreadsheet_safe(value: str) -> str:
-    """A text cell that a spreadsheet will show rather than run: a leading ``'`` before a formula start.
-
-    >>> spreadsheet_safe("=HYPERLINK(\\"http://x\\")"), spreadsheet_safe("-5 days"), spreadsheet_safe("Nigeria")
-    ('\\'=HYPERLINK("http://x")', "'-5 days", 'Nigeria')
-    """
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def _sheet_cell(value: str) -> str:

@@ -344,3 +344,17 @@ def test_importing_a_zip_bomb_ends_at_once_with_one_line(tmp_path):
     assert "Traceback" not in run.stderr
     with open_store(ws) as store:
         assert snapshot(store) == before
+
+
+# --- the rejected-rows file: no formula reaches a spreadsheet, and a corrected file reads back ---
+
+
+def test_the_rejected_rows_file_escapes_formulas_and_reads_back_as_written(tmp_path):
+    texts = ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "'quoted'", TEXTS["ar"], "a=b"]
+    path = sheets.write_rejected([{"text": t, "kind": "factor", "problem": "=1+1"} for t in texts], tmp_path / "r.csv")
+    written = list(csv.DictReader(path.open(encoding="utf-8", newline="")))
+    assert [r["text"] for r in written] == ["'" + t for t in texts[:5]] + texts[5:]
+    assert {r["problem"] for r in written} == {"'=1+1"}
+    # the participant corrects the file in a spreadsheet and imports it again: their own text comes back
+    back = [r["text"] for _n, r in read_sheet(path).rows]
+    assert back == [t.strip() for t in texts]
