@@ -296,11 +296,66 @@ def layout(G: nx.Graph, layered: bool = False, labels: dict | None = None) -> di
     pos = {n: ((x - cx) * width / spanx, (y - cy) * height / spany) for n, x, y in zip(nodes, xs, ys)}
     if len(nodes) <= 300:
         pos = _spread_labels(pos, boxes)
+    if len(nodes) <= _COMPACT_UP_TO:
+        pos = _compact(pos, boxes)
     return pos
 
 
-def _spread_labels(pos: dict, box: dict, rounds: int = 200) -> dict:
-    """Push apart nodes whose label boxes overlap; small networks only (pairwise)."""
+#: Up to this many nodes the layout is drawn in (and spread again) until it fills the screen
+#: best: pairwise work, cheap for the few dozen nodes a room looks at.
+_COMPACT_UP_TO = 100
+
+
+def _overlapping(pos: dict, box: dict) -> bool:
+    """Whether two label boxes overlap."""
+    nodes = list(pos)
+    for i, a in enumerate(nodes):
+        for b in nodes[i + 1:]:
+            if ((box[a][0] + box[b][0]) / 2 > abs(pos[b][0] - pos[a][0])
+                    and (box[a][1] + box[b][1]) / 2 > abs(pos[b][1] - pos[a][1])):
+                return True
+    return False
+
+
+def _fit_scale(pos: dict, box: dict, aspect: float = 1.4) -> float:
+    """The scale at which the label boxes fill a screen ``aspect`` times wider than high (1 high)."""
+    left = min(p[0] - box[n][0] / 2 for n, p in pos.items())
+    right = max(p[0] + box[n][0] / 2 for n, p in pos.items())
+    top = min(p[1] - box[n][1] / 2 for n, p in pos.items())
+    bottom = max(p[1] + box[n][1] / 2 for n, p in pos.items())
+    return min(aspect / max(right - left, 1e-9), 1 / max(bottom - top, 1e-9))
+
+
+def _compact(pos: dict, box: dict, rounds: int = 12, aspect: float = 1.4) -> dict:
+    """Draw the layout in towards its centre and spread its labels apart again, while that lets it fill the screen larger.
+
+    The force-directed layout leaves gaps; after each shrink the labels are pushed apart again,
+    so no two overlap, and the layout that fits a 4:3-ish screen at the largest scale is kept.
+    """
+    best, best_scale = pos, _fit_scale(pos, box, aspect)
+    current = pos
+    for _ in range(rounds):
+        xs, ys = [p[0] for p in current.values()], [p[1] for p in current.values()]
+        cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+        w, h = max(xs) - min(xs), max(ys) - min(ys)
+        tall = w < aspect * h
+        # shrink the side that is too long for the screen, and push overlapping labels apart
+        # along the other one
+        fx, fy = (1.0, 0.85) if tall else (0.85, 1.0)
+        current = _spread_labels({n: (cx + (p[0] - cx) * fx, cy + (p[1] - cy) * fy) for n, p in current.items()}, box,
+                                 rounds=60, wide=4.0 if tall else 0.25)
+        scale = _fit_scale(current, box, aspect)
+        if scale > best_scale * 1.001 and not _overlapping(current, box):
+            best, best_scale = current, scale
+    return best
+
+
+def _spread_labels(pos: dict, box: dict, rounds: int = 200, wide: float = 1.0) -> dict:
+    """Push apart nodes whose label boxes overlap; small networks only (pairwise).
+
+    Each pair moves apart along the axis where they overlap least; ``wide`` above 1 favours
+    moving sideways (a layout that should grow wider rather than taller).
+    """
     pos = {n: list(p) for n, p in pos.items()}
     nodes = list(pos)
     for _ in range(rounds):
@@ -312,7 +367,7 @@ def _spread_labels(pos: dict, box: dict, rounds: int = 200) -> dict:
                 oy = (box[a][1] + box[b][1]) / 2 - abs(dy)
                 if ox > 0 and oy > 0:
                     moved = True
-                    if oy <= ox:  # cheaper to move apart vertically
+                    if oy * wide <= ox:  # cheaper to move apart vertically
                         step = (oy / 2 + 1) * (1 if dy >= 0 else -1)
                         pos[a][1] -= step
                         pos[b][1] += step

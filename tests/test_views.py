@@ -499,7 +499,7 @@ def open_small(browser):
         p.close()
 
 
-@pytest.mark.parametrize("preset", ["factors", "session"])
+@pytest.mark.parametrize("preset", ["factors", "session", "places", "query"])
 def test_example_session_reads_at_1024x768_normal_and_present(open_small, pages, preset):
     """Labels of 14 CSS px or more, none overlapping, all on screen, every colour visible; present mode at every step."""
     p = open_small(pages[preset])
@@ -509,6 +509,7 @@ def test_example_session_reads_at_1024x768_normal_and_present(open_small, pages,
     assert p.js("getComputedStyle(document.getElementById('panel')).display") != "none"
     assert p.js("document.querySelectorAll('#panel #legend li[data-group], #panel #filters select').length") > 3
     p.page.click("#panel-toggle")
+    p.js("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")  # the fit after the panel closes
     _check_readable(p, f"{preset} normal", dark=False)
     steps = p.js("window.crimekg.data.steps")
     p.page.click("#present")
