@@ -600,6 +600,42 @@ def test_edge_labels_sit_on_their_edges_and_reset_layout_restores_positions(open
     assert all(abs(pos[str(i)]["x"] - x) <= 1 and abs(pos[str(i)]["y"] - y) <= 1 for i, (x, y) in first.items())  # rounded by vis
 
 
+#: In the page: the median distance from each node to its nearest neighbour, and the layout's width and height (canvas units).
+SPREAD = """() => {
+    const pos = Object.values(window.crimekg.network.getPositions());
+    const nearest = pos.map((p, i) => Math.min(...pos.filter((_, j) => j !== i).map((q) => Math.hypot(p.x - q.x, p.y - q.y))));
+    nearest.sort((a, b) => a - b);
+    const xs = pos.map((p) => p.x), ys = pos.map((p) => p.y);
+    return {nearest: nearest[Math.floor(nearest.length / 2)], width: Math.max(...xs) - Math.min(...xs), height: Math.max(...ys) - Math.min(...ys)};
+}"""
+
+
+@pytest.mark.parametrize("preset", ["factors", "places"])
+def test_physics_spreads_the_layout_and_reset_brings_it_back(open_small, pages, preset):
+    """Physics left to settle keeps the nodes apart (no tight ball); Reset layout puts every node back where it was drawn."""
+    p = open_small(pages[preset])
+    before = p.js(SPREAD)
+    first = {n["id"]: (n["x"], n["y"]) for n in p.js("window.crimekg.data.nodes")}
+    p.js("() => { window.crimekg.network.once('stabilized', () => { document.body.dataset.settled = '1'; }); }")
+    p.page.click("#physics")
+    assert p.js("window.crimekg.network.physics.physicsEnabled") is True
+    p.page.wait_for_function("() => document.body.dataset.settled === '1'", timeout=60_000)
+    after = p.js(SPREAD)
+    moved = p.js("""(first) => { const pos = window.crimekg.network.getPositions();
+        return Object.entries(first).filter(([id, [x, y]]) => Math.hypot(pos[id].x - x, pos[id].y - y) > 20).length; }""", first)
+    assert moved > len(first) / 2, f"{preset}: physics moved only {moved} of {len(first)} nodes"
+    # a node's nearest neighbour stays about a label's height away or more, and the layout
+    # covers as much as the drawn one: no ball
+    assert after["nearest"] >= max(45, 0.5 * before["nearest"]), (before, after)
+    assert after["width"] * after["height"] >= 0.8 * before["width"] * before["height"], (before, after)
+    p.page.click("#reset")
+    p.page.wait_for_function("""(first) => { const pos = window.crimekg.network.getPositions();
+        return Object.entries(first).every(([id, [x, y]]) => Math.hypot(pos[id].x - x, pos[id].y - y) <= 1); }""", arg=first, timeout=5_000)
+    assert p.js("window.crimekg.network.physics.physicsEnabled") is False
+    assert p.js("document.getElementById('physics').textContent") == "Physics: off"
+    assert p.errors == []
+
+
 def test_query_view_names_its_hub(pages):
     import json
     import re
