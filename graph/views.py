@@ -296,11 +296,66 @@ def layout(G: nx.Graph, layered: bool = False, labels: dict | None = None) -> di
     pos = {n: ((x - cx) * width / spanx, (y - cy) * height / spany) for n, x, y in zip(nodes, xs, ys)}
     if len(nodes) <= 300:
         pos = _spread_labels(pos, boxes)
+    if len(nodes) <= _COMPACT_UP_TO:
+        pos = _compact(pos, boxes)
     return pos
 
 
-def _spread_labels(pos: dict, box: dict, rounds: int = 200) -> dict:
-    """Push apart nodes whose label boxes overlap; small networks only (pairwise)."""
+#: Up to this many nodes the layout is drawn in (and spread again) until it fills the screen
+#: best: pairwise work, cheap for the few dozen nodes a room looks at.
+_COMPACT_UP_TO = 100
+
+
+def _overlapping(pos: dict, box: dict) -> bool:
+    """Whether two label boxes overlap."""
+    nodes = list(pos)
+    for i, a in enumerate(nodes):
+        for b in nodes[i + 1:]:
+            if ((box[a][0] + box[b][0]) / 2 > abs(pos[b][0] - pos[a][0])
+                    and (box[a][1] + box[b][1]) / 2 > abs(pos[b][1] - pos[a][1])):
+                return True
+    return False
+
+
+def _fit_scale(pos: dict, box: dict, aspect: float = 1.4) -> float:
+    """The scale at which the label boxes fill a screen ``aspect`` times wider than high (1 high)."""
+    left = min(p[0] - box[n][0] / 2 for n, p in pos.items())
+    right = max(p[0] + box[n][0] / 2 for n, p in pos.items())
+    top = min(p[1] - box[n][1] / 2 for n, p in pos.items())
+    bottom = max(p[1] + box[n][1] / 2 for n, p in pos.items())
+    return min(aspect / max(right - left, 1e-9), 1 / max(bottom - top, 1e-9))
+
+
+def _compact(pos: dict, box: dict, rounds: int = 12, aspect: float = 1.4) -> dict:
+    """Draw the layout in towards its centre and spread its labels apart again, while that lets it fill the screen larger.
+
+    The force-directed layout leaves gaps; after each shrink the labels are pushed apart again,
+    so no two overlap, and the layout that fits a 4:3-ish screen at the largest scale is kept.
+    """
+    best, best_scale = pos, _fit_scale(pos, box, aspect)
+    current = pos
+    for _ in range(rounds):
+        xs, ys = [p[0] for p in current.values()], [p[1] for p in current.values()]
+        cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
+        w, h = max(xs) - min(xs), max(ys) - min(ys)
+        tall = w < aspect * h
+        # shrink the side that is too long for the screen, and push overlapping labels apart
+        # along the other one
+        fx, fy = (1.0, 0.85) if tall else (0.85, 1.0)
+        current = _spread_labels({n: (cx + (p[0] - cx) * fx, cy + (p[1] - cy) * fy) for n, p in current.items()}, box,
+                                 rounds=60, wide=4.0 if tall else 0.25)
+        scale = _fit_scale(current, box, aspect)
+        if scale > best_scale * 1.001 and not _overlapping(current, box):
+            best, best_scale = current, scale
+    return best
+
+
+def _spread_labels(pos: dict, box: dict, rounds: int = 200, wide: float = 1.0) -> dict:
+    """Push apart nodes whose label boxes overlap; small networks only (pairwise).
+
+    Each pair moves apart along the axis where they overlap least; ``wide`` above 1 favours
+    moving sideways (a layout that should grow wider rather than taller).
+    """
     pos = {n: list(p) for n, p in pos.items()}
     nodes = list(pos)
     for _ in range(rounds):
@@ -312,7 +367,7 @@ def _spread_labels(pos: dict, box: dict, rounds: int = 200) -> dict:
                 oy = (box[a][1] + box[b][1]) / 2 - abs(dy)
                 if ox > 0 and oy > 0:
                     moved = True
-                    if oy <= ox:  # cheaper to move apart vertically
+                    if oy * wide <= ox:  # cheaper to move apart vertically
                         step = (oy / 2 + 1) * (1 if dy >= 0 else -1)
                         pos[a][1] -= step
                         pos[b][1] += step
@@ -736,36 +791,29 @@ def _label_shape(n: int) -> tuple[int, int, int]:
     return (22, 2, 16) if n <= 40 else (18, 1, 10)
 
 
-def render_network(
-    G: nx.MultiDiGraph,
-    preset: str = "factors",
-    *,
-    title: str | None = None,
-    steps: Sequence[str] | None = None,
-    size: str = "contributions",
-    max_nodes: int = AGGREGATE_ABOVE,
-    filters: dict | None = None,
-    names: dict | None = None,
-    note: str = "",
-) -> str:
+def render_network(G: nx.MultiDiGraph, preset: str = "factors", *, title: str | None = None, **page) -> str:
     """Return the HTML page showing ``G`` (a projection from :mod:`graph.network`).
 
-    ``steps`` is the order presentation mode reveals groups in (categories such as ``enabling``,
-    kinds such as ``topic``, and ``links``); ``size`` one of :data:`SIZES`; above ``max_nodes``
-    nodes the page shows groups of nodes instead and says so. ``filters`` (already applied)
-    are stated on the page; ``names`` (from :func:`names`) name the filter values, places and
-    concepts; ``note`` is said at the top of the page.
+    The keywords in ``page`` are those of the page's data: ``steps``, the order presentation
+    mode reveals groups in (categories such as ``enabling``, kinds such as ``topic``, and
+    ``links``); ``size``, one of :data:`SIZES`; ``max_nodes``, above which the page shows groups
+    of nodes instead and says so; ``filters`` (already applied), stated on the page; ``names``
+    (from :func:`names`), naming the filter values, places and concepts; ``note``, said at the
+    top of the page; and ``flows_from``, for the ``flows`` preset the network before
+    :func:`top_flows` folded it (the place filter then shows a place's flows from it).
 
     >>> G = nx.MultiDiGraph(); G.add_node("a", label="<b>x</b>", kind="factor", categories=["enabling"])
     >>> page = render_network(G)
     >>> "<b>x</b>" in page, "\\\\u003cb\\\\u003ex" in page
     (False, True)
     """
-    data = _page_data(G, preset, steps=steps, size=size, max_nodes=max_nodes, filters=filters, names=names, note=note)
+    data = _page_data(G, preset, **page)
     title = title or "crimekg: " + data.pop("title")
     lib = files("pyvis") / "templates" / "lib" / "vis-9.1.2"
-    template = (files("crimekg.graph") / "templates" / "view.html").read_text(encoding="utf-8")
+    templates = files("crimekg.graph") / "templates"
+    template = (templates / "view.html").read_text(encoding="utf-8")
     parts = {
+        "/*@SEGMENTS_JS@*/": (templates / "segments.js").read_text(encoding="utf-8"),
         "/*@VIS_CSS@*/": (lib / "vis-network.css").read_text(encoding="utf-8"),
         "/*@VIS_JS@*/": (lib / "vis-network.min.js").read_text(encoding="utf-8").replace("</script", "<\\/script"),
         "@TITLE@": html.escape(title),
@@ -785,8 +833,14 @@ def _page_data(
     filters: dict | None = None,
     names: dict | None = None,
     note: str = "",
+    flows_from: nx.MultiDiGraph | None = None,
 ) -> dict:
-    """What the page (and :func:`to_pyvis`) draws: nodes with positions, styles and tooltips, edges, legend, steps."""
+    """What the page (and :func:`to_pyvis`) draws: nodes with positions, styles and tooltips, edges, legend, steps.
+
+    With ``flows_from`` (the flows before :func:`top_flows`), its flows between two places and
+    the countries they need are added, marked ``star``: the page shows them, a place's flows in
+    and out, when its place filter is set.
+    """
     if size not in SIZES:
         raise InvalidInput(f"unknown size {size!r}; use one of {', '.join(SIZES)}")
     names = names or {}
@@ -794,71 +848,54 @@ def _page_data(
     if len(G) > max_nodes:
         G, more = _aggregate(G, max_nodes)
         notes.append(more)
+        flows_from = None
     width, nlines, radius = _label_shape(len(G))
     iri_names = names.get("iri", {})
+    full = flows_from if flows_from is not None and flows_from is not G else nx.MultiDiGraph()
+    extra = [n for n in full if n not in G]
     labels = {}
-    for n, a in G.nodes(data=True):
-        label = str(a.get("label", n))
-        if a.get("kind") in ("crime", "topic", "country", "region", "route") and iri_names.get(str(n)):
-            label = iri_names[str(n)]  # the reader's language, where the workspace has it
-        labels[n] = label
-    short = {n: _short(labels[n], width, nlines) for n in G}
-    pos = layout(G, layered=preset == "session", labels=short)
+    for graph, ns in ((G, list(G)), (full, extra)):
+        for n in ns:
+            a = graph.nodes[n]
+            label = str(a.get("label", n))
+            if a.get("kind") in ("crime", "topic", "country", "region", "route") and iri_names.get(str(n)):
+                label = iri_names[str(n)]  # the reader's language, where the workspace has it
+            labels[n] = label
+    short = {n: _short(labels[n], width, nlines) for n in labels}
+    pos = layout(G, layered=preset == "session", labels={n: short[n] for n in G})
     value = _sizes(G, size)
-    ids = {n: i for i, n in enumerate(G)}
+    if extra:
+        value.update({n: v for n, v in _sizes(full, size).items() if n in set(extra)})
+    ids = {n: i for i, n in enumerate([*G, *extra])}
     nodes, groups = [], []
-    for n, a in G.nodes(data=True):
-        group = _group(a)
-        groups.append(group)
-        x, y = pos[n]
-        facets = {}
-        for facet, key in zip(FILTERS, ("categories", "crimes", "actors", "levels", "places", "sessions")):
-            if key in a:
-                facets[facet] = list(a[key])
-        node = {
-            "id": ids[n], "iri": str(n), "label": short[n], "full": labels[n], "alt": list(a.get("altLabels", [])),
-            "group": group, "x": round(x, 1), "y": round(y, 1), "value": round(value[n], 3),
-            "title": _node_title(dict(a, label=labels[n]), group, names), "facets": facets,
-        }
-        cats = [c for c in CATEGORY_ORDER if c in a.get("categories", [])] if a.get("kind") == "factor" else []
-        if len(cats) > 1:
-            node["cats"] = cats  # drawn as segments, one per category
-        nodes.append(node)
-    edges = []
-    many = G.number_of_edges() > 400
-    # per style and source: victims, records and detections differ in scale, and are never added
-    max_count: dict[tuple, float] = defaultdict(lambda: 1.0)
-    siblings: dict[tuple, list] = defaultdict(list)
-    for u, v, a in G.edges(data=True):
-        style = _edge_style(a)[0]
-        max_count[(style, a.get("source"))] = max(max_count[(style, a.get("source"))], _weight(a))
-        if style in ("flow", "route"):
-            siblings[(u, v)].append(a)
-
-    def end(n) -> str:
-        code = (G.nodes[n].get("places") or [""])[0] if G.nodes[n].get("kind") == "country" else ""
-        return f"{labels[n]} ({code})" if code else labels[n]
-
-    for u, v, a in G.edges(data=True):
-        style, tip = _edge_style(a, siblings.get((u, v), ()))
-        if style in ("flow", "route"):
-            tip = f"{end(u)} \u2192 {end(v)}\n{tip}"
-        width_ = 1.0
-        if a.get("strength") is not None:
-            width_ = 1 + 4 * float(a["strength"])
-        elif style in ("flow", "route"):
-            width_ = 1 + 9 * math.sqrt(_weight(a) / max_count[(style, a.get("source"))])
-        elif a.get("count", 1) > 1:
-            width_ = 1 + 9 * math.sqrt(float(a["count"]) / max_count[(style, None)])
-        label = a.get("relation", "")
-        if style in ("flow", "route"):
-            from crimekg.graph.network import shown_count
-
-            label = a.get("value") or shown_count(a.get("count"), int(a.get("suppressed") or 0))
-            if len(siblings[(u, v)]) > 1:
-                label += f" ({a.get('source', '')})"
-        edges.append({"from": ids[u], "to": ids[v], "style": style, "label": "" if many or style == "structure" else label,
-                      "width": round(width_, 2), "title": tip})
+    for graph, ns in ((G, list(G)), (full, extra)):
+        for n in ns:
+            a = graph.nodes[n]
+            group = _group(a)
+            groups.append(group)
+            x, y = pos.get(n, (0.0, 0.0))
+            facets = {}
+            for facet, key in zip(FILTERS, ("categories", "crimes", "actors", "levels", "places", "sessions")):
+                if key in a:
+                    facets[facet] = list(a[key])
+            node = {
+                "id": ids[n], "iri": str(n), "label": short[n], "full": labels[n], "alt": list(a.get("altLabels", [])),
+                "group": group, "x": round(x, 1), "y": round(y, 1), "value": round(value[n], 3),
+                "title": _node_title(dict(a, label=labels[n]), group, names), "facets": facets,
+            }
+            cats = [c for c in CATEGORY_ORDER if c in a.get("categories", [])] if a.get("kind") == "factor" else []
+            if len(cats) > 1:
+                node["cats"] = cats  # drawn as segments, one per category
+            if graph is full:
+                node["extra"] = True  # only in a place's flows
+            nodes.append(node)
+    edges = _edge_data(G, ids, labels, labelled=G.number_of_edges() <= 400)
+    if len(full):
+        between = nx.MultiDiGraph()
+        between.add_nodes_from(full.nodes(data=True))
+        between.add_edges_from((u, v, a) for u, v, a in full.edges(data=True)
+                               if u != v and a.get("relation") in ("flow", "route"))
+        edges += [dict(e, star=True) for e in _edge_data(between, ids, labels, labelled=True)]
     present = set(groups) | {c for n in nodes for c in n.get("cats", [])}
     used = sorted(present, key=lambda g: (_STEP_ORDER + (g,)).index(g))
     styles = {g: dict(zip(("color", "shape", "glyph", "text"), KIND_STYLES.get(g, _OTHER_STYLE))) for g in used}
@@ -887,6 +924,44 @@ def _page_data(
         "size_text": size_text, "arrow_text": arrows, "facets": facets_used,
     }
 
+
+def _edge_data(G: nx.MultiDiGraph, ids: dict, labels: dict, labelled: bool = True) -> list[dict]:
+    """The page's edges of ``G``: ends by page id, style, width, label (when ``labelled``) and tooltip."""
+    from crimekg.graph.network import shown_count
+
+    # per style and source: victims, records and detections differ in scale, and are never added
+    max_count: dict[tuple, float] = defaultdict(lambda: 1.0)
+    siblings: dict[tuple, list] = defaultdict(list)
+    for u, v, a in G.edges(data=True):
+        style = _edge_style(a)[0]
+        max_count[(style, a.get("source"))] = max(max_count[(style, a.get("source"))], _weight(a))
+        if style in ("flow", "route"):
+            siblings[(u, v)].append(a)
+
+    def end(n) -> str:
+        code = (G.nodes[n].get("places") or [""])[0] if G.nodes[n].get("kind") == "country" else ""
+        return f"{labels[n]} ({code})" if code else labels[n]
+
+    edges = []
+    for u, v, a in G.edges(data=True):
+        style, tip = _edge_style(a, siblings.get((u, v), ()))
+        if style in ("flow", "route"):
+            tip = f"{end(u)} \u2192 {end(v)}\n{tip}"
+        width = 1.0
+        if a.get("strength") is not None:
+            width = 1 + 4 * float(a["strength"])
+        elif style in ("flow", "route"):
+            width = 1 + 9 * math.sqrt(_weight(a) / max_count[(style, a.get("source"))])
+        elif a.get("count", 1) > 1:
+            width = 1 + 9 * math.sqrt(float(a["count"]) / max_count[(style, None)])
+        label = a.get("relation", "")
+        if style in ("flow", "route"):
+            label = a.get("value") or shown_count(a.get("count"), int(a.get("suppressed") or 0))
+            if len(siblings[(u, v)]) > 1:
+                label += f" ({a.get('source', '')})"
+        edges.append({"from": ids[u], "to": ids[v], "style": style, "label": label if labelled and style != "structure" else "",
+                      "width": round(width, 2), "title": tip})
+    return edges
 
 # --- pyvis networks, for notebooks ---------------------------------------------------------------
 
@@ -961,7 +1036,8 @@ def to_pyvis(
     net.templateEnv = Environment(loader=FileSystemLoader(str(templates)), autoescape=False)
     net.templateEnv.globals.update(
         vis_css=(lib / "vis-network.css").read_text(encoding="utf-8"),
-        vis_js=(lib / "vis-network.min.js").read_text(encoding="utf-8").replace("</script", "<\\/script"))
+        vis_js=(lib / "vis-network.min.js").read_text(encoding="utf-8").replace("</script", "<\\/script"),
+        segments_js=(templates / "segments.js").read_text(encoding="utf-8"))
     net.template_dir, net.path = str(templates), "pyvis.html"
     net.template = net.templateEnv.get_template(net.path)  # what pyvis renders with notebook=True
     if notebook:
@@ -1039,11 +1115,12 @@ def render_view(
     (True, False)
     """
     G = network_for(store, preset, query=query, params=params, flows=flows, indicator=indicator, query_options=query_options, **filters)
-    note = ""
+    note, full = "", None
     if preset == "flows":
+        full = G
         G, note = top_flows(G, top)
     page = render_network(G, preset, title=title, steps=steps, size=size, max_nodes=max_nodes, filters=filters,
-                          names=names(store, lang), note=note)
+                          names=names(store, lang), note=note, flows_from=full)
     from crimekg.graph.outputs import write_output
 
     return write_output(out, page)

@@ -499,7 +499,7 @@ def open_small(browser):
         p.close()
 
 
-@pytest.mark.parametrize("preset", ["factors", "session"])
+@pytest.mark.parametrize("preset", ["factors", "session", "places", "query"])
 def test_example_session_reads_at_1024x768_normal_and_present(open_small, pages, preset):
     """Labels of 14 CSS px or more, none overlapping, all on screen, every colour visible; present mode at every step."""
     p = open_small(pages[preset])
@@ -509,6 +509,7 @@ def test_example_session_reads_at_1024x768_normal_and_present(open_small, pages,
     assert p.js("getComputedStyle(document.getElementById('panel')).display") != "none"
     assert p.js("document.querySelectorAll('#panel #legend li[data-group], #panel #filters select').length") > 3
     p.page.click("#panel-toggle")
+    p.js("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")  # the fit after the panel closes
     _check_readable(p, f"{preset} normal", dark=False)
     steps = p.js("window.crimekg.data.steps")
     p.page.click("#present")
@@ -599,6 +600,42 @@ def test_edge_labels_sit_on_their_edges_and_reset_layout_restores_positions(open
     assert all(abs(pos[str(i)]["x"] - x) <= 1 and abs(pos[str(i)]["y"] - y) <= 1 for i, (x, y) in first.items())  # rounded by vis
 
 
+#: In the page: the median distance from each node to its nearest neighbour, and the layout's width and height (canvas units).
+SPREAD = """() => {
+    const pos = Object.values(window.crimekg.network.getPositions());
+    const nearest = pos.map((p, i) => Math.min(...pos.filter((_, j) => j !== i).map((q) => Math.hypot(p.x - q.x, p.y - q.y))));
+    nearest.sort((a, b) => a - b);
+    const xs = pos.map((p) => p.x), ys = pos.map((p) => p.y);
+    return {nearest: nearest[Math.floor(nearest.length / 2)], width: Math.max(...xs) - Math.min(...xs), height: Math.max(...ys) - Math.min(...ys)};
+}"""
+
+
+@pytest.mark.parametrize("preset", ["factors", "places"])
+def test_physics_spreads_the_layout_and_reset_brings_it_back(open_small, pages, preset):
+    """Physics left to settle keeps the nodes apart (no tight ball); Reset layout puts every node back where it was drawn."""
+    p = open_small(pages[preset])
+    before = p.js(SPREAD)
+    first = {n["id"]: (n["x"], n["y"]) for n in p.js("window.crimekg.data.nodes")}
+    p.js("() => { window.crimekg.network.once('stabilized', () => { document.body.dataset.settled = '1'; }); }")
+    p.page.click("#physics")
+    assert p.js("window.crimekg.network.physics.physicsEnabled") is True
+    p.page.wait_for_function("() => document.body.dataset.settled === '1'", timeout=60_000)
+    after = p.js(SPREAD)
+    moved = p.js("""(first) => { const pos = window.crimekg.network.getPositions();
+        return Object.entries(first).filter(([id, [x, y]]) => Math.hypot(pos[id].x - x, pos[id].y - y) > 20).length; }""", first)
+    assert moved > len(first) / 2, f"{preset}: physics moved only {moved} of {len(first)} nodes"
+    # a node's nearest neighbour stays about a label's height away or more, and the layout
+    # covers as much as the drawn one: no ball
+    assert after["nearest"] >= max(45, 0.5 * before["nearest"]), (before, after)
+    assert after["width"] * after["height"] >= 0.8 * before["width"] * before["height"], (before, after)
+    p.page.click("#reset")
+    p.page.wait_for_function("""(first) => { const pos = window.crimekg.network.getPositions();
+        return Object.entries(first).every(([id, [x, y]]) => Math.hypot(pos[id].x - x, pos[id].y - y) <= 1); }""", arg=first, timeout=5_000)
+    assert p.js("window.crimekg.network.physics.physicsEnabled") is False
+    assert p.js("document.getElementById('physics').textContent") == "Physics: off"
+    assert p.errors == []
+
+
 def test_query_view_names_its_hub(pages):
     import json
     import re
@@ -624,6 +661,70 @@ def test_flows_place_filter_shows_flows_in_and_out_with_named_ends(open_small, p
     p.page.select_option("#filter-place", "NGA")
     assert {names[i] for i in p.visible_nodes()} == {"Nigeria", "Italy", "Spain"}
     assert p.js("window.crimekg.edges.get({filter: (e) => !e.hidden}).length") == 3
+
+
+def _glotip_like() -> nx.MultiDiGraph:
+    """Flows as GLOTIP gives them: many countries, a few large flows and many small ones, names in many scripts."""
+    G = nx.MultiDiGraph()
+    names = ["Nigeria", "ナイジェリア", "Россия", "مصر", "ประเทศไทย", "中国", "España", "Italia", "Ghana", "Mali",
+             "Peru", "Chile", "Japón", "Brasil", "Kenia", "Uganda", "Francia", "Polonia", "Ucrania", "Turquía"]
+    for i, name in enumerate(names):
+        G.add_node(f"C{i:02d}", label=name, kind="country", places=[f"C{i:02d}"], subregion=f"m49/{i % 4}",
+                   subregion_label=f"Subregion {i % 4}")
+    for i in range(len(names)):
+        for j in range(len(names)):
+            if i != j and (i * 7 + j * 3) % 5 == 0:
+                big = 1000 - 10 * i if j == 0 else 0  # the largest flows all go to C00
+                G.add_edge(f"C{i:02d}", f"C{j:02d}", relation="flow", source="glotip", indicator="detected-trafficking-victims",
+                           count=float(big + i + j + 1), observations=1, years="2018-2021")
+    G.add_edge("C05", "C05", relation="flow", source="glotip", indicator="detected-trafficking-victims", count=50.0, observations=1)
+    return G
+
+
+def test_flows_place_filter_shows_a_places_flows_from_the_full_data(open_small, tmp_path):
+    """After --top folds the flows, the place filter still shows every flow of a place, in and out, named at both ends."""
+    from crimekg.graph.views import top_flows
+
+    G = _glotip_like()
+    H, note = top_flows(G, 3)
+    place = "C01"  # ナイジェリア: in none of the 3 largest flows, so folded into its subregion on the page
+    assert place not in H
+    path = tmp_path / "flows.html"
+    places = {"place": {c: G.nodes[c]["label"] for c in G}}  # as names() gives them from a workspace
+    path.write_text(render_network(H, "flows", note=note, flows_from=G, names=places), encoding="utf-8")
+    p = open_small(path)
+    data = p.js("window.crimekg.data")
+    on_page = {n["id"] for n in data["nodes"] if not n.get("extra")}
+    assert p.visible_nodes() == on_page and len(on_page) == len(H)
+    first = p.js("window.crimekg.network.getPositions()")
+    p.page.click("#panel-toggle")
+    assert "ナイジェリア" in p.js("[...document.querySelectorAll('#filter-place option')].map((o) => o.textContent)")
+    p.page.select_option("#filter-place", place)
+    expected = {(u, v) for u, v in G.edges() if place in (u, v) and u != v}
+    assert len(expected) == 6 and any(u == place for u, v in expected) and any(v == place for u, v in expected)
+    names = {n["id"]: n["full"] for n in data["nodes"]}
+    label = {c: G.nodes[c]["label"] for c in G}
+    star = {c for e in expected for c in e}
+    assert {names[i] for i in p.visible_nodes()} == {label[c] for c in star}
+    titles = p.js("window.crimekg.edges.get({filter: (e) => !e.hidden}).map((e) => e.title)")
+    assert sorted(t.split("\n")[0] for t in titles) == sorted(f"{label[u]} ({u}) \u2192 {label[v]} ({v})" for u, v in expected)
+    assert all("detected victims" in t for t in titles)
+    assert p.js("document.getElementById('status').textContent").startswith(f"{len(star)} nodes and {len(expected)} flows of the place shown")
+    # drawn as a star around the place, every node inside the canvas
+    pos = p.js("window.crimekg.network.getPositions()")
+    centre = next(i for i, n in names.items() if n == "ナイジェリア")
+    assert abs(pos[str(centre)]["x"]) < 1 and abs(pos[str(centre)]["y"]) < 1
+    assert len({(round(q["x"]), round(q["y"])) for i, q in pos.items() if int(i) in p.visible_nodes()}) == len(star)
+    # every place, also one only in the flows the page left out
+    p.page.select_option("#filter-place", "C05")  # 中国: on the page, with flows beyond it
+    assert {names[i] for i in p.visible_nodes()} == {label[c] for u, v in G.edges() if "C05" in (u, v) and u != v for c in (u, v)}
+    assert len(p.visible_nodes()) > 2
+    p.page.select_option("#filter-place", "")
+    assert p.visible_nodes() == on_page
+    p.js("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    back = p.js("window.crimekg.network.getPositions()")
+    assert all(abs(back[i]["x"] - first[i]["x"]) <= 1 and abs(back[i]["y"] - first[i]["y"]) <= 1 for i in first)
+    assert p.errors == []
 
 
 def test_top_flows_folds_small_countries_into_subregions_and_max_nodes_groups():

@@ -1,12 +1,24 @@
-"""Screenshots of every view preset in headless Chromium, and the README's images.
+"""Screenshots in headless Chromium: every view preset, the README's images, a place's brief or one of its charts.
 
     python tests/tools/screenshot.py /tmp/shots          # every preset, 1024x768 and 1920x1080, normal and present
     python tests/tools/screenshot.py --readme            # remakes the README's images in examples/ and their fingerprints
+    python tests/tools/screenshot.py --brief Nigeria     # the HTML brief of a place, sample data: /tmp/brief.png
+    python tests/tools/screenshot.py --brief Nigeria --store crimekg-data \\
+        --chart victims-sex-age --svg examples/nigeria-victims-by-sex-and-age.svg
+    python tests/tools/screenshot.py --brief "Western Africa" --print -o /tmp/wa.png
 
 It builds a fresh workspace from the bundled example (as ``crimekg demo`` does) plus the test
 data's flows and the Frontex and IOM samples (so that the ``flows`` preset has something to show),
 writes each view with :func:`graph.views.render_view` and photographs it once vis-network has
 drawn. Presentation mode is photographed at its last step (everything shown).
+
+With ``--brief PLACE`` it photographs the brief of a place instead. Without ``--store`` it
+builds a fresh workspace from the bundled example session and the evidence samples in
+tests/data/evidence (as the tests do); with ``--store`` it uses that workspace (for the README's
+chart: one where the real GLOTIP export is imported). ``--chart NAME`` photographs that chart only
+(``victims-sex-age``, ``victims-forms``, ``citizenships``, ``destinations``, ``routes-deaths``,
+``detections``, ``factors``); ``--svg FILE`` also writes it as a standalone SVG file. ``--print``
+photographs the page as it prints.
 
 ``examples/screenshots.json`` holds, for each README image, the SHA-256 of the page it was taken
 from; tests/test_views.py renders those pages again and fails when one changed and its image was
@@ -18,10 +30,13 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
+import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -85,6 +100,60 @@ def shoot(browser, page_path: Path, png: Path, width: int, height: int, present:
         page.close()
 
 
+# --- briefs ---
+
+
+def sample_workspace(location: Path):
+    """The example session and the four evidence samples, in a new workspace."""
+    from crimekg.graph.importers import frontex, glotip, iom, sherloc
+    from crimekg.graph.store import init_store
+
+    data = ROOT / "tests" / "data" / "evidence"
+    store = init_store(location)
+    store.load([ROOT / "examples" / "example-session.ttl"], "contributions/example-2026")
+    for mod, name in ((glotip, "glotip-sample.csv"), (iom, "iom-2025-sample.csv"), (sherloc, "sherloc-sample.csv"), (frontex, "frontex-sample.csv")):
+        store.write(mod.plan(data / name, store).changes)
+    return store
+
+
+def standalone_svg(page: str, chart: str) -> str:
+    """One chart of a brief page as an SVG file (the size the page gives it by CSS, as attributes)."""
+    found = re.search(rf'<figure class="chart" id="chart-{re.escape(chart)}">(<svg.*?</svg>)', page, flags=re.S)
+    if not found:
+        raise SystemExit(f"no chart {chart!r} in this brief")
+    svg = found.group(1)
+    width, height = re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)"', svg).groups()
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + svg.replace("<svg ", f'<svg width="{width}pt" height="{height}pt" ', 1) + "\n"
+
+
+def shoot_brief(browser, args) -> None:
+    """Photograph the brief of ``args.brief`` (its chart ``args.chart`` only, when given) into ``args.output``."""
+    from crimekg.graph.brief import build_brief, render_brief
+    from crimekg.graph.store import open_store
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(args.store) if args.store else sample_workspace(Path(tmp) / "ws")
+        with store:
+            page = render_brief(build_brief(store, place=args.brief), "html")
+        path = Path(tmp) / "brief.html"
+        path.write_text(page, encoding="utf-8")
+        if args.svg:
+            args.svg.write_text(standalone_svg(page, args.chart), encoding="utf-8")
+            print(f"Wrote {args.svg}")
+        view = browser.new_page(viewport={"width": args.width, "height": 800})
+        try:
+            if args.print:
+                view.emulate_media(media="print")
+            view.goto(path.resolve().as_uri())
+            if args.chart:
+                view.locator(f"#chart-{args.chart}").screenshot(path=str(args.output))
+            else:
+                view.screenshot(path=str(args.output), full_page=True)
+        finally:
+            view.close()
+    print(f"Wrote {args.output}")
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
@@ -94,12 +163,26 @@ def main() -> None:
     ap.add_argument("folder", nargs="?", type=Path, help="Folder for the screenshots of every preset.")
     ap.add_argument("--readme", action="store_true", help="Remake the README's images in examples/ and examples/screenshots.json.")
     ap.add_argument("--chromium", default="/usr/bin/chromium")
+    brief = ap.add_argument_group("briefs")
+    brief.add_argument("--brief", metavar="PLACE", help="Photograph the HTML brief of this place.")
+    brief.add_argument("--store", type=Path, help="A workspace to use instead of the samples.")
+    brief.add_argument("--chart", help="Photograph this chart only.")
+    brief.add_argument("--svg", type=Path, help="Also write the chart (--chart) as a standalone SVG file.")
+    brief.add_argument("--print", action="store_true", help="Photograph the page with the print stylesheet.")
+    brief.add_argument("-o", "--output", type=Path, default=Path(tempfile.gettempdir()) / "brief.png")
+    brief.add_argument("--width", type=int, default=1000, help="Viewport width in CSS pixels.")
     args = ap.parse_args()
-    if not args.folder and not args.readme:
-        ap.error("give a folder, or --readme")
+    if not args.folder and not args.readme and not args.brief:
+        ap.error("give a folder, --readme or --brief PLACE")
+    if args.svg and not args.chart:
+        ap.error("--svg goes with --chart NAME")
+    if not args.brief and (args.store or args.chart or args.print):
+        ap.error("--store, --chart and --print go with --brief PLACE")
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
         try:
+            if args.brief:
+                shoot_brief(browser, args)
             if args.folder:
                 args.folder.mkdir(parents=True, exist_ok=True)
                 store = example_store(Path(tmp))
