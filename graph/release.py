@@ -549,7 +549,8 @@ def described(store: GraphStore) -> dict[str, Any]:
         out["licence"] = next((k for k, v in LICENCES.items() if v == out["licence"]), out["licence"])
     if creators:
         out["creators"] = [c for _i, c in sorted(creators)]
-    return out
+    order = ["title", "description", "licence", "creators", "publisher", "version", "endpoint"]
+    return {k: out[k] for k in order if k in out}
 
 
 RDF_NS_MEMBER = "http://www.w3.org/1999/02/22-rdf-syntax-ns#_"
