@@ -186,7 +186,7 @@ def graphs(store_path):
 
 
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option("--graph", "graph", help="Named graph to load into (default: load/<file name>).")
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), help="RDF format (default: from the file name).")
 @click.option("--append", is_flag=True, help="Add to the graph instead of replacing it.")
@@ -203,13 +203,31 @@ def load(files, graph, fmt, append, force, strict, store_path):
     places, session, shapes) is refused unless --force is given; internal graphs always are.
     Ill-typed literals are reported (warnings; errors with --strict).
 
+    A folder `crimekg release` wrote is loaded whole: SHA256SUMS is checked first (a changed or
+    missing file is refused, nothing stored), then its data goes into the graphs data.nq names and
+    its ontology, schemes, places, course plan and shapes into crimekg's graphs of those names.
+
     Example:
 
     \b
         crimekg load examples/example-session.ttl --graph contributions/example-2026
+        crimekg load release-2026/
     """
+    import os
+
     from crimekg.graph.errors import InvalidRDF
     from crimekg.graph.store import graph_name, ill_typed_literals, load_jobs
+
+    if any(os.path.isdir(f) for f in files):  # a release folder
+        from crimekg.graph.release import load_release
+
+        if len(files) > 1 or graph or fmt or append:
+            raise click.UsageError("a release folder is loaded alone, without --graph, --format or --append")
+        with _open(store_path) as store:
+            counts = load_release(store, files[0])
+        for iri, n in counts.items():
+            click.echo(f"{graph_name(iri)}: {n:,} triples")
+        return
 
     load_jobs(files, graph, fmt, force=force)  # missing files, reserved graphs, hostile XML: before any parse
     problems = [m for f in files for m in ill_typed_literals(f, fmt)]
@@ -971,13 +989,13 @@ def _brief_progress():
               help="public drops contributor codes, participants, groups, times and local places, the merge history included.")
 @click.option("--place-level", type=click.Choice(["country", "region"]), default="country", show_default=True,
               help="With --profile public: keep countries, or generalise them to UN M49 subregions.")
-@click.option("--title", default="crimekg knowledge graph", show_default=True, help="The data set's title.")
-@click.option("--description", help="One paragraph on the data (default: written from the counts).")
-@click.option("--licence", "--license", "licence", default="CC-BY-4.0", show_default=True, help="The data's licence: an SPDX id (CC-BY-4.0, CC0-1.0, ODbL-1.0...) or a URL.")
-@click.option("--creator", "creators", multiple=True, help="A creator, as cited (repeatable).")
-@click.option("--publisher", help="Who publishes the release.")
-@click.option("--version", "version_", default="1.0", show_default=True, help="The release's version.")
-@click.option("--endpoint", help="The SPARQL endpoint that serves the data, if any.")
+@click.option("--title", help="The data set's title (default: as `crimekg describe` set it, else 'crimekg knowledge graph').")
+@click.option("--description", help="One paragraph on the data (default: as described, else written from the counts).")
+@click.option("--licence", "--license", "licence", help="The data's licence: an SPDX id (CC-BY-4.0, CC0-1.0, ODbL-1.0...) or a URL (default: as described, else CC-BY-4.0).")
+@click.option("--creator", "creators", multiple=True, help="A creator, as cited (repeatable; default: as described).")
+@click.option("--publisher", help="Who publishes the release (default: as described).")
+@click.option("--version", "version_", help="The release's version (default: as described, else 1.0).")
+@click.option("--endpoint", help="The SPARQL endpoint that serves the data, if any (default: as described).")
 @store_option
 @handle_errors
 def release(directory, profile, place_level, title, description, licence, creators, publisher, version_, endpoint, store_path):
@@ -985,21 +1003,65 @@ def release(directory, profile, place_level, title, description, licence, creato
 
     Data in Turtle, N-Quads and JSON-LD, the ontology and shapes apart, void.ttl (VoID and DCAT),
     CITATION.cff, README.md, ontology.html and SHA256SUMS. Dates come from the data, or from
-    SOURCE_DATE_EPOCH; the same workspace gives the same bytes.
+    SOURCE_DATE_EPOCH; the same workspace gives the same bytes. Title, licence, creators and the
+    rest come from the options, else from what `crimekg describe` set in the workspace.
 
     Example:
 
     \b
         crimekg release out/ --title 'UNAFEI 172 factors' --creator 'A. Researcher' --publisher UNAFEI
     """
-    from crimekg.graph.release import ReleaseInfo, release as write_release
+    from crimekg.graph.release import release as write_release, release_info
 
-    info = ReleaseInfo(title=title, description=description, licence=licence, creators=list(creators),
-                       publisher=publisher, version=version_, endpoint=endpoint)
     with _open(store_path) as store:
+        info = release_info(store, title=title, description=description, licence=licence, creators=list(creators),
+                            publisher=publisher, version=version_, endpoint=endpoint)
         out = write_release(store, directory, info, profile=profile, place_level=place_level)
     triples = sum(out["graphs"].values())
     click.echo(f"Wrote {len(out['files'])} files to {out['directory']}: {triples} data triples in {len(out['graphs'])} graph(s), dated {out['date'] or 'undated'}")
+
+
+# --- release metadata (describe) ---
+
+
+@cli.command()
+@click.option("--title", help="The data set's title.")
+@click.option("--description", help="One paragraph on the data.")
+@click.option("--licence", "--license", "licence", help="The data's licence: an SPDX id (CC-BY-4.0, CC0-1.0, ODbL-1.0...) or a URL.")
+@click.option("--creator", "creators", multiple=True, help="A creator, as cited (repeatable; replaces the creators set before).")
+@click.option("--publisher", help="Who publishes the data.")
+@click.option("--version", "version_", help="The release's version.")
+@click.option("--endpoint", help="The SPARQL endpoint that serves the data.")
+@store_option
+@handle_errors
+def describe(title, description, licence, creators, publisher, version_, endpoint, store_path):
+    """Set the workspace's release metadata (title, licence, creators...), or print it.
+
+    `crimekg release` uses it when its own options are not given. With no option, prints what is
+    set. An option given an empty value ('') clears that field.
+
+    Example:
+
+    \b
+        crimekg describe --title 'UNAFEI 172 factors' --creator 'A. Researcher' --licence CC0-1.0
+        crimekg describe
+    """
+    from crimekg.graph.release import describe as set_description, described
+
+    given = dict(title=title, description=description, licence=licence, publisher=publisher, version=version_,
+                 endpoint=endpoint, creators=list(creators) if creators else None)
+    with _open(store_path, reading=not any(v is not None for v in given.values())) as store:
+        if any(v is not None for v in given.values()):
+            info = set_description(store, **given)
+        else:
+            info = described(store)
+    if not info:
+        click.echo("No release metadata set; `crimekg describe --title ...` sets it.")
+        return
+    for key in ("title", "description", "licence", "creators", "publisher", "version", "endpoint"):
+        if key in info:
+            value = "; ".join(info[key]) if key == "creators" else info[key]
+            click.echo(f"{key}: {value}")
 
 
 @cli.command()

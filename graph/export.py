@@ -62,6 +62,9 @@ def export_workspace(
     >>> buf.getvalue().count(b"ontologyVersion")
     1
     """
+    if format in ("jsonld", "json-ld"):
+        _write(out, _jsonld(store, graphs, profile, place_level))
+        return
     if profile not in PROFILES:
         raise UnknownFormat(f"unknown export profile {profile!r}; use one of: {', '.join(PROFILES)}")
     if place_level not in PLACE_LEVELS:
@@ -140,6 +143,18 @@ def export_workspace(
     if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
         data = tidy_prefixes(data)
     _write(out, data)
+
+
+def _jsonld(store: GraphStore, graphs: Sequence[str] | None, profile: str, place_level: str) -> bytes:
+    """Compacted JSON-LD with its ``@context`` (the one a release writes), each graph named."""
+    import pyoxigraph as ox
+
+    from crimekg.graph.release import _json, compact_jsonld
+
+    buf = io.BytesIO()
+    export_workspace(store, buf, "nq", graphs, profile=profile, place_level=place_level, sort=True)
+    doc, _context = compact_jsonld(list(ox.parse(input=buf.getvalue(), format=ox.RdfFormat.N_QUADS)), PREFIXES)
+    return _json(doc)
 
 
 def _write(out: IO[bytes] | str | os.PathLike, data: bytes) -> None:

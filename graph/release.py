@@ -25,9 +25,10 @@ from crimekg import ontology
 from crimekg.graph.errors import InvalidInput
 from crimekg.graph.export import PLACE_LEVELS, PROFILES, export_workspace
 from crimekg.graph.store import PREFIXES, GraphStore, graph_iri, graph_name
-from crimekg.graph.terms import OWL, RDF_TYPE, SD, VOID, XSD
+from crimekg.graph.terms import DCAT, DCT, OWL, RDF_TYPE, SD, VOID, XSD
 
-__all__ = ["LICENCES", "ReleaseInfo", "BUNDLED", "release", "release_date", "data_graphs", "compact_jsonld"]
+__all__ = ["LICENCES", "ReleaseInfo", "BUNDLED", "release", "release_date", "data_graphs", "compact_jsonld",
+           "describe", "described", "release_info", "release_files", "load_release"]
 
 #: Data licences known by SPDX id; any other licence is given as a URL.
 LICENCES = {
@@ -514,3 +515,181 @@ def _ontology_html(store: GraphStore) -> str:
         out.append("</dl>")
     out.append("</body></html>")
     return "\n".join(out) + "\n"
+
+
+# ------------------------------------------------------------------------------------------------
+# release metadata kept in the workspace (the meta graph, as DCAT/DCT terms)
+
+_DESCRIBED = "#release"  # appended to the meta graph's IRI: the data set the workspace describes
+_FIELDS = {"title": DCT + "title", "description": DCT + "description", "licence": DCT + "license",
+           "publisher": DCT + "publisher", "version": DCAT + "version", "endpoint": VOID + "sparqlEndpoint"}
+_IRI_FIELDS = {"licence", "endpoint"}
+_CREATOR = DCT + "creator"
+
+
+def described(store: GraphStore) -> dict[str, Any]:
+    """The release metadata set in the workspace (``crimekg describe``): only the fields set.
+
+    ``creators`` is a list in the order given; the other fields are strings.
+    """
+    from crimekg.graph.store import META
+
+    node = META + _DESCRIBED
+    rows = store.select(f"SELECT ?p ?o WHERE {{ GRAPH <{META}> {{ <{node}> ?p ?o }} }}")
+    by_p = {v: k for k, v in _FIELDS.items()}
+    out: dict[str, Any] = {}
+    creators = []
+    for r in rows:
+        p, o = str(r["p"]), str(r["o"])
+        if p in by_p:
+            out[by_p[p]] = o
+        elif p.startswith(RDF_NS_MEMBER):
+            creators.append((int(p[len(RDF_NS_MEMBER):]), o))
+    if "licence" in out:
+        out["licence"] = next((k for k, v in LICENCES.items() if v == out["licence"]), out["licence"])
+    if creators:
+        out["creators"] = [c for _i, c in sorted(creators)]
+    order = ["title", "description", "licence", "creators", "publisher", "version", "endpoint"]
+    return {k: out[k] for k in order if k in out}
+
+
+RDF_NS_MEMBER = "http://www.w3.org/1999/02/22-rdf-syntax-ns#_"
+
+
+def describe(store: GraphStore, **fields: Any) -> dict[str, Any]:
+    """Set release metadata in the workspace; a field given replaces the one stored (``creators``
+    replaces the whole list; an empty string or list clears a field). Returns what is then set.
+
+    >>> import tempfile
+    >>> from crimekg.graph.store import init_store
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     with init_store(d + "/ws", with_ontology=False) as store:
+    ...         _ = describe(store, title="人身取引の要因", creators=["山田 花子", "José Pérez"])
+    ...         described(store)
+    {'title': '人身取引の要因', 'creators': ['山田 花子', 'José Pérez']}
+    """
+    import rdflib
+
+    from crimekg.graph.store import META, Changeset
+
+    unknown = set(fields) - set(_FIELDS) - {"creators"}
+    if unknown:
+        raise InvalidInput(f"unknown release field(s): {', '.join(sorted(unknown))}; use {', '.join([*_FIELDS, 'creators'])}")
+    current = described(store)
+    for k, v in fields.items():
+        if v is None:
+            continue
+        if k == "creators":
+            v = [c.strip() for c in v if c and c.strip()]
+        elif isinstance(v, str):
+            v = v.strip()
+        if v:
+            current[k] = list(v) if k == "creators" else v
+        else:
+            current.pop(k, None)
+    if "licence" in current:
+        ReleaseInfo(licence=current["licence"]).licence_iri()  # a bad licence is refused before anything is stored
+    for k in _IRI_FIELDS - {"licence"}:
+        if k in current and not current[k].startswith(("http://", "https://")):
+            raise InvalidInput(f"--{k} {current[k]!r}: give a URL starting with http:// or https://")
+    node = rdflib.URIRef(META + _DESCRIBED)
+    meta = store.graph_triples(META)
+    kept = [t for t in meta if t[0] != node]
+    new = [(node, rdflib.RDF.type, rdflib.URIRef(DCAT + "Dataset"))]
+    for k, p in _FIELDS.items():
+        if k not in current:
+            continue
+        v = current[k]
+        if k == "licence":
+            obj = rdflib.URIRef(ReleaseInfo(licence=v).licence_iri())
+        elif k in _IRI_FIELDS:
+            obj = rdflib.URIRef(v)
+        else:
+            obj = rdflib.Literal(v)
+        new.append((node, rdflib.URIRef(p), obj))
+    for i, c in enumerate(current.get("creators", []), 1):
+        new.append((node, rdflib.URIRef(f"{RDF_NS_MEMBER}{i}"), rdflib.Literal(c)))
+    changes = Changeset()
+    changes.replace_graph(META, kept + new)
+    store.write(changes)
+    return described(store)
+
+
+def release_info(store: GraphStore, **given: Any) -> ReleaseInfo:
+    """The :class:`ReleaseInfo` of a release: the options given (not None) win over what
+    ``describe`` set in the workspace, which wins over the defaults."""
+    values = {**described(store), **{k: v for k, v in given.items() if v is not None and v != () and v != []}}
+    if "creators" in values:
+        values["creators"] = list(values["creators"])
+    return ReleaseInfo(**values)
+
+
+# ------------------------------------------------------------------------------------------------
+# loading a release folder back
+
+
+def release_files(directory: str | os.PathLike) -> list[tuple[Path, str | None]]:
+    """The files of a release folder to load, each with its graph (None: the N-Quads name theirs).
+
+    ``SHA256SUMS`` is checked first: a missing or changed file is refused, naming it.
+    """
+    root = Path(directory)
+    sums = root / "SHA256SUMS"
+    if not sums.is_file() or not (root / "data.nq").is_file():
+        raise InvalidInput(f"{root}: not a release folder (no SHA256SUMS and data.nq); "
+                           "give a folder `crimekg release` wrote, or load its files one by one")
+    listed = {}
+    for n, line in enumerate(sums.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+        if not line.strip():
+            continue
+        digest, _, name = line.partition("  ")
+        if len(digest) != 64 or not name or "/" in name or name.startswith("."):
+            raise InvalidInput(f"{sums}, line {n}: not a checksum line (\"<sha256>  <file>\"); the release is damaged")
+        listed[name] = digest.lower()
+    for name in ("data.nq", *BUNDLED.values()):
+        if name not in listed and (root / name).exists():
+            raise InvalidInput(f"{root / name}: not listed in SHA256SUMS; the release is damaged or was edited")
+    for name, digest in sorted(listed.items()):
+        path = root / name
+        if not path.is_file():
+            raise InvalidInput(f"{path}: missing (listed in SHA256SUMS); the release is incomplete, nothing was stored")
+        if hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            raise InvalidInput(f"{path}: SHA-256 differs from SHA256SUMS (the file changed since the release); nothing was stored")
+    if "data.nq" not in listed:
+        raise InvalidInput(f"{sums}: does not list data.nq; not a release folder")
+    out: list[tuple[Path, str | None]] = [(root / "data.nq", None)]
+    out += [(root / f, graph_iri(g)) for g, f in BUNDLED.items() if f in listed]
+    return out
+
+
+def load_release(store: GraphStore, directory: str | os.PathLike) -> dict[str, int]:
+    """Load a release folder: its data into the graphs ``data.nq`` names, its ontology, schemes,
+    places, course plan and shapes into crimekg's graphs of those names, all or nothing.
+
+    Returns the triples loaded per graph. The checksums are checked before anything is read.
+    """
+    import tempfile
+
+    import pyoxigraph as ox
+
+    from crimekg.graph.store import RESERVED
+
+    files = release_files(directory)
+    quads: list[Any] = []
+    for path, graph in files:
+        try:
+            if graph is None:
+                for q in ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS):
+                    if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value in RESERVED:
+                        raise InvalidInput(f"{path}: names crimekg's graph {graph_name(q.graph_name.value)!r}, "
+                                           "which a release keeps in a file of its own; nothing was stored")
+                    quads.append(q)
+            else:
+                g = ox.NamedNode(graph)
+                quads += [ox.Quad(t.subject, t.predicate, t.object, g) for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)]
+        except SyntaxError as exc:
+            raise InvalidInput(f"{path}: not valid RDF ({exc}); nothing was stored") from None
+    with tempfile.TemporaryDirectory(prefix="crimekg-release-") as tmp:
+        combined = Path(tmp) / "release.nq"
+        combined.write_bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS) if quads else b"")
+        return store.load([combined], force=True)

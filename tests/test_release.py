@@ -175,3 +175,166 @@ def test_release_command(demos, tmp_path):
     assert "Иван Петров" in (tmp_path / "out" / "CITATION.cff").read_text(encoding="utf-8")
     bad = CliRunner().invoke(cli, ["release", str(tmp_path / "out"), "--store", demos[1]])
     assert bad.exit_code == 1 and "not an empty directory" in bad.output
+
+
+# --- release metadata kept in the workspace ---
+
+
+def test_described_metadata_makes_releases_and_options_still_win(tmp_path):
+    from crimekg.graph.release import describe, described, release_info
+
+    with init_store(tmp_path / "ws") as store:
+        set_ = describe(store, title="人身取引と密入国の要因", description="عوامل الاتجار بالبشر", licence="CC0-1.0",
+                        creators=["山田 花子", "أحمد علي"], publisher="UNAFEI", version="2.0")
+        assert set_ == described(store) and set_["creators"] == ["山田 花子", "أحمد علي"]
+        release(store, tmp_path / "a", release_info(store))
+        release(store, tmp_path / "b", release_info(store))
+        over = release_info(store, title="Факторы", creators=["José Pérez"], licence=None)
+        release(store, tmp_path / "c", over)
+        # a later description replaces only what it names; an empty value clears a field
+        assert describe(store, publisher="", version="2.1")["version"] == "2.1"
+        assert "publisher" not in described(store) and described(store)["title"] == "人身取引と密入国の要因"
+        with pytest.raises(InvalidInput, match="licence 'MIT-ish'"):
+            describe(store, licence="MIT-ish")
+        with pytest.raises(InvalidInput, match="--endpoint 'localhost'"):
+            describe(store, endpoint="localhost")
+        assert described(store)["licence"] == "CC0-1.0"  # nothing of a refused description is stored
+    a, b, c = (_files(tmp_path / n) for n in "abc")
+    assert a == b
+    cff = a["CITATION.cff"].decode()
+    assert 'title: "人身取引と密入国の要因"' in cff and 'license: "CC0-1.0"' in cff and '- name: "أحمد علي"' in cff
+    void = rdflib.Graph().parse(data=a["void.ttl"], format="turtle")
+    assert {str(t) for t in void.objects(None, rdflib.DCTERMS.title)} >= {"人身取引と密入国の要因"}
+    assert "عوامل الاتجار بالبشر" in {str(t) for t in void.objects(None, rdflib.DCTERMS.description)}
+    cff_c = c["CITATION.cff"].decode()
+    assert 'title: "Факторы"' in cff_c and "José Pérez" in cff_c and "山田 花子" not in cff_c and 'license: "CC0-1.0"' in cff_c
+
+
+def test_describe_command_sets_prints_and_release_uses_it(tmp_path):
+    ws = str(tmp_path / "ws")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["init", ws]).exit_code == 0
+    empty = runner.invoke(cli, ["describe", "--store", ws])
+    assert empty.exit_code == 0 and empty.output.startswith("No release metadata set")
+    out = runner.invoke(cli, ["describe", "--store", ws, "--title", "عوامل الاتجار", "--creator", "山田 花子", "--creator", "Иван Петров"])
+    assert out.exit_code == 0, out.output
+    shown = runner.invoke(cli, ["describe", "--store", ws])
+    assert shown.output == "title: عوامل الاتجار\ncreators: 山田 花子; Иван Петров\n"
+    assert runner.invoke(cli, ["release", str(tmp_path / "r1"), "--store", ws]).exit_code == 0
+    assert runner.invoke(cli, ["release", str(tmp_path / "r2"), "--store", ws]).exit_code == 0
+    assert _files(tmp_path / "r1") == _files(tmp_path / "r2")
+    assert 'title: "عوامل الاتجار"' in (tmp_path / "r1" / "CITATION.cff").read_text(encoding="utf-8")
+    r3 = runner.invoke(cli, ["release", str(tmp_path / "r3"), "--store", ws, "--title", "ภาพรวม", "--licence", "ODbL-1.0"])
+    assert r3.exit_code == 0, r3.output
+    cff = (tmp_path / "r3" / "CITATION.cff").read_text(encoding="utf-8")
+    assert 'title: "ภาพรวม"' in cff and 'license: "ODbL-1.0"' in cff and "Иван Петров" in cff
+    bad = runner.invoke(cli, ["describe", "--store", ws, "--licence", "MIT-ish"])
+    assert bad.exit_code == 1 and len(bad.output.strip().splitlines()) == 1 and "MIT-ish" in bad.output
+
+
+# --- export --format jsonld ---
+
+
+def test_export_jsonld_is_compacted_with_the_release_context_and_loads_back_per_graph(tmp_path):
+    ttl = tmp_path / "labels.trig"
+    ttl.write_text(
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+        "<https://w3id.org/crimekg/graph/contributions/a> { <https://w3id.org/crimekg/data/factor/x> "
+        "skos:prefLabel \"汚職\"@ja, \"коррупция\"@ru, \"الفساد\"@ar ; skos:notation \"7\"^^xsd:integer . }\n"
+        "<https://w3id.org/crimekg/graph/contributions/b> { <https://w3id.org/crimekg/data/factor/y> "
+        "skos:prefLabel \"ช่องว่างทางกฎหมาย\"@th, \"法律漏洞\"@zh, \"vacío legal\"@es ; skos:related [ skos:note \"空白\" ] . }\n",
+        encoding="utf-8")
+    with init_store(tmp_path / "ws") as store:
+        store.load([ttl])
+        names = ["https://w3id.org/crimekg/graph/contributions/a", "https://w3id.org/crimekg/graph/contributions/b"]
+        originals = {g: store.graph_triples(g) for g in names}
+    result = CliRunner().invoke(cli, ["export", "--store", str(tmp_path / "ws"), "--format", "jsonld", "-o", str(tmp_path / "out.jsonld")])
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "out.jsonld").read_text(encoding="utf-8")
+    doc = json.loads(text)
+    assert '"汚職"' in text and '"коррупция"' in text and '"الفساد"' in text  # not \u-escaped
+    assert doc["@context"]["skos"] == "http://www.w3.org/2004/02/skos/core#"
+    # the same context a release writes: exported alone, the data graphs give the release's data.jsonld
+    with open_store(str(tmp_path / "ws")) as store:
+        release(store, tmp_path / "rel", profile="full")
+    released = json.loads((tmp_path / "rel" / "context.jsonld").read_text(encoding="utf-8"))["@context"]
+    assert doc["@context"].items() >= released.items() and "factor" in released
+    alone = CliRunner().invoke(cli, ["export", "--store", str(tmp_path / "ws"), "--format", "jsonld", "--graph", "contributions/a",
+                                     "--graph", "contributions/b", "-o", str(tmp_path / "data.jsonld")])
+    assert alone.exit_code == 0, alone.output
+    assert (tmp_path / "data.jsonld").read_bytes() == (tmp_path / "rel" / "data.jsonld").read_bytes()
+    back = rdflib.Dataset()
+    back.parse(data=text, format="json-ld")
+    for g, original in originals.items():
+        assert len(original) == (5 if g.endswith("/b") else 4)
+        assert isomorphic(back.graph(rdflib.URIRef(g)), original), g
+    labels = {(str(o), o.language) for o in back.graph(rdflib.URIRef(names[0])).objects(None, rdflib.SKOS.prefLabel)}
+    assert labels == {("汚職", "ja"), ("коррупция", "ru"), ("الفساد", "ar")}
+    # and the workspace loads it back too, graph for graph
+    with init_store(tmp_path / "ws2", with_ontology=False) as fresh:
+        fresh.load([tmp_path / "out.jsonld"], force=True)  # the whole workspace, its meta graph too
+        for g, original in originals.items():
+            assert isomorphic(fresh.graph_triples(g), original), g
+
+
+# --- crimekg load RELEASE_DIR ---
+
+
+def test_loading_a_release_folder_gives_back_every_graph(demos, tmp_path):
+    with open_store(demos[0]) as store:
+        release(store, tmp_path / "rel", profile="full")
+        originals = {g: store.graph_triples(g) for g in store.graphs() if graph_name(g) != "meta"}
+    ws = str(tmp_path / "ws")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["init", ws]).exit_code == 0
+    result = runner.invoke(cli, ["load", str(tmp_path / "rel"), "--store", ws])
+    assert result.exit_code == 0, result.output
+    assert "shapes: " in result.output and "ontology: " in result.output and "contributions/" in result.output
+    with open_store(ws) as fresh:
+        assert set(originals) <= set(fresh.graphs())
+        for g, original in originals.items():
+            assert isomorphic(fresh.graph_triples(g), original), graph_name(g)
+
+
+def _graphs_of(ws) -> dict[str, int]:
+    with open_store(ws) as store:
+        return dict(store.graphs())
+
+
+def test_a_broken_release_folder_is_refused_in_one_line_and_nothing_is_stored(demos, tmp_path):
+    import shutil
+
+    with open_store(demos[0]) as store:
+        release(store, tmp_path / "rel", profile="full")
+    ws = str(tmp_path / "ws")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["init", ws]).exit_code == 0
+    before = _graphs_of(ws)
+
+    def refused(folder, *words):
+        r = runner.invoke(cli, ["load", str(folder), "--store", ws])
+        assert r.exit_code != 0 and len(r.output.strip().splitlines()) == 1, r.output
+        for w in words:
+            assert w in r.output, (w, r.output)
+        assert _graphs_of(ws) == before
+
+    changed = tmp_path / "changed"
+    shutil.copytree(tmp_path / "rel", changed)
+    with open(changed / "shapes.ttl", "a", encoding="utf-8") as f:
+        f.write("<urn:x> <urn:y> \"変更\" .\n")
+    refused(changed, str(changed / "shapes.ttl"), "SHA-256")
+    missing = tmp_path / "missing"
+    shutil.copytree(tmp_path / "rel", missing)
+    (missing / "ontology.ttl").unlink()
+    refused(missing, str(missing / "ontology.ttl"), "missing")
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "data.nq").write_bytes((tmp_path / "rel" / "data.nq").read_bytes())
+    refused(plain, "not a release folder")
+    garbled = tmp_path / "garbled"
+    shutil.copytree(tmp_path / "rel", garbled)
+    (garbled / "SHA256SUMS").write_text("not a checksum\n", encoding="utf-8")
+    refused(garbled, "SHA256SUMS, line 1")
+    mixed = runner.invoke(cli, ["load", str(tmp_path / "rel"), "--graph", "x", "--store", ws])
+    assert mixed.exit_code == 2 and "alone" in mixed.output
