@@ -213,8 +213,6 @@ def load(files, graph, fmt, append, force, strict, store_path):
         crimekg load examples/example-session.ttl --graph contributions/example-2026
         crimekg load release-2026/
     """
-    import os
-
     from crimekg.graph.errors import InvalidRDF
     from crimekg.graph.store import graph_name, ill_typed_literals, load_jobs
 
