@@ -40,7 +40,7 @@ from rdflib.term import Node
 
 from crimekg import ontology
 from crimekg.graph.terms import XSD
-from crimekg.graph.errors import InvalidInput, InvalidQuery, InvalidRDF, StoreError, StoreLocked, StoreNotFound, UnknownGraph
+from crimekg.graph.errors import InvalidInput, InvalidQuery, InvalidRDF, StoreError, StoreLocked, StoreNotFound
 from crimekg.graph.store import (
     INTERNAL,
     JOURNAL,
@@ -471,9 +471,7 @@ class RemoteStore(GraphStore):
     def graph_triples(self, iri: str | None = None) -> rdflib.Graph:
         import pyoxigraph as ox
 
-        present = self.graphs()
-        if iri is not None and iri not in present:
-            raise UnknownGraph(f"no graph {graph_name(iri)!r} in {self.location}; `crimekg graphs` lists them")
+        present = self._known_graphs([iri])
         g = rdflib.Graph()
         for name in [iri] if iri else list(present):
             with tempfile.TemporaryFile() as f:
@@ -489,10 +487,7 @@ class RemoteStore(GraphStore):
         import pyoxigraph as ox
 
         fmt = rdf_format(format)
-        present = self.graphs()
-        for iri in graphs or ():
-            if iri not in present:
-                raise UnknownGraph(f"no graph {graph_name(iri)!r} in {self.location}; `crimekg graphs` lists them")
+        present = self._known_graphs(graphs or ())
         names = list(graphs) if graphs else list(present)
         with tempfile.TemporaryDirectory(prefix="crimekg-export-") as tmp:
             files = []
@@ -520,12 +515,7 @@ class RemoteStore(GraphStore):
             data = ox.serialize(quads(), format=fmt, prefixes=dict(PREFIXES))
             if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
                 data = tidy_prefixes(data)
-        if isinstance(out, (str, os.PathLike)):
-            from crimekg.graph.outputs import write_output
-
-            write_output(out, data)
-        else:
-            out.write(data)
+        self._write_out(out, data)
 
     # -- locking -----------------------------------------------------------------------------
     def _lock_ttl(self) -> int:
