@@ -73,6 +73,17 @@ def _matches(values: Iterable[str], wanted: str | Iterable[str] | None) -> bool:
     return bool(wanted & set(values))
 
 
+#: Facets a factor and an item share: the kind of value -> the node attribute listing them.
+_FACET_LISTS = {"crime": "crimes", "actor": "actors", "level": "levels", "place": "places", "session": "sessions"}
+
+
+def _node_attrs(attrs: dict, values: dict[str, set], first: dict[str, str]) -> dict:
+    """A node's attributes: ``attrs``, then each facet's values sorted (``first``'s facets, then the
+    shared ones) and the number of contributions."""
+    lists = {key: sorted(values[kind]) for kind, key in {**first, **_FACET_LISTS}.items()}
+    return dict(attrs, **lists, contributions=len(values["contribution"]))
+
+
 def factor_graph(store: GraphStore, **filters: str | Iterable[str] | None) -> nx.MultiDiGraph:
     """Return factors as nodes and factor links as edges (one edge per link, keyed by its IRI).
 
@@ -102,9 +113,7 @@ def factor_graph(store: GraphStore, **filters: str | Iterable[str] | None) -> nx
     >>> sorted(G.nodes[n]["label"] for n in G), G.number_of_edges(), len(H)
     (['Corruption', 'Impunity'], 1, 1)
     """
-    unknown = set(filters) - set(FILTERS)
-    if unknown:
-        raise ValueError(f"unknown filter(s) {sorted(unknown)}; use {', '.join(FILTERS)}")
+    filters = _check_filters(filters)
     attrs: dict[str, dict] = {}
     sets: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
     for kind, pattern in _FACTOR_PARTS.items():
@@ -118,19 +127,8 @@ def factor_graph(store: GraphStore, **filters: str | Iterable[str] | None) -> nx
                 sets[f][kind.replace("contribution ", "")].add(_slug(value))
     G = nx.MultiDiGraph()
     for f, a in attrs.items():
-        s = sets[f]
-        node = dict(
-            a,
-            altLabels=sorted(s["altLabel"]),
-            categories=sorted(s["category"]),
-            crimes=sorted(s["crime"]),
-            actors=sorted(s["actor"]),
-            levels=sorted(s["level"]),
-            places=sorted(s["place"]),
-            sessions=sorted(s["session"]),
-            contributions=len(s["contribution"]),
-        )
-        keys = {"category": "categories", "crime": "crimes", "actor": "actors", "level": "levels", "place": "places", "session": "sessions"}
+        node = _node_attrs(a, sets[f], {"altLabel": "altLabels", "category": "categories"})
+        keys = {"category": "categories", **_FACET_LISTS}
         if all(_matches(node[keys[k]], v) for k, v in filters.items()):
             G.add_node(f, **node)
     for row in store.select(_LINK_ROWS):
@@ -353,17 +351,7 @@ def _items(store: GraphStore) -> dict[str, dict]:
             sets[i][kind].add(value if kind in ("topic", "contribution") else _slug(value))
     out = {}
     for i, a in attrs.items():
-        s = sets[i]
-        out[i] = dict(
-            a,
-            topics=sorted(s["topic"]),
-            crimes=sorted(s["crime"]),
-            actors=sorted(s["actor"]),
-            levels=sorted(s["level"]),
-            places=sorted(s["place"]),
-            sessions=sorted(s["session"]),
-            contributions=len(s["contribution"]),
-        )
+        out[i] = _node_attrs(a, sets[i], {"topic": "topics"})
     return out
 
 
