@@ -19,7 +19,7 @@ from pathlib import Path
 from crimekg.graph import evidence as ev
 from crimekg.graph import sheets
 from crimekg.graph.errors import InvalidInput
-from crimekg.graph.importers import ImportPlan, looks_like
+from crimekg.graph.importers import ImportPlan
 from crimekg.graph.importers import evidence as ie
 from crimekg.graph.quality import Report
 from crimekg.graph.store import Changeset, graph_iri
@@ -70,12 +70,10 @@ def _number(value: str, path: Path, line: int, column: str, odd: list[str], repo
 def plan(path: str | Path, store, *, download_date: str | None = None, progress: ie.Progress | None = None, encoding: str | None = None, **options) -> ImportPlan:
     """Read and check a whole MMP file; build ``import/iom`` (nothing is written)."""
     path = Path(path)
-    if path.is_file() and ie.already_imported(store, NAME, path):
+    if ie.already_imported(store, NAME, path):
         return ie.unchanged_plan(NAME, path)
     layout = _layout(sheets.table_header(path)) if path.is_file() else None
-    rows = sheets.read_table(path, NAME, layout or COLUMNS_2025, encoding=encoding, hint=looks_like).rows
-    places = ev.Places.from_store(store)
-    report = Report(NAME, path.name)
+    rows, places, report = ie.read_source(path, store, NAME, layout or COLUMNS_2025, encoding)
     vocab = ie.Vocabulary()
     nt = ev.NTriples()
     P = ev.P

@@ -16,9 +16,8 @@ from pathlib import Path
 from crimekg.graph import evidence as ev
 from crimekg.graph import sheets
 from crimekg.graph.errors import InvalidInput
-from crimekg.graph.importers import ImportPlan, looks_like
+from crimekg.graph.importers import ImportPlan
 from crimekg.graph.importers import evidence as ie
-from crimekg.graph.quality import Report
 from crimekg.graph.store import Changeset, graph_iri
 
 __all__ = ["NAME", "DESCRIPTION", "COLUMNS", "sniff", "plan"]
@@ -39,11 +38,9 @@ def sniff(path: Path) -> bool:
 def plan(path: str | Path, store, *, download_date: str | None = None, progress: ie.Progress | None = None, encoding: str | None = None, **options) -> ImportPlan:
     """Read and check the whole index; build ``import/sherloc`` (nothing is written)."""
     path = Path(path)
-    if path.is_file() and ie.already_imported(store, NAME, path):
+    if ie.already_imported(store, NAME, path):
         return ie.unchanged_plan(NAME, path)
-    rows = sheets.read_table(path, NAME, COLUMNS, encoding=encoding, hint=looks_like).rows
-    places = ev.Places.from_store(store)
-    report = Report(NAME, path.name)
+    rows, places, report = ie.read_source(path, store, NAME, COLUMNS, encoding)
     nt = ev.NTriples()
     P = ev.P
     dataset = f"<{ev.dataset_iri(NAME)}>"
