@@ -148,7 +148,7 @@ def build_brief(store, *, country: str | None = None, region: str | None = None,
         for r in store.select(
             """SELECT DISTINCT ?source ?title ?file ?issued WHERE {
                  ?ds a dcat:Dataset ; dct:title ?title ; dcat:distribution ?d . ?d dct:title ?file .
-                 FILTER(STRSTARTS(STR(?ds), "https://w3id.org/crimekg/resource/dataset/"))
+                 FILTER(STRSTARTS(STR(?ds), CONCAT(STR(resource:), "dataset/")))
                  BIND(STRAFTER(STR(?ds), "dataset/") AS ?source)
                  OPTIONAL { ?ds dct:issued ?issued } } ORDER BY ?source"""
         )
