@@ -50,6 +50,7 @@ from crimekg.graph.store import (
     Changeset,
     GraphStore,
     check_writable,
+    from_oxigraph_term,
     load_jobs,
     names_dataset,
     graph_iri,
@@ -146,21 +147,6 @@ def endpoints_for(url: str, query: str | None = None, update: str | None = None,
         if not is_remote(value):
             raise InvalidInput(f"--{name}-endpoint {value!r}: give an http:// or https:// URL")
     return Endpoints(base, query, update, gsp)
-
-
-def from_oxigraph_term(term: Any) -> Node:
-    """The rdflib term for a pyoxigraph term; xsd:string literals come back plain, as the embedded store gives them."""
-    import pyoxigraph as ox
-
-    if isinstance(term, ox.NamedNode):
-        return rdflib.URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return rdflib.BNode(term.value)
-    if term.language:
-        return rdflib.Literal(term.value, lang=term.language)
-    if term.datatype.value == XSD + "string":
-        return rdflib.Literal(term.value)
-    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
 
 
 def _safe(url: str) -> str:
