@@ -19,7 +19,6 @@ from crimekg.graph import sheets
 from crimekg.graph.errors import InvalidInput
 from crimekg.graph.importers import ImportPlan
 from crimekg.graph.importers import evidence as ie
-from crimekg.graph.store import Changeset, graph_iri
 
 __all__ = ["NAME", "DESCRIPTION", "COLUMNS", "sniff", "plan"]
 
@@ -121,8 +120,5 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
     ie.add_flows(shared, flows, places.labels)
     ie.add_concepts(shared, vocab)
     ie.add_provenance(nt, NAME, path, {"rows": len(rows), "observations": len(groups)}, download_date=download_date)
-    changes = Changeset()
-    changes.replace_graph(graph_iri(f"import/{NAME}"), [], nt.text())
-    ie.add_vocabulary(changes, shared)
-    report.add_to(changes)
+    changes = ie.import_changes(NAME, nt, report, shared)
     return ImportPlan(changes, {"records": len(rows), "observations": len(groups), "flows": len(flows), "triples": len(nt)}, quality=report)

@@ -27,7 +27,7 @@ from crimekg.graph.evidence import (
 )
 from crimekg.graph.importers import ImportPlan, looks_like
 from crimekg.graph.quality import Report
-from crimekg.graph.store import Changeset
+from crimekg.graph.store import Changeset, graph_iri
 
 __all__ = [
     "Progress",
@@ -55,6 +55,7 @@ __all__ = [
     "already_imported",
     "unchanged_plan",
     "read_source",
+    "import_changes",
 ]
 
 #: Importer version recorded in every import graph's provenance.
@@ -439,6 +440,21 @@ def already_imported(store, source: str, path: Path) -> bool:
 def unchanged_plan(source: str, path: Path):
     """The plan of a file imported before: no change."""
     return ImportPlan(Changeset(), {"changes": 0}, [f"{path.name} is already imported into import/{source}: nothing changed"])
+
+
+def import_changes(source: str, nt: NTriples, report: Report, shared: NTriples | None = None,
+                   duplicates: list[dict] | None = None) -> Changeset:
+    """The changes of one import: ``import/{source}`` replaced by ``nt``; ``shared`` (concepts and
+    flows) added to the shared vocabulary graph; the data-quality ``report``, with the ``duplicates``
+    keys when given."""
+    changes = Changeset()
+    changes.replace_graph(graph_iri(f"import/{source}"), [], nt.text())
+    if shared is not None:
+        add_vocabulary(changes, shared)
+    if duplicates is not None:
+        report.duplicates(duplicates)
+    report.add_to(changes)
+    return changes
 
 
 def read_source(path: Path, store, source: str, columns: list[str], encoding: str | None) -> tuple[list, Places, Report]:

@@ -19,7 +19,6 @@ from crimekg.graph import sheets
 from crimekg.graph.errors import InvalidInput
 from crimekg.graph.importers import ImportPlan
 from crimekg.graph.importers import evidence as ie
-from crimekg.graph.store import Changeset, graph_iri
 
 __all__ = ["NAME", "DESCRIPTION", "COLUMNS", "sniff", "plan"]
 
@@ -45,11 +44,9 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
     vocab = ie.Vocabulary()
     nt = ev.NTriples()
     P = ev.P
-    dataset = f"<{ev.dataset_iri(NAME)}>"
     ind = vocab.use("indicator", "illegal-border-crossings")
     integer = f"{ev.XSD}integer"
     cells: list[ie.Cell] = []
-    nat_cache: dict[str, str | None] = {}
     for done, (line, r) in enumerate(rows, start=1):
         if progress and done % 5000 == 0:
             progress(done, len(rows))
@@ -88,11 +85,7 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
                       conflicts=bool(conflicts))
     if progress:
         progress(len(rows), len(rows))
-    changes = Changeset()
-    changes.replace_graph(graph_iri(f"import/{NAME}"), [], nt.text())
-    ie.add_vocabulary(changes, shared)
-    report.duplicates(duplicates)
-    report.add_to(changes)
+    changes = ie.import_changes(NAME, nt, report, shared, duplicates)
     summary = {"observations": len(main), "detections": total, "triples": len(nt)}
     if conflicts:
         summary["conflicting"] = len(conflicts)

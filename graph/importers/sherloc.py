@@ -18,7 +18,6 @@ from crimekg.graph import sheets
 from crimekg.graph.errors import InvalidInput
 from crimekg.graph.importers import ImportPlan
 from crimekg.graph.importers import evidence as ie
-from crimekg.graph.store import Changeset, graph_iri
 
 __all__ = ["NAME", "DESCRIPTION", "COLUMNS", "sniff", "plan"]
 
@@ -84,8 +83,6 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
             nt.add(s, P("refYear"), ev.nt_literal(m["year"], f"{ev.XSD}gYear"))
     ie.add_provenance(nt, NAME, path, {"rows": len(rows), "cases": len(seen)}, download_date=download_date,
                       statistics=False)  # case references, not a cube of observations
-    changes = Changeset()
-    changes.replace_graph(graph_iri(f"import/{NAME}"), [], nt.text())
-    report.add_to(changes)
+    changes = ie.import_changes(NAME, nt, report)
     warnings = [f"{no_place} case(s) of international or regional bodies have no country"] if no_place else []
     return ImportPlan(changes, {"cases": len(seen), "triples": len(nt)}, warnings, quality=report)
