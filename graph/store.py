@@ -510,7 +510,8 @@ class OxigraphStore(GraphStore):
         return {g: n for g, n in sorted(counts.items()) if not g.startswith(INTERNAL)}
 
     def graph_triples(self, iri: str | None = None) -> rdflib.Graph:
-        self._known_graphs([iri])
+        if iri is not None:
+            self._known_graphs([iri])
         data = self._dump_raw(ox.RdfFormat.N_TRIPLES, [iri] if iri else None, canonical=False)
         g = rdflib.Graph()
         g.parse(data=data, format="nt")
