@@ -148,7 +148,7 @@ def build_brief(store, *, country: str | None = None, region: str | None = None,
         for r in store.select(
             """SELECT DISTINCT ?source ?title ?file ?issued WHERE {
                  ?ds a dcat:Dataset ; dct:title ?title ; dcat:distribution ?d . ?d dct:title ?file .
-                 FILTER(STRSTARTS(STR(?ds), "https://w3id.org/crimekg/resource/dataset/"))
+                 FILTER(STRSTARTS(STR(?ds), CONCAT(STR(resource:), "dataset/")))
                  BIND(STRAFTER(STR(?ds), "dataset/") AS ?source)
                  OPTIONAL { ?ds dct:issued ?issued } } ORDER BY ?source"""
         )
@@ -389,21 +389,18 @@ def _markdown(b: Brief, charts: bool = False) -> str:
         out += ["No GLOTIP figures for this place.", ""]
 
     out += ["## Flows", ""]
-    out += [f"Main citizenships of the victims detected in {label} (all years, sex and age total):", ""]
-    if b.citizenships:
-        out += chart("citizenships")
-        out += _table(["Citizenship", "Victims", "Years"],
-                      [[_md(r["label"]), _total(r["count"], r["suppressed"]), _years(r["first"], r["last"])] for r in b.citizenships])
-    else:
-        out.append("None published.")
-    out += ["", f"Where nationals of {label} were detected as victims (other countries, all years):", ""]
-    if b.destinations:
-        out += chart("destinations")
-        out += _table(["Country of detection", "Victims", "Years"],
-                      [[_md(r["label"]), _total(r["count"], r["suppressed"]), _years(r["first"], r["last"])] for r in b.destinations])
-    else:
-        out.append("None published.")
-    out.append("")
+    for name, rows, place_heading, intro in (
+        ("citizenships", b.citizenships, "Citizenship", f"Main citizenships of the victims detected in {label} (all years, sex and age total):"),
+        ("destinations", b.destinations, "Country of detection", f"Where nationals of {label} were detected as victims (other countries, all years):"),
+    ):
+        out += [intro, ""]
+        if rows:
+            out += chart(name)
+            out += _table([place_heading, "Victims", "Years"],
+                          [[_md(r["label"]), _total(r["count"], r["suppressed"]), _years(r["first"], r["last"])] for r in rows])
+        else:
+            out.append("None published.")
+        out.append("")
 
     out += ["## Persons in contact with the criminal justice system (UNODC GLOTIP)", ""]
     jcols = ["Formal contact", "Prosecuted", "Convicted"]

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import networkx as nx
 
+from crimekg.graph import terms
 from crimekg.graph.store import GraphStore
 
 __all__ = [
@@ -73,6 +74,17 @@ def _matches(values: Iterable[str], wanted: str | Iterable[str] | None) -> bool:
     return bool(wanted & set(values))
 
 
+#: Facets a factor and an item share: the kind of value -> the node attribute listing them.
+_FACET_LISTS = {"crime": "crimes", "actor": "actors", "level": "levels", "place": "places", "session": "sessions"}
+
+
+def _node_attrs(attrs: dict, values: dict[str, set], first: dict[str, str]) -> dict:
+    """A node's attributes: ``attrs``, then each facet's values sorted (``first``'s facets, then the
+    shared ones) and the number of contributions."""
+    lists = {key: sorted(values[kind]) for kind, key in {**first, **_FACET_LISTS}.items()}
+    return dict(attrs, **lists, contributions=len(values["contribution"]))
+
+
 def factor_graph(store: GraphStore, **filters: str | Iterable[str] | None) -> nx.MultiDiGraph:
     """Return factors as nodes and factor links as edges (one edge per link, keyed by its IRI).
 
@@ -102,9 +114,7 @@ def factor_graph(store: GraphStore, **filters: str | Iterable[str] | None) -> nx
     >>> sorted(G.nodes[n]["label"] for n in G), G.number_of_edges(), len(H)
     (['Corruption', 'Impunity'], 1, 1)
     """
-    unknown = set(filters) - set(FILTERS)
-    if unknown:
-        raise ValueError(f"unknown filter(s) {sorted(unknown)}; use {', '.join(FILTERS)}")
+    filters = _check_filters(filters)
     attrs: dict[str, dict] = {}
     sets: dict[str, dict[str, set]] = defaultdict(lambda: defaultdict(set))
     for kind, pattern in _FACTOR_PARTS.items():
@@ -118,19 +128,8 @@ def factor_graph(store: GraphStore, **filters: str | Iterable[str] | None) -> nx
                 sets[f][kind.replace("contribution ", "")].add(_slug(value))
     G = nx.MultiDiGraph()
     for f, a in attrs.items():
-        s = sets[f]
-        node = dict(
-            a,
-            altLabels=sorted(s["altLabel"]),
-            categories=sorted(s["category"]),
-            crimes=sorted(s["crime"]),
-            actors=sorted(s["actor"]),
-            levels=sorted(s["level"]),
-            places=sorted(s["place"]),
-            sessions=sorted(s["session"]),
-            contributions=len(s["contribution"]),
-        )
-        keys = {"category": "categories", "crime": "crimes", "actor": "actors", "level": "levels", "place": "places", "session": "sessions"}
+        node = _node_attrs(a, sets[f], {"altLabel": "altLabels", "category": "categories"})
+        keys = {"category": "categories", **_FACET_LISTS}
         if all(_matches(node[keys[k]], v) for k, v in filters.items()):
             G.add_node(f, **node)
     for row in store.select(_LINK_ROWS):
@@ -194,8 +193,10 @@ SELECT ?p ?cls ?label ?broader WHERE {
 #: What the ``flows`` projection shows: victims' citizenship -> country of detection, nationality -> route, or both.
 FLOWS = ("citizenship", "routes", "all")
 
-_INDICATOR = "https://w3id.org/crimekg/concept/indicator/"
-_DATASET = "https://w3id.org/crimekg/resource/dataset/"
+_INDICATOR = terms.CONCEPT + "indicator/"
+_DATASET = terms.RESOURCE + "dataset/"
+#: The IRI bases the flow queries below are filled with.
+_BASES = {"ds": _DATASET, "ind": _INDICATOR, "place": terms.PLACE, "concept": terms.CONCEPT}
 
 #: The series a citizenship flow can count, by the indicator asked for: (source, indicator slug,
 #: sex and age totals only). Each series gives its own edges; two series are never added. GLOTIP
@@ -215,11 +216,11 @@ SOURCE_NAMES = {"glotip": "UNODC GLOTIP", "ctdc": "CTDC", "iom": "IOM Missing Mi
 _FLOWS = """
 SELECT ?ds ?ind ?from ?to (SUM(COALESCE(?count, 0)) AS ?n) (COUNT(?count) AS ?published) (COUNT(?o) AS ?observations)
        (SUM(IF(COALESCE(?sup, false), 1, 0)) AS ?suppressed) (MIN(STR(?year)) AS ?first) (MAX(STR(?year)) AS ?last) WHERE {
-  VALUES (?ds ?ind ?totals) { %s }
+  VALUES (?ds ?ind ?totals) { %(series)s }
   ?o qb:dataSet ?ds ; ckg:indicator ?ind ; ckg:citizenship ?from ; ckg:refArea ?to .
   # places only: not the codes Total and Not stated of a dimension left unset
-  FILTER(STRSTARTS(STR(?from), "https://w3id.org/crimekg/place/") && STRSTARTS(STR(?to), "https://w3id.org/crimekg/place/"))
-  FILTER(!?totals || EXISTS { ?o ckg:sex <https://w3id.org/crimekg/concept/sex/total> ; ckg:ageGroup <https://w3id.org/crimekg/concept/age/total> })
+  FILTER(STRSTARTS(STR(?from), "%(place)s") && STRSTARTS(STR(?to), "%(place)s"))
+  FILTER(!?totals || EXISTS { ?o ckg:sex <%(concept)ssex/total> ; ckg:ageGroup <%(concept)sage/total> })
   OPTIONAL { ?o ckg:count ?count }
   OPTIONAL { ?o ckg:suppressed ?sup }
   OPTIONAL { ?o ckg:refYear ?year }
@@ -232,11 +233,11 @@ _ROUTE_DETECTIONS = """
 SELECT ?from ?route (SUM(?count) AS ?n) (COUNT(?o) AS ?observations) (MIN(STR(?year)) AS ?first) (MAX(STR(?year)) AS ?last) WHERE {
   ?o qb:dataSet <%(ds)sfrontex> ; ckg:indicator <%(ind)sillegal-border-crossings> ;
      ckg:route ?route ; ckg:citizenship ?from ; ckg:count ?count .
-  FILTER(STRSTARTS(STR(?from), "https://w3id.org/crimekg/place/"))
+  FILTER(STRSTARTS(STR(?from), "%(place)s"))
   OPTIONAL { ?o ckg:refYear ?year }
 }
 GROUP BY ?from ?route
-""" % {"ds": _DATASET, "ind": _INDICATOR}
+""" % _BASES
 
 # IOM incidents (indicator dead-and-missing) by smuggling route; the 2025 table gives no dead/missing split
 _ROUTE_INCIDENTS = """
@@ -248,7 +249,7 @@ SELECT ?route (COUNT(?o) AS ?incidents) (SUM(COALESCE(?c, 0)) AS ?total) (SUM(CO
   OPTIONAL { ?o ckg:missing ?m }
 }
 GROUP BY ?route
-""" % {"ds": _DATASET, "ind": _INDICATOR}
+""" % _BASES
 
 
 def shown_count(count: float | None, suppressed: int) -> str:
@@ -353,17 +354,7 @@ def _items(store: GraphStore) -> dict[str, dict]:
             sets[i][kind].add(value if kind in ("topic", "contribution") else _slug(value))
     out = {}
     for i, a in attrs.items():
-        s = sets[i]
-        out[i] = dict(
-            a,
-            topics=sorted(s["topic"]),
-            crimes=sorted(s["crime"]),
-            actors=sorted(s["actor"]),
-            levels=sorted(s["level"]),
-            places=sorted(s["place"]),
-            sessions=sorted(s["session"]),
-            contributions=len(s["contribution"]),
-        )
+        out[i] = _node_attrs(a, sets[i], {"topic": "topics"})
     return out
 
 
@@ -401,7 +392,7 @@ def session_graph(store: GraphStore, **filters: str | Iterable[str] | None) -> n
             G.remove_node(x)
     for x in [x for x in G if G.nodes[x]["kind"] == "topic"]:
         for c in G.nodes[x]["crimes"]:
-            crime = f"https://w3id.org/crimekg/concept/crime/{c}"
+            crime = f"{terms.CONCEPT}crime/{c}"
             if crime in G:
                 G.add_edge(crime, x, key="topic", relation="topic of")
     F = factor_graph(store, **filters)
@@ -413,15 +404,14 @@ def session_graph(store: GraphStore, **filters: str | Iterable[str] | None) -> n
                 G.add_edge(t, node, key="about", relation="about")
         if not a.get("topics"):
             for c in a["crimes"]:
-                crime = f"https://w3id.org/crimekg/concept/crime/{c}"
+                crime = f"{terms.CONCEPT}crime/{c}"
                 if crime in G:
                     G.add_edge(crime, node, key="concerns", relation="concerns")
     return G
 
 
 def _place_iri(slug: str) -> str:
-    base = "https://w3id.org/crimekg/place/"
-    return base + ("m49/" + slug if slug.isdigit() else slug)
+    return terms.PLACE + ("m49/" + slug if slug.isdigit() else slug)
 
 
 def places_graph(store: GraphStore, **filters: str | Iterable[str] | None) -> nx.MultiDiGraph:
@@ -505,7 +495,7 @@ def flows_graph(store: GraphStore, flows: str = "all", indicator: str = "detecte
     filters = _check_filters(filters)
     series = " ".join(f"(<{_DATASET}{src}> <{_INDICATOR}{ind}> {'true' if totals else 'false'})"
                       for src, ind, totals in FLOW_INDICATORS[indicator])
-    rows = store.select(_FLOWS % series) if flows != "routes" else []
+    rows = store.select(_FLOWS % {"series": series, **_BASES}) if flows != "routes" else []
     detections = store.select(_ROUTE_DETECTIONS) if flows != "citizenship" else []
     incidents = store.select(_ROUTE_INCIDENTS) if flows != "citizenship" else []
     if flows == "citizenship" and not rows:

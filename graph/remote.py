@@ -40,7 +40,7 @@ from rdflib.term import Node
 
 from crimekg import ontology
 from crimekg.graph.terms import XSD
-from crimekg.graph.errors import InvalidInput, InvalidQuery, InvalidRDF, StoreError, StoreLocked, StoreNotFound, UnknownGraph
+from crimekg.graph.errors import InvalidInput, InvalidQuery, InvalidRDF, StoreError, StoreLocked, StoreNotFound
 from crimekg.graph.store import (
     INTERNAL,
     JOURNAL,
@@ -50,6 +50,7 @@ from crimekg.graph.store import (
     Changeset,
     GraphStore,
     check_writable,
+    from_oxigraph_term,
     load_jobs,
     names_dataset,
     graph_iri,
@@ -146,21 +147,6 @@ def endpoints_for(url: str, query: str | None = None, update: str | None = None,
         if not is_remote(value):
             raise InvalidInput(f"--{name}-endpoint {value!r}: give an http:// or https:// URL")
     return Endpoints(base, query, update, gsp)
-
-
-def from_oxigraph_term(term: Any) -> Node:
-    """The rdflib term for a pyoxigraph term; xsd:string literals come back plain, as the embedded store gives them."""
-    import pyoxigraph as ox
-
-    if isinstance(term, ox.NamedNode):
-        return rdflib.URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return rdflib.BNode(term.value)
-    if term.language:
-        return rdflib.Literal(term.value, lang=term.language)
-    if term.datatype.value == XSD + "string":
-        return rdflib.Literal(term.value)
-    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
 
 
 def _safe(url: str) -> str:
@@ -471,9 +457,7 @@ class RemoteStore(GraphStore):
     def graph_triples(self, iri: str | None = None) -> rdflib.Graph:
         import pyoxigraph as ox
 
-        present = self.graphs()
-        if iri is not None and iri not in present:
-            raise UnknownGraph(f"no graph {graph_name(iri)!r} in {self.location}; `crimekg graphs` lists them")
+        present = self._known_graphs([iri])
         g = rdflib.Graph()
         for name in [iri] if iri else list(present):
             with tempfile.TemporaryFile() as f:
@@ -489,10 +473,7 @@ class RemoteStore(GraphStore):
         import pyoxigraph as ox
 
         fmt = rdf_format(format)
-        present = self.graphs()
-        for iri in graphs or ():
-            if iri not in present:
-                raise UnknownGraph(f"no graph {graph_name(iri)!r} in {self.location}; `crimekg graphs` lists them")
+        present = self._known_graphs(graphs or ())
         names = list(graphs) if graphs else list(present)
         with tempfile.TemporaryDirectory(prefix="crimekg-export-") as tmp:
             files = []
@@ -520,12 +501,7 @@ class RemoteStore(GraphStore):
             data = ox.serialize(quads(), format=fmt, prefixes=dict(PREFIXES))
             if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
                 data = tidy_prefixes(data)
-        if isinstance(out, (str, os.PathLike)):
-            from crimekg.graph.outputs import write_output
-
-            write_output(out, data)
-        else:
-            out.write(data)
+        self._write_out(out, data)
 
     # -- locking -----------------------------------------------------------------------------
     def _lock_ttl(self) -> int:

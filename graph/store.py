@@ -105,25 +105,13 @@ PREFIXES: dict[str, str] = {
     "qb": terms.QB,
     "sh": terms.SH,
     "foaf": terms.FOAF,
-    "crime": ontology.CONCEPT + "crime/",
-    "category": ontology.CONCEPT + "category/",
-    "topic": ontology.CONCEPT + "topic/",
-    "actor": ontology.CONCEPT + "actor/",
-    "level": ontology.CONCEPT + "level/",
-    "relation": ontology.CONCEPT + "relation/",
-    "polarity": ontology.CONCEPT + "polarity/",
-    "exploitation": ontology.CONCEPT + "exploitation/",
-    "control": ontology.CONCEPT + "control/",
+    # a concept scheme's prefix is its name, but for the smuggling modes
+    **{name: f"{ontology.CONCEPT}{name}/" for name in ("crime", "category", "topic", "actor", "level", "relation", "polarity", "exploitation", "control")},
     "mode": ontology.CONCEPT + "smuggling-mode/",
     "scheme": ontology.SCHEME,
     "place": ontology.PLACE,
     "m49": ontology.PLACE + "m49/",
-    "factor": ontology.DATA + "factor/",
-    "link": ontology.DATA + "link/",
-    "pattern": ontology.DATA + "pattern/",
-    "source": ontology.DATA + "source/",
-    "gap": ontology.DATA + "gap/",
-    "response": ontology.DATA + "response/",
+    **{name: f"{ontology.DATA}{name}/" for name in ("factor", "link", "pattern", "source", "gap", "response")},
     "session": ontology.SESSION,
     "resource": ontology.RESOURCE,
 }
@@ -321,13 +309,31 @@ class GraphStore(ABC):
 
     def drop(self, iris: Iterable[str]) -> None:
         """Remove the given named graphs in one transaction."""
-        present = self.graphs()
+        iris = list(iris)
+        self._known_graphs(iris)
         changes = Changeset()
         for iri in iris:
-            if iri not in present:
-                raise UnknownGraph(f"no graph {graph_name(iri)!r} in {self.location}; `crimekg graphs` lists them")
             changes.drop_graph(iri)
         self.write(changes)
+
+    # -- shared by the stores' exports ---------------------------------------------------------
+    def _known_graphs(self, iris: Iterable[str | None]) -> dict[str, int]:
+        """:meth:`graphs`, once every IRI of ``iris`` (``None`` stands for all) is found among them."""
+        present = self.graphs()
+        for iri in iris:
+            if iri is not None and iri not in present:
+                raise UnknownGraph(f"no graph {graph_name(iri)!r} in {self.location}; `crimekg graphs` lists them")
+        return present
+
+    @staticmethod
+    def _write_out(out: IO[bytes] | str | os.PathLike, data: bytes) -> None:
+        """Write an export's bytes to a binary stream, or to the file a path names."""
+        if isinstance(out, (str, os.PathLike)):
+            from crimekg.graph.outputs import write_output
+
+            write_output(out, data)
+        else:
+            out.write(data)
 
     # -- metadata ------------------------------------------------------------------------------
     def metadata(self) -> dict[str, str]:
@@ -536,8 +542,8 @@ class OxigraphStore(GraphStore):
         return {g: n for g, n in sorted(counts.items()) if not g.startswith(INTERNAL)}
 
     def graph_triples(self, iri: str | None = None) -> rdflib.Graph:
-        if iri is not None and iri not in self.graphs():
-            raise UnknownGraph(f"no graph {graph_name(iri)!r} in {self.location}; `crimekg graphs` lists them")
+        if iri is not None:
+            self._known_graphs([iri])
         data = self._dump_raw(ox.RdfFormat.N_TRIPLES, [iri] if iri else None, canonical=False)
         g = rdflib.Graph()
         g.parse(data=data, format="nt")
@@ -547,17 +553,8 @@ class OxigraphStore(GraphStore):
 
     def export(self, out: IO[bytes] | str | os.PathLike, format: str = "ttl", graphs: Sequence[str] | None = None) -> None:
         fmt = rdf_format(format)
-        present = self.graphs()
-        for iri in graphs or ():
-            if iri not in present:
-                raise UnknownGraph(f"no graph {graph_name(iri)!r} in {self.location}; `crimekg graphs` lists them")
-        data = self._dump(fmt, list(graphs) if graphs else None)
-        if isinstance(out, (str, os.PathLike)):
-            from crimekg.graph.outputs import write_output
-
-            write_output(out, data)
-        else:
-            out.write(data)
+        self._known_graphs(graphs or ())
+        self._write_out(out, self._dump(fmt, list(graphs) if graphs else None))
 
     def _dump(self, fmt: ox.RdfFormat, graphs: list[str] | None) -> bytes:
         data = self._dump_raw(fmt, graphs)

@@ -217,7 +217,7 @@ def factor_iri(slug: str) -> URIRef:
     >>> str(factor_iri("porous-borders"))
     'https://w3id.org/crimekg/data/factor/porous-borders'
     """
-    return _iri(f"{ontology.DATA}factor/{slug}")
+    return item_iri("Factor", slug)
 
 
 def item_iri(kind: str, slug: str) -> URIRef:

@@ -44,6 +44,34 @@ def snapshot(store) -> bytes:
     return b"\n".join(sorted(buf.getvalue().splitlines()))
 
 
+#: The small sample files of the evidence importers.
+EVIDENCE_DATA = ROOT / "tests" / "data" / "evidence"
+
+
+def import_sample(store, importer, name: str, *, detect: bool = True):
+    """Plan an evidence importer's sample file ``name`` and write it; return the plan. With
+    ``detect``, the file must first be recognised as that importer's source."""
+    from crimekg.graph.importers import detect_source
+
+    path = EVIDENCE_DATA / name
+    if detect:
+        assert detect_source(path) == importer.NAME
+    plan = importer.plan(path, store)
+    store.write(plan.changes)
+    return plan
+
+
+def assert_refused(store, importer, path, match: str) -> None:
+    """Planning ``path`` with ``importer`` is refused with an error matching ``match``, and the
+    workspace is left exactly as it was."""
+    from crimekg.graph.errors import InvalidInput
+
+    before = snapshot(store)
+    with pytest.raises(InvalidInput, match=match):
+        importer.plan(path, store)
+    assert snapshot(store) == before
+
+
 def staging_graphs(store) -> list[str]:
     """Staging graphs left in a workspace (there must never be any after a command)."""
     from crimekg.graph.store import STAGING

@@ -5,16 +5,13 @@ from __future__ import annotations
 import pytest
 
 from crimekg.graph.errors import InvalidInput
-from crimekg.graph.importers import ctdc, detect_source
-from tests.helpers import ROOT, SHARED_DATA, snapshot
-
-DATA = ROOT / "tests" / "data" / "evidence"
+from crimekg.graph.importers import ctdc
+from tests.helpers import EVIDENCE_DATA as DATA
+from tests.helpers import SHARED_DATA, assert_refused, import_sample
 
 
 def test_counts_add_up_to_the_records(workspace):
-    assert detect_source(DATA / "ctdc-sample.csv") == "ctdc"
-    plan = ctdc.plan(DATA / "ctdc-sample.csv", workspace)
-    workspace.write(plan.changes)
+    plan = import_sample(workspace, ctdc, "ctdc-sample.csv")
     assert plan.summary["records"] == 17
     rows = workspace.select("SELECT ?o ?n WHERE { ?o ckg:indicator <https://w3id.org/crimekg/concept/indicator/registered-victims> ; ckg:count ?n }")
     assert sum(int(r["n"]) for r in rows) == 17
@@ -29,16 +26,13 @@ def test_counts_add_up_to_the_records(workspace):
 
 
 def test_bad_flag_is_refused(workspace, tmp_path):
-    before = snapshot(workspace)
     text = (DATA / "ctdc-sample.csv").read_text(encoding="utf-8").splitlines()
     cells = text[2].split(",")
     cells[4] = "yes"
     text[2] = ",".join(cells)
     bad = tmp_path / "ctdc-bad.csv"
     bad.write_text("\n".join(text) + "\n", encoding="utf-8")
-    with pytest.raises(InvalidInput, match=r"line 3, column 'isForcedLabour': 'yes'"):
-        ctdc.plan(bad, workspace)
-    assert snapshot(workspace) == before
+    assert_refused(workspace, ctdc, bad, r"line 3, column 'isForcedLabour': 'yes'")
 
 
 def test_unknown_encoding_is_a_clear_error(workspace):

@@ -5,16 +5,13 @@ from __future__ import annotations
 import pytest
 
 from crimekg.graph.errors import InvalidInput
-from crimekg.graph.importers import detect_source, frontex
-from tests.helpers import ROOT, SHARED_DATA, snapshot
-
-DATA = ROOT / "tests" / "data" / "evidence"
+from crimekg.graph.importers import frontex
+from tests.helpers import EVIDENCE_DATA as DATA
+from tests.helpers import SHARED_DATA, import_sample, snapshot
 
 
 def test_rows_become_observations(workspace):
-    assert detect_source(DATA / "frontex-sample.csv") == "frontex"
-    plan = frontex.plan(DATA / "frontex-sample.csv", workspace)
-    workspace.write(plan.changes)
+    plan = import_sample(workspace, frontex, "frontex-sample.csv")
     assert plan.summary["observations"] == 14
     rows = workspace.select(
         "SELECT ?o ?n ?month ?mode ?nat WHERE { ?o ckg:indicator <https://w3id.org/crimekg/concept/indicator/illegal-border-crossings> ; "

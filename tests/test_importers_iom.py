@@ -5,21 +5,13 @@ from __future__ import annotations
 import pytest
 
 from crimekg.graph.errors import InvalidInput
-from crimekg.graph.importers import detect_source, iom
-from tests.helpers import ROOT, SHARED_DATA, snapshot
-
-DATA = ROOT / "tests" / "data" / "evidence"
-
-
-def _import(store, name):
-    plan = iom.plan(DATA / name, store)
-    store.write(plan.changes)
-    return plan
+from crimekg.graph.importers import iom
+from tests.helpers import EVIDENCE_DATA as DATA
+from tests.helpers import SHARED_DATA, import_sample, snapshot
 
 
 def test_2019_export_with_bom(workspace):
-    assert detect_source(DATA / "iom-2019-sample.csv") == "iom"
-    plan = _import(workspace, "iom-2019-sample.csv")
+    plan = import_sample(workspace, iom, "iom-2019-sample.csv")
     assert plan.summary["incidents"] == 11
     rows = workspace.select(
         "SELECT ?o ?n ?route ?date WHERE { ?o ckg:indicator <https://w3id.org/crimekg/concept/indicator/dead-and-missing> ; "
@@ -31,7 +23,7 @@ def test_2019_export_with_bom(workspace):
 
 
 def test_2025_table_and_route_topic(workspace):
-    plan = _import(workspace, "iom-2025-sample.csv")
+    plan = import_sample(workspace, iom, "iom-2025-sample.csv", detect=False)
     assert plan.summary["incidents"] == 11
     topic = workspace.select(
         "SELECT ?t WHERE { <https://w3id.org/crimekg/concept/smuggling-route/central-mediterranean> ckg:topic ?t ; skos:inScheme scheme:smuggling-route }")
@@ -43,7 +35,7 @@ def test_2025_table_and_route_topic(workspace):
 def test_same_route_same_iri_in_iom_and_frontex(workspace):
     from crimekg.graph.importers import frontex
 
-    _import(workspace, "iom-2019-sample.csv")
+    import_sample(workspace, iom, "iom-2019-sample.csv", detect=False)
     workspace.write(frontex.plan(DATA / "frontex-sample.csv", workspace).changes)
     rows = workspace.select(
         "SELECT ?r WHERE { GRAPH <https://w3id.org/crimekg/graph/import/iom> { ?a ckg:route ?r } "
@@ -52,9 +44,9 @@ def test_same_route_same_iri_in_iom_and_frontex(workspace):
 
 
 def test_reimport_changes_nothing_and_bad_files_are_refused(workspace, tmp_path):
-    _import(workspace, "iom-2025-sample.csv")
+    import_sample(workspace, iom, "iom-2025-sample.csv", detect=False)
     before = snapshot(workspace)
-    assert _import(workspace, "iom-2025-sample.csv").summary == {"changes": 0}
+    assert import_sample(workspace, iom, "iom-2025-sample.csv", detect=False).summary == {"changes": 0}
     truncated = tmp_path / "iom-cut.csv"
     truncated.write_text((DATA / "iom-2025-sample.csv").read_text()[:700].rsplit(",", 4)[0], encoding="utf-8")
     with pytest.raises(InvalidInput, match="truncated"):

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from crimekg.graph.errors import InvalidInput
-from crimekg.graph.importers import detect_source, sherloc
-from tests.helpers import ROOT, SHARED_DATA, snapshot
-
-DATA = ROOT / "tests" / "data" / "evidence"
+from crimekg.graph.importers import sherloc
+from tests.helpers import SHARED_DATA, assert_refused, import_sample
 
 
 def test_cases_with_place_year_and_topic(workspace):
-    assert detect_source(DATA / "sherloc-sample.csv") == "sherloc"
-    plan = sherloc.plan(DATA / "sherloc-sample.csv", workspace)
-    workspace.write(plan.changes)
+    plan = import_sample(workspace, sherloc, "sherloc-sample.csv")
     assert plan.summary["cases"] == 10
     rows = workspace.select(
         "SELECT ?c ?place ?year ?url ?crime WHERE { ?c a ckg:CaseReference ; ckg:caseUrl ?url ; ckg:topic topic:criminal-justice-case-information . "
@@ -26,12 +21,9 @@ def test_cases_with_place_year_and_topic(workspace):
 
 
 def test_a_link_that_is_not_a_case_page_is_refused(workspace, tmp_path):
-    before = snapshot(workspace)
     bad = tmp_path / "links.csv"
     bad.write_text(",name,page_link\n0,x,https://example.org/case.html\n", encoding="utf-8")
-    with pytest.raises(InvalidInput, match=r"line 2, column 'page_link'"):
-        sherloc.plan(bad, workspace)
-    assert snapshot(workspace) == before
+    assert_refused(workspace, sherloc, bad, r"line 2, column 'page_link'")
 
 
 @pytest.mark.skipif(not (SHARED_DATA / "sherloc-case-index").is_dir(), reason="the SHERLOC index is not in ../shared/data")

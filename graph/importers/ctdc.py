@@ -17,10 +17,8 @@ from pathlib import Path
 from crimekg.graph import evidence as ev
 from crimekg.graph import sheets
 from crimekg.graph.errors import InvalidInput
-from crimekg.graph.importers import ImportPlan, looks_like
+from crimekg.graph.importers import ImportPlan
 from crimekg.graph.importers import evidence as ie
-from crimekg.graph.quality import Report
-from crimekg.graph.store import Changeset, graph_iri
 
 __all__ = ["NAME", "DESCRIPTION", "COLUMNS", "sniff", "plan"]
 
@@ -52,11 +50,9 @@ def _form(fl: bool | None, se: bool | None) -> tuple[str, str]:
 def plan(path: str | Path, store, *, download_date: str | None = None, progress: ie.Progress | None = None, encoding: str | None = None, **options) -> ImportPlan:
     """Read and check the whole table; build ``import/ctdc`` (nothing is written)."""
     path = Path(path)
-    if path.is_file() and ie.already_imported(store, NAME, path):
+    if ie.already_imported(store, NAME, path):
         return ie.unchanged_plan(NAME, path)
-    rows = sheets.read_table(path, NAME, COLUMNS, encoding=encoding, hint=looks_like).rows
-    places = ev.Places.from_store(store)
-    report = Report(NAME, path.name)
+    rows, places, report = ie.read_source(path, store, NAME, COLUMNS, encoding)
     codes: dict[str, str | None] = {}
     groups: Counter = Counter()
     for line, r in rows:
@@ -124,8 +120,5 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
     ie.add_flows(shared, flows, places.labels)
     ie.add_concepts(shared, vocab)
     ie.add_provenance(nt, NAME, path, {"rows": len(rows), "observations": len(groups)}, download_date=download_date)
-    changes = Changeset()
-    changes.replace_graph(graph_iri(f"import/{NAME}"), [], nt.text())
-    ie.add_vocabulary(changes, shared)
-    report.add_to(changes)
+    changes = ie.import_changes(NAME, nt, report, shared)
     return ImportPlan(changes, {"records": len(rows), "observations": len(groups), "flows": len(flows), "triples": len(nt)}, quality=report)

@@ -19,14 +19,15 @@ import rdflib
 
 from crimekg import ontology
 
-from crimekg.graph import terms
+from crimekg.graph import sheets, terms
 from crimekg.graph.errors import InvalidInput
 from crimekg.graph.evidence import (
     A, DCAT, DCT, FOAF, PROV, QB, RDF_TYPE, RDFS, SKOS, T_DATASET, T_OBS, XSD, NTriples, P, concept, conflicts_iri,
-    dataset_iri, flow_iri, fold_name, nt_literal, slugify, structure_iri,
+    Places, dataset_iri, flow_iri, fold_name, nt_literal, slugify, structure_iri,
 )
-from crimekg.graph.importers import ImportPlan
-from crimekg.graph.store import Changeset
+from crimekg.graph.importers import ImportPlan, looks_like
+from crimekg.graph.quality import Report
+from crimekg.graph.store import Changeset, graph_iri
 
 __all__ = [
     "Progress",
@@ -46,11 +47,15 @@ __all__ = [
     "ROUTES",
     "route_for",
     "SOURCE_INFO",
+    "SourceInfo",
+    "PUBLISHERS",
     "add_provenance",
     "add_concepts",
     "file_digest",
     "already_imported",
     "unchanged_plan",
+    "read_source",
+    "import_changes",
 ]
 
 #: Importer version recorded in every import graph's provenance.
@@ -301,38 +306,37 @@ def duplicate_warning(dups: list[dict], source: str) -> list[str]:
 # Provenance
 # ---------------------------------------------------------------------------------------------
 
-#: What SOURCE.txt of each dataset says about its publisher and terms.
-SOURCE_INFO: dict[str, dict[str, str]] = {
-    "glotip": {
-        "title": "UNODC GLOTIP database export (data_glotip)",
-        "publisher": "unodc", "publisher_name": "United Nations Office on Drugs and Crime (UNODC)",
-        "terms": "UNODC Data Portal terms of use; cite \"UNODC, GLOTIP database\".",
-        "page": "https://dataunodc.un.org/dp-trafficking-persons",
-    },
-    "iom": {
-        "title": "IOM Missing Migrants Project incident data",
-        "publisher": "iom", "publisher_name": "International Organization for Migration (IOM)",
-        "terms": "Published for public use with attribution (\"IOM Missing Migrants Project\"); check current MMP terms.",
-        "page": "https://missingmigrants.iom.int/downloads",
-    },
-    "frontex": {
-        "title": "Frontex detections of illegal border crossings (monthly, by route and nationality)",
-        "publisher": "frontex", "publisher_name": "European Border and Coast Guard Agency (Frontex)",
-        "terms": "Frontex public data, attribution to Frontex (packaged by IOM GDI, gdidata, MIT licence). Counts are detections, not persons.",
-        "page": "https://www.frontex.europa.eu/what-we-do/monitoring-and-risk-analysis/migratory-map/",
-    },
-    "ctdc": {
-        "title": "CTDC Global k-anonymised victim dataset (aggregated)",
-        "publisher": "ctdc", "publisher_name": "Counter-Trafficking Data Collaborative (CTDC)",
-        "terms": "CTDC Terms of Use; attribution \"Source: Counter-Trafficking Data Collaborative (CTDC)\".",
-        "page": "https://www.ctdatacollaborative.org",
-    },
-    "sherloc": {
-        "title": "UNODC SHERLOC case law database: index of trafficking in persons case pages",
-        "publisher": "unodc", "publisher_name": "United Nations Office on Drugs and Crime (UNODC)",
-        "terms": "UNODC website terms of use.",
-        "page": "https://sherloc.unodc.org/cld/",
-    },
+#: The sources' publishers: the last segment of the agent's IRI -> its name.
+PUBLISHERS = {
+    "unodc": "United Nations Office on Drugs and Crime (UNODC)",
+    "iom": "International Organization for Migration (IOM)",
+    "frontex": "European Border and Coast Guard Agency (Frontex)",
+    "ctdc": "Counter-Trafficking Data Collaborative (CTDC)",
+}
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What SOURCE.txt of a dataset says about it: its title, publisher (a key of :data:`PUBLISHERS`),
+    terms of use and landing page."""
+
+    title: str
+    publisher: str
+    terms: str
+    page: str
+
+    @property
+    def publisher_name(self) -> str:
+        return PUBLISHERS[self.publisher]
+
+
+#: Each source's :class:`SourceInfo`.
+SOURCE_INFO: dict[str, SourceInfo] = {
+    "glotip": SourceInfo("UNODC GLOTIP database export (data_glotip)", "unodc", "UNODC Data Portal terms of use; cite \"UNODC, GLOTIP database\".", "https://dataunodc.un.org/dp-trafficking-persons"),
+    "iom": SourceInfo("IOM Missing Migrants Project incident data", "iom", "Published for public use with attribution (\"IOM Missing Migrants Project\"); check current MMP terms.", "https://missingmigrants.iom.int/downloads"),
+    "frontex": SourceInfo("Frontex detections of illegal border crossings (monthly, by route and nationality)", "frontex", "Frontex public data, attribution to Frontex (packaged by IOM GDI, gdidata, MIT licence). Counts are detections, not persons.", "https://www.frontex.europa.eu/what-we-do/monitoring-and-risk-analysis/migratory-map/"),
+    "ctdc": SourceInfo("CTDC Global k-anonymised victim dataset (aggregated)", "ctdc", "CTDC Terms of Use; attribution \"Source: Counter-Trafficking Data Collaborative (CTDC)\".", "https://www.ctdatacollaborative.org"),
+    "sherloc": SourceInfo("UNODC SHERLOC case law database: index of trafficking in persons case pages", "unodc", "UNODC website terms of use.", "https://sherloc.unodc.org/cld/"),
 }
 
 
@@ -381,7 +385,7 @@ def add_provenance(nt: NTriples, source: str, path: Path, counts: dict[str, int]
     dist = f"<{dataset_iri(source)}/file/{slugify(path.name)}>"
     activity = f"<{ontology.DATA}import/{source}>"
     graph = f"<{ontology.GRAPH}import/{source}>"
-    agent = f"<{ontology.AGENT}{info['publisher']}>"
+    agent = f"<{ontology.AGENT}{info.publisher}>"
     nt.add(ds, A, f"<{DCAT}Dataset>")
     nt.add(ds, A, f"<{PROV}Entity>")
     if statistics:
@@ -391,18 +395,18 @@ def add_provenance(nt: NTriples, source: str, path: Path, counts: dict[str, int]
         cds = f"<{conflicts_iri(source)}>"
         nt.add(cds, A, f"<{QB}DataSet>")
         nt.add(cds, f"<{QB}structure>", f"<{structure_iri(source + '-conflicts')}>")
-        nt.add(cds, f"<{DCT}title>", nt_literal(info["title"] + extra_title + ": rows whose key occurs twice with different values", lang="en"))
+        nt.add(cds, f"<{DCT}title>", nt_literal(info.title + extra_title + ": rows whose key occurs twice with different values", lang="en"))
         nt.add(cds, f"<{DCT}isPartOf>", ds)
-    nt.add(ds, f"<{DCT}title>", nt_literal(info["title"] + extra_title, lang="en"))
+    nt.add(ds, f"<{DCT}title>", nt_literal(info.title + extra_title, lang="en"))
     nt.add(ds, f"<{DCT}publisher>", agent)
-    nt.add(ds, f"<{DCT}rights>", nt_literal(info["terms"], lang="en"))
-    nt.add(ds, f"<{DCAT}landingPage>", f"<{info['page']}>")
+    nt.add(ds, f"<{DCT}rights>", nt_literal(info.terms, lang="en"))
+    nt.add(ds, f"<{DCAT}landingPage>", f"<{info.page}>")
     nt.add(ds, f"<{DCAT}distribution>", dist)
     if issued:
         nt.add(ds, f"<{DCT}issued>", nt_literal(issued, f"{XSD}date"))
     nt.add(agent, A, f"<{FOAF}Organization>")
     nt.add(agent, A, f"<{PROV}Agent>")
-    nt.add(agent, f"<{FOAF}name>", nt_literal(info["publisher_name"], lang="en"))
+    nt.add(agent, f"<{FOAF}name>", nt_literal(info.publisher_name, lang="en"))
     nt.add(dist, A, f"<{DCAT}Distribution>")
     nt.add(dist, f"<{DCT}title>", nt_literal(path.name))
     nt.add(dist, f"<{DCAT}byteSize>", nt_literal(path.stat().st_size, f"{XSD}integer"))
@@ -421,7 +425,10 @@ def add_provenance(nt: NTriples, source: str, path: Path, counts: dict[str, int]
 
 
 def already_imported(store, source: str, path: Path) -> bool:
-    """True when ``import/{source}`` holds this very file (same SHA-256) from this importer version."""
+    """True when ``path`` is a file and ``import/{source}`` holds this very file (same SHA-256) from
+    this importer version."""
+    if not path.is_file():
+        return False
     rows = store.select(
         "SELECT ?g ?id ?v WHERE { GRAPH ?g { ?dist dct:identifier ?id . ?act prov:used ?dist ; ckg:importerVersion ?v } }",
         {"g": rdflib.URIRef(f"{ontology.GRAPH}import/{source}")},
@@ -433,6 +440,29 @@ def already_imported(store, source: str, path: Path) -> bool:
 def unchanged_plan(source: str, path: Path):
     """The plan of a file imported before: no change."""
     return ImportPlan(Changeset(), {"changes": 0}, [f"{path.name} is already imported into import/{source}: nothing changed"])
+
+
+def import_changes(source: str, nt: NTriples, report: Report, shared: NTriples | None = None,
+                   duplicates: list[dict] | None = None) -> Changeset:
+    """The changes of one import: ``import/{source}`` replaced by ``nt``; ``shared`` (concepts and
+    flows) added to the shared vocabulary graph; the data-quality ``report``, with the ``duplicates``
+    keys when given."""
+    changes = Changeset()
+    changes.replace_graph(graph_iri(f"import/{source}"), [], nt.text())
+    if shared is not None:
+        add_vocabulary(changes, shared)
+    if duplicates is not None:
+        report.duplicates(duplicates)
+    report.add_to(changes)
+    return changes
+
+
+def read_source(path: Path, store, source: str, columns: list[str], encoding: str | None) -> tuple[list, Places, Report]:
+    """What every evidence importer starts from: the whole table's ``(line, row)`` pairs (a file
+    another importer recognises is refused with that hint), the places the workspace knows, and
+    an empty data-quality report of ``source`` for this file."""
+    rows = sheets.read_table(path, source, columns, encoding=encoding, hint=looks_like).rows
+    return rows, Places.from_store(store), Report(source, path.name)
 
 
 # ---------------------------------------------------------------------------------------------

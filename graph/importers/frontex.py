@@ -17,10 +17,8 @@ from pathlib import Path
 from crimekg.graph import evidence as ev
 from crimekg.graph import sheets
 from crimekg.graph.errors import InvalidInput
-from crimekg.graph.importers import ImportPlan, looks_like
+from crimekg.graph.importers import ImportPlan
 from crimekg.graph.importers import evidence as ie
-from crimekg.graph.quality import Report
-from crimekg.graph.store import Changeset, graph_iri
 
 __all__ = ["NAME", "DESCRIPTION", "COLUMNS", "sniff", "plan"]
 
@@ -40,19 +38,15 @@ def sniff(path: Path) -> bool:
 def plan(path: str | Path, store, *, download_date: str | None = None, progress: ie.Progress | None = None, encoding: str | None = None, **options) -> ImportPlan:
     """Read and check the whole table; build ``import/frontex`` (nothing is written)."""
     path = Path(path)
-    if path.is_file() and ie.already_imported(store, NAME, path):
+    if ie.already_imported(store, NAME, path):
         return ie.unchanged_plan(NAME, path)
-    rows = sheets.read_table(path, NAME, COLUMNS, encoding=encoding, hint=looks_like).rows
-    places = ev.Places.from_store(store)
-    report = Report(NAME, path.name)
+    rows, places, report = ie.read_source(path, store, NAME, COLUMNS, encoding)
     vocab = ie.Vocabulary()
     nt = ev.NTriples()
     P = ev.P
-    dataset = f"<{ev.dataset_iri(NAME)}>"
     ind = vocab.use("indicator", "illegal-border-crossings")
     integer = f"{ev.XSD}integer"
     cells: list[ie.Cell] = []
-    nat_cache: dict[str, str | None] = {}
     for done, (line, r) in enumerate(rows, start=1):
         if progress and done % 5000 == 0:
             progress(done, len(rows))
@@ -91,11 +85,7 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
                       conflicts=bool(conflicts))
     if progress:
         progress(len(rows), len(rows))
-    changes = Changeset()
-    changes.replace_graph(graph_iri(f"import/{NAME}"), [], nt.text())
-    ie.add_vocabulary(changes, shared)
-    report.duplicates(duplicates)
-    report.add_to(changes)
+    changes = ie.import_changes(NAME, nt, report, shared, duplicates)
     summary = {"observations": len(main), "detections": total, "triples": len(nt)}
     if conflicts:
         summary["conflicting"] = len(conflicts)

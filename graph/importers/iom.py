@@ -19,10 +19,9 @@ from pathlib import Path
 from crimekg.graph import evidence as ev
 from crimekg.graph import sheets
 from crimekg.graph.errors import InvalidInput
-from crimekg.graph.importers import ImportPlan, looks_like
+from crimekg.graph.importers import ImportPlan
 from crimekg.graph.importers import evidence as ie
 from crimekg.graph.quality import Report
-from crimekg.graph.store import Changeset, graph_iri
 
 __all__ = ["NAME", "DESCRIPTION", "COLUMNS_2019", "COLUMNS_2025", "sniff", "plan"]
 
@@ -70,16 +69,13 @@ def _number(value: str, path: Path, line: int, column: str, odd: list[str], repo
 def plan(path: str | Path, store, *, download_date: str | None = None, progress: ie.Progress | None = None, encoding: str | None = None, **options) -> ImportPlan:
     """Read and check a whole MMP file; build ``import/iom`` (nothing is written)."""
     path = Path(path)
-    if path.is_file() and ie.already_imported(store, NAME, path):
+    if ie.already_imported(store, NAME, path):
         return ie.unchanged_plan(NAME, path)
     layout = _layout(sheets.table_header(path)) if path.is_file() else None
-    rows = sheets.read_table(path, NAME, layout or COLUMNS_2025, encoding=encoding, hint=looks_like).rows
-    places = ev.Places.from_store(store)
-    report = Report(NAME, path.name)
+    rows, places, report = ie.read_source(path, store, NAME, layout or COLUMNS_2025, encoding)
     vocab = ie.Vocabulary()
     nt = ev.NTriples()
     P = ev.P
-    dataset = f"<{ev.dataset_iri(NAME)}>"
     ind = vocab.use("indicator", "dead-and-missing")
     integer, gyear, date_t, dec = f"{ev.XSD}integer", f"{ev.XSD}gYear", f"{ev.XSD}date", f"{ev.XSD}decimal"
     cells: list[ie.Cell] = []
@@ -189,11 +185,7 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
                       extra_title=" (2019 export)" if layout is COLUMNS_2019 else " (2014-2025 table, IOM GDI)")
     if progress:
         progress(len(rows), len(rows))
-    changes = Changeset()
-    changes.replace_graph(graph_iri(f"import/{NAME}"), [], nt.text())
-    ie.add_vocabulary(changes, shared)
-    report.duplicates(duplicates)
-    report.add_to(changes)
+    changes = ie.import_changes(NAME, nt, report, shared, duplicates)
     warnings = [f"{len(odd)} negative number(s) left out as not counts: {', '.join(odd[:3])}{' ...' if len(odd) > 3 else ''}"] if odd else []
     warnings += ie.duplicate_warning(duplicates, NAME)
     if repeated:

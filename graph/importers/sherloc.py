@@ -16,10 +16,8 @@ from pathlib import Path
 from crimekg.graph import evidence as ev
 from crimekg.graph import sheets
 from crimekg.graph.errors import InvalidInput
-from crimekg.graph.importers import ImportPlan, looks_like
+from crimekg.graph.importers import ImportPlan
 from crimekg.graph.importers import evidence as ie
-from crimekg.graph.quality import Report
-from crimekg.graph.store import Changeset, graph_iri
 
 __all__ = ["NAME", "DESCRIPTION", "COLUMNS", "sniff", "plan"]
 
@@ -39,11 +37,9 @@ def sniff(path: Path) -> bool:
 def plan(path: str | Path, store, *, download_date: str | None = None, progress: ie.Progress | None = None, encoding: str | None = None, **options) -> ImportPlan:
     """Read and check the whole index; build ``import/sherloc`` (nothing is written)."""
     path = Path(path)
-    if path.is_file() and ie.already_imported(store, NAME, path):
+    if ie.already_imported(store, NAME, path):
         return ie.unchanged_plan(NAME, path)
-    rows = sheets.read_table(path, NAME, COLUMNS, encoding=encoding, hint=looks_like).rows
-    places = ev.Places.from_store(store)
-    report = Report(NAME, path.name)
+    rows, places, report = ie.read_source(path, store, NAME, COLUMNS, encoding)
     nt = ev.NTriples()
     P = ev.P
     dataset = f"<{ev.dataset_iri(NAME)}>"
@@ -87,8 +83,6 @@ def plan(path: str | Path, store, *, download_date: str | None = None, progress:
             nt.add(s, P("refYear"), ev.nt_literal(m["year"], f"{ev.XSD}gYear"))
     ie.add_provenance(nt, NAME, path, {"rows": len(rows), "cases": len(seen)}, download_date=download_date,
                       statistics=False)  # case references, not a cube of observations
-    changes = Changeset()
-    changes.replace_graph(graph_iri(f"import/{NAME}"), [], nt.text())
-    report.add_to(changes)
+    changes = ie.import_changes(NAME, nt, report)
     warnings = [f"{no_place} case(s) of international or regional bodies have no country"] if no_place else []
     return ImportPlan(changes, {"cases": len(seen), "triples": len(nt)}, warnings, quality=report)
