@@ -132,7 +132,7 @@ def build_brief(store, *, country: str | None = None, region: str | None = None,
     ``progress``, if given, is called as ``progress(done, total, what)`` after each of the
     brief's queries (``total`` is :data:`BRIEF_QUERIES`; ``what`` says what the query answers).
 
-    >>> from graph.store import init_store
+    >>> from crimekg.graph.store import init_store
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as d, init_store(d + "/ws") as store:
     ...     b = build_brief(store, country="NGA")

@@ -17,13 +17,14 @@ Output is reproducible: blank nodes get canonical labels and the quads a stable 
 from __future__ import annotations
 
 import io
+import json
 import os
 from collections.abc import Sequence
-from typing import IO
+from typing import IO, Any
 
 from crimekg import ontology
 from crimekg.graph.errors import UnknownFormat
-from crimekg.graph.terms import PROV, RDF, XSD
+from crimekg.graph.terms import PROV, RDF, RDF_TYPE, XSD
 from crimekg.graph.store import PREFIXES, GraphStore, canonical_quads, rdf_format, tidy_prefixes
 
 __all__ = ["PROFILES", "PLACE_LEVELS", "DEFAULT_PROFILE", "export_workspace"]
@@ -53,7 +54,7 @@ def export_workspace(
     ``sort=True`` sorts every graph (a release does), not only those with blank nodes.
 
     >>> import tempfile, io
-    >>> from graph.store import init_store
+    >>> from crimekg.graph.store import init_store
     >>> from crimekg.graph.sessions import session_changeset
     >>> with tempfile.TemporaryDirectory() as d:
     ...     with init_store(d + "/ws", with_ontology=False) as store:
@@ -145,16 +146,87 @@ def export_workspace(
     _write(out, data)
 
 
+# ------------------------------------------------------------------------------------------------
+# compacted JSON-LD
+
+
+def compact_iri(iri: str, prefixes: dict[str, str]) -> str:
+    best = ""
+    for p, ns in prefixes.items():
+        if iri.startswith(ns) and len(ns) > len(prefixes.get(best, "")) and not iri[len(ns):].startswith("//"):
+            best = p
+    return f"{best}:{iri[len(prefixes[best]):]}" if best else iri
+
+
+def compact_jsonld(quads: Sequence[Any], prefixes: dict[str, str]) -> tuple[dict, dict]:
+    """Compacted JSON-LD of pyoxigraph quads: (the document, its ``@context``).
+
+    The context declares the prefixes the data uses; the document's ``@context`` holds the same,
+    so it reads without fetching anything. Nodes and values keep the quads' order.
+
+    >>> import pyoxigraph as ox
+    >>> q = ox.Quad(ox.NamedNode("urn:x:a"), ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+    ...             ox.Literal("東京", language="ja"), ox.NamedNode("urn:g"))
+    >>> doc, ctx = compact_jsonld([q], {"rdfs": "http://www.w3.org/2000/01/rdf-schema#"})
+    >>> doc["@graph"][0]["@graph"][0]["rdfs:label"]
+    {'@value': '東京', '@language': 'ja'}
+    """
+    import pyoxigraph as ox
+
+    used = {}
+    graphs: dict[str, dict[str, dict]] = {}
+
+    def iri(value: str) -> str:
+        c = compact_iri(value, prefixes)
+        if c != value:
+            p = c.split(":", 1)[0]
+            used[p] = prefixes[p]
+        return c
+
+    def term(t: Any) -> Any:
+        if isinstance(t, ox.NamedNode):
+            return {"@id": iri(t.value)}
+        if isinstance(t, ox.BlankNode):
+            return {"@id": "_:" + t.value}
+        if t.language:
+            return {"@value": t.value, "@language": t.language}
+        if t.datatype.value == XSD + "string":
+            return t.value
+        return {"@value": t.value, "@type": iri(t.datatype.value)}
+
+    for q in quads:
+        g = "@default" if isinstance(q.graph_name, ox.DefaultGraph) else (
+            "_:" + q.graph_name.value if isinstance(q.graph_name, ox.BlankNode) else iri(q.graph_name.value))
+        s = "_:" + q.subject.value if isinstance(q.subject, ox.BlankNode) else iri(q.subject.value)
+        node = graphs.setdefault(g, {}).setdefault(s, {"@id": s})
+        if q.predicate.value == RDF_TYPE and isinstance(q.object, ox.NamedNode):
+            node.setdefault("@type", []).append(iri(q.object.value))
+            continue
+        node.setdefault(iri(q.predicate.value), []).append(term(q.object))
+    context = {"@context": dict(sorted(used.items()))}
+    out = []
+    for g, nodes in graphs.items():
+        objs = [{k: (v[0] if isinstance(v, list) and len(v) == 1 else v) for k, v in n.items()} for n in nodes.values()]
+        if g == "@default":
+            out.extend(objs)
+        else:
+            out.append({"@id": g, "@graph": objs})
+    return {"@context": context["@context"], "@graph": out}, context
+
+
+def json_bytes(doc: Any) -> bytes:
+    """A JSON document as crimekg writes it: UTF-8 with every script as itself, one-space indent, a final newline."""
+    return (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode("utf-8")
+
+
 def _jsonld(store: GraphStore, graphs: Sequence[str] | None, profile: str, place_level: str) -> bytes:
     """Compacted JSON-LD with its ``@context`` (the one a release writes), each graph named."""
     import pyoxigraph as ox
 
-    from crimekg.graph.release import _json, compact_jsonld
-
     buf = io.BytesIO()
     export_workspace(store, buf, "nq", graphs, profile=profile, place_level=place_level, sort=True)
     doc, _context = compact_jsonld(list(ox.parse(input=buf.getvalue(), format=ox.RdfFormat.N_QUADS)), PREFIXES)
-    return _json(doc)
+    return json_bytes(doc)
 
 
 def _write(out: IO[bytes] | str | os.PathLike, data: bytes) -> None:

@@ -97,7 +97,7 @@ def factor_graph(store: GraphStore, **filters: str | Iterable[str] | None) -> nx
     ``filters`` (any of :data:`FILTERS`, each a slug or a set of slugs) keep the factors that
     match every filter given, and the links between the factors kept.
 
-    >>> from graph.store import Changeset, init_store
+    >>> from crimekg.graph.store import Changeset, init_store
     >>> import tempfile, rdflib
     >>> CKG = rdflib.Namespace("https://w3id.org/crimekg/ontology#")
     >>> a, b = rdflib.URIRef("urn:f:a"), rdflib.URIRef("urn:f:b")
@@ -303,7 +303,7 @@ def check_filter_values(store: GraphStore, **filters: str | Iterable[str] | None
     language the places graph carries; sessions by id, IRI or title. Returns the filters with every
     value in canonical form (a concept slug, an ISO3 code, an M49 code).
 
-    >>> from graph.store import init_store
+    >>> from crimekg.graph.store import init_store
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as d:
     ...     with init_store(d + "/ws") as store:
@@ -366,7 +366,7 @@ def session_graph(store: GraphStore, **filters: str | Iterable[str] | None) -> n
     (``ckg:topic``) about them; factors and patterns, which name no topic, hang from their crime
     types. ``filters`` work as in :func:`factor_graph` on every item that has the facet.
 
-    >>> from graph.store import init_store
+    >>> from crimekg.graph.store import init_store
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as d:
     ...     with init_store(d + "/ws") as store:
@@ -421,7 +421,7 @@ def places_graph(store: GraphStore, **filters: str | Iterable[str] | None) -> nx
     region -> region (``relation`` "part of", from ``skos:broader``). Only the places some kept
     factor names, and their ancestors, are nodes.
 
-    >>> from graph.store import init_store
+    >>> from crimekg.graph.store import init_store
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as d:
     ...     with init_store(d + "/ws") as store:
@@ -478,7 +478,7 @@ def flows_graph(store: GraphStore, flows: str = "all", indicator: str = "detecte
     Only the ``place`` filter applies: a flow is kept if either end matches, a route if a kept
     edge reaches it. Raises :class:`graph.errors.InvalidInput` when there is nothing to show.
 
-    >>> from graph.store import init_store
+    >>> from crimekg.graph.store import init_store
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as d:
     ...     with init_store(d + "/ws") as store:
@@ -667,7 +667,7 @@ def query_graph(store: GraphStore, sparql: str) -> nx.MultiDiGraph:
     to each other one (``relation``: the variable's name); literals become attributes of the
     first resource (see :func:`rows_to_networkx` for tables of edges). An ASK query has no network and raises :class:`graph.errors.InvalidQuery`.
 
-    >>> from graph.store import init_store
+    >>> from crimekg.graph.store import init_store
     >>> import tempfile
     >>> q = "SELECT ?topic ?crime WHERE { ?topic a ckg:Topic ; ckg:crimeType ?crime }"
     >>> with tempfile.TemporaryDirectory() as d:

@@ -23,9 +23,9 @@ from typing import Any
 
 from crimekg import ontology
 from crimekg.graph.errors import InvalidInput
-from crimekg.graph.export import PLACE_LEVELS, PROFILES, export_workspace
+from crimekg.graph.export import PLACE_LEVELS, PROFILES, compact_iri, compact_jsonld, export_workspace, json_bytes
 from crimekg.graph.store import PREFIXES, GraphStore, graph_iri, graph_name
-from crimekg.graph.terms import DCAT, DCT, OWL, RDF_TYPE, SD, VOID, XSD
+from crimekg.graph.terms import DCAT, DCT, OWL, RDF, RDF_TYPE, SD, VOID, XSD
 
 __all__ = ["LICENCES", "ReleaseInfo", "BUNDLED", "release", "release_date", "data_graphs", "compact_jsonld",
            "describe", "described", "release_info", "release_files", "load_release"]
@@ -98,74 +98,6 @@ def release_date(store: GraphStore) -> str | None:
 
 
 # ------------------------------------------------------------------------------------------------
-# compacted JSON-LD
-
-
-def _compact_iri(iri: str, prefixes: dict[str, str]) -> str:
-    best = ""
-    for p, ns in prefixes.items():
-        if iri.startswith(ns) and len(ns) > len(prefixes.get(best, "")) and not iri[len(ns):].startswith("//"):
-            best = p
-    return f"{best}:{iri[len(prefixes[best]):]}" if best else iri
-
-
-def compact_jsonld(quads: Sequence[Any], prefixes: dict[str, str]) -> tuple[dict, dict]:
-    """Compacted JSON-LD of pyoxigraph quads: (the document, its ``@context``).
-
-    The context declares the prefixes the data uses; the document's ``@context`` holds the same,
-    so it reads without fetching anything. Nodes and values keep the quads' order.
-
-    >>> import pyoxigraph as ox
-    >>> q = ox.Quad(ox.NamedNode("urn:x:a"), ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
-    ...             ox.Literal("東京", language="ja"), ox.NamedNode("urn:g"))
-    >>> doc, ctx = compact_jsonld([q], {"rdfs": "http://www.w3.org/2000/01/rdf-schema#"})
-    >>> doc["@graph"][0]["@graph"][0]["rdfs:label"]
-    {'@value': '東京', '@language': 'ja'}
-    """
-    import pyoxigraph as ox
-
-    used = {}
-    graphs: dict[str, dict[str, dict]] = {}
-
-    def iri(value: str) -> str:
-        c = _compact_iri(value, prefixes)
-        if c != value:
-            p = c.split(":", 1)[0]
-            used[p] = prefixes[p]
-        return c
-
-    def term(t: Any) -> Any:
-        if isinstance(t, ox.NamedNode):
-            return {"@id": iri(t.value)}
-        if isinstance(t, ox.BlankNode):
-            return {"@id": "_:" + t.value}
-        if t.language:
-            return {"@value": t.value, "@language": t.language}
-        if t.datatype.value == XSD + "string":
-            return t.value
-        return {"@value": t.value, "@type": iri(t.datatype.value)}
-
-    for q in quads:
-        g = "@default" if isinstance(q.graph_name, ox.DefaultGraph) else (
-            "_:" + q.graph_name.value if isinstance(q.graph_name, ox.BlankNode) else iri(q.graph_name.value))
-        s = "_:" + q.subject.value if isinstance(q.subject, ox.BlankNode) else iri(q.subject.value)
-        node = graphs.setdefault(g, {}).setdefault(s, {"@id": s})
-        if q.predicate.value == RDF_TYPE and isinstance(q.object, ox.NamedNode):
-            node.setdefault("@type", []).append(iri(q.object.value))
-            continue
-        node.setdefault(iri(q.predicate.value), []).append(term(q.object))
-    context = {"@context": dict(sorted(used.items()))}
-    out = []
-    for g, nodes in graphs.items():
-        objs = [{k: (v[0] if isinstance(v, list) and len(v) == 1 else v) for k, v in n.items()} for n in nodes.values()]
-        if g == "@default":
-            out.extend(objs)
-        else:
-            out.append({"@id": g, "@graph": objs})
-    return {"@context": context["@context"], "@graph": out}, context
-
-
-# ------------------------------------------------------------------------------------------------
 # the release
 
 
@@ -210,8 +142,8 @@ def release(
     files["data.nq"] = nq
     files["data.ttl"] = _tidy(ox.serialize(_triples(quads), format=ox.RdfFormat.TURTLE, prefixes=dict(PREFIXES)))
     doc, context = compact_jsonld(quads, PREFIXES)
-    files["data.jsonld"] = _json(doc)
-    files["context.jsonld"] = _json(context)
+    files["data.jsonld"] = json_bytes(doc)
+    files["context.jsonld"] = json_bytes(context)
     for name, filename in BUNDLED.items():
         if graph_iri(name) in present:
             b = io.BytesIO()
@@ -231,10 +163,6 @@ def release(
     for name in sorted(files):
         (root / name).write_bytes(files[name])
     return {"directory": str(root), "files": {n: len(files[n]) for n in sorted(files)}, "graphs": counts, "date": date}
-
-
-def _json(doc: Any) -> bytes:
-    return (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode("utf-8")
 
 
 def _tidy(data: bytes) -> bytes:
@@ -482,7 +410,7 @@ def _ontology_html(store: GraphStore) -> str:
            "td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}</style>",
            "</head><body>", f"<h1>{e(title)}</h1>", "<table>"]
     for p, values in head.items():
-        out.append(f"<tr><th>{e(_compact_iri(p, PREFIXES))}</th><td>{'<br>'.join(e(v) for v in values)}</td></tr>")
+        out.append(f"<tr><th>{e(compact_iri(p, PREFIXES))}</th><td>{'<br>'.join(e(v) for v in values)}</td></tr>")
     out.append("</table>")
     seen: dict[str, dict] = {}
     for r in terms:
@@ -496,7 +424,7 @@ def _ontology_html(store: GraphStore) -> str:
         out.append(f"<h2>{e(heading)} ({len(items)})</h2><dl>")
         for iri, t in items:
             anchor = e(iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1])
-            out.append(f'<dt id="{anchor}"><code>{e(_compact_iri(iri, PREFIXES))}</code> {e(t["label"])}</dt><dd>{e(t["def"])}</dd>')
+            out.append(f'<dt id="{anchor}"><code>{e(compact_iri(iri, PREFIXES))}</code> {e(t["label"])}</dt><dd>{e(t["def"])}</dd>')
         out.append("</dl>")
     if concepts:
         out.append("<h2>Concept schemes</h2>")
@@ -510,8 +438,8 @@ def _ontology_html(store: GraphStore) -> str:
                 if current is not None:
                     out.append("</dl>")
                 current = str(r["scheme"])
-                out.append(f"<h3><code>{e(_compact_iri(current, PREFIXES))}</code> {e(str(r.get('stitle', '')))}</h3><dl>")
-            out.append(f"<dt><code>{e(_compact_iri(str(r['c']), PREFIXES))}</code> {e(str(r['label']))}</dt><dd>{e(str(r.get('def', '')))}</dd>")
+                out.append(f"<h3><code>{e(compact_iri(current, PREFIXES))}</code> {e(str(r.get('stitle', '')))}</h3><dl>")
+            out.append(f"<dt><code>{e(compact_iri(str(r['c']), PREFIXES))}</code> {e(str(r['label']))}</dt><dd>{e(str(r.get('def', '')))}</dd>")
         out.append("</dl>")
     out.append("</body></html>")
     return "\n".join(out) + "\n"
@@ -553,7 +481,7 @@ def described(store: GraphStore) -> dict[str, Any]:
     return {k: out[k] for k in order if k in out}
 
 
-RDF_NS_MEMBER = "http://www.w3.org/1999/02/22-rdf-syntax-ns#_"
+RDF_NS_MEMBER = RDF + "_"
 
 
 def describe(store: GraphStore, **fields: Any) -> dict[str, Any]:

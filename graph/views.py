@@ -27,6 +27,7 @@ import networkx as nx
 from crimekg.graph.errors import InvalidInput, InvalidQuery
 from crimekg.graph.network import CATEGORY_ORDER, FILTERS
 from crimekg.graph.store import GraphStore
+from crimekg.graph.terms import CONCEPT, PLACE, SESSION
 
 __all__ = [
     "AGGREGATE_ABOVE",
@@ -123,7 +124,7 @@ def query_network(store: GraphStore, query: str, params: dict[str, str] | None =
     CONSTRUCT or DESCRIBE result becomes a network through :func:`graph.network.rdf_to_networkx`,
     a SELECT result through :func:`graph.network.rows_to_networkx`.
 
-    >>> from graph.store import init_store
+    >>> from crimekg.graph.store import init_store
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as d:
     ...     with init_store(d + "/ws") as store:
@@ -188,7 +189,7 @@ def network_for(
     citizenship flows count, one of :data:`graph.network.FLOW_INDICATORS` (detected victims by default);
     ``filters`` are those of :data:`graph.network.FILTERS` (the ``query`` preset takes none).
 
-    >>> from graph.store import init_store
+    >>> from crimekg.graph.store import init_store
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as d:
     ...     with init_store(d + "/ws") as store:
@@ -597,17 +598,16 @@ def top_flows(G: nx.MultiDiGraph, top: int = TOP_FLOWS) -> tuple[nx.MultiDiGraph
 #: The facets whose values are codes a reader should not have to decode: the name comes first, the code after it.
 _CODED = ("places", "sessions")
 
-_NAMES = """
-SELECT ?x ?p ?label WHERE {
-  VALUES ?p { skos:prefLabel rdfs:label skos:altLabel dct:title }
+_NAMES = f"""
+SELECT ?x ?p ?label WHERE {{
+  VALUES ?p {{ skos:prefLabel rdfs:label skos:altLabel dct:title }}
   ?x ?p ?label .
-  FILTER(STRSTARTS(STR(?x), "https://w3id.org/crimekg/concept/") || STRSTARTS(STR(?x), "https://w3id.org/crimekg/place/")
-         || STRSTARTS(STR(?x), "https://w3id.org/crimekg/session/"))
-}
+  FILTER(STRSTARTS(STR(?x), "{CONCEPT}") || STRSTARTS(STR(?x), "{PLACE}") || STRSTARTS(STR(?x), "{SESSION}"))
+}}
 """
 
-_FACET_PATHS = (("concept/category/", "category"), ("concept/crime/", "crime"), ("concept/actor/", "actor"),
-                ("concept/level/", "level"), ("place/m49/", "place"), ("place/", "place"), ("session/", "session"))
+_FACET_PATHS = ((CONCEPT + "category/", "category"), (CONCEPT + "crime/", "crime"), (CONCEPT + "actor/", "actor"),
+                (CONCEPT + "level/", "level"), (PLACE + "m49/", "place"), (PLACE, "place"), (SESSION, "session"))
 
 
 def names(store: GraphStore, lang: str = "en") -> dict:
@@ -616,7 +616,7 @@ def names(store: GraphStore, lang: str = "en") -> dict:
     Returns ``{"iri": {IRI: name}, "category": {slug: name}, ..., "place": {code: name}}``: the
     filter values of :data:`graph.network.FILTERS` by the slugs and codes the projections use.
 
-    >>> from graph.store import init_store
+    >>> from crimekg.graph.store import init_store
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as d:
     ...     with init_store(d + "/ws") as store:
@@ -624,7 +624,6 @@ def names(store: GraphStore, lang: str = "en") -> dict:
     >>> n["place"]["NGA"], names.__name__
     ('Нигерия', 'names')
     """
-    base = "https://w3id.org/crimekg/"
     found: dict[str, tuple] = {}
     for row in store.select(_NAMES):
         lit, pred = row["label"], str(row["p"])
@@ -638,10 +637,9 @@ def names(store: GraphStore, lang: str = "en") -> dict:
     for facet in FILTERS:
         out[facet] = {}
     for x, r in found.items():
-        rest = x[len(base):]
         for prefix, facet in _FACET_PATHS:
-            if rest.startswith(prefix) and "/" not in rest[len(prefix):]:
-                out[facet].setdefault(rest[len(prefix):], r[2])
+            if x.startswith(prefix) and "/" not in x[len(prefix):]:
+                out[facet].setdefault(x[len(prefix):], r[2])
                 break
     return out
 
@@ -1065,7 +1063,7 @@ def export_network(
 ) -> nx.MultiDiGraph:
     """Write the network of a preset as GraphML or GEXF (for Gephi), attributes included; return it.
 
-    >>> from graph.store import init_store
+    >>> from crimekg.graph.store import init_store
     >>> import io, tempfile
     >>> with tempfile.TemporaryDirectory() as d:
     ...     with init_store(d + "/ws") as store:
@@ -1106,7 +1104,7 @@ def render_view(
     :func:`top_flows`; 0 for all). Places and concepts are named in ``lang`` where the workspace
     has that language (English otherwise).
 
-    >>> from graph.store import init_store
+    >>> from crimekg.graph.store import init_store
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as d:
     ...     with init_store(d + "/ws") as store:
