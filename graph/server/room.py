@@ -38,6 +38,8 @@ FORM_FIELDS = ("text", "label", "kind", "category", "crime", "place", "question"
 #: The languages the session's concepts are labelled in.
 LANGUAGES = {"en": "English", "fr": "Français", "es": "Español", "ru": "Русский", "ar": "العربية", "zh": "中文", "ja": "日本語"}
 SERVE_DIR = "crimekg-serve"
+#: The concept schemes a form's values come from (the vocabulary reads these).
+_VOCABULARY_SCHEMES = ("crime", "category", "actor", "level", "relation", "polarity", "topic")
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on a phone
 
 
@@ -64,6 +66,21 @@ def _fsync_append(path: Path, line: str) -> None:
         f.write(line + "\n")
         f.flush()
         os.fsync(f.fileno())
+
+
+def changes_concepts(changes: Any) -> bool:
+    """Whether a changeset changes what the vocabulary is read from: a concept of one of the
+    vocabulary's schemes, an exercise question, a country or a region (contributions and the
+    factors derived from them do not)."""
+    from rdflib import RDF, URIRef
+
+    in_scheme = URIRef("http://www.w3.org/2004/02/skos/core#inScheme")
+    schemes = {URIRef(ontology.SCHEME + s) for s in _VOCABULARY_SCHEMES}
+    kinds = {URIRef(ontology.CKG + k) for k in ("ExerciseQuestion", "Country", "Region")}
+    if changes.replace or changes.drop or changes.ntriples:
+        return True  # whole graphs replaced or dropped: assume the worst
+    return any((p == in_scheme and o in schemes) or (p == RDF.type and o in kinds)
+               for triples in changes.add.values() for _s, p, o in triples)
 
 
 class Room:
@@ -171,6 +188,13 @@ class Room:
                     self._vocab = Vocabulary.from_store(self.store)
         return self._vocab
 
+    def forget_vocabulary(self) -> None:
+        """Read the vocabulary (and the concepts' labels) again at next use: the concepts changed."""
+        with self._vocab_lock:
+            self._vocab = None
+            self._label_cache = {}
+            self.__dict__.pop("_places", None)
+
     def warm_up(self) -> None:
         """Read what every form needs (the vocabulary, the concept labels), before the room arrives."""
         for lang in LANGUAGES:
@@ -247,8 +271,10 @@ class Room:
             fields["label"], fields["kind"] = label, fields.get("kind") or "factor"
         row = {k: v for k, v in fields.items() if v}
         with self.write_lock:
-            plan = plan_rows(self.store, [row], sub.session)
+            plan = plan_rows(self.store, [row], sub.session, vocab=self.vocab)
             self.store.write(plan.changes)
+            if changes_concepts(plan.changes):
+                self.forget_vocabulary()
         item = plan.summary.get("item")
         if item == "(already there)":  # accepted before a kill cut the journal short: find what it gave
             item = self._item_of(plan.changes)
