@@ -445,7 +445,7 @@ def create_app(room: Room, *, secret: str, query_timeout: float = 10.0, max_rows
         short = params.pop("format", None) or params.pop("output", None)
         answer = await run_in_threadpool(lambda: answer_query(
             room.store, None, name=request.path_params["name"], params=params, accept=request.headers.get("accept", ""),
-            short_format=short, timeout=query_timeout, max_rows=max_rows))
+            short_format=short, timeout=query_timeout, max_rows=max_rows, words=room.words()))
         return sparql_response(answer)
 
     async def query_page(request: Request) -> Response:
