@@ -4,6 +4,8 @@ without losing its zoom, selection or presentation step; HTML in a contribution 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 pytest.importorskip("starlette")
@@ -127,3 +129,58 @@ def test_join_submit_accept_and_the_node_appears_live(browser, server):
     finally:
         fac.close()
         phone.close()
+
+
+def test_the_live_legend_counts_what_arrives(browser, server):
+    """The legend's count of a category grows when a factor of that category is accepted, also
+    under a filter, and the counts still match what is shown."""
+    from tests.test_serve import csrf_of
+
+    fac = Watched(browser, viewport={"width": 1280, "height": 800})
+    http = server.facilitator()
+    try:
+        live = fac.new_page()
+        live.goto(f"{server.base}/facilitator?secret={SECRET}")
+        live.goto(f"{server.base}/live")
+        live.wait_for_function("window.crimekg && document.body.dataset.drawn === '1' && document.body.dataset.live === '1'")
+        count = """(group) => { const t = document.querySelector(`#legend li[data-group="${group}"]`).textContent;
+                                return Number(t.match(/\\((\\d+)\\)$/)[1]); }"""
+        before = live.evaluate(count, "enabling")
+        version = live.evaluate("document.body.dataset.liveVersion")
+        client, code, csrf = server.participant(lang="ja")
+        for text in ("偽造ビザを売るブローカー", "Агенты продают поддельные визы"):
+            r = client.post(f"/s/{code}/submit", data={"csrf": csrf, "text": text, "category": ENABLING, "contributor": "P88"})
+            assert r.status_code == 200, r.text
+            page = http.get("/facilitator").text
+            sid = re.search(r'<li class="pending" data-id="(\w+)"[^>]*>\s*<p class="text">' + re.escape(text), page).group(1)
+            assert http.post(f"/facilitator/accept/{sid}", data={"csrf": csrf_of(page)}).status_code == 303
+        live.wait_for_function("(v) => document.body.dataset.liveVersion !== v && window.crimekg.data.nodes.some((n) => n.full === 'Агенты продают поддельные визы')",
+                               arg=version, timeout=30_000)
+        assert live.evaluate(count, "enabling") == before + 2
+        # the count is of what is shown: the same numbers as the nodes drawn and not hidden
+        shown = live.evaluate("""() => { const ck = window.crimekg;
+            return ck.data.nodes.filter((n) => !ck.nodes.get(n.id).hidden && (n.cats || [n.group]).includes('enabling')).length; }""")
+        assert shown == before + 2
+        # under a filter that leaves this factor out, one arriving stays hidden and uncounted
+        other = live.evaluate("""() => [...document.querySelectorAll('#filter-category option')].map((o) => o.value)
+                                        .find((v) => v && !v.endsWith('/enabling'))""")
+        live.select_option("#filter-category", other)
+        under = live.evaluate(count, "enabling")  # factors in both categories
+        assert under < before + 2
+        drawn = live.evaluate("document.body.dataset.shown")
+        version = live.evaluate("document.body.dataset.liveVersion")
+        text = "حدود مفتوحة بلا رقابة"
+        r = client.post(f"/s/{code}/submit", data={"csrf": csrf, "text": text, "category": ENABLING, "contributor": "P88"})
+        page = http.get("/facilitator").text
+        sid = re.search(r'<li class="pending" data-id="(\w+)"[^>]*>\s*<p class="text">' + re.escape(text), page).group(1)
+        assert http.post(f"/facilitator/accept/{sid}", data={"csrf": csrf_of(page)}).status_code == 303
+        live.wait_for_function("(v) => document.body.dataset.liveVersion !== v", arg=version, timeout=30_000)
+        hidden = live.evaluate("(t) => { const ck = window.crimekg; return ck.nodes.get(ck.data.nodes.find((n) => n.full === t).id).hidden; }", text)
+        assert hidden is True
+        assert live.evaluate(count, "enabling") == under and live.evaluate("document.body.dataset.shown") == drawn
+        live.select_option("#filter-category", "")
+        assert live.evaluate(count, "enabling") == before + 3
+        assert fac.errors == []
+    finally:
+        http.close()
+        fac.close()
