@@ -184,3 +184,40 @@ def test_the_live_legend_counts_what_arrives(browser, server):
     finally:
         http.close()
         fac.close()
+
+
+def test_the_form_speaks_the_browsers_language_and_switches_to_arabic_right_to_left(browser, server):
+    from crimekg.graph.server.texts import TEXTS
+
+    phone = Watched(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="ja-JP")
+    try:
+        page = phone.new_page()
+        page.goto(f"{server.base}/join?code={server.codes['room-2']}")  # no ?lang=: Accept-Language says ja
+        assert page.evaluate("document.documentElement.lang") == "ja"
+        assert page.inner_text("label[for=f-text]") == TEXTS["field.text"]["ja"] == "伝えたいこと（必須）"
+        assert page.inner_text("form.contribution button[type=submit]") == "送信"
+        page.fill("#f-text", "国境の役人が賄賂を受け取る")
+        page.select_option("#f-category", ENABLING)
+        page.fill("#f-contributor", "P61")
+        page.click("form.contribution button[type=submit]")
+        page.wait_for_selector("p.notice")
+        assert page.inner_text("p.notice") == TEXTS["received"]["ja"]
+        assert page.inner_text("ul.mine li .status") == "確認待ち"
+
+        page.click("nav.langs a[hreflang=ar]")  # the switch wins over the browser's language
+        page.wait_for_url(lambda url: "lang=ar" in url)
+        assert page.evaluate("[document.documentElement.lang, document.documentElement.dir, getComputedStyle(document.body).direction]") == ["ar", "rtl", "rtl"]
+        assert page.inner_text("form.contribution button[type=submit]") == "إرسال"
+        assert page.inner_text("label[for=f-contributor]") == TEXTS["field.contributor"]["ar"]
+        assert page.inner_text("ul.mine li .status") == "قيد الانتظار"
+        # a form with a problem keeps the language; the problem names the field, as import does
+        page.fill("#f-text", "")
+        page.evaluate("document.getElementById('f-text').removeAttribute('required')")
+        page.click("form.contribution button[type=submit]")
+        page.wait_for_selector("p.error[role=alert]")
+        assert page.evaluate("document.documentElement.dir") == "rtl"
+        assert page.locator("p.error", has_text=TEXTS["fix"]["ar"]).count() == 1
+        assert phone.errors == []
+        assert all(u.startswith(server.base) for u in phone.requests)
+    finally:
+        phone.close()

@@ -32,6 +32,7 @@ from crimekg.graph.errors import CrimeKGError
 import crimekg.graph.server.pages as pages
 from crimekg.graph.server.room import LANGUAGES, Room
 from crimekg.graph.server.sparql import answer_query
+from crimekg.graph.server.texts import best_language
 
 __all__ = ["STRICT_CSP", "VIEW_CSP", "create_app"]
 
@@ -114,8 +115,11 @@ def create_app(room: Room, *, secret: str, query_timeout: float = 10.0, max_rows
         return resp
 
     def lang_of(request: Request, form: dict[str, str] | None = None) -> str:
-        lang = (form or {}).get("lang") or request.query_params.get("lang") or "en"
-        return lang if lang in LANGUAGES else "en"
+        """The page's language: the switch's choice (form or URL), else the browser's Accept-Language."""
+        lang = (form or {}).get("lang") or request.query_params.get("lang")
+        if lang in LANGUAGES:
+            return lang
+        return best_language(request.headers.get("accept-language", ""))
 
     def forbidden(reason: str) -> PlainTextResponse:
         return PlainTextResponse(reason + "\n", status_code=403)
@@ -144,10 +148,10 @@ def create_app(room: Room, *, secret: str, query_timeout: float = 10.0, max_rows
     async def join(request: Request) -> Response:
         code = request.query_params.get("code", "")
         if not code:
-            return _html(pages.join_page())
+            return _html(pages.join_page(lang=lang_of(request)))
         session = room.session_of(code)
         if session is None:
-            return _html(pages.join_page("That join code is not one of this room's; check it with the facilitator."), 404)
+            return _html(pages.join_page("That join code is not one of this room's; check it with the facilitator.", lang_of(request)), 404)
         p = participant(request) or secrets.token_urlsafe(18)
         return await participant_page(request, code.upper(), p, lang=lang_of(request))
 
@@ -174,8 +178,7 @@ def create_app(room: Room, *, secret: str, query_timeout: float = 10.0, max_rows
             title = session_title(session)
             if problems:
                 return pages.form_page(room, code, title, csrf, room.mine(session, owner_of(p)), values=form, problems=problems, lang=lang)
-            return pages.form_page(room, code, title, csrf, room.mine(session, owner_of(p)), lang=lang, notice=(
-                "Thank you: your contribution was received. You can edit or withdraw it until the facilitator accepts it."))
+            return pages.form_page(room, code, title, csrf, room.mine(session, owner_of(p)), lang=lang, notice="received")
 
         return set_participant(_html(await run_in_threadpool(act)), p)
 
@@ -200,7 +203,7 @@ def create_app(room: Room, *, secret: str, query_timeout: float = 10.0, max_rows
         lang = lang_of(request, form)
         if problems:
             return await participant_page(request, code, p, values=form, problems=problems, lang=lang, editing=sid)
-        return await participant_page(request, code, p, lang=lang, notice="Your changes were saved.")
+        return await participant_page(request, code, p, lang=lang, notice="saved")
 
     async def withdraw(request: Request) -> Response:
         code, sid = request.path_params["code"].upper(), request.path_params["sid"]
@@ -211,7 +214,7 @@ def create_app(room: Room, *, secret: str, query_timeout: float = 10.0, max_rows
             await run_in_threadpool(room.withdraw, sid, owner_of(p))
         except CrimeKGError as exc:
             return _html(pages.message_page("Cannot withdraw", str(exc), (f"/join?code={code}", "Back")), 409)
-        return await participant_page(request, code, p, notice="Withdrawn.")
+        return await participant_page(request, code, p, lang=lang_of(request, form), notice="withdrawn")
 
     # -- the facilitator ----------------------------------------------------------------------------
     def login_cookie(resp: Response) -> Response:
