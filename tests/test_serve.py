@@ -150,7 +150,8 @@ def test_serve_prints_where_it_listens_and_binds_loopback_only(server):
 
 def test_every_page_has_a_csp_that_forbids_other_hosts(server):
     fac = server.facilitator()
-    for path, client in [("/join", httpx), ("/facilitator", fac), ("/live", fac), ("/query", httpx), ("/sparql?query=ASK{}", httpx)]:
+    for path, client in [("/join", httpx), ("/facilitator", fac), ("/live", fac), ("/query", httpx), ("/yasgui", httpx),
+                         ("/sparql?query=ASK{}", httpx)]:
         r = client.get(path, timeout=120) if client is fac else httpx.get(server.base + path, timeout=30)
         csp = r.headers["content-security-policy"]
         assert "default-src 'none'" in csp and "http" not in csp and "*" not in csp, (path, csp)
@@ -160,9 +161,24 @@ def test_every_page_has_a_csp_that_forbids_other_hosts(server):
 
 
 def test_the_static_files_come_from_the_package(server):
-    for name in ("crimekg.css", "live.js", "facilitator.js"):
+    for name in ("crimekg.css", "live.js", "facilitator.js", "yasgui-page.js", "yasgui/yasgui.min.js", "yasgui/yasgui.min.css", "yasgui/LICENSE"):
         r = httpx.get(f"{server.base}/static/{name}")
         assert r.status_code == 200 and len(r.text) > 100, name
+    assert "MIT" in httpx.get(f"{server.base}/static/yasgui/LICENSE").text
+
+
+def test_the_yasgui_page_carries_the_prefixes_and_named_queries_as_data(server):
+    import html
+
+    from crimekg.graph.query import named_queries
+
+    page = httpx.get(f"{server.base}/yasgui").text
+    block = re.search(r'<script type="application/json" id="crimekg-yasgui">(.*?)</script>', page, re.S).group(1)
+    config = json.loads(block)
+    assert config["prefixes"]["ckg"] == "https://w3id.org/crimekg/ontology#"
+    assert {q["name"] for q in config["examples"]} == set(named_queries())
+    assert "<" not in block and html.unescape(block) == block  # no text can close the block
+    assert httpx.get(f"{server.base}/query/prefixes.json").json()["skos"] == "http://www.w3.org/2004/02/skos/core#"
 
 
 # -- SPARQL endpoint ----------------------------------------------------------------------------------

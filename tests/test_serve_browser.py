@@ -221,3 +221,29 @@ def test_the_form_speaks_the_browsers_language_and_switches_to_arabic_right_to_l
         assert all(u.startswith(server.base) for u in phone.requests)
     finally:
         phone.close()
+
+
+def test_yasgui_runs_a_query_on_this_server_and_reaches_no_other_host(browser, server):
+    watched = Watched(browser, viewport={"width": 1280, "height": 900})
+    try:
+        page = watched.new_page()
+        page.goto(f"{server.base}/yasgui")
+        page.wait_for_function("document.body.dataset.ready === '1' && window.crimekgYasgui")
+        assert page.locator("#examples button[data-query=factors-by-place]").count() == 1
+        page.click("#examples button[data-query=factors-by-category]")
+        query = page.evaluate("window.crimekgYasgui.getTab().getQuery()")
+        assert "PREFIX ckg: <https://w3id.org/crimekg/ontology#>" in query and "?factor" in query
+        page.evaluate("""() => window.crimekgYasgui.getTab().setQuery(
+            'PREFIX ckg: <https://w3id.org/crimekg/ontology#>\\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\\n' +
+            'SELECT ?label WHERE { ?f a ckg:Factor ; skos:prefLabel ?label } ORDER BY ?label')""")
+        page.evaluate("window.crimekgYasgui.getTab().getYasqe().query()")
+        page.wait_for_function("document.querySelectorAll('.yasr table tbody tr').length > 0", timeout=30_000)
+        shown = page.locator(".yasr table tbody tr").count()
+        assert shown >= 5
+        assert "Corruption of border, police and port officials" in page.inner_text(".yasr")
+        sent = [u for u in watched.requests if "/sparql" in u]
+        assert sent and all(u.startswith(server.base + "/sparql") for u in sent)
+        assert all(u.startswith(server.base) for u in watched.requests), [u for u in watched.requests if not u.startswith(server.base)]
+        assert watched.errors == []  # a refused request or style would be logged here
+    finally:
+        watched.close()

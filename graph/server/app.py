@@ -34,7 +34,7 @@ from crimekg.graph.server.room import LANGUAGES, Room
 from crimekg.graph.server.sparql import answer_query
 from crimekg.graph.server.texts import best_language
 
-__all__ = ["STRICT_CSP", "VIEW_CSP", "create_app"]
+__all__ = ["STRICT_CSP", "VIEW_CSP", "YASGUI_CSP", "create_app"]
 
 #: The policy of the server's own pages: scripts and styles from this server only, nothing else.
 STRICT_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -42,6 +42,10 @@ STRICT_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 
 #: The live view is the page ``crimekg view`` writes, whose scripts and styles are inline.
 VIEW_CSP = ("default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
             "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+#: YASGUI sets style attributes and inline styles as it draws (CodeMirror, its tables): its page
+#: allows them, and still nothing from another host.
+YASGUI_CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+              "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 _CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
          "Access-Control-Allow-Headers": "Content-Type, Accept", "Access-Control-Expose-Headers": "X-Crimekg-Truncated",
          "Access-Control-Max-Age": "600"}
@@ -456,6 +460,19 @@ def create_app(room: Room, *, secret: str, query_timeout: float = 10.0, max_rows
 
         return _html(pages.query_page([(n, q.description) for n, q in sorted(named_queries().items())]))
 
+    async def yasgui(request: Request) -> Response:
+        from crimekg.graph.query import named_queries
+        from crimekg.graph.store import PREFIXES
+
+        config = {"prefixes": dict(PREFIXES), "start": "SELECT ?factor ?label WHERE { ?factor a ckg:Factor ; skos:prefLabel ?label } LIMIT 20",
+                  "examples": [{"name": n, "description": q.description, "text": q.text} for n, q in sorted(named_queries().items())]}
+        return _html(pages.yasgui_page(config), headers={"Content-Security-Policy": YASGUI_CSP})
+
+    async def prefixes_json(request: Request) -> Response:
+        from crimekg.graph.store import PREFIXES
+
+        return Response(json.dumps(PREFIXES), media_type="application/json")
+
     static = Path(str(files("crimekg.graph.server") / "static"))
     routes = [
         Route("/", home), Route("/health", health),
@@ -470,6 +487,7 @@ def create_app(room: Room, *, secret: str, query_timeout: float = 10.0, max_rows
         Route("/live", live), Route("/live/data", live_data), Route("/events", events),
         Route("/sparql", sparql, methods=["GET", "POST", "OPTIONS"]),
         Route("/queries/{name}", named, methods=["GET", "POST", "OPTIONS"]), Route("/query", query_page),
+        Route("/yasgui", yasgui), Route("/query/prefixes.json", prefixes_json),
         Mount("/static", app=StaticFiles(directory=static), name="static"),
     ]
     @contextlib.asynccontextmanager

@@ -8,7 +8,7 @@ from html import escape
 from crimekg.graph.server.room import FORM_FIELDS, LANGUAGES, Room, Submission
 from crimekg.graph.server.texts import text
 
-__all__ = ["page", "join_page", "form_page", "facilitator_page", "edit_page", "login_page", "message_page", "query_page"]
+__all__ = ["yasgui_page", "page", "join_page", "form_page", "facilitator_page", "edit_page", "login_page", "message_page", "query_page"]
 
 
 
@@ -191,4 +191,23 @@ def query_page(examples: Sequence[tuple[str, str]]) -> str:
         '<select name="format"><option value="json">JSON</option><option value="csv">CSV</option>'
         '<option value="tsv">TSV</option><option value="xml">XML</option></select> <button>Run</button></form>'
         f"<h2>Named queries</h2><ul>{opts}</ul>"
+        '<p><a href="/yasgui">The query editor (YASGUI)</a>: highlighting, checking and tables.</p>'
     ))
+
+
+def yasgui_page(config: Mapping[str, object]) -> str:
+    """The YASGUI query page; ``config`` (prefixes, the named queries, the first query) goes in as a
+    JSON data block, escaped so that no text in it can end the block."""
+    import json
+
+    data = json.dumps(config, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<title>crimekg SPARQL</title><link rel="stylesheet" href="/static/crimekg.css"><link rel="stylesheet" href="/static/yasgui/yasgui.min.css">'
+        '<script src="/static/yasgui/yasgui.min.js"></script></head><body><main class="wide">'
+        '<h1>SPARQL</h1><p>The endpoint is <code>/sparql</code> (SPARQL 1.1 Protocol, read-only). '
+        '<a href="/query">A plain form</a> does without JavaScript.</p>'
+        '<div id="yasgui"></div><h2>Named queries</h2><ul id="examples"></ul>'
+        f'<script type="application/json" id="crimekg-yasgui">{data}</script>'
+        '<script src="/static/yasgui-page.js"></script></main></body></html>\n'
+    )
