@@ -229,9 +229,8 @@ class Room:
         and the places the room keeps rather than reading them (seconds) per request."""
         from crimekg.graph.resolve import Words
 
-        cached = self._words
-        if cached is None or cached[0] != (self.version, id(self._vocab)):
-            vocab = self.vocab
+        cached, vocab = self._words, self.vocab
+        if cached is None or cached[0] != (self.version, id(vocab)):
             words = Words(self.store)
             words._vocab, words._places = vocab, vocab.places  # what Words would read again, the same tables
             cached = self._words = ((self.version, id(vocab)), words)
