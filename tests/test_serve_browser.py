@@ -174,7 +174,8 @@ def test_the_live_legend_counts_what_arrives(browser, server):
         page = http.get("/facilitator").text
         sid = re.search(r'<li class="pending" data-id="(\w+)"[^>]*>\s*<p class="text">' + re.escape(text), page).group(1)
         assert http.post(f"/facilitator/accept/{sid}", data={"csrf": csrf_of(page)}).status_code == 303
-        live.wait_for_function("(v) => document.body.dataset.liveVersion !== v", arg=version, timeout=30_000)
+        live.wait_for_function("(a) => document.body.dataset.liveVersion !== a[0] && window.crimekg.data.nodes.some((n) => n.full === a[1])",
+                               arg=[version, text], timeout=30_000)
         hidden = live.evaluate("(t) => { const ck = window.crimekg; return ck.nodes.get(ck.data.nodes.find((n) => n.full === t).id).hidden; }", text)
         assert hidden is True
         assert live.evaluate(count, "enabling") == under and live.evaluate("document.body.dataset.shown") == drawn
