@@ -386,19 +386,20 @@ def _resolve_word(words: Any, p: Param, value: str) -> ox.NamedNode:
 
 
 def resolve_params(
-    store: GraphStore, query: NamedQuery, values: Mapping[str, str] | None = None, given: Iterable[str] = ()
+    store: GraphStore, query: NamedQuery, values: Mapping[str, str] | None = None, given: Iterable[str] = (),
+    words: Any = None,
 ) -> dict[str, Any]:
     """Check ``values`` against the query's declarations and turn each into an RDF term.
 
     Returns pyoxigraph terms keyed by variable name. Undeclared values are read as ``<IRI>`` or
     ``prefix:name`` when they look like one, otherwise as plain literals. Parameters named in
-    ``given`` are bound by the caller as terms already: they need no value here.
+    ``given`` are bound by the caller as terms already: they need no value here. ``words``: a
+    :class:`~crimekg.graph.resolve.Words` the caller keeps (a server), made here when needed otherwise.
     """
     values = dict(values or {})
     declared = {p.name: p for p in query.params}
     out: dict[str, Any] = {}
     given = set(given)
-    words = None
     for p in query.params:
         if p.name in given:
             continue
@@ -846,6 +847,7 @@ def run_query(
     name: str | None = None,
     allow_service: Iterable[str] = (),
     timeout: float | None = None,
+    words: Any = None,
 ) -> QueryResult:
     """Run a SPARQL query (text, or a :class:`NamedQuery`) with ``params`` bound as RDF terms.
 
@@ -869,6 +871,8 @@ def run_query(
         refused before the query runs (see :func:`check_query`, which also refuses updates).
     timeout : float, optional
         Seconds the query may run; past them :class:`QueryTimeout` is raised. None: no limit.
+    words : crimekg.graph.resolve.Words, optional
+        The workspace's words, when the caller keeps them (read when a parameter needs them otherwise).
 
     The query is evaluated, and its rows read, in a worker thread while the calling thread
     waits, so a timeout and Ctrl-C (``KeyboardInterrupt``) return at once. Oxigraph cannot be
@@ -889,7 +893,7 @@ def run_query(
         raise InvalidInput(f"--timeout {timeout}: give a number of seconds above 0")
     hosts = check_query(q, allow_service)
     terms = dict(bindings or {})
-    subs = {**resolve_params(store, q, params, given=terms), **terms}
+    subs = {**resolve_params(store, q, params, given=terms, words=words), **terms}
     stop = threading.Event()
     return _bounded(lambda: _evaluate(store, q, subs, hosts, stop), stop, q.where, timeout)
 

@@ -150,7 +150,8 @@ def test_serve_prints_where_it_listens_and_binds_loopback_only(server):
 
 def test_every_page_has_a_csp_that_forbids_other_hosts(server):
     fac = server.facilitator()
-    for path, client in [("/join", httpx), ("/facilitator", fac), ("/live", fac), ("/query", httpx), ("/sparql?query=ASK{}", httpx)]:
+    for path, client in [("/join", httpx), ("/facilitator", fac), ("/live", fac), ("/query", httpx), ("/yasgui", httpx),
+                         ("/sparql?query=ASK{}", httpx)]:
         r = client.get(path, timeout=120) if client is fac else httpx.get(server.base + path, timeout=30)
         csp = r.headers["content-security-policy"]
         assert "default-src 'none'" in csp and "http" not in csp and "*" not in csp, (path, csp)
@@ -160,9 +161,24 @@ def test_every_page_has_a_csp_that_forbids_other_hosts(server):
 
 
 def test_the_static_files_come_from_the_package(server):
-    for name in ("crimekg.css", "live.js", "facilitator.js"):
+    for name in ("crimekg.css", "live.js", "facilitator.js", "yasgui-page.js", "yasgui/yasgui.min.js", "yasgui/yasgui.min.css", "yasgui/LICENSE"):
         r = httpx.get(f"{server.base}/static/{name}")
         assert r.status_code == 200 and len(r.text) > 100, name
+    assert "MIT" in httpx.get(f"{server.base}/static/yasgui/LICENSE").text
+
+
+def test_the_yasgui_page_carries_the_prefixes_and_named_queries_as_data(server):
+    import html
+
+    from crimekg.graph.query import named_queries
+
+    page = httpx.get(f"{server.base}/yasgui").text
+    block = re.search(r'<script type="application/json" id="crimekg-yasgui">(.*?)</script>', page, re.S).group(1)
+    config = json.loads(block)
+    assert config["prefixes"]["ckg"] == "https://w3id.org/crimekg/ontology#"
+    assert {q["name"] for q in config["examples"]} == set(named_queries())
+    assert "<" not in block and html.unescape(block) == block  # no text can close the block
+    assert httpx.get(f"{server.base}/query/prefixes.json").json()["skos"] == "http://www.w3.org/2004/02/skos/core#"
 
 
 # -- SPARQL endpoint ----------------------------------------------------------------------------------
@@ -604,3 +620,55 @@ def test_a_format_parameter_wins_over_a_browsers_accept_header(server):
     assert r.text.splitlines()[0] == "n" and int(r.text.splitlines()[1]) >= 25  # plus what earlier tests accepted
     r = httpx.get(server.base + "/query")
     assert r.status_code == 200 and 'action="/sparql"' in r.text and "/queries/factors-by-place" in r.text
+
+
+def test_submissions_sent_at_once_are_all_journaled_in_order(tmp_path):
+    """Group commit: many threads submitting together each get their own acknowledged submission,
+    every one is in the journal, and a new room reads back the same queue."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from crimekg.graph.server.room import Room
+
+    texts = [f"{w} {i}" for i, w in enumerate(["Porous borders", "国境の管理が弱い", "Слабый контроль", "حدود مفتوحة",
+                                                 "พรมแดนเปิด", "边境管控薄弱", "Fronteras porosas"] * 6)]
+    with init_store(tmp_path / "ws") as store:
+        room = Room(store, "s1")
+        with ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(lambda t: room.submit("s1", "owner-" + t[-1], {"text": t, "category": "enabling"}), texts))
+        assert all(sub is not None and not problems for sub, problems in results)
+        assert {sub.fields["text"] for sub, _ in results} == set(texts)
+        lines = room.journal.read_text(encoding="utf-8").splitlines()
+        assert len(lines) == len(texts) and len({json.loads(x)["id"] for x in lines}) == len(texts)
+        again = Room(store, "s1")
+        assert [s.id for s in again.queue()] == [s.id for s in room.queue()]
+        assert {s.fields["text"] for s in again.queue()} == set(texts)
+
+
+def test_the_room_reads_its_vocabulary_once_and_again_only_when_the_concepts_change(tmp_path, monkeypatch):
+    from rdflib import RDF, URIRef
+
+    from crimekg import ontology
+    from crimekg.graph.contributions import Vocabulary
+    from crimekg.graph.server.room import Room, changes_concepts
+    from crimekg.graph.store import Changeset
+
+    reads = []
+    real = Vocabulary.from_store.__func__
+    monkeypatch.setattr(Vocabulary, "from_store", classmethod(lambda cls, store: reads.append(1) or real(cls, store)))
+    with init_store(tmp_path / "ws") as store:
+        room = Room(store, "s1")
+        reads.clear()  # creating the session reads it once for itself
+        ids = [room.submit("s1", "o", {"text": t, "category": "enabling"})[0].id for t in ("Porous borders", "汚職した役人", "فساد الموظفين")]
+        items = [room.accept(sid) for sid in ids]
+        assert len(reads) == 1 and len(set(items)) == 3
+        assert room.words().vocab is room.vocab  # the named queries' words share it
+        # what accepting writes is no concept; a new category is
+        done = Changeset()
+        done.add_triples("urn:g", [(URIRef(items[0]), RDF.type, URIRef(ontology.CKG + "Factor"))])
+        assert not changes_concepts(done)
+        new = Changeset()
+        new.add_triples("urn:g", [(URIRef("urn:c"), URIRef("http://www.w3.org/2004/02/skos/core#inScheme"), URIRef(ontology.SCHEME + "category"))])
+        assert changes_concepts(new)
+        room.forget_vocabulary()
+        room.check({"text": "x", "category": "enabling"})
+        assert len(reads) == 2

@@ -4,6 +4,8 @@ without losing its zoom, selection or presentation step; HTML in a contribution 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 pytest.importorskip("starlette")
@@ -127,3 +129,138 @@ def test_join_submit_accept_and_the_node_appears_live(browser, server):
     finally:
         fac.close()
         phone.close()
+
+
+def test_the_live_legend_counts_what_arrives(browser, server):
+    """The legend's count of a category grows when a factor of that category is accepted, also
+    under a filter, and the counts still match what is shown."""
+    from tests.test_serve import csrf_of
+
+    fac = Watched(browser, viewport={"width": 1280, "height": 800})
+    http = server.facilitator()
+    try:
+        live = fac.new_page()
+        live.goto(f"{server.base}/facilitator?secret={SECRET}")
+        live.goto(f"{server.base}/live")
+        live.wait_for_function("window.crimekg && document.body.dataset.drawn === '1' && document.body.dataset.live === '1'")
+        count = """(group) => { const t = document.querySelector(`#legend li[data-group="${group}"]`).textContent;
+                                return Number(t.match(/\\((\\d+)\\)$/)[1]); }"""
+        before = live.evaluate(count, "enabling")
+        version = live.evaluate("document.body.dataset.liveVersion")
+        client, code, csrf = server.participant(lang="ja")
+        for text in ("偽造ビザを売るブローカー", "Агенты продают поддельные визы"):
+            r = client.post(f"/s/{code}/submit", data={"csrf": csrf, "text": text, "category": ENABLING, "contributor": "P88"})
+            assert r.status_code == 200, r.text
+            page = http.get("/facilitator").text
+            sid = re.search(r'<li class="pending" data-id="(\w+)"[^>]*>\s*<p class="text">' + re.escape(text), page).group(1)
+            assert http.post(f"/facilitator/accept/{sid}", data={"csrf": csrf_of(page)}).status_code == 303
+        live.wait_for_function("(v) => document.body.dataset.liveVersion !== v && window.crimekg.data.nodes.some((n) => n.full === 'Агенты продают поддельные визы')",
+                               arg=version, timeout=30_000)
+        assert live.evaluate(count, "enabling") == before + 2
+        # the count is of what is shown: the same numbers as the nodes drawn and not hidden
+        shown = live.evaluate("""() => { const ck = window.crimekg;
+            return ck.data.nodes.filter((n) => !ck.nodes.get(n.id).hidden && (n.cats || [n.group]).includes('enabling')).length; }""")
+        assert shown == before + 2
+        # under a filter that leaves this factor out, one arriving stays hidden and uncounted
+        other = live.evaluate("""() => [...document.querySelectorAll('#filter-category option')].map((o) => o.value)
+                                        .find((v) => v && !v.endsWith('/enabling'))""")
+        live.select_option("#filter-category", other)
+        under = live.evaluate(count, "enabling")  # factors in both categories
+        assert under < before + 2
+        drawn = live.evaluate("document.body.dataset.shown")
+        version = live.evaluate("document.body.dataset.liveVersion")
+        text = "حدود مفتوحة بلا رقابة"
+        r = client.post(f"/s/{code}/submit", data={"csrf": csrf, "text": text, "category": ENABLING, "contributor": "P88"})
+        page = http.get("/facilitator").text
+        sid = re.search(r'<li class="pending" data-id="(\w+)"[^>]*>\s*<p class="text">' + re.escape(text), page).group(1)
+        assert http.post(f"/facilitator/accept/{sid}", data={"csrf": csrf_of(page)}).status_code == 303
+        live.wait_for_function("(a) => document.body.dataset.liveVersion !== a[0] && window.crimekg.data.nodes.some((n) => n.full === a[1])",
+                               arg=[version, text], timeout=30_000)
+        hidden = live.evaluate("(t) => { const ck = window.crimekg; return ck.nodes.get(ck.data.nodes.find((n) => n.full === t).id).hidden; }", text)
+        assert hidden is True
+        assert live.evaluate(count, "enabling") == under and live.evaluate("document.body.dataset.shown") == drawn
+        live.select_option("#filter-category", "")
+        assert live.evaluate(count, "enabling") == before + 3
+        assert fac.errors == []
+    finally:
+        http.close()
+        fac.close()
+
+
+def test_the_form_speaks_the_browsers_language_and_switches_to_arabic_right_to_left(browser, server):
+    from crimekg.graph.server.texts import TEXTS
+
+    phone = Watched(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="ja-JP")
+    try:
+        page = phone.new_page()
+        page.goto(f"{server.base}/join?code={server.codes['room-2']}")  # no ?lang=: Accept-Language says ja
+        assert page.evaluate("document.documentElement.lang") == "ja"
+        assert page.inner_text("label[for=f-text]") == TEXTS["field.text"]["ja"] == "伝えたいこと（必須）"
+        assert page.inner_text("form.contribution button[type=submit]") == "送信"
+        page.fill("#f-text", "国境の役人が賄賂を受け取る")
+        page.select_option("#f-category", ENABLING)
+        page.fill("#f-contributor", "P61")
+        page.click("form.contribution button[type=submit]")
+        page.wait_for_selector("p.notice")
+        assert page.inner_text("p.notice") == TEXTS["received"]["ja"]
+        assert page.inner_text("ul.mine li .status") == "確認待ち"
+
+        page.click("nav.langs a[hreflang=ar]")  # the switch wins over the browser's language
+        page.wait_for_url(lambda url: "lang=ar" in url)
+        assert page.evaluate("[document.documentElement.lang, document.documentElement.dir, getComputedStyle(document.body).direction]") == ["ar", "rtl", "rtl"]
+        assert page.inner_text("form.contribution button[type=submit]") == "إرسال"
+        assert page.inner_text("label[for=f-contributor]") == TEXTS["field.contributor"]["ar"]
+        assert page.inner_text("ul.mine li .status") == "قيد الانتظار"
+        # a form with a problem keeps the language; the problem names the field, as import does
+        page.fill("#f-text", "")
+        page.evaluate("document.getElementById('f-text').removeAttribute('required')")
+        page.click("form.contribution button[type=submit]")
+        page.wait_for_selector("p.error[role=alert]")
+        assert page.evaluate("document.documentElement.dir") == "rtl"
+        assert page.locator("p.error", has_text=TEXTS["fix"]["ar"]).count() == 1
+        assert phone.errors == []
+        assert all(u.startswith(server.base) for u in phone.requests)
+    finally:
+        phone.close()
+
+
+def test_yasgui_runs_a_query_on_this_server_and_reaches_no_other_host(browser, server):
+    from tests.test_serve import csrf_of
+
+    # a factor whose label is markup: the results table must show it as text and run nothing
+    client, code, csrf = server.participant()
+    http = server.facilitator()
+    label = XSS + " yasgui"
+    assert client.post(f"/s/{code}/submit", data={"csrf": csrf, "text": label, "category": ENABLING}).status_code == 200
+    queue = http.get("/facilitator").text
+    sid = re.search(r'<li class="pending" data-id="(\w+)"[^>]*>\s*<p class="text">' + re.escape(label.replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")), queue).group(1)
+    assert http.post(f"/facilitator/accept/{sid}", data={"csrf": csrf_of(queue)}).status_code == 303
+    watched = Watched(browser, viewport={"width": 1280, "height": 900})
+    try:
+        page = watched.new_page()
+        page.goto(f"{server.base}/yasgui")
+        page.wait_for_function("document.body.dataset.ready === '1' && window.crimekgYasgui")
+        assert page.locator("#examples button[data-query=factors-by-place]").count() == 1
+        page.click("#examples button[data-query=factors-by-category]")
+        query = page.evaluate("window.crimekgYasgui.getTab().getQuery()")
+        assert "PREFIX ckg: <https://w3id.org/crimekg/ontology#>" in query and "?factor" in query
+        page.evaluate("""() => window.crimekgYasgui.getTab().setQuery(
+            'PREFIX ckg: <https://w3id.org/crimekg/ontology#>\\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\\n' +
+            'SELECT ?label WHERE { ?f a ckg:Factor ; skos:prefLabel ?label } ORDER BY ?label')""")
+        page.evaluate("window.crimekgYasgui.getTab().getYasqe().query()")
+        page.wait_for_function("document.querySelectorAll('.yasr table tbody tr').length > 0", timeout=30_000)
+        shown = page.locator(".yasr table tbody tr").count()
+        assert shown >= 5
+        assert "Corruption of border, police and port officials" in page.inner_text(".yasr")
+        sent = [u for u in watched.requests if "/sparql" in u]
+        assert sent and all(u.startswith(server.base + "/sparql") for u in sent)
+        assert all(u.startswith(server.base) for u in watched.requests), [u for u in watched.requests if not u.startswith(server.base)]
+        assert page.locator(".yasr table td", has_text=label).count() == 1  # the markup shown as text
+        assert page.evaluate("document.querySelectorAll('.yasr img').length") == 0
+        assert page.evaluate("document.body.dataset.pwned") is None
+        # YASGUI's table parses a cell's text once off the page (its search index): the page's CSP
+        # blocks the inline handler there, and that refusal is the only error the page logs
+        assert all("inline event handler violates" in m and "blocked" in m for m in watched.errors), watched.errors
+    finally:
+        http.close()
+        watched.close()

@@ -441,6 +441,7 @@ def _free_slug(slug: str, used: set[str], iri: Callable[[str], URIRef]) -> str:
 def plan_contributions(
     store: GraphStore, path: str | Path, session_id: str | None = None, *, encoding: str | None = None,
     skip_invalid: bool = False, sheet: Sheet | None = None, language: str | None = None,
+    vocab: Vocabulary | None = None,
 ) -> ImportPlan:
     """Read and check a contributions sheet and build everything it adds, without writing.
 
@@ -452,11 +453,12 @@ def plan_contributions(
     information gap or response per other contribution, each ``prov:wasDerivedFrom`` it.
     Contributions already in the workspace are not derived again, so a re-import changes nothing.
     ``language`` is the language of rows without a ``language`` cell (see :func:`check_rows`).
+    ``vocab`` is the workspace's vocabulary when the caller keeps one (read from ``store`` otherwise).
     """
     sheet = sheet or read_sheet(path, encoding)
     session_id = find_session(store, session_id)
     info = session_info(store, session_id)
-    vocab = Vocabulary.from_store(store)
+    vocab = vocab if vocab is not None else Vocabulary.from_store(store)
     if not vocab.words.get("category"):
         raise InvalidInput(f"{store.location} has no concept schemes loaded; run `crimekg init --upgrade {store.location}`")
     records, problems = check_rows(
@@ -686,16 +688,18 @@ def plan_links(
     return ImportPlan(changes, summary, warnings, rejected_rows(sheet, problems))
 
 
-def plan_rows(store: GraphStore, rows: list[dict[str, str]], session_id: str | None = None) -> ImportPlan:
+def plan_rows(store: GraphStore, rows: list[dict[str, str]], session_id: str | None = None, *,
+              vocab: Vocabulary | None = None) -> ImportPlan:
     """Check and build contributions given as field dicts (``crimekg add``), like a sheet of them.
 
     Keys are field names of :data:`FIELDS` (``text``, ``kind``, ``category``, ...). The summary's
-    ``item`` is the IRI of the item the (first) row gives.
+    ``item`` is the IRI of the item the (first) row gives. ``vocab``: a vocabulary the caller
+    keeps (a server checking many rows one at a time), read from ``store`` when None.
     """
     headers = [FIELDS[k][0] for k in FIELDS if any(k in r for r in rows)]
     sheet = Sheet("command line", "args", headers, [(i, {FIELDS[k][0]: v for k, v in r.items()}) for i, r in enumerate(rows, 1)], unit="item")
     before = {str(r["x"]) for r in store.select("SELECT ?x WHERE { ?x prov:wasDerivedFrom ?c }")}
-    plan = plan_contributions(store, sheet.path, session_id, sheet=sheet)
+    plan = plan_contributions(store, sheet.path, session_id, sheet=sheet, vocab=vocab)
     for g, triples in plan.changes.add.items():
         for s, p, o in triples:
             if p == PROV.wasDerivedFrom and str(s) not in before:

@@ -32,8 +32,9 @@ from crimekg.graph.errors import CrimeKGError
 import crimekg.graph.server.pages as pages
 from crimekg.graph.server.room import LANGUAGES, Room
 from crimekg.graph.server.sparql import answer_query
+from crimekg.graph.server.texts import best_language
 
-__all__ = ["STRICT_CSP", "VIEW_CSP", "create_app"]
+__all__ = ["STRICT_CSP", "VIEW_CSP", "YASGUI_CSP", "create_app"]
 
 #: The policy of the server's own pages: scripts and styles from this server only, nothing else.
 STRICT_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -41,6 +42,10 @@ STRICT_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 
 #: The live view is the page ``crimekg view`` writes, whose scripts and styles are inline.
 VIEW_CSP = ("default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
             "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+#: YASGUI sets style attributes and inline styles as it draws (CodeMirror, its tables): its page
+#: allows them, and still nothing from another host.
+YASGUI_CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+              "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 _CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
          "Access-Control-Allow-Headers": "Content-Type, Accept", "Access-Control-Expose-Headers": "X-Crimekg-Truncated",
          "Access-Control-Max-Age": "600"}
@@ -114,8 +119,11 @@ def create_app(room: Room, *, secret: str, query_timeout: float = 10.0, max_rows
         return resp
 
     def lang_of(request: Request, form: dict[str, str] | None = None) -> str:
-        lang = (form or {}).get("lang") or request.query_params.get("lang") or "en"
-        return lang if lang in LANGUAGES else "en"
+        """The page's language: the switch's choice (form or URL), else the browser's Accept-Language."""
+        lang = (form or {}).get("lang") or request.query_params.get("lang")
+        if lang in LANGUAGES:
+            return lang
+        return best_language(request.headers.get("accept-language", ""))
 
     def forbidden(reason: str) -> PlainTextResponse:
         return PlainTextResponse(reason + "\n", status_code=403)
@@ -144,10 +152,10 @@ def create_app(room: Room, *, secret: str, query_timeout: float = 10.0, max_rows
     async def join(request: Request) -> Response:
         code = request.query_params.get("code", "")
         if not code:
-            return _html(pages.join_page())
+            return _html(pages.join_page(lang=lang_of(request)))
         session = room.session_of(code)
         if session is None:
-            return _html(pages.join_page("That join code is not one of this room's; check it with the facilitator."), 404)
+            return _html(pages.join_page("That join code is not one of this room's; check it with the facilitator.", lang_of(request)), 404)
         p = participant(request) or secrets.token_urlsafe(18)
         return await participant_page(request, code.upper(), p, lang=lang_of(request))
 
@@ -174,8 +182,7 @@ def create_app(room: Room, *, secret: str, query_timeout: float = 10.0, max_rows
             title = session_title(session)
             if problems:
                 return pages.form_page(room, code, title, csrf, room.mine(session, owner_of(p)), values=form, problems=problems, lang=lang)
-            return pages.form_page(room, code, title, csrf, room.mine(session, owner_of(p)), lang=lang, notice=(
-                "Thank you: your contribution was received. You can edit or withdraw it until the facilitator accepts it."))
+            return pages.form_page(room, code, title, csrf, room.mine(session, owner_of(p)), lang=lang, notice="received")
 
         return set_participant(_html(await run_in_threadpool(act)), p)
 
@@ -200,7 +207,7 @@ def create_app(room: Room, *, secret: str, query_timeout: float = 10.0, max_rows
         lang = lang_of(request, form)
         if problems:
             return await participant_page(request, code, p, values=form, problems=problems, lang=lang, editing=sid)
-        return await participant_page(request, code, p, lang=lang, notice="Your changes were saved.")
+        return await participant_page(request, code, p, lang=lang, notice="saved")
 
     async def withdraw(request: Request) -> Response:
         code, sid = request.path_params["code"].upper(), request.path_params["sid"]
@@ -211,7 +218,7 @@ def create_app(room: Room, *, secret: str, query_timeout: float = 10.0, max_rows
             await run_in_threadpool(room.withdraw, sid, owner_of(p))
         except CrimeKGError as exc:
             return _html(pages.message_page("Cannot withdraw", str(exc), (f"/join?code={code}", "Back")), 409)
-        return await participant_page(request, code, p, notice="Withdrawn.")
+        return await participant_page(request, code, p, lang=lang_of(request, form), notice="withdrawn")
 
     # -- the facilitator ----------------------------------------------------------------------------
     def login_cookie(resp: Response) -> Response:
@@ -445,13 +452,26 @@ def create_app(room: Room, *, secret: str, query_timeout: float = 10.0, max_rows
         short = params.pop("format", None) or params.pop("output", None)
         answer = await run_in_threadpool(lambda: answer_query(
             room.store, None, name=request.path_params["name"], params=params, accept=request.headers.get("accept", ""),
-            short_format=short, timeout=query_timeout, max_rows=max_rows))
+            short_format=short, timeout=query_timeout, max_rows=max_rows, words=room.words()))
         return sparql_response(answer)
 
     async def query_page(request: Request) -> Response:
         from crimekg.graph.query import named_queries
 
         return _html(pages.query_page([(n, q.description) for n, q in sorted(named_queries().items())]))
+
+    async def yasgui(request: Request) -> Response:
+        from crimekg.graph.query import named_queries
+        from crimekg.graph.store import PREFIXES
+
+        config = {"prefixes": dict(PREFIXES), "start": "SELECT ?factor ?label WHERE { ?factor a ckg:Factor ; skos:prefLabel ?label } LIMIT 20",
+                  "examples": [{"name": n, "description": q.description, "text": q.text} for n, q in sorted(named_queries().items())]}
+        return _html(pages.yasgui_page(config), headers={"Content-Security-Policy": YASGUI_CSP})
+
+    async def prefixes_json(request: Request) -> Response:
+        from crimekg.graph.store import PREFIXES
+
+        return Response(json.dumps(PREFIXES), media_type="application/json")
 
     static = Path(str(files("crimekg.graph.server") / "static"))
     routes = [
@@ -467,6 +487,7 @@ def create_app(room: Room, *, secret: str, query_timeout: float = 10.0, max_rows
         Route("/live", live), Route("/live/data", live_data), Route("/events", events),
         Route("/sparql", sparql, methods=["GET", "POST", "OPTIONS"]),
         Route("/queries/{name}", named, methods=["GET", "POST", "OPTIONS"]), Route("/query", query_page),
+        Route("/yasgui", yasgui), Route("/query/prefixes.json", prefixes_json),
         Mount("/static", app=StaticFiles(directory=static), name="static"),
     ]
     @contextlib.asynccontextmanager

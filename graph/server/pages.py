@@ -6,20 +6,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 
 from crimekg.graph.server.room import FORM_FIELDS, LANGUAGES, Room, Submission
+from crimekg.graph.server.texts import text
 
-__all__ = ["page", "join_page", "form_page", "facilitator_page", "edit_page", "login_page", "message_page", "query_page"]
+__all__ = ["yasgui_page", "page", "join_page", "form_page", "facilitator_page", "edit_page", "login_page", "message_page", "query_page"]
 
-_FIELD_NAMES = {
-    "text": "What you want to say (required)",
-    "label": "A short name (optional)",
-    "kind": "Kind",
-    "category": "Category (for a factor)",
-    "crime": "Crime type",
-    "place": "Country or region",
-    "question": "Exercise question",
-    "contributor": "Your contributor code (never your name)",
-    "language": "Language of your text",
-}
 
 
 def e(value: object) -> str:
@@ -42,13 +32,13 @@ def message_page(title: str, text: str, status_link: tuple[str, str] | None = No
     return page(title, f"<h1>{e(title)}</h1><p>{e(text)}</p>{link}")
 
 
-def join_page(error: str = "") -> str:
+def join_page(error: str = "", lang: str = "en") -> str:
     err = f'<p class="error" role="alert">{e(error)}</p>' if error else ""
-    return page("Join the session", (
-        f'<h1>Join the session</h1>{err}<form method="get" action="/join"><label>Join code '
+    return page(text("join", lang), (
+        f'<h1>{e(text("join", lang))}</h1>{err}<form method="get" action="/join"><label>{e(text("join code", lang))} '
         '<input name="code" autocomplete="off" autocapitalize="characters" required maxlength="12"></label> '
-        "<button>Join</button></form>"
-    ))
+        f'<input type="hidden" name="lang" value="{e(lang)}"><button>{e(text("join button", lang))}</button></form>'
+    ), lang=lang)
 
 
 def _select(name: str, options: Iterable[tuple[str, str]], chosen: str, empty: str = "") -> str:
@@ -79,7 +69,7 @@ def fields_html(room: Room, values: Mapping[str, str], problems: Mapping[str, li
             extra = ' maxlength="32" autocomplete="off" pattern="[A-Za-z0-9][A-Za-z0-9._\\-]{0,31}"' if f == "contributor" else ' maxlength="80"'
             widget = f'<input name="{f}" id="f-{f}" value="{e(v)}"{extra}>'
         errs = "".join(f'<p class="error" data-field="{f}" role="alert">{e(m)}</p>' for m in problems.get(f, []))
-        out.append(f'<div class="field"><label for="f-{f}">{e(_FIELD_NAMES[f])}</label>{widget}{errs}</div>')
+        out.append(f'<div class="field"><label for="f-{f}">{e(text("field." + f, lang))}</label>{widget}{errs}</div>')
     return "".join(out)
 
 
@@ -88,31 +78,33 @@ def form_page(room: Room, code: str, session_title: str, csrf: str, mine: Sequen
               lang: str = "en", editing: str | None = None, notice: str = "") -> str:
     values = dict(values or {})
     langs = " ".join(
-        f'<a href="/join?code={e(code)}&amp;lang={k}"{" aria-current=page" if k == lang else ""}>{e(n)}</a>' for k, n in LANGUAGES.items()
+        f'<a href="/join?code={e(code)}&amp;lang={k}" hreflang="{k}" lang="{k}"{" aria-current=page" if k == lang else ""}>{e(n)}</a>'
+        for k, n in LANGUAGES.items()
     )
     action = f"/s/{e(code)}/edit/{e(editing)}" if editing else f"/s/{e(code)}/submit"
-    head = "Edit your contribution" if editing else "Your contribution"
-    note = f'<p class="notice" role="status">{e(notice)}</p>' if notice else ""
+    head = text("edit yours" if editing else "yours", lang)
+    note = f'<p class="notice" role="status">{e(text(notice, lang))}</p>' if notice else ""
     if problems:
-        note += '<p class="error" role="alert">Please fix the fields marked below; nothing was sent yet.</p>'
+        note += f'<p class="error" role="alert">{e(text("fix", lang))}</p>'
     items = []
     for s in mine:
         label = s.fields.get("label") or s.fields.get("text", "")
         if s.status == "pending":
-            buttons = (f'<a class="button" href="/s/{e(code)}/edit/{e(s.id)}?lang={e(lang)}">Edit</a> '
+            buttons = (f'<a class="button" href="/s/{e(code)}/edit/{e(s.id)}?lang={e(lang)}">{e(text("edit", lang))}</a> '
                        f'<form method="post" action="/s/{e(code)}/withdraw/{e(s.id)}" class="inline">'
-                       f'<input type="hidden" name="csrf" value="{e(csrf)}"><button>Withdraw</button></form>')
+                       f'<input type="hidden" name="csrf" value="{e(csrf)}"><input type="hidden" name="lang" value="{e(lang)}">'
+                       f'<button>{e(text("withdraw", lang))}</button></form>')
         else:
             buttons = ""
         items.append(f'<li data-id="{e(s.id)}" data-status="{e(s.status)}"><span class="text">{e(label)}</span> '
-                     f'<span class="status">{e(s.status)}</span> {buttons}</li>')
-    listing = f'<h2>Sent so far</h2><ul class="mine">{"".join(items)}</ul>' if items else ""
+                     f'<span class="status">{e(text("status." + s.status, lang))}</span> {buttons}</li>')
+    listing = f'<h2>{e(text("sent so far", lang))}</h2><ul class="mine">{"".join(items)}</ul>' if items else ""
     body = (
-        f'<p class="langs">{langs}</p><h1>{e(session_title)}</h1>{note}<h2>{head}</h2>'
+        f'<nav class="langs" aria-label="{e(text("language", lang))}">{langs}</nav><h1>{e(session_title)}</h1>{note}<h2>{e(head)}</h2>'
         f'<form method="post" action="{action}" class="contribution">'
         f'<input type="hidden" name="csrf" value="{e(csrf)}"><input type="hidden" name="lang" value="{e(lang)}">'
-        f"{fields_html(room, values, problems or {}, lang)}<button type=\"submit\">{'Save' if editing else 'Send'}</button></form>"
-        f"{listing}<p class='hint'>No names: you are known here only by your contributor code.</p>"
+        f'{fields_html(room, values, problems or {}, lang)}<button type="submit">{e(text("save" if editing else "send", lang))}</button></form>'
+        f"{listing}<p class='hint'>{e(text('no names', lang))}</p>"
     )
     return page(session_title, body, lang=lang)
 
@@ -199,4 +191,23 @@ def query_page(examples: Sequence[tuple[str, str]]) -> str:
         '<select name="format"><option value="json">JSON</option><option value="csv">CSV</option>'
         '<option value="tsv">TSV</option><option value="xml">XML</option></select> <button>Run</button></form>'
         f"<h2>Named queries</h2><ul>{opts}</ul>"
+        '<p><a href="/yasgui">The query editor (YASGUI)</a>: highlighting, checking and tables.</p>'
     ))
+
+
+def yasgui_page(config: Mapping[str, object]) -> str:
+    """The YASGUI query page; ``config`` (prefixes, the named queries, the first query) goes in as a
+    JSON data block, escaped so that no text in it can end the block."""
+    import json
+
+    data = json.dumps(config, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<title>crimekg SPARQL</title><link rel="stylesheet" href="/static/crimekg.css"><link rel="stylesheet" href="/static/yasgui/yasgui.min.css">'
+        '<script src="/static/yasgui/yasgui.min.js"></script></head><body><main class="wide">'
+        '<h1>SPARQL</h1><p>The endpoint is <code>/sparql</code> (SPARQL 1.1 Protocol, read-only). '
+        '<a href="/query">A plain form</a> does without JavaScript.</p>'
+        '<div id="yasgui"></div><h2>Named queries</h2><ul id="examples"></ul>'
+        f'<script type="application/json" id="crimekg-yasgui">{data}</script>'
+        '<script src="/static/yasgui-page.js"></script></main></body></html>\n'
+    )

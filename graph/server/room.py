@@ -38,6 +38,8 @@ FORM_FIELDS = ("text", "label", "kind", "category", "crime", "place", "question"
 #: The languages the session's concepts are labelled in.
 LANGUAGES = {"en": "English", "fr": "Français", "es": "Español", "ru": "Русский", "ar": "العربية", "zh": "中文", "ja": "日本語"}
 SERVE_DIR = "crimekg-serve"
+#: The concept schemes a form's values come from (the vocabulary reads these).
+_VOCABULARY_SCHEMES = ("crime", "category", "actor", "level", "relation", "polarity", "topic")
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on a phone
 
 
@@ -59,11 +61,36 @@ def _now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
-def _fsync_append(path: Path, line: str) -> None:
+def _fsync_append(path: Path, lines: list[str]) -> None:
     with open(path, "a", encoding="utf-8") as f:
-        f.write(line + "\n")
+        f.write("".join(line + "\n" for line in lines))
         f.flush()
         os.fsync(f.fileno())
+
+
+class _Entry:
+    """One event waiting to be journaled: its line, and whether (and how) it was written."""
+
+    __slots__ = ("event", "line", "done", "error")
+
+    def __init__(self, event: dict[str, Any]) -> None:
+        self.event, self.line = event, json.dumps(event, ensure_ascii=False)
+        self.done, self.error = False, None
+
+
+def changes_concepts(changes: Any) -> bool:
+    """Whether a changeset changes what the vocabulary is read from: a concept of one of the
+    vocabulary's schemes, an exercise question, a country or a region (contributions and the
+    factors derived from them do not)."""
+    from rdflib import RDF, URIRef
+
+    in_scheme = URIRef("http://www.w3.org/2004/02/skos/core#inScheme")
+    schemes = {URIRef(ontology.SCHEME + s) for s in _VOCABULARY_SCHEMES}
+    kinds = {URIRef(ontology.CKG + k) for k in ("ExerciseQuestion", "Country", "Region")}
+    if changes.replace or changes.drop or changes.ntriples:
+        return True  # whole graphs replaced or dropped: assume the worst
+    return any((p == in_scheme and o in schemes) or (p == RDF.type and o in kinds)
+               for triples in changes.add.values() for _s, p, o in triples)
 
 
 class Room:
@@ -76,7 +103,9 @@ class Room:
     def __init__(self, store: GraphStore, session: str | None = None) -> None:
         self.store = store
         self.write_lock = threading.Lock()
-        self._journal_lock = threading.Lock()
+        self._journal_lock = threading.Lock()  # guards the events waiting to be journaled
+        self._flush_lock = threading.Lock()  # one thread writes and fsyncs them at a time
+        self._waiting: list[_Entry] = []
         self.version = 0  # bumped after every accepted write: the live view listens to it
         self.dir = Path(store.location) / SERVE_DIR
         self.dir.mkdir(exist_ok=True)
@@ -91,6 +120,7 @@ class Room:
         self._vocab: Vocabulary | None = None
         self._label_cache: dict[str, dict[str, str]] = {}
         self._vocab_lock = threading.Lock()
+        self._words: tuple[Any, Any] | None = None
 
     # -- join codes and keys ---------------------------------------------------------------------
     def _load_codes(self) -> dict[str, str]:
@@ -157,10 +187,32 @@ class Room:
                 sub.fields = dict(e["fields"])
 
     def _record(self, event: dict[str, Any]) -> None:
+        """Journal an event (written and fsync-ed) and then apply it; returns once both are done.
+
+        Group commit: events that arrive while another thread fsyncs wait together, and the next
+        thread to get the journal writes them all with one fsync, in the order they came. An fsync
+        takes milliseconds on a busy disk; one per event would queue a burst of participants behind
+        each other's.
+        """
         event.setdefault("at", _now())
+        entry = _Entry(event)
         with self._journal_lock:
-            _fsync_append(self.journal, json.dumps(event, ensure_ascii=False))
-            self._apply(event)
+            self._waiting.append(entry)
+        with self._flush_lock:
+            if not entry.done:
+                with self._journal_lock:
+                    batch, self._waiting = self._waiting, []
+                try:
+                    _fsync_append(self.journal, [e.line for e in batch])
+                except OSError as exc:
+                    for e in batch:
+                        e.done, e.error = True, exc
+                else:
+                    for e in batch:
+                        self._apply(e.event)
+                        e.done = True
+        if entry.error is not None:
+            raise entry.error
 
     # -- checking ------------------------------------------------------------------------------------
     @property
@@ -170,6 +222,26 @@ class Room:
                 if self._vocab is None:
                     self._vocab = Vocabulary.from_store(self.store)
         return self._vocab
+
+    def words(self) -> Any:
+        """The workspace's words (:class:`graph.resolve.Words`) for the named queries' parameters:
+        one set per version of the data (factors change with each accept), sharing the vocabulary
+        and the places the room keeps rather than reading them (seconds) per request."""
+        from crimekg.graph.resolve import Words
+
+        cached, vocab = self._words, self.vocab
+        if cached is None or cached[0] != (self.version, id(vocab)):
+            words = Words(self.store)
+            words._vocab, words._places = vocab, vocab.places  # what Words would read again, the same tables
+            cached = self._words = ((self.version, id(vocab)), words)
+        return cached[1]
+
+    def forget_vocabulary(self) -> None:
+        """Read the vocabulary (and the concepts' labels) again at next use: the concepts changed."""
+        with self._vocab_lock:
+            self._vocab = None
+            self._label_cache = {}
+            self.__dict__.pop("_places", None)
 
     def warm_up(self) -> None:
         """Read what every form needs (the vocabulary, the concept labels), before the room arrives."""
@@ -247,8 +319,10 @@ class Room:
             fields["label"], fields["kind"] = label, fields.get("kind") or "factor"
         row = {k: v for k, v in fields.items() if v}
         with self.write_lock:
-            plan = plan_rows(self.store, [row], sub.session)
+            plan = plan_rows(self.store, [row], sub.session, vocab=self.vocab)
             self.store.write(plan.changes)
+            if changes_concepts(plan.changes):
+                self.forget_vocabulary()
         item = plan.summary.get("item")
         if item == "(already there)":  # accepted before a kill cut the journal short: find what it gave
             item = self._item_of(plan.changes)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from crimekg.graph.errors import CrimeKGError, InvalidQuery, UnknownQuery
 from crimekg.graph.query import NamedQuery, QueryResult, QueryTimeout, named_query, parse_query_text, run_query
@@ -109,8 +110,10 @@ def _refusal(status: int, reason: str) -> Answer:
 def answer_query(
     store: GraphStore, text: str | None, *, accept: str = "", short_format: str | None = None,
     name: str | None = None, params: Mapping[str, str] | None = None, timeout: float = 10.0, max_rows: int = 10_000,
+    words: Any = None,
 ) -> Answer:
-    """Run one protocol request: SPARQL ``text``, or the named query ``name`` with ``params``."""
+    """Run one protocol request: SPARQL ``text``, or the named query ``name`` with ``params``
+    (``words``: the workspace's :class:`~crimekg.graph.resolve.Words` the server keeps, for them)."""
     try:
         if name is not None:
             q: NamedQuery = named_query(name)
@@ -118,7 +121,7 @@ def answer_query(
             if not text or not text.strip():
                 return _refusal(400, "no query: send it as the query parameter (GET or form POST) or as an application/sparql-query body")
             q = parse_query_text(text, "query", "query")
-        result: QueryResult = run_query(store, q, params, timeout=timeout)
+        result: QueryResult = run_query(store, q, params, timeout=timeout, words=words)
     except UnknownQuery as exc:
         return _refusal(404, str(exc))
     except QueryTimeout as exc:

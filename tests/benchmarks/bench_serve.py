@@ -36,6 +36,14 @@ COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?c a ckg:Contribution ; ckg:text ?t FIL
 READ = "SELECT ?f ?label (COUNT(?c) AS ?n) WHERE { ?f a ckg:Factor ; skos:prefLabel ?label . OPTIONAL { ?f prov:wasDerivedFrom ?c } } GROUP BY ?f ?label"
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far: a figure the machine's other load does not inflate."""
+    import os
+
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def pct(values: list[float], p: float) -> float:
     values = sorted(values)
     if not values:
@@ -91,10 +99,12 @@ async def load(server: Server, participants: int, each: int, readers: int, accep
     code = server.codes["room-2"]
     background = [asyncio.create_task(reader(server.base, stop, times["query"])) for _ in range(readers)]
     background.append(asyncio.create_task(listener(server.base, fac.cookies, stop, events)))
-    started = time.perf_counter()
+    started, cpu, mine = time.perf_counter(), cpu_seconds(server.proc.pid), time.process_time()
     await asyncio.gather(*(participant(server.base, code, i, each, times["submit"], think) for i in range(participants)))
-    burst = time.perf_counter() - started
-    print(f"burst: {participants * each} submissions in {burst:.1f} s, {len(times['query'])} queries meanwhile", flush=True)
+    burst, cpu, mine = time.perf_counter() - started, cpu_seconds(server.proc.pid) - cpu, time.process_time() - mine
+    print(f"burst: {participants * each} submissions in {burst:.1f} s, {len(times['query'])} queries meanwhile; "
+          f"server CPU {cpu:.1f} s ({cpu / max(1, participants * each + len(times['query'])) * 1000:.1f} ms a request); "
+          f"this script's clients {mine:.1f} s", flush=True)
     # the facilitator accepts everything, readers still at work
     page = fac.get("/facilitator").text
     token = csrf_of(page)
@@ -110,7 +120,11 @@ async def load(server: Server, participants: int, each: int, readers: int, accep
             times["accept"].append(time.perf_counter() - t)
             assert r.status_code == 303, r.text
 
+    cpu = cpu_seconds(server.proc.pid)
     await asyncio.to_thread(accept_all)
+    if chosen:
+        print(f"accepting: server CPU {(cpu_seconds(server.proc.pid) - cpu) / len(chosen) * 1000:.1f} ms an acceptance "
+              "(with the readers' queries)", flush=True)
     stop.set()
     await asyncio.sleep(0.5)
     for task in background:
