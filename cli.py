@@ -1178,7 +1178,8 @@ def serve(port, lan, secret, session, query_timeout, max_rows, store_path):
             click.echo(f"Join {sid}: {server.join_url(host, port, code)}  (code {code})", err=True)
         if lan and codes:
             click.echo(server.qr_text(server.join_url(host, port, codes[session] if session in codes else next(iter(codes.values())))), err=True)
-        click.echo(f"SPARQL:      {base}/sparql   Ctrl-C stops the server.", err=True)
+        click.echo(f"SPARQL:      {base}/sparql   Query page: {base}/yasgui", err=True)
+        click.echo("Ctrl-C stops the server.", err=True)
         server.run(app, options)
     finally:
         room.store.close()

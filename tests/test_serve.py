@@ -136,6 +136,7 @@ def facilitator_csrf(fac: httpx.Client) -> str:
 def test_serve_prints_where_it_listens_and_binds_loopback_only(server):
     assert f"Serving {server.store} on {server.base} (this machine only)" in server.printed
     assert f"/facilitator?secret={SECRET}" in server.printed
+    assert f"SPARQL:      {server.base}/sparql   Query page: {server.base}/yasgui" in server.printed
     assert set(server.codes) == {"example-2026", "room-2"}
     assert all(re.fullmatch(r"[A-Z2-9]{6}", c) for c in server.codes.values())
     # not on the machine's other interfaces without --lan
