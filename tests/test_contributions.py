@@ -180,7 +180,7 @@ BROKEN = {
     ),
     "a name as contributor": (
         [["Bribery", "factor", "enabling", "TIP", "", "", "", "", "", "", "John Smith"]],
-        's.csv: row 2, column "contributor code": "John Smith" is not a contributor code: use a short pseudonym such as P07 (letters, digits, \'.\', \'_\' or \'-\', no spaces); never a person\'s name',
+        's.csv: row 2, column "contributor code": "John Smith" is not a contributor code: use a short pseudonym such as P07 (this session accepts codes matching ^[A-Z]{1,3}\\d{1,4}$); never a person\'s name',
     ),
 }
 

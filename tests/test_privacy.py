@@ -21,7 +21,9 @@ from crimekg.graph.demo import build_demo
 from crimekg.graph.importers import contributions
 from crimekg.graph.privacy import SECRET_GRAPH, legacy_digest
 from crimekg.graph.sheets import read_sheet
-from crimekg.graph.store import init_store, open_store
+from crimekg.graph.errors import InvalidInput
+from crimekg.graph.store import Changeset, graph_iri, init_store, open_store
+from crimekg.graph.terms import session_iri
 
 from tests.helpers import snapshot
 
@@ -141,3 +143,31 @@ def test_demo_public_export_reveals_no_pair(tmp_path):
     out = tmp_path / "demo.nt"
     _run(["export", "--profile", "public", "--format", "nt", "-o", str(out), "--store", str(store_dir)])
     assert _attack(out, limit=1000, groups=groups) == {}
+
+
+@pytest.mark.parametrize("name", ["JohnSmith", "Maria.Garcia", "Kofi_Mensah", "Иван", "山田"])
+def test_names_are_refused_as_contributor_codes(tmp_path, name):
+    path = tmp_path / "names.csv"
+    path.write_text(f"text,question,contributor\n偽の求人広告,2a,P07\nFake visas,2a,{name}\n", encoding="utf-8")
+    with init_store(tmp_path / "ws") as store:
+        before = snapshot(store)
+        with pytest.raises(InvalidInput) as err:
+            contributions.plan(path, store, session="s-2026")
+        assert snapshot(store) == before
+    message = str(err.value)
+    assert "row 3" in message and '"contributor"' in message and f'"{name}" is not a contributor code' in message
+    assert "P07" in message and "row 2" not in message
+
+
+def test_session_code_pattern_is_used(tmp_path):
+    path = tmp_path / "codes.csv"
+    path.write_text("text,question,contributor\nFake visas,2a,T-07\n", encoding="utf-8")
+    with init_store(tmp_path / "ws") as store:
+        with pytest.raises(InvalidInput):
+            contributions.plan(path, store, session="s-2026")
+        store.write(contributions.plan(_sheet(tmp_path / "first.csv", 1), store, session="s-2026").changes)
+        changes = Changeset()
+        changes.add_triples(graph_iri("contributions/s-2026"), [(session_iri("s-2026"), CKG.contributorCodePattern, rdflib.Literal(r"^T-\d\d$"))])
+        store.write(changes)
+        plan = contributions.plan(path, store, session="s-2026")
+        assert plan.summary["stored"] == 1

@@ -118,7 +118,7 @@ _DETAILS = {
 }
 
 
-_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+DEFAULT_CODE_PATTERN = r"^[A-Z]{1,3}\d{1,4}$"  # P07, AB12: a code, never a name such as JohnSmith or Maria.Garcia
 
 NAME = "contributions"
 DESCRIPTION = "participants' contributions or factor links, in the `crimekg template` layout (CSV, XLSX, JSON, YAML)"
@@ -267,7 +267,7 @@ def _row_key(text: str, question: URIRef | None, contributor: str | None, group:
 
 def check_rows(
     sheet: Sheet, vocab: Vocabulary, *, session_date: date | None = None, session_start: Literal | None = None,
-    language: str | None = None, secret: bytes | None = None, legacy_keys: frozenset[str] | set[str] = frozenset(),
+    language: str | None = None, secret: bytes | None = None, code_pattern: str | None = None, legacy_keys: frozenset[str] | set[str] = frozenset(),
 ) -> tuple[list[Record], dict[int, list[Problem]]]:
     """Check every row of a contributions sheet; return the valid records and the problems by row.
 
@@ -300,6 +300,7 @@ def check_rows(
         raise InvalidInput(f"{sheet.path}: the sheet has a header but no rows; nothing to import")
     records: list[Record] = []
     problems: dict[int, list[Problem]] = {}
+    code_re = re.compile(code_pattern or DEFAULT_CODE_PATTERN)
     seen: dict[str, int] = {}
     for rownum, cells in sheet.rows:
         v = {name: cells.get(h, "").strip() for h, name in columns.items()}
@@ -339,10 +340,10 @@ def check_rows(
         topics = vocab.parse("topic", col("topic"), v.get("topic", ""), rownum, errs)
         places = vocab.parse("place", col("place"), v.get("place", ""), rownum, errs)
         contributor = v.get("contributor") or None
-        if contributor and not _CODE.match(contributor):
+        if contributor and not code_re.match(contributor):
             errs.append(Problem(rownum, col("contributor"), contributor,
                                 f'"{contributor}" is not a contributor code: use a short pseudonym such as P07 '
-                                "(letters, digits, '.', '_' or '-', no spaces); never a person's name"))
+                                f"(this session accepts codes matching {code_re.pattern}); never a person's name"))
         stamp = None
         if v.get("time"):
             stamp = _parse_time(v["time"], session_date)
@@ -449,6 +450,12 @@ def _free_slug(slug: str, used: set[str], iri: Callable[[str], URIRef]) -> str:
     return slug
 
 
+def session_code_pattern(store: GraphStore, session_id: str) -> str:
+    """The contributor-code pattern of a session (its ``ckg:contributorCodePattern``), else the default."""
+    rows = store.select(f"SELECT ?p WHERE {{ <{session_iri(session_id)}> ckg:contributorCodePattern ?p }}")
+    return str(rows[0]["p"]) if rows else DEFAULT_CODE_PATTERN
+
+
 def plan_contributions(
     store: GraphStore, path: str | Path, session_id: str | None = None, *, encoding: str | None = None,
     skip_invalid: bool = False, sheet: Sheet | None = None, language: str | None = None,
@@ -477,7 +484,7 @@ def plan_contributions(
               if str(r["c"]).startswith(prefix)}
     records, problems = check_rows(
         sheet, vocab, session_date=info["date"] if info else None, session_start=info["start"] if info else None,
-        language=language, secret=secret, legacy_keys=legacy,
+        language=language, secret=secret, legacy_keys=legacy, code_pattern=session_code_pattern(store, session_id),
     )
     _check_addresses(store, sheet, records, problems)
     if problems and not skip_invalid:
