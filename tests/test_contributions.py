@@ -180,7 +180,7 @@ BROKEN = {
     ),
     "a name as contributor": (
         [["Bribery", "factor", "enabling", "TIP", "", "", "", "", "", "", "John Smith"]],
-        's.csv: row 2, column "contributor code": "John Smith" is not a contributor code: use a short pseudonym such as P07 (letters, digits, \'.\', \'_\' or \'-\', no spaces); never a person\'s name',
+        's.csv: row 2, column "contributor code": "John Smith" is not a contributor code: use a short pseudonym such as P07 (this session accepts codes matching ^[A-Z]{1,3}\\d{1,4}$); never a person\'s name',
     ),
 }
 
@@ -298,13 +298,13 @@ VALID = {
     "text": ["Bribery at checkpoints", "Debt bondage", "Porous borders", "Fear of police", "Fake job ads"],
     "category": ["enabling", "2b", "c", "Impunity", ""],
     "place": ["Japan", "PHL", "NG", "", "Eastern Asia"],
-    "contributor": ["P01", "P02", "x-9", ""],
+    "contributor": ["P01", "P02", "X9", ""],
 }
 INVALID = {
     "text": ["", "   "],
     "category": ["enablng", "6z"],
     "place": ["Atlantis", "Middle Earth"],
-    "contributor": ["John Smith", "a b"],
+    "contributor": ["John Smith", "a b", "x-9", "Maria.Garcia"],
 }
 FIELDS_ORDER = ["text", "category", "place", "contributor"]
 

@@ -22,7 +22,6 @@ the import's ``--language``, else the language its script tells (:func:`graph.te
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ from crimekg.graph.contributions import (
 )
 from crimekg.graph.errors import InvalidInput, UnknownFactor
 from crimekg.graph.importers import ImportPlan
+from crimekg.graph.privacy import workspace_secret
 from crimekg.graph.resolve import Words
 from crimekg.graph.sessions import find_session, session_changeset, session_info
 from crimekg.graph.sheets import Problem, Sheet, read_sheet, refusal, rejected_rows
@@ -118,7 +118,7 @@ _DETAILS = {
 }
 
 
-_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+DEFAULT_CODE_PATTERN = r"^[A-Z]{1,3}\d{1,4}$"  # P07, AB12: a code, never a name such as JohnSmith or Maria.Garcia
 
 NAME = "contributions"
 DESCRIPTION = "participants' contributions or factor links, in the `crimekg template` layout (CSV, XLSX, JSON, YAML)"
@@ -249,14 +249,25 @@ def _language_option(language: str | None) -> str | None:
         raise InvalidInput(f"language: {exc}") from exc
 
 
-def _row_key(text: str, question: URIRef | None, contributor: str | None, group: str | None) -> str:
+def _row_key(text: str, question: URIRef | None, contributor: str | None, group: str | None,
+             secret: bytes | None = None, legacy: frozenset[str] | set[str] = frozenset()) -> str:
+    """The key of a row without an ``id``: keyed with the workspace ``secret`` (see graph.privacy).
+
+    A key in ``legacy`` (computed the unkeyed way, as workspaces without a secret did) is kept,
+    so re-importing a sheet into such a workspace changes nothing.
+    """
+    from crimekg.graph.privacy import keyed_digest, legacy_digest
+
     basis = "\x1f".join([normalize(text), str(question or ""), (contributor or "").upper(), normalize(group or "")])
-    return hashlib.sha1(basis.encode("utf-8")).hexdigest()[:12]
+    old = legacy_digest(basis)
+    if secret is None or old in legacy:
+        return old
+    return keyed_digest(secret, basis)
 
 
 def check_rows(
     sheet: Sheet, vocab: Vocabulary, *, session_date: date | None = None, session_start: Literal | None = None,
-    language: str | None = None,
+    language: str | None = None, secret: bytes | None = None, code_pattern: str | None = None, legacy_keys: frozenset[str] | set[str] = frozenset(),
 ) -> tuple[list[Record], dict[int, list[Problem]]]:
     """Check every row of a contributions sheet; return the valid records and the problems by row.
 
@@ -289,6 +300,7 @@ def check_rows(
         raise InvalidInput(f"{sheet.path}: the sheet has a header but no rows; nothing to import")
     records: list[Record] = []
     problems: dict[int, list[Problem]] = {}
+    code_re = re.compile(code_pattern or DEFAULT_CODE_PATTERN)
     seen: dict[str, int] = {}
     for rownum, cells in sheet.rows:
         v = {name: cells.get(h, "").strip() for h, name in columns.items()}
@@ -328,10 +340,10 @@ def check_rows(
         topics = vocab.parse("topic", col("topic"), v.get("topic", ""), rownum, errs)
         places = vocab.parse("place", col("place"), v.get("place", ""), rownum, errs)
         contributor = v.get("contributor") or None
-        if contributor and not _CODE.match(contributor):
+        if contributor and not code_re.match(contributor):
             errs.append(Problem(rownum, col("contributor"), contributor,
                                 f'"{contributor}" is not a contributor code: use a short pseudonym such as P07 '
-                                "(letters, digits, '.', '_' or '-', no spaces); never a person's name"))
+                                f"(this session accepts codes matching {code_re.pattern}); never a person's name"))
         stamp = None
         if v.get("time"):
             stamp = _parse_time(v["time"], session_date)
@@ -353,7 +365,7 @@ def check_rows(
             if not IDENTIFIER.match(key):
                 errs.append(Problem(rownum, col("id"), key, f'"{key}" cannot be an id: use letters, digits, ".", "_" or "-", e.g. 2a-03'))
         else:
-            key = _row_key(text, question, contributor, v.get("group"))
+            key = _row_key(text, question, contributor, v.get("group"), secret, legacy_keys)
         if key in seen and not errs:
             what = "uses the same id as" if v.get("id") else "repeats"
             errs.append(Problem(rownum, col("id") if v.get("id") else "", "",
@@ -438,6 +450,12 @@ def _free_slug(slug: str, used: set[str], iri: Callable[[str], URIRef]) -> str:
     return slug
 
 
+def session_code_pattern(store: GraphStore, session_id: str) -> str:
+    """The contributor-code pattern of a session (its ``ckg:contributorCodePattern``), else the default."""
+    rows = store.select(f"SELECT ?p WHERE {{ <{session_iri(session_id)}> ckg:contributorCodePattern ?p }}")
+    return str(rows[0]["p"]) if rows else DEFAULT_CODE_PATTERN
+
+
 def plan_contributions(
     store: GraphStore, path: str | Path, session_id: str | None = None, *, encoding: str | None = None,
     skip_invalid: bool = False, sheet: Sheet | None = None, language: str | None = None,
@@ -461,18 +479,25 @@ def plan_contributions(
     vocab = vocab if vocab is not None else Vocabulary.from_store(store)
     if not vocab.words.get("category"):
         raise InvalidInput(f"{store.location} has no concept schemes loaded; run `crimekg init --upgrade {store.location}`")
+    changes = Changeset()
+    secret = workspace_secret(store, changes)
+    prefix = str(contribution_iri(session_id, ""))
+    legacy = {str(r["c"])[len(prefix):] for r in store.select("SELECT ?c WHERE { ?c a ckg:Contribution }")
+              if str(r["c"]).startswith(prefix)}
     records, problems = check_rows(
         sheet, vocab, session_date=info["date"] if info else None, session_start=info["start"] if info else None,
-        language=language,
+        language=language, secret=secret, legacy_keys=legacy, code_pattern=session_code_pattern(store, session_id),
     )
     _check_addresses(store, sheet, records, problems)
     if problems and not skip_invalid:
         raise refusal(sheet, problems)
     warnings = []
     g_iri = graph_iri("contributions/" + session_id)
-    changes = Changeset()
     if info is None:
-        changes = session_changeset(store, session_id)
+        session_changes = session_changeset(store, session_id)
+        for iri, triples in changes.add.items():
+            session_changes.add_triples(iri, triples)
+        changes = session_changes
         warnings.append(
             f"session {session_id!r} did not exist; created it with the title 'Session {session_id}' "
             f"(describe it with `crimekg session new {session_id} --title ... --date ... --place ...`)"
