@@ -246,7 +246,7 @@ def load(files, graph, fmt, append, force, strict, store_path):
 @click.option("--network", type=click.Choice(["factors", "session", "places", "flows"]),
               help="With --format graphml|gexf: the projection to write (default: factors).")
 @click.option("--profile", type=click.Choice(["full", "public"]), default="full", show_default=True,
-              help="public drops contributor codes, participants, groups, times and local places.")
+              help="public drops contributor codes, participants, groups, times and local places, and marks them where text names them (GraphML and GEXF too).")
 @click.option("--place-level", type=click.Choice(["country", "region"]), default="country", show_default=True,
               help="With --profile public: keep countries, or generalise them to UN M49 subregions.")
 @click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True), help="File to write, - for stdout.")
@@ -274,7 +274,7 @@ def export(graphs_, fmt, network, profile, place_level, output, store_path):
         from crimekg.graph.views import export_network
 
         with _open(store_path) as store, _output(output) as target:
-            export_network(store, target, fmt, network or "factors")
+            export_network(store, target, fmt, network or "factors", profile=profile)
         if output != "-":
             click.echo(f"Wrote {output}", err=True)
         return

@@ -99,7 +99,7 @@ def export_workspace(
     ):
         participants[str(r["s"])] = int(r["n"])
     people = {str(r["p"]) for r in store.select("SELECT DISTINCT ?p WHERE { ?p a ckg:Participant }")}
-    redact = _redactor(store)
+    redact = redactor(store)
     place_p = ontology.CKG + "place"
     count_p = ox.NamedNode(ontology.CKG + "participantCount")
     quads = []
@@ -241,7 +241,7 @@ def _write(out: IO[bytes] | str | os.PathLike, data: bytes) -> None:
 _XSD_STRING = XSD + "string"
 
 
-def _redactor(store: GraphStore):
+def redactor(store: GraphStore):
     """A function that blanks out, in free text, the workspace's contributor codes, group names and
     local places (participants write "Group C said...", "via Istanbul"); None when there are none."""
     import re

@@ -1059,9 +1059,15 @@ def export_network(
     params: dict[str, str] | None = None,
     flows: str = "all",
     indicator: str = "detected-trafficking-victims",
+    profile: str = "full",
     **filters: str | Iterable[str] | None,
 ) -> nx.MultiDiGraph:
     """Write the network of a preset as GraphML or GEXF (for Gephi), attributes included; return it.
+
+    ``profile="public"`` applies the public profile's text rule to every attribute: a contributor
+    code, group name or local place written in a label or a link's evidence is replaced by a marker
+    (``[group]``, ``[participant]``, ``[place]``). The networks carry no codes, groups or times of
+    their own.
 
     >>> from crimekg.graph.store import init_store
     >>> import io, tempfile
@@ -1075,8 +1081,30 @@ def export_network(
     from crimekg.graph.network import write_network
 
     G = network_for(store, preset, query=query, params=params, flows=flows, indicator=indicator, **filters)
+    if profile == "public":
+        _redact_network(G, store)
     write_network(G, out, format)
     return G
+
+
+def _redact_network(G: nx.Graph, store: GraphStore) -> None:
+    from crimekg.graph.export import redactor
+
+    redact = redactor(store)
+    if redact is None:
+        return
+
+    def clean(value):
+        if isinstance(value, str):
+            return redact(value)
+        if isinstance(value, (list, tuple)):
+            return type(value)(clean(v) for v in value)
+        return value
+
+    for _n, attrs in G.nodes(data=True):
+        attrs.update({k: clean(v) for k, v in attrs.items()})
+    for *_e, attrs in G.edges(data=True):
+        attrs.update({k: clean(v) for k, v in attrs.items()})
 
 
 def render_view(
