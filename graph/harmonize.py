@@ -317,8 +317,11 @@ def merge_changeset(
         t, ss = URIRef(str(t)), [URIRef(str(s)) for s in ss]
         edit.begin()
         _merge_into(edit, t, ss)
-        before = _nquads(edit.removed)
-        mid = hashlib.sha1((str(t) + "|" + " ".join(sorted(map(str, ss))) + before).encode()).hexdigest()[:12]
+        # named by what it merges and how many merges came before (the same merge made again after a
+        # split is another activity): not by the removed triples, whose contribution IRIs are keyed
+        # with the workspace's own secret, so that one merge has one name in every workspace
+        earlier = sum(1 for _ in history.subjects(RDF.type, PROV.Activity))
+        mid = hashlib.sha1(f"{t}|{' '.join(sorted(map(str, ss)))}|{earlier}".encode()).hexdigest()[:12]
         m = URIRef(_MERGE + mid)
         history.add((m, RDF.type, PROV.Activity))
         history.add((m, RDFS.label, Literal(f"merge of {len(ss)} factor(s) into {t.rsplit('/', 1)[-1]}")))

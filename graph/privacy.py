@@ -13,6 +13,7 @@ import hmac
 from typing import TYPE_CHECKING
 
 from crimekg.graph.store import INTERNAL
+from crimekg.graph.terms import CKG
 
 if TYPE_CHECKING:
     from crimekg.graph.store import Changeset, GraphStore
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["SECRET_GRAPH", "keyed_digest", "legacy_digest", "workspace_secret"]
 
 SECRET_GRAPH = INTERNAL + "secret"
-_SECRET_PREDICATE = "https://w3id.org/crimekg/ontology#workspaceSecret"
+_SECRET_PREDICATE = CKG + "workspaceSecret"
 _KEY_LENGTH = 12
 
 

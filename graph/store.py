@@ -383,7 +383,7 @@ def from_oxigraph_term(term: Any) -> Node:
         return rdflib.BNode(term.value)
     if term.language:
         return rdflib.Literal(term.value, lang=term.language)
-    if term.datatype.value == _XSD_STRING:
+    if term.datatype.value == str(_XSD_STRING):  # a URIRef never equals a plain str
         return rdflib.Literal(term.value)
     return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
 

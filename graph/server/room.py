@@ -30,6 +30,7 @@ from crimekg.graph.sessions import list_sessions, session_changeset
 from crimekg.graph.sheets import Sheet
 from crimekg.graph.errors import InvalidInput
 from crimekg.graph.store import GraphStore
+from crimekg.graph.terms import SKOS
 
 __all__ = ["FORM_FIELDS", "LANGUAGES", "Submission", "Room"]
 
@@ -84,7 +85,7 @@ def changes_concepts(changes: Any) -> bool:
     factors derived from them do not)."""
     from rdflib import RDF, URIRef
 
-    in_scheme = URIRef("http://www.w3.org/2004/02/skos/core#inScheme")
+    in_scheme = URIRef(SKOS + "inScheme")
     schemes = {URIRef(ontology.SCHEME + s) for s in _VOCABULARY_SCHEMES}
     kinds = {URIRef(ontology.CKG + k) for k in ("ExerciseQuestion", "Country", "Region")}
     if changes.replace or changes.drop or changes.ntriples:
