@@ -673,3 +673,24 @@ def test_the_room_reads_its_vocabulary_once_and_again_only_when_the_concepts_cha
         room.forget_vocabulary()
         room.check({"text": "x", "category": "enabling"})
         assert len(reads) == 2
+
+
+def test_the_form_checks_a_contributor_code_against_the_sessions_own_pattern(tmp_path):
+    """As accepting will: a session that numbers its tables T-01... takes T-07 and refuses P07."""
+    import rdflib
+
+    from crimekg.graph.server.room import Room
+    from crimekg.graph.store import Changeset, graph_iri
+    from crimekg.graph.terms import CKG, session_iri
+
+    with init_store(tmp_path / "ws") as store:
+        room = Room(store, "s1")
+        form = {"text": "偽造ビザ", "category": "enabling", "contributor": "T-07"}
+        _sub, problems = room.submit("s1", "owner", form)
+        assert list(problems) == ["contributor"], "the default pattern (P07) refuses T-07"
+        changes = Changeset()
+        changes.add_triples(graph_iri("contributions/s1"), [(rdflib.URIRef(session_iri("s1")), rdflib.URIRef(CKG + "contributorCodePattern"), rdflib.Literal(r"^T-\d\d$"))])
+        store.write(changes)
+        sub, problems = room.submit("s1", "owner", form)
+        assert not problems and sub is not None
+        assert list(room.edit(sub.id, {**form, "contributor": "P07"}, owner="owner")) == ["contributor"]

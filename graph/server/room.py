@@ -25,7 +25,7 @@ from typing import Any
 
 from crimekg import ontology
 from crimekg.graph.contributions import Vocabulary
-from crimekg.graph.importers.contributions import FIELDS, check_rows, plan_rows
+from crimekg.graph.importers.contributions import FIELDS, check_rows, plan_rows, session_code_pattern
 from crimekg.graph.sessions import list_sessions, session_changeset
 from crimekg.graph.sheets import Sheet
 from crimekg.graph.errors import InvalidInput
@@ -251,12 +251,14 @@ class Room:
         self.concept_options("place")
         self.sessions()
 
-    def check(self, fields: dict[str, str]) -> dict[str, list[str]]:
-        """The problems of a form, by field, in the words ``crimekg import`` uses (empty: it is valid)."""
+    def check(self, fields: dict[str, str], session: str | None = None) -> dict[str, list[str]]:
+        """The problems of a form, by field, in the words ``crimekg import`` uses (empty: it is valid).
+        A contributor code is checked against ``session``'s own pattern, as accepting it will be."""
         values = {k: (fields.get(k) or "").strip() for k in FORM_FIELDS}
         headers = [FIELDS[k][0] for k in FORM_FIELDS]
         sheet = Sheet("form", "form", headers, [(1, {FIELDS[k][0]: values[k] for k in FORM_FIELDS})], unit="item")
-        _records, problems = check_rows(sheet, self.vocab)
+        pattern = session_code_pattern(self.store, session) if session else None
+        _records, problems = check_rows(sheet, self.vocab, code_pattern=pattern)
         by_header = {FIELDS[k][0]: k for k in FORM_FIELDS}
         out: dict[str, list[str]] = {}
         for p in problems.get(1, []):
@@ -266,7 +268,7 @@ class Room:
     # -- participants ----------------------------------------------------------------------------
     def submit(self, session: str, owner: str, fields: dict[str, str]) -> tuple[Submission | None, dict[str, list[str]]]:
         fields = {k: (fields.get(k) or "").strip() for k in FORM_FIELDS}
-        problems = self.check(fields)
+        problems = self.check(fields, session)
         if problems:
             return None, problems
         sid = secrets.token_hex(6)
@@ -292,7 +294,7 @@ class Room:
         """Change a pending submission (``owner``: only its participant's; None: the facilitator)."""
         sub = self.owned(sid, owner) if owner is not None else self.pending(sid)
         fields = {k: (fields.get(k) or "").strip() for k in FORM_FIELDS}
-        problems = self.check(fields)
+        problems = self.check(fields, sub.session)
         if not problems:
             self._record({"op": "edit", "id": sub.id, "fields": fields})
         return problems
