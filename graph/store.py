@@ -956,10 +956,21 @@ class ReadOnlyOxigraphStore(OxigraphStore):
                 f"no crimekg workspace at {self.location}; create one with `crimekg init {self.location}`"
                 " or name another with --store / CRIMEKG_STORE"
             )
-        try:
-            inner = ox.Store.read_only(str(path))
-        except OSError as exc:
-            raise StoreError(f"cannot open the workspace {self.location} for reading: {exc}") from exc
+        inner = None
+        for attempt in range(5):
+            try:
+                inner = ox.Store.read_only(str(path))
+                break
+            except OSError as exc:
+                raise StoreError(f"cannot open the workspace {self.location} for reading: {exc}") from exc
+            except RuntimeError as exc:
+                # the writer beside us compacted a table file away between reading the file list and
+                # opening the file: a fresh look finds the new list
+                if attempt == 4 or "No such file" not in str(exc):
+                    raise StoreError(f"cannot open the workspace {self.location} for reading: {exc}") from exc
+                import time
+
+                time.sleep(0.05 * (attempt + 1))
         self._ds = rdflib.Dataset(store=_OxrdflibStore(store=inner), default_union=True)
         for prefix, ns in PREFIXES.items():
             self._ds.bind(prefix, ns)
