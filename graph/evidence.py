@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from crimekg import ontology
 
 from crimekg.graph import terms
+from crimekg.graph.terms import concept, dataset_iri, flow_iri, observation_iri, structure_iri  # noqa: F401  (re-exported)
 from crimekg.graph.terms import CKG, DCAT, DCT, FOAF, GEO, PROV, QB, RDF_TYPE, RDFS, SKOS, XSD  # noqa: F401  (re-exported)
 from crimekg.graph.errors import InvalidInput
 
@@ -90,33 +91,6 @@ def slugify(text: str) -> str:
     'unspecified'
     """
     return terms.slugify(text, max_length=None, empty="unspecified")
-
-
-def concept(scheme: str, slug: str) -> str:
-    """Return the IRI of a concept.
-
-    >>> concept("sex", "female")
-    'https://w3id.org/crimekg/concept/sex/female'
-    """
-    return f"{ontology.CONCEPT}{scheme}/{slug}"
-
-
-def observation_iri(source: str, *parts: str) -> str:
-    """Return an observation's IRI, built from its source and its dimension values (stable).
-
-    >>> observation_iri("glotip", "AGO", "2017", "persons-convicted")
-    'https://w3id.org/crimekg/data/observation/glotip/AGO/2017/persons-convicted'
-    """
-    return f"{ontology.DATA}observation/{source}/" + "/".join(parts)
-
-
-def flow_iri(origin: str, destination: str) -> str:
-    """Return the IRI of the flow between two places given by their last IRI segment or code.
-
-    >>> flow_iri("NGA", "ITA")
-    'https://w3id.org/crimekg/data/flow/NGA--ITA'
-    """
-    return f"{ontology.DATA}flow/{origin}--{destination}"
 
 
 def nt_iri(iri: str) -> str:
@@ -390,24 +364,6 @@ def _fits(damaged: str, known: str) -> bool:
 #: Codes for a dimension an observation's breakdown leaves unset or its source does not state.
 TOTAL = f"<{ontology.CONCEPT}cube-code/total>"
 NOT_STATED = f"<{ontology.CONCEPT}cube-code/not-stated>"
-
-
-def structure_iri(name: str) -> str:
-    """The IRI of a data structure definition (declared in the ontology).
-
-    >>> structure_iri("glotip")
-    'https://w3id.org/crimekg/resource/structure/glotip'
-    """
-    return f"{ontology.RESOURCE}structure/{name}"
-
-
-def dataset_iri(source: str) -> str:
-    """The IRI of an imported dataset (one per source: a newer export replaces it).
-
-    >>> dataset_iri("glotip")
-    'https://w3id.org/crimekg/resource/dataset/glotip'
-    """
-    return f"{ontology.RESOURCE}dataset/{source}"
 
 
 def conflicts_iri(source: str) -> str:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from crimekg import ontology
 
 from crimekg.graph import evidence as ev
+from crimekg.graph.terms import quality_graph, report_iri  # noqa: F401  (re-exported)
 
 __all__ = ["ACTIONS", "KINDS", "Finding", "Report", "quality_graph", "report_iri", "stored_report"]
 
@@ -54,24 +55,6 @@ _REASONS = {
 }
 _LANGUAGES = {"ar": "Arabic", "zh": "Chinese", "en": "English", "fr": "French", "ru": "Russian", "es": "Spanish",
               "ja": "Japanese", "it": "Italian", "pt": "Portuguese", "de": "German"}
-
-
-def quality_graph(source: str) -> str:
-    """The IRI of the graph holding a source's data-quality report.
-
-    >>> quality_graph("glotip")
-    'https://w3id.org/crimekg/graph/quality/glotip'
-    """
-    return f"{ontology.GRAPH}quality/{source}"
-
-
-def report_iri(source: str) -> str:
-    """The IRI of a source's data-quality report.
-
-    >>> report_iri("iom")
-    'https://w3id.org/crimekg/resource/dataset/iom/quality'
-    """
-    return f"{ev.dataset_iri(source)}/quality"
 
 
 @dataclass(frozen=True)

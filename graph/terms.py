@@ -241,6 +241,71 @@ def link_iri(source: str, relation: str, target: str) -> URIRef:
     """
     return _iri(f"{ontology.DATA}link/{_last_segment(source)}--{_last_segment(relation)}--{_last_segment(target)}")
 
+# ------------------------------------------------------------------------------------------------
+# evidence IRIs (plain strings: the evidence writers build N-Triples text from them)
+
+def concept(scheme: str, slug: str) -> str:
+    """Return the IRI of a concept.
+
+    >>> concept("sex", "female")
+    'https://w3id.org/crimekg/concept/sex/female'
+    """
+    return f"{CONCEPT}{scheme}/{slug}"
+
+
+def observation_iri(source: str, *parts: str) -> str:
+    """Return an observation's IRI, built from its source and its dimension values (stable).
+
+    >>> observation_iri("glotip", "AGO", "2017", "persons-convicted")
+    'https://w3id.org/crimekg/data/observation/glotip/AGO/2017/persons-convicted'
+    """
+    return f"{DATA}observation/{source}/" + "/".join(parts)
+
+
+def flow_iri(origin: str, destination: str) -> str:
+    """Return the IRI of the flow between two places given by their last IRI segment or code.
+
+    >>> flow_iri("NGA", "ITA")
+    'https://w3id.org/crimekg/data/flow/NGA--ITA'
+    """
+    return f"{DATA}flow/{origin}--{destination}"
+
+
+def structure_iri(name: str) -> str:
+    """The IRI of a data structure definition (declared in the ontology).
+
+    >>> structure_iri("glotip")
+    'https://w3id.org/crimekg/resource/structure/glotip'
+    """
+    return f"{RESOURCE}structure/{name}"
+
+
+def dataset_iri(source: str) -> str:
+    """The IRI of an imported dataset (one per source: a newer export replaces it).
+
+    >>> dataset_iri("glotip")
+    'https://w3id.org/crimekg/resource/dataset/glotip'
+    """
+    return f"{RESOURCE}dataset/{source}"
+
+
+def quality_graph(source: str) -> str:
+    """The IRI of the graph holding a source's data-quality report.
+
+    >>> quality_graph("glotip")
+    'https://w3id.org/crimekg/graph/quality/glotip'
+    """
+    return f"{GRAPH}quality/{source}"
+
+
+def report_iri(source: str) -> str:
+    """The IRI of a source's data-quality report.
+
+    >>> report_iri("iom")
+    'https://w3id.org/crimekg/resource/dataset/iom/quality'
+    """
+    return f"{dataset_iri(source)}/quality"
+
 
 # ------------------------------------------------------------------------------------------------
 # language tags
