@@ -843,17 +843,16 @@ class OxigraphStore(GraphStore):
         import threading
 
         outcome: dict[str, Any] = {}
-        call = getattr(self._ox, method)
 
         def run() -> None:
+            # the bound method is looked up in the worker: the main thread keeps no reference to it
             try:
-                outcome["result"] = call(*args, **kwargs)
+                outcome["result"] = getattr(self._ox, method)(*args, **kwargs)
             except BaseException as exc:  # handed to the main thread below
                 outcome["error"] = exc
 
         worker = threading.Thread(target=run, name="crimekg-write", daemon=True)
         worker.start()
-        del call
         try:
             while worker.is_alive():
                 worker.join(0.05)
