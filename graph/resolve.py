@@ -124,6 +124,8 @@ class Words:
 
     @property
     def places(self):
+        if self._places is None and self._vocab is not None:
+            self._places = self._vocab.places  # the vocabulary, once read, already holds them
         if self._places is None:
             from crimekg.graph.evidence import Places
 
