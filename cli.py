@@ -428,7 +428,6 @@ def import_(file, source, session, encoding, skip_invalid, rejected_path, downlo
     from pathlib import Path
 
     from crimekg.graph.sheets import write_rejected
-    from crimekg.graph.importers import detect_source, importer
     from crimekg.graph.quality import stored_report
     from crimekg.graph.importers import detect_source, plan_import
 

@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-import rdflib
 from rdflib import URIRef
 
 from crimekg import ontology
@@ -27,7 +26,7 @@ from crimekg.graph.errors import InvalidInput
 from crimekg.graph.evidence import Places
 from crimekg.graph.sheets import Problem
 from crimekg.graph.store import GraphStore
-from crimekg.graph.terms import contribution_iri, factor_iri
+from crimekg.graph.terms import factor_iri
 
 __all__ = [
     "CKG",

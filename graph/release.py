@@ -223,7 +223,7 @@ def _void(store: GraphStore, info: ReleaseInfo, licence: str, date: str | None, 
     base = f"{ontology.BASE}release/{slugify(info.title) or 'crimekg'}/{slugify(info.version) or '1'}"
     ds = N(base)
     out: list[tuple] = []
-    dct, dcat, prov, rdf = PREFIXES["dct"], PREFIXES["dcat"], PREFIXES["prov"], PREFIXES["rdf"]
+    dct, dcat, rdf = PREFIXES["dct"], PREFIXES["dcat"], PREFIXES["rdf"]
 
     def add(s: Any, p: str, o: Any) -> None:
         out.append(ox.Quad(s, N(p), o, ox.DefaultGraph()))

@@ -31,7 +31,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from crimekg.graph.errors import InvalidInput
-from crimekg.graph.sheets import FORMULA_STARTS, spreadsheet_safe
+from crimekg.graph.sheets import spreadsheet_safe
 from crimekg.graph.store import PREFIXES
 from crimekg.graph.terms import SPARQL_RESULTS, XSD
 
