@@ -56,7 +56,9 @@ FACILITATOR_COOKIE = "ckg_f"
 
 
 class SecurityHeaders:
-    """Pure ASGI middleware: the CSP (unless the response set its own) and the usual hardening headers."""
+    """Pure ASGI middleware: the CSP (unless the response set its own), the usual hardening headers,
+    and a ``Server-Timing`` header saying how long the server took to start answering (load tests
+    read it to tell the server's time from the time the client itself took)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -66,6 +68,8 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        started = time.perf_counter()
+
         async def wrapped(message: dict) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
@@ -73,7 +77,8 @@ class SecurityHeaders:
                 if b"content-security-policy" not in names:
                     headers.append((b"content-security-policy", STRICT_CSP.encode()))
                 headers += [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
-                            (b"x-frame-options", b"DENY")]
+                            (b"x-frame-options", b"DENY"),
+                            (b"server-timing", b"app;dur=%.1f" % ((time.perf_counter() - started) * 1000))]
                 message["headers"] = headers
             await send(message)
 

@@ -50,7 +50,14 @@ def _select(name: str, options: Iterable[tuple[str, str]], chosen: str, empty: s
 
 
 def fields_html(room: Room, values: Mapping[str, str], problems: Mapping[str, list[str]], lang: str) -> str:
-    """The form's fields in the template's order, each with its problems under it."""
+    """The form's fields in the template's order, each with its problems under it (a blank form,
+    the page every submission answers with, is drawn once per language)."""
+    if not problems and not any(values.get(f) for f in FORM_FIELDS):
+        return room.piece(("blank form", lang), lambda: _fields_html(room, {}, {}, lang))
+    return _fields_html(room, values, problems, lang)
+
+
+def _fields_html(room: Room, values: Mapping[str, str], problems: Mapping[str, list[str]], lang: str) -> str:
     out = []
     for f in FORM_FIELDS:
         v = values.get(f, "") or ""
