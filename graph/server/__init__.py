@@ -31,6 +31,7 @@ class ServeOptions:
     query_timeout: float = 10.0
     max_rows: int = 10_000
     session: str | None = None
+    max_body: int = 256 * 1024
 
     @property
     def host(self) -> str:
@@ -59,7 +60,8 @@ def make_app(room, options: ServeOptions, secret: str, join_base: str):
     """The ASGI application for ``room``."""
     from crimekg.graph.server.app import create_app
 
-    return create_app(room, secret=secret, query_timeout=options.query_timeout, max_rows=options.max_rows, join_base=join_base)
+    return create_app(room, secret=secret, query_timeout=options.query_timeout, max_rows=options.max_rows, join_base=join_base,
+                      max_body=options.max_body)
 
 
 def run(app, options: ServeOptions) -> None:

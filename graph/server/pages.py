@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 
+from crimekg.graph.server.limits import FIELD_LIMITS
 from crimekg.graph.server.room import FORM_FIELDS, LANGUAGES, Room, Submission
 from crimekg.graph.server.texts import text
 
@@ -62,7 +63,7 @@ def _fields_html(room: Room, values: Mapping[str, str], problems: Mapping[str, l
     for f in FORM_FIELDS:
         v = values.get(f, "") or ""
         if f == "text":
-            widget = f'<textarea name="text" id="f-text" rows="4" required>{e(v)}</textarea>'
+            widget = f'<textarea name="text" id="f-text" rows="4" required maxlength="{FIELD_LIMITS["text"]}">{e(v)}</textarea>'
         elif f in ("category", "crime"):
             widget = _select(f, room.concept_options(f, lang), v, "—")
         elif f in ("kind", "question"):
@@ -70,10 +71,11 @@ def _fields_html(room: Room, values: Mapping[str, str], problems: Mapping[str, l
         elif f == "language":
             widget = _select(f, LANGUAGES.items(), v, "—")
         elif f == "place":
-            widget = (f'<input name="place" id="f-place" list="places" value="{e(v)}" autocomplete="off">'
+            widget = (f'<input name="place" id="f-place" list="places" value="{e(v)}" autocomplete="off" maxlength="{FIELD_LIMITS["place"]}">'
                       '<datalist id="places">' + "".join(f'<option value="{e(n)}">' for n, _ in room.concept_options("place")) + "</datalist>")
         else:
-            extra = ' maxlength="32" autocomplete="off" pattern="[A-Za-z0-9][A-Za-z0-9._\\-]{0,31}"' if f == "contributor" else ' maxlength="80"'
+            extra = (f' maxlength="{FIELD_LIMITS[f]}" autocomplete="off" pattern="[A-Za-z0-9][A-Za-z0-9._\\-]{{0,31}}"' if f == "contributor"
+                     else ' maxlength="80"')  # a label: the longest an import takes
             widget = f'<input name="{f}" id="f-{f}" value="{e(v)}"{extra}>'
         errs = "".join(f'<p class="error" data-field="{f}" role="alert">{e(m)}</p>' for m in problems.get(f, []))
         out.append(f'<div class="field"><label for="f-{f}">{e(text("field." + f, lang))}</label>{widget}{errs}</div>')
