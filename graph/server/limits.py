@@ -7,10 +7,11 @@ line and headers are bounded by the HTTP parser (16 KiB). A form may hold at mos
 :data:`MAX_FIELDS` fields, no file, and each field at most its length in :data:`FIELD_LIMITS`
 (characters). Each refusal is one line, with status 413 (too large) or 400 (a file).
 
->>> check_fields([("text", "x" * 2001)], FIELD_LIMITS)
-Traceback (most recent call last):
-...
-crimekg.graph.server.limits.Refused: refused: field "text" holds 2,001 characters; this server takes at most 2,000 in it (shorten it and send it again)
+>>> try:
+...     check_fields([("text", "x" * 2001)], FIELD_LIMITS)
+... except Refused as exc:
+...     print(exc.status, exc.reason)
+413 refused: field "text" holds 2,001 characters; this server takes at most 2,000 in it (shorten it and send it again)
 >>> check_fields([("text", "国境" * 1000), ("contributor", "P07")], FIELD_LIMITS)
 """
 
