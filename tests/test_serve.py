@@ -564,6 +564,18 @@ def test_a_declared_length_over_the_limit_is_refused_before_the_body_comes(serve
     still_answers(server)
 
 
+def test_a_request_line_or_headers_over_the_limit_are_refused(server):
+    long_query = "SELECT * WHERE { ?s ?p \"" + "Коррупция " * 400 + "\" }"  # 4,000 characters, 23 KB in a URL
+    r = httpx.get(server.base + "/sparql", params={"query": long_query}, timeout=10)
+    refusal(r, 414, "line and headers hold", "at most 16,384", "by POST")
+    r = httpx.get(server.base + "/health", headers={"X-Padding": "p" * 20_000}, timeout=10)
+    refusal(r, 431, "at most 16,384")
+    # the same query by POST is within the body's limit
+    r = httpx.post(server.base + "/sparql", data={"query": long_query}, headers={"Accept": "text/csv"}, timeout=10)
+    assert r.status_code == 200 and set(r.text.split("\r\n")[0].split(",")) == {"s", "p"}, r.text[:200]
+    still_answers(server)
+
+
 @pytest.mark.parametrize("field,limit", [("text", 2000), ("contributor", 32), ("place", 200), ("label", 200)])
 def test_each_form_field_has_a_length_limit(server, field, limit):
     c, code, csrf = server.participant()

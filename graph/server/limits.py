@@ -2,8 +2,9 @@
 
 The server takes forms and SPARQL queries, never a file: there is no upload (sheets go through
 ``crimekg import``, which bounds the sheet it reads). Every request body is read into memory up to
-:data:`MAX_BODY` bytes (``--max-body``) and refused past it, before any of it is parsed; the request
-line and headers are bounded by the HTTP parser (16 KiB). A form may hold at most
+:data:`MAX_BODY` bytes (``--max-body``) and refused past it, before any of it is parsed. A request's line
+and headers may hold :data:`MAX_HEAD` bytes (the HTTP parser, h11, stops buffering a head not much
+past that; the application refuses a head past it with 414 or 431). A form may hold at most
 :data:`MAX_FIELDS` fields, no file, and each field at most its length in :data:`FIELD_LIMITS`
 (characters). Each refusal is one line, with status 413 (too large) or 400 (a file).
 
@@ -20,8 +21,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["MAX_BODY", "MAX_FIELDS", "FIELD_LIMITS", "QUERY_FIELD_LIMITS", "Refused", "BodyLimit", "check_fields"]
+__all__ = ["MAX_HEAD", "MAX_BODY", "MAX_FIELDS", "FIELD_LIMITS", "QUERY_FIELD_LIMITS", "Refused", "BodyLimit", "check_fields"]
 
+#: Bytes a request's line (its path and query) and headers may hold together.
+MAX_HEAD = 16 * 1024
 #: Bytes a request body may hold (a form, a SPARQL query): ``crimekg serve --max-body``.
 MAX_BODY = 256 * 1024
 #: Fields a form may hold (the contribution form has 11).
@@ -67,12 +70,13 @@ def _shown(name: str) -> str:
 
 
 class BodyLimit:
-    """Pure ASGI middleware: read a request's body (up to ``max_body`` bytes) before the application
-    sees any of it, and answer 413 past that; a declared ``Content-Length`` past it is refused
-    without reading a byte."""
+    """Pure ASGI middleware: refuse a request whose line or headers hold more than ``max_head``
+    bytes (414, 431); read a request's body (up to ``max_body`` bytes) before the application sees
+    any of it, and answer 413 past that; a declared ``Content-Length`` past it is refused without
+    reading a byte."""
 
-    def __init__(self, app: Any, max_body: int = MAX_BODY) -> None:
-        self.app, self.max_body = app, max_body
+    def __init__(self, app: Any, max_body: int = MAX_BODY, max_head: int = MAX_HEAD) -> None:
+        self.app, self.max_body, self.max_head = app, max_body, max_head
 
     def _too_large(self, size: str) -> bytes:
         return (f"refused: the request body is {size} bytes; this server takes at most {self.max_body:,} "
@@ -85,6 +89,14 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": text})
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            line = len(scope.get("raw_path") or scope["path"].encode()) + len(scope.get("query_string") or b"")
+            head = line + sum(len(k) + len(v) + 4 for k, v in scope.get("headers") or [])
+            if head > self.max_head:
+                status, hint = (414, " (send a long SPARQL query by POST)") if line > self.max_head // 2 else (431, "")
+                await self._refuse(send, status, (f"refused: the request's line and headers hold {head:,} bytes; this server "
+                                                  f"takes at most {self.max_head:,}{hint}\n").encode())
+                return
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)  # these read no body here
             return
