@@ -14,6 +14,7 @@ past that; the application refuses a head past it with 414 or 431). A form may h
 ...     print(exc.status, exc.reason)
 413 refused: field "text" holds 2,001 characters; this server takes at most 2,000 in it (shorten it and send it again)
 >>> check_fields([("text", "国境" * 1000), ("contributor", "P07")], FIELD_LIMITS)
+>>> check_fields([("text", "línea\\r\\n" * 333)], FIELD_LIMITS)  # 1,998 characters as the browser counts them
 """
 
 from __future__ import annotations
@@ -58,8 +59,9 @@ def check_fields(items: Iterable[tuple[str, Any]], limits: Mapping[str | None, i
         if not isinstance(value, str):
             raise Refused(400, f'refused: field "{_shown(name)}" is a file; this server takes no uploads (import sheets with `crimekg import`)')
         limit = limits.get(name, limits[None])
-        if len(value) > limit:
-            raise Refused(413, f'refused: field "{_shown(name)}" holds {len(value):,} characters; this server takes at most '
+        length = len(value) - value.count("\r\n")  # a browser sends a line break as CR LF, and counts it as one
+        if length > limit:
+            raise Refused(413, f'refused: field "{_shown(name)}" holds {length:,} characters; this server takes at most '
                                f"{limit:,} in it (shorten it and send it again)")
 
 
