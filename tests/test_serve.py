@@ -159,6 +159,8 @@ def test_every_page_has_a_csp_that_forbids_other_hosts(server):
         if "html" in r.headers["content-type"]:
             assert not re.search(r'src="(https?:)?//', r.text), path  # nothing loaded from any host
             assert all(h.startswith(server.base) for h in re.findall(r'href="((?:https?:)?//[^"]*)"', r.text)), path
+        # every answer says how long the server took (the load test reads it)
+        assert re.fullmatch(r"app;dur=\d+\.\d", r.headers["server-timing"]), (path, r.headers["server-timing"])
 
 
 def test_the_static_files_come_from_the_package(server):
