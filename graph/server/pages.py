@@ -75,7 +75,7 @@ def _fields_html(room: Room, values: Mapping[str, str], problems: Mapping[str, l
                       '<datalist id="places">' + "".join(f'<option value="{e(n)}">' for n, _ in room.concept_options("place")) + "</datalist>")
         else:
             extra = (f' maxlength="{FIELD_LIMITS[f]}" autocomplete="off" pattern="[A-Za-z0-9][A-Za-z0-9._\\-]{{0,31}}"' if f == "contributor"
-                     else ' maxlength="80"')  # a label: the longest an import takes
+                     else ' maxlength="80"')  # a label: as short as the labels made from texts
             widget = f'<input name="{f}" id="f-{f}" value="{e(v)}"{extra}>'
         errs = "".join(f'<p class="error" data-field="{f}" role="alert">{e(m)}</p>' for m in problems.get(f, []))
         out.append(f'<div class="field"><label for="f-{f}">{e(text("field." + f, lang))}</label>{widget}{errs}</div>')
