@@ -1149,9 +1149,11 @@ def merge_workspace(source, threshold, yes, list_, undo, store_path):
 @click.option("--session", help="The session participants join (created if new; default: every session in the workspace).")
 @click.option("--query-timeout", default=10.0, show_default=True, type=click.FloatRange(min=0, min_open=True), help="Seconds a /sparql query may run.")
 @click.option("--max-rows", default=10_000, show_default=True, type=click.IntRange(min=1), help="Rows a /sparql answer holds at most.")
+@click.option("--max-body", default=256 * 1024, show_default=True, type=click.IntRange(min=1024),
+              help="Bytes a request body (a form, a SPARQL query) may hold; larger ones get 413. The server takes no uploads.")
 @store_option
 @handle_errors
-def serve(port, lan, secret, session, query_timeout, max_rows, store_path):
+def serve(port, lan, secret, session, query_timeout, max_rows, max_body, store_path):
     """Serve the workspace to the room: participants' form, facilitator's queue and live view, SPARQL.
 
     Example:
@@ -1163,7 +1165,7 @@ def serve(port, lan, secret, session, query_timeout, max_rows, store_path):
     """
     from crimekg.graph import server
 
-    options = server.ServeOptions(store_path, port, lan, secret, query_timeout, max_rows, session)
+    options = server.ServeOptions(store_path, port, lan, secret, query_timeout, max_rows, session, max_body)
     secret = secret or server.new_secret()
     host = server.lan_address() if lan else "127.0.0.1"
     room = server.open_room(options)

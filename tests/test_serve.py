@@ -159,6 +159,8 @@ def test_every_page_has_a_csp_that_forbids_other_hosts(server):
         if "html" in r.headers["content-type"]:
             assert not re.search(r'src="(https?:)?//', r.text), path  # nothing loaded from any host
             assert all(h.startswith(server.base) for h in re.findall(r'href="((?:https?:)?//[^"]*)"', r.text)), path
+        # every answer says how long the server took (the load test reads it)
+        assert re.fullmatch(r"app;dur=\d+\.\d", r.headers["server-timing"]), (path, r.headers["server-timing"])
 
 
 def test_the_static_files_come_from_the_package(server):
@@ -515,6 +517,117 @@ def test_html_in_a_contribution_is_text_in_every_page(server):
     assert "<img src=x" not in fac.get("/live/data").text
 
 
+# -- limits on what one request may send ----------------------------------------------------------------
+
+SCRIPTS = {"ja": "国境管理の脆弱さ", "ru": "Коррупция на границе", "ar": "فساد الموظفين على الحدود",
+           "th": "การทุจริตที่ชายแดน", "zh": "边境管理薄弱", "es": "Corrupción en la frontera"}
+
+
+def refusal(r: httpx.Response, status: int, *words: str) -> None:
+    """A refusal: the status, one line of plain text that starts with "refused:" and says ``words``."""
+    assert r.status_code == status, (r.status_code, r.text[:300])
+    assert r.text.startswith("refused: ") and r.text.count("\n") == 1 and r.text.endswith("\n"), r.text[:300]
+    assert all(w in r.text for w in words), r.text
+
+
+def still_answers(server: Server) -> None:
+    """The server answers afterwards: its health, and a participant's ordinary submission."""
+    assert httpx.get(server.base + "/health", timeout=10).text == "ok\n"
+    c, code, csrf = server.participant()
+    r = c.post(f"/s/{code}/submit", data={"csrf": csrf, "text": "Visa brokers after a refusal", "category": ENABLING}, timeout=10)
+    assert r.status_code == 200 and "your contribution was received" in r.text
+
+
+def test_a_body_over_the_limit_is_refused_with_413_and_one_line(server):
+    c, code, csrf = server.participant()
+    big = {"csrf": csrf, "text": "x", "category": ENABLING, "padding": "y" * (300 * 1024)}
+    refusal(c.post(f"/s/{code}/submit", data=big, timeout=10), 413, "request body is 307,", "at most 262,144", "--max-body")
+    # no Content-Length: the body comes in chunks, and is cut off at the limit all the same
+    chunks = (b"text=" + b"z" * 1024 for _ in range(400))
+    r = c.post(f"/s/{code}/submit", content=chunks, headers={"Content-Type": "application/x-www-form-urlencoded"}, timeout=10)
+    refusal(r, 413, "more than 262,144 bytes")
+    # the SPARQL endpoint too, where a query comes as the body
+    r = httpx.post(server.base + "/sparql", content="ASK {}" + " " * (300 * 1024), headers={"Content-Type": "application/sparql-query"}, timeout=10)
+    refusal(r, 413, "request body")
+    still_answers(server)
+
+
+def test_a_declared_length_over_the_limit_is_refused_before_the_body_comes(server):
+    """The server answers 413 at once from the header, without waiting for (or reading) the body."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+        s.sendall(f"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nContent-Type: application/sparql-query\r\n"
+                  f"Content-Length: {10 ** 9}\r\n\r\nASK {{}}".encode())
+        answer = b""
+        while chunk := s.recv(4096):  # the answer, then the server closes the connection (a timeout fails the test)
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413 ") and b"connection: close" in head.lower(), answer
+    assert body.decode() == "refused: the request body is 1,000,000,000 bytes; this server takes at most 262,144 (crimekg serve --max-body)\n"
+    still_answers(server)
+
+
+def test_a_request_line_or_headers_over_the_limit_are_refused(server):
+    long_query = "SELECT * WHERE { ?s ?p \"" + "Коррупция " * 400 + "\" }"  # 4,000 characters, 23 KB in a URL
+    r = httpx.get(server.base + "/sparql", params={"query": long_query}, timeout=10)
+    refusal(r, 414, "line and headers hold", "at most 16,384", "by POST")
+    r = httpx.get(server.base + "/health", headers={"X-Padding": "p" * 20_000}, timeout=10)
+    refusal(r, 431, "at most 16,384")
+    # the same query by POST is within the body's limit
+    r = httpx.post(server.base + "/sparql", data={"query": long_query}, headers={"Accept": "text/csv"}, timeout=10)
+    assert r.status_code == 200 and set(r.text.split("\r\n")[0].split(",")) == {"s", "p"}, r.text[:200]
+    still_answers(server)
+
+
+@pytest.mark.parametrize("field,limit", [("text", 2000), ("contributor", 32), ("place", 200), ("label", 200)])
+def test_each_form_field_has_a_length_limit(server, field, limit):
+    c, code, csrf = server.participant()
+    fields = {"csrf": csrf, "text": "Brokers at the border", "category": ENABLING}
+    r = c.post(f"/s/{code}/submit", data={**fields, field: "ب" * (limit + 1)}, timeout=10)
+    refusal(r, 413, f'field "{field}" holds {limit + 1:,} characters', f"at most {limit:,}")
+    # the form itself tells the browser the same limit
+    page = c.get(f"/join?code={code}", timeout=10).text
+    assert re.search(rf'name="{field}"[^>]*maxlength="(\d+)"', page).group(1) == str(min(limit, 80) if field == "label" else limit)
+    still_answers(server)
+
+
+def test_a_text_at_its_limit_is_taken_in_every_script(server):
+    c, code, csrf = server.participant()
+    for lang, words in SCRIPTS.items():
+        text = (words * 2000)[:2000]
+        r = c.post(f"/s/{code}/submit", data={"csrf": csrf, "text": text, "category": ENABLING, "language": lang}, timeout=10)
+        assert r.status_code == 200 and "your contribution was received" in r.text, (lang, r.text[-300:])
+    fac = server.facilitator()
+    texts = {t for _, t in queue_ids(fac)}
+    assert all(any(t.startswith(w) for t in texts) for w in SCRIPTS.values())
+
+
+def test_too_many_fields_and_files_are_refused(server):
+    c, code, csrf = server.participant()
+    many = [("csrf", csrf), ("text", "x"), ("category", ENABLING)] + [(f"f{i}", "1") for i in range(60)]
+    refusal(c.post(f"/s/{code}/submit", data=dict(many), timeout=10), 413, "more than 40 fields")
+    r = c.post(f"/s/{code}/submit", data={"csrf": csrf, "text": "x"}, files={"sheet": ("s.csv", b"text\nPorous borders\n", "text/csv")}, timeout=10)
+    refusal(r, 400, "no file uploads", "crimekg import")
+    # the facilitator's forms have the same limits
+    fac = server.facilitator()
+    sid = queue_ids(fac)[0][0]
+    r = fac.post(f"/facilitator/reject/{sid}", data={"csrf": facilitator_csrf(fac), "note": "n" * 501}, timeout=10)
+    refusal(r, 413, 'field "note" holds 501 characters')
+    assert sid in dict(queue_ids(fac)), "nothing was done"
+    still_answers(server)
+
+
+def test_max_body_is_an_option(tmp_path_factory):
+    s = start_server(tmp_path_factory, "--max-body", "2048")
+    try:
+        c, code, csrf = s.participant()
+        refusal(c.post(f"/s/{code}/submit", data={"csrf": csrf, "text": "ж" * 1000, "category": ENABLING}, timeout=10),
+                413, "at most 2,048 (crimekg serve --max-body)")
+        r = c.post(f"/s/{code}/submit", data={"csrf": csrf, "text": "Brokers", "category": ENABLING}, timeout=10)
+        assert r.status_code == 200 and "your contribution was received" in r.text
+    finally:
+        s.stop()
+
+
 # -- durability ---------------------------------------------------------------------------------------
 
 
@@ -675,22 +788,33 @@ def test_the_room_reads_its_vocabulary_once_and_again_only_when_the_concepts_cha
         assert len(reads) == 2
 
 
-def test_the_form_checks_a_contributor_code_against_the_sessions_own_pattern(tmp_path):
-    """As accepting will: a session that numbers its tables T-01... takes T-07 and refuses P07."""
+def test_the_form_checks_a_contributor_code_against_the_sessions_own_pattern(tmp_path, monkeypatch):
+    """As accepting will: a session that numbers its tables T-01... takes T-07 and refuses P07.
+    The pattern is read once per session and kept with the vocabulary, not queried per submission."""
     import rdflib
 
-    from crimekg.graph.server.room import Room
+    import crimekg.graph.server.room as room_module
+    from crimekg.graph.server.room import Room, changes_sessions
     from crimekg.graph.store import Changeset, graph_iri
     from crimekg.graph.terms import CKG, session_iri
 
+    reads = []
+    real = room_module.session_code_pattern
+    monkeypatch.setattr(room_module, "session_code_pattern", lambda store, session: reads.append(session) or real(store, session))
     with init_store(tmp_path / "ws") as store:
         room = Room(store, "s1")
         form = {"text": "偽造ビザ", "category": "enabling", "contributor": "T-07"}
         _sub, problems = room.submit("s1", "owner", form)
         assert list(problems) == ["contributor"], "the default pattern (P07) refuses T-07"
+        for text in ("Коррупция", "فساد", "การทุจริต"):
+            assert not room.submit("s1", "owner", {"text": text, "category": "enabling", "contributor": "P07"})[1]
+        assert reads == ["s1"]
         changes = Changeset()
         changes.add_triples(graph_iri("contributions/s1"), [(rdflib.URIRef(session_iri("s1")), rdflib.URIRef(CKG + "contributorCodePattern"), rdflib.Literal(r"^T-\d\d$"))])
+        assert changes_sessions(changes)  # a write of the room's own that does this forgets what it kept
         store.write(changes)
+        room.forget_vocabulary()
         sub, problems = room.submit("s1", "owner", form)
+        assert reads == ["s1", "s1"]
         assert not problems and sub is not None
         assert list(room.edit(sub.id, {**form, "contributor": "P07"}, owner="owner")) == ["contributor"]

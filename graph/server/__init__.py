@@ -15,6 +15,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+from crimekg.graph.server.limits import MAX_HEAD
 from crimekg.graph.server.qr import join_url, lan_address, qr_svg, qr_text
 
 __all__ = ["ServeOptions", "join_url", "lan_address", "qr_svg", "qr_text", "open_room", "make_app", "run"]
@@ -31,6 +32,7 @@ class ServeOptions:
     query_timeout: float = 10.0
     max_rows: int = 10_000
     session: str | None = None
+    max_body: int = 256 * 1024
 
     @property
     def host(self) -> str:
@@ -59,14 +61,17 @@ def make_app(room, options: ServeOptions, secret: str, join_base: str):
     """The ASGI application for ``room``."""
     from crimekg.graph.server.app import create_app
 
-    return create_app(room, secret=secret, query_timeout=options.query_timeout, max_rows=options.max_rows, join_base=join_base)
+    return create_app(room, secret=secret, query_timeout=options.query_timeout, max_rows=options.max_rows, join_base=join_base,
+                      max_body=options.max_body)
 
 
 def run(app, options: ServeOptions) -> None:
     """Serve ``app`` with uvicorn until Ctrl-C (or SIGTERM)."""
     import uvicorn
 
+    # h11, uvicorn's pure-Python HTTP parser, bounds a request's line and headers (httptools, its C
+    # parser, takes a quarter less CPU a request but buffers a head of any size)
     config = uvicorn.Config(app, host=options.host, port=options.port, log_level="warning", access_log=False,
-                            timeout_graceful_shutdown=2, lifespan="on",
+                            timeout_graceful_shutdown=2, lifespan="on", http="h11", h11_max_incomplete_event_size=MAX_HEAD,
                             timeout_keep_alive=65)  # phones pause between submissions: keep their connections
     uvicorn.Server(config).run()

@@ -30,6 +30,7 @@ from starlette.staticfiles import StaticFiles
 
 from crimekg.graph.errors import CrimeKGError
 import crimekg.graph.server.pages as pages
+from crimekg.graph.server.limits import FIELD_LIMITS, MAX_BODY, MAX_FIELDS, QUERY_FIELD_LIMITS, BodyLimit, Refused, check_fields
 from crimekg.graph.server.room import LANGUAGES, Room
 from crimekg.graph.server.sparql import answer_query
 from crimekg.graph.server.texts import best_language
@@ -56,7 +57,9 @@ FACILITATOR_COOKIE = "ckg_f"
 
 
 class SecurityHeaders:
-    """Pure ASGI middleware: the CSP (unless the response set its own) and the usual hardening headers."""
+    """Pure ASGI middleware: the CSP (unless the response set its own), the usual hardening headers,
+    and a ``Server-Timing`` header saying how long the server took to start answering (load tests
+    read it to tell the server's time from the time the client itself took)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -66,6 +69,8 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        started = time.perf_counter()
+
         async def wrapped(message: dict) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
@@ -73,7 +78,8 @@ class SecurityHeaders:
                 if b"content-security-policy" not in names:
                     headers.append((b"content-security-policy", STRICT_CSP.encode()))
                 headers += [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
-                            (b"x-frame-options", b"DENY")]
+                            (b"x-frame-options", b"DENY"),
+                            (b"server-timing", b"app;dur=%.1f" % ((time.perf_counter() - started) * 1000))]
                 message["headers"] = headers
             await send(message)
 
@@ -85,8 +91,9 @@ def _html(text: str, status: int = 200, headers: dict | None = None) -> HTMLResp
 
 
 def create_app(room: Room, *, secret: str, query_timeout: float = 10.0, max_rows: int = 10_000,
-               join_base: str = "http://127.0.0.1:8765") -> Starlette:
-    """The server for ``room``; ``secret`` opens the facilitator's pages, ``join_base`` starts the join URL."""
+               join_base: str = "http://127.0.0.1:8765", max_body: int = MAX_BODY) -> Any:
+    """The server for ``room``; ``secret`` opens the facilitator's pages, ``join_base`` starts the join URL,
+    ``max_body`` bounds every request's body (bytes; see :mod:`graph.server.limits`)."""
     facilitator_cookie = room.token("facilitator", secret)
     facilitator_csrf = room.token("csrf-facilitator", secret)
 
@@ -103,8 +110,20 @@ def create_app(room: Room, *, secret: str, query_timeout: float = 10.0, max_rows
             return origin is None
         return urlsplit(origin).netloc == request.headers.get("host", "")
 
-    async def form_of(request: Request) -> dict[str, str]:
-        form = await request.form()
+    async def form_of(request: Request, limits: dict = FIELD_LIMITS) -> dict[str, str]:
+        """The form a request sent, refused (:class:`Refused`) with a file, too many fields or a field too long."""
+        from starlette.exceptions import HTTPException
+
+        try:
+            form = await request.form(max_files=0, max_fields=MAX_FIELDS, max_part_size=max_body)
+        except HTTPException as exc:  # the form parsers' own limits (a file, too many fields, a part too large)
+            detail = str(exc.detail).lower()
+            if "file" in detail:
+                raise Refused(400, "refused: this server takes no file uploads (import sheets with `crimekg import`)") from None
+            if "fields" in detail:
+                raise Refused(413, f"refused: this form holds more than {MAX_FIELDS} fields; the server's forms have at most {MAX_FIELDS}") from None
+            raise Refused(413 if "exceeded" in detail else 400, f"refused: the form could not be read: {str(exc.detail).rstrip('.')}") from None
+        check_fields(form.multi_items(), limits)
         return {k: str(v) for k, v in form.items()}
 
     def participant(request: Request) -> str | None:
@@ -429,7 +448,7 @@ def create_app(room: Room, *, secret: str, query_timeout: float = 10.0, max_rows
             elif ctype == "application/sparql-update":
                 text, params["update"] = None, "1"
             elif ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-                form = await form_of(request)
+                form = await form_of(request, QUERY_FIELD_LIMITS)
                 params.update(form)
                 text = form.get("query", text)
             else:
@@ -448,7 +467,7 @@ def create_app(room: Room, *, secret: str, query_timeout: float = 10.0, max_rows
             return Response(status_code=204, headers=_CORS)
         params = dict(request.query_params)
         if request.method == "POST":
-            params.update(await form_of(request))
+            params.update(await form_of(request, QUERY_FIELD_LIMITS))
         short = params.pop("format", None) or params.pop("output", None)
         answer = await run_in_threadpool(lambda: answer_query(
             room.store, None, name=request.path_params["name"], params=params, accept=request.headers.get("accept", ""),
@@ -500,9 +519,12 @@ def create_app(room: Room, *, secret: str, query_timeout: float = 10.0, max_rows
         threading.Thread(target=warm_up, name="crimekg-warm-up", daemon=True).start()
         yield
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    async def refused(request: Request, exc: Exception) -> Response:
+        return PlainTextResponse(getattr(exc, "reason", str(exc)) + "\n", status_code=getattr(exc, "status", 400))
+
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={Refused: refused})
     app.state.room = room
-    return SecurityHeaders(app)
+    return SecurityHeaders(BodyLimit(app, max_body))
 
 
 def _plain(status: int, reason: str) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 
+from crimekg.graph.server.limits import FIELD_LIMITS
 from crimekg.graph.server.room import FORM_FIELDS, LANGUAGES, Room, Submission
 from crimekg.graph.server.texts import text
 
@@ -50,12 +51,19 @@ def _select(name: str, options: Iterable[tuple[str, str]], chosen: str, empty: s
 
 
 def fields_html(room: Room, values: Mapping[str, str], problems: Mapping[str, list[str]], lang: str) -> str:
-    """The form's fields in the template's order, each with its problems under it."""
+    """The form's fields in the template's order, each with its problems under it (a blank form,
+    the page every submission answers with, is drawn once per language)."""
+    if not problems and not any(values.get(f) for f in FORM_FIELDS):
+        return room.piece(("blank form", lang), lambda: _fields_html(room, {}, {}, lang))
+    return _fields_html(room, values, problems, lang)
+
+
+def _fields_html(room: Room, values: Mapping[str, str], problems: Mapping[str, list[str]], lang: str) -> str:
     out = []
     for f in FORM_FIELDS:
         v = values.get(f, "") or ""
         if f == "text":
-            widget = f'<textarea name="text" id="f-text" rows="4" required>{e(v)}</textarea>'
+            widget = f'<textarea name="text" id="f-text" rows="4" required maxlength="{FIELD_LIMITS["text"]}">{e(v)}</textarea>'
         elif f in ("category", "crime"):
             widget = _select(f, room.concept_options(f, lang), v, "—")
         elif f in ("kind", "question"):
@@ -63,10 +71,11 @@ def fields_html(room: Room, values: Mapping[str, str], problems: Mapping[str, li
         elif f == "language":
             widget = _select(f, LANGUAGES.items(), v, "—")
         elif f == "place":
-            widget = (f'<input name="place" id="f-place" list="places" value="{e(v)}" autocomplete="off">'
+            widget = (f'<input name="place" id="f-place" list="places" value="{e(v)}" autocomplete="off" maxlength="{FIELD_LIMITS["place"]}">'
                       '<datalist id="places">' + "".join(f'<option value="{e(n)}">' for n, _ in room.concept_options("place")) + "</datalist>")
         else:
-            extra = ' maxlength="32" autocomplete="off" pattern="[A-Za-z0-9][A-Za-z0-9._\\-]{0,31}"' if f == "contributor" else ' maxlength="80"'
+            extra = (f' maxlength="{FIELD_LIMITS[f]}" autocomplete="off" pattern="[A-Za-z0-9][A-Za-z0-9._\\-]{{0,31}}"' if f == "contributor"
+                     else ' maxlength="80"')  # a label: as short as the labels made from texts
             widget = f'<input name="{f}" id="f-{f}" value="{e(v)}"{extra}>'
         errs = "".join(f'<p class="error" data-field="{f}" role="alert">{e(m)}</p>' for m in problems.get(f, []))
         out.append(f'<div class="field"><label for="f-{f}">{e(text("field." + f, lang))}</label>{widget}{errs}</div>')

@@ -94,6 +94,14 @@ def changes_concepts(changes: Any) -> bool:
                for triples in changes.add.values() for _s, p, o in triples)
 
 
+def changes_sessions(changes: Any) -> bool:
+    """Whether a changeset sets what the room keeps of a session: its contributor-code pattern."""
+    from rdflib import URIRef
+
+    pattern = URIRef(ontology.CKG + "contributorCodePattern")
+    return any(p == pattern for triples in changes.add.values() for _s, p, _o in triples)
+
+
 class Room:
     """The server's state: the store (the one writer), join codes, submissions and a change counter.
 
@@ -122,6 +130,8 @@ class Room:
         self._label_cache: dict[str, dict[str, str]] = {}
         self._vocab_lock = threading.Lock()
         self._words: tuple[Any, Any] | None = None
+        self._patterns: dict[str, str] = {}  # session -> its contributor-code pattern, kept with the vocabulary
+        self._pieces: dict[Any, str] = {}  # parts of pages drawn from the vocabulary alone
 
     # -- join codes and keys ---------------------------------------------------------------------
     def _load_codes(self) -> dict[str, str]:
@@ -242,7 +252,18 @@ class Room:
         with self._vocab_lock:
             self._vocab = None
             self._label_cache = {}
+            self._patterns = {}
             self.__dict__.pop("_places", None)
+            self._pieces = {}
+
+    def piece(self, key: Any, make: Any) -> str:
+        """A part of a page that depends on the vocabulary alone (a blank form in one language):
+        made once, kept until the vocabulary changes."""
+        pieces = self._pieces
+        text = pieces.get(key)
+        if text is None:
+            text = pieces[key] = make()
+        return text
 
     def warm_up(self) -> None:
         """Read what every form needs (the vocabulary, the concept labels), before the room arrives."""
@@ -251,13 +272,21 @@ class Room:
         self.concept_options("place")
         self.sessions()
 
+    def code_pattern(self, session: str) -> str:
+        """The contributor-code pattern of ``session``, read once and kept with the vocabulary (every
+        write that could change it goes through this room, and forgets it)."""
+        pattern = self._patterns.get(session)
+        if pattern is None:
+            pattern = self._patterns[session] = session_code_pattern(self.store, session)
+        return pattern
+
     def check(self, fields: dict[str, str], session: str | None = None) -> dict[str, list[str]]:
         """The problems of a form, by field, in the words ``crimekg import`` uses (empty: it is valid).
         A contributor code is checked against ``session``'s own pattern, as accepting it will be."""
         values = {k: (fields.get(k) or "").strip() for k in FORM_FIELDS}
         headers = [FIELDS[k][0] for k in FORM_FIELDS]
         sheet = Sheet("form", "form", headers, [(1, {FIELDS[k][0]: values[k] for k in FORM_FIELDS})], unit="item")
-        pattern = session_code_pattern(self.store, session) if session else None
+        pattern = self.code_pattern(session) if session else None
         _records, problems = check_rows(sheet, self.vocab, code_pattern=pattern)
         by_header = {FIELDS[k][0]: k for k in FORM_FIELDS}
         out: dict[str, list[str]] = {}
@@ -324,7 +353,7 @@ class Room:
         with self.write_lock:
             plan = plan_rows(self.store, [row], sub.session, vocab=self.vocab)
             self.store.write(plan.changes)
-            if changes_concepts(plan.changes):
+            if changes_concepts(plan.changes) or changes_sessions(plan.changes):
                 self.forget_vocabulary()
         item = plan.summary.get("item")
         if item == "(already there)":  # accepted before a kill cut the journal short: find what it gave

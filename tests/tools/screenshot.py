@@ -6,6 +6,7 @@
     python tests/tools/screenshot.py --brief Nigeria --store crimekg-data \\
         --chart victims-sex-age --svg examples/nigeria-victims-by-sex-and-age.svg
     python tests/tools/screenshot.py --brief "Western Africa" --print -o /tmp/wa.png
+    python tests/tools/screenshot.py --serve             # the live session's pages in docs/images/ (README)
 
 It builds a fresh workspace from the bundled example (as ``crimekg demo`` does) plus the test
 data's flows and the Frontex and IOM samples (so that the ``flows`` preset has something to show),
@@ -19,6 +20,13 @@ chart: one where the real GLOTIP export is imported). ``--chart NAME`` photograp
 (``victims-sex-age``, ``victims-forms``, ``citizenships``, ``destinations``, ``routes-deaths``,
 ``detections``, ``factors``); ``--svg FILE`` also writes it as a standalone SVG file. ``--print``
 photographs the page as it prints.
+
+With ``--serve`` it starts ``crimekg serve`` on a fresh workspace holding the example session,
+sends a few contributions in several scripts, and photographs over HTTP: the participant's form on
+a phone, in Spanish, refusing a misspelt country with import's message
+(``docs/images/serve-participant.png``); the facilitator's page with its queue
+(``serve-queue.png``); the YASGUI query page with a named query's results (``serve-yasgui.png``).
+The server is stopped afterwards, whatever happens.
 
 ``examples/screenshots.json`` holds, for each README image, the SHA-256 of the page it was taken
 from; tests/test_views.py renders those pages again and fails when one changed and its image was
@@ -154,6 +162,73 @@ def shoot_brief(browser, args) -> None:
     print(f"Wrote {args.output}")
 
 
+# --- the live session (crimekg serve) ---
+
+#: Contributions waiting in the facilitator's queue in the README's image: (text, contributor, language).
+#: (Scripts the fonts of a bare Debian Chromium draw: it has none for Chinese, Japanese or Thai.)
+SERVE_QUEUE = (
+    ("Brokers rent out recruitment licences to unlicensed agents", "P03", "en"),
+    ("Коррупция на пограничных постах", "P12", "ru"),
+    ("سماسرة يبيعون تصاريح عمل مزورة", "P21", "ar"),
+    ("Agencias de empleo cobran deudas infladas a los trabajadores", "P08", "es"),
+)
+SERVE_IMAGES = ROOT / "docs" / "images"
+
+
+def shoot_serve(browser, folder: Path) -> None:
+    """Photograph the participant's form, the facilitator's queue and the query page of a running server."""
+    import httpx
+
+    from tests.test_serve import ENABLING, SECRET, Server, csrf_of, make_workspace
+
+    with tempfile.TemporaryDirectory() as tmp:
+        server = Server(make_workspace(Path(tmp) / "ws"), "--session", "room-2")
+        try:
+            code = server.codes["room-2"]
+            with httpx.Client(base_url=server.base, headers={"Origin": server.base}, timeout=30) as c:
+                csrf = csrf_of(c.get(f"/join?code={code}").text)
+                for text, who, lang in SERVE_QUEUE:
+                    r = c.post(f"/s/{code}/submit", data={"csrf": csrf, "text": text, "category": ENABLING, "contributor": who, "language": lang})
+                    assert "your contribution was received" in r.text, r.text[-300:]
+            folder.mkdir(parents=True, exist_ok=True)
+            phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, device_scale_factor=2)
+            try:
+                page = phone.new_page()
+                page.goto(f"{server.base}/join?code={code}&lang=es")
+                page.fill("#f-text", "Las redes venden visados falsos en las redes sociales")
+                page.select_option("#f-category", ENABLING)
+                page.fill("#f-place", "Nigerria")
+                page.fill("#f-contributor", "P07")
+                page.click("form.contribution button[type=submit]")
+                page.wait_for_selector('p.error[data-field="place"]')
+                box = page.locator('p.error[data-field="place"]').bounding_box()
+                page.screenshot(path=str(folder / "serve-participant.png"), full_page=True,
+                                clip={"x": 0, "y": 0, "width": 390, "height": box["y"] + box["height"] + 16})
+                print(f"Wrote {folder / 'serve-participant.png'}")
+            finally:
+                phone.close()
+            desk = browser.new_context(viewport={"width": 1280, "height": 900})
+            try:
+                page = desk.new_page()
+                page.goto(f"{server.base}/facilitator?secret={SECRET}")
+                page.wait_for_selector("li.pending")
+                top = page.locator("#queue-count").bounding_box()["y"] - 40  # the queue
+                page.screenshot(path=str(folder / "serve-queue.png"), full_page=True, clip={"x": 240, "y": top, "width": 800, "height": 720})
+                print(f"Wrote {folder / 'serve-queue.png'}")
+                page.goto(f"{server.base}/yasgui")
+                page.wait_for_function("document.body.dataset.ready === '1' && window.crimekgYasgui")
+                page.click("#examples button[data-query=factors-by-category]")
+                page.evaluate("window.crimekgYasgui.getTab().getYasqe().query()")
+                page.wait_for_function("document.querySelectorAll('.yasr table tbody tr').length > 0", timeout=60_000)
+                page.wait_for_timeout(300)
+                page.screenshot(path=str(folder / "serve-yasgui.png"), full_page=True, clip={"x": 0, "y": 0, "width": 1280, "height": 900})
+                print(f"Wrote {folder / 'serve-yasgui.png'}")
+            finally:
+                desk.close()
+        finally:
+            server.stop()
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
@@ -162,6 +237,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("folder", nargs="?", type=Path, help="Folder for the screenshots of every preset.")
     ap.add_argument("--readme", action="store_true", help="Remake the README's images in examples/ and examples/screenshots.json.")
+    ap.add_argument("--serve", action="store_true", help="Photograph the live session's pages (crimekg serve) into docs/images/.")
     ap.add_argument("--chromium", default="/usr/bin/chromium")
     brief = ap.add_argument_group("briefs")
     brief.add_argument("--brief", metavar="PLACE", help="Photograph the HTML brief of this place.")
@@ -172,8 +248,8 @@ def main() -> None:
     brief.add_argument("-o", "--output", type=Path, default=Path(tempfile.gettempdir()) / "brief.png")
     brief.add_argument("--width", type=int, default=1000, help="Viewport width in CSS pixels.")
     args = ap.parse_args()
-    if not args.folder and not args.readme and not args.brief:
-        ap.error("give a folder, --readme or --brief PLACE")
+    if not args.folder and not args.readme and not args.brief and not args.serve:
+        ap.error("give a folder, --readme, --serve or --brief PLACE")
     if args.svg and not args.chart:
         ap.error("--svg goes with --chart NAME")
     if not args.brief and (args.store or args.chart or args.print):
@@ -183,6 +259,8 @@ def main() -> None:
         try:
             if args.brief:
                 shoot_brief(browser, args)
+            if args.serve:
+                shoot_serve(browser, SERVE_IMAGES)
             if args.folder:
                 args.folder.mkdir(parents=True, exist_ok=True)
                 store = example_store(Path(tmp))
