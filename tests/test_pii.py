@@ -1,0 +1,133 @@
+"""Likely personal details in free text: found in every script, redacted with a marker, and the
+example data, the session seed and crimekg's own vocabularies give none."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+import rdflib
+
+from crimekg.graph.pii import find_pii, marker, redact, summarise
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# (text, the kind found, the text found): each in the middle of text in another script
+TRUE_POSITIVES = [
+    ("Write to okafor.j@example.org for the file", "e-mail", "okafor.j@example.org"),
+    ("詳しくはtanaka@example.jpまで", "e-mail", "tanaka@example.jp"),
+    ("Пишите на anna.k@mail.ru или звоните", "e-mail", "anna.k@mail.ru"),
+    ("راسلني على ali@example.com شكرا", "e-mail", "ali@example.com"),
+    ("ติดต่อsomchai@example.co.thได้", "e-mail", "somchai@example.co.th"),
+    ("联系wang.li@example.cn谢谢", "e-mail", "wang.li@example.cn"),
+    ("escriba a maria＠example.es hoy", "e-mail", "maria＠example.es"),
+    ("Call +234 803 123 4567 after dark", "phone", "+234 803 123 4567"),
+    ("電話03-1234-5678まで", "phone", "03-1234-5678"),
+    ("電話は０９０－１２３４－５６７８です", "phone", "０９０－１２３４－５６７８"),
+    ("Звоните +7 (495) 123-45-67 вечером", "phone", "+7 (495) 123-45-67"),
+    ("هاتف ٠١٢٣٤٥٦٧٨٩٠ الآن", "phone", "٠١٢٣٤٥٦٧٨٩٠"),
+    ("โทร ๐๘๑-๒๓๔-๕๖๗๘ ได้", "phone", "๐๘๑-๒๓๔-๕๖๗๘"),
+    ("电话：+86 10 6552 9988", "phone", "+86 10 6552 9988"),
+    ("Llame al 06 12 34 56 78", "phone", "06 12 34 56 78"),
+    ("the recruiter's number (020) 7946 0958", "phone", "(020) 7946 0958"),
+    ("mobile 0312345678", "phone", "0312345678"),
+    ("Mr. John Smith runs the agency", "name", "John Smith"),
+    ("Dr Kofi Mensah saw it", "name", "Kofi Mensah"),
+    ("La Sra. García lo organiza", "name", "García"),
+    ("Demandez à M. Dupont", "name", "Dupont"),
+    ("г-н Иванов сказал", "name", "Иванов"),
+    ("меня зовут Ольга", "name", "Ольга"),
+    ("السيد أحمد", "name", "أحمد"),
+    ("仲介は田中さんが担当", "name", "田中"),
+    ("ブローカーのマリアさん", "name", "マリア"),
+    ("山本氏によれば", "name", "山本"),
+    ("我叫王小明", "name", "王小明"),
+    ("My name is Maria Lopez", "name", "Maria Lopez"),
+    ("ผมชื่อสมชาย", "name", "สมชาย"),
+]
+
+# must NOT be flagged: figures, dates, codes and words that look like the patterns
+FALSE_POSITIVES = [
+    "58,641 victims were detected",
+    "between 2014-2025 the numbers rose",
+    "2014–2025",
+    "session of 2026-03-17T09:42:00+09:00",
+    "17/03/2026",
+    "ISO 3166-1 alpha-3, M49 011, ISO2 JP",
+    "1 234 567 people, 1.234.567 euros",
+    "fees of 5,000-10,000 dollars, or 10 000-15 000 euros",
+    "victims 120 (2019) 340 (2020)",
+    "case TIP-2019-0042 and file 2019/0042",
+    "version 192.168.1.1",
+    "population 212559417",
+    "Group C said the P07 code",
+    "皆さん、お父さんとお母さん、多様な仕様、同氏",
+    "นายหน้าจัดหางานและนายจ้าง",
+    "Dr Kongo, DR Congo",
+    "Mr Big",  # a nickname is a name: see the test below
+]
+
+
+@pytest.mark.parametrize("text,kind,found", TRUE_POSITIVES)
+def test_found_in_any_script(text, kind, found):
+    findings = find_pii(text)
+    assert [(f.kind, f.text) for f in findings] == [(kind, found)]
+    f = findings[0]
+    assert text[f.start:f.end] == found
+
+
+@pytest.mark.parametrize("text", FALSE_POSITIVES[:-1])
+def test_not_flagged(text):
+    assert find_pii(text) == []
+
+
+def test_a_nickname_after_an_honorific_counts_as_a_name():
+    assert [(f.kind, f.text) for f in find_pii("Mr Big")] == [("name", "Big")]
+
+
+@pytest.mark.parametrize("text,kind,found", TRUE_POSITIVES)
+def test_redact_leaves_a_marker_and_is_idempotent(text, kind, found):
+    once = redact(text)
+    assert found not in once
+    assert marker(kind) in once
+    assert redact(once) == once
+    assert find_pii(once) == []
+
+
+def test_redact_keeps_the_rest_of_the_text():
+    text = "Mr Okafor (okafor@example.org, +234 803 123 4567) recruits in Lagos; 58,641 cases."
+    assert redact(text) == ("Mr [redacted: name] ([redacted: e-mail], [redacted: phone]) recruits in Lagos; "
+                            "58,641 cases.")
+    assert redact("no personal detail here") == "no personal detail here"
+
+
+def test_findings_do_not_overlap_and_come_in_order():
+    text = "Ms Jones: jones@example.org or 020 7946 0958; 山田さん"
+    findings = find_pii(text)
+    assert [f.kind for f in findings] == ["name", "e-mail", "phone", "name"]
+    assert all(a.end <= b.start for a, b in zip(findings, findings[1:]))
+
+
+def test_summarise_caps_the_lines():
+    lines = [f"row {i}" for i in range(15)]
+    out = summarise(lines, limit=10)
+    assert out[:10] == lines[:10] and out[10] == "... and 5 more likely personal details" and len(out) == 11
+    assert summarise(lines[:3]) == lines[:3]
+
+
+@pytest.mark.parametrize("name", ["example-contributions.csv", "example-links.csv"])
+def test_the_example_sheets_give_no_finding(name):
+    with open(ROOT / "examples" / name, encoding="utf-8", newline="") as fh:
+        cells = [(i, k, v) for i, row in enumerate(csv.DictReader(fh), 2) for k, v in row.items() if v]
+    assert len(cells) > 100
+    assert [(i, k, v) for i, k, v in cells if find_pii(v)] == []
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "ontology").glob("*.ttl")) + sorted((ROOT / "examples").glob("*.ttl")),
+                         ids=lambda p: p.name)
+def test_the_session_seed_and_vocabularies_give_no_finding(path):
+    g = rdflib.Graph().parse(path)
+    literals = {str(o) for o in g.objects() if isinstance(o, rdflib.Literal)}
+    assert literals
+    assert sorted(t for t in literals if find_pii(t)) == []
