@@ -400,6 +400,8 @@ def _import_options(f):
         click.option("--download-date", help="Published data: the date you downloaded the file, YYYY-MM-DD (recorded as provenance)."),
         click.option("--language", help="Sheets: the language of the text (ja, zh, ru, ar, th, es, en...) where a row's "
                                         "language column is empty (default: told by the script; Latin text stays untagged)."),
+        click.option("--redact", is_flag=True, help="Sheets: store likely e-mail addresses, phone numbers and names written "
+                                                    "in the text as markers such as [redacted: phone] (without it, each is a warning)."),
     ]):
         f = opt(f)
     return f
@@ -410,20 +412,22 @@ def _import_options(f):
 @_import_options
 @store_option
 @handle_errors
-def import_(file, source, session, encoding, skip_invalid, rejected_path, download_date, language, store_path):
+def import_(file, source, session, encoding, skip_invalid, rejected_path, download_date, language, redact, store_path):
     """Import a file into the workspace: a contribution or links sheet, or published evidence.
 
     The whole file is checked first; if any row is wrong nothing is stored (unless --skip-invalid).
     Importing the same file again changes nothing. Text in any script is kept as written and
     tagged with its language: a row's language column, else --language, else its script's.
     Published evidence ends with a data-quality summary on stderr; `crimekg query data-quality`
-    lists each doubtful cell.
+    lists each doubtful cell. Likely e-mail addresses, phone numbers and names in a sheet's text
+    are warned about with their rows; --redact stores markers in their place.
 
     Example:
 
     \b
         crimekg import examples/example-contributions.csv --session example-2026
         crimekg import room-3.xlsx --session example-2026 --language ja
+        crimekg import room-4.csv --session example-2026 --redact
     """
     from pathlib import Path
 
@@ -433,13 +437,15 @@ def import_(file, source, session, encoding, skip_invalid, rejected_path, downlo
     from crimekg.graph.importers import detect_source, plan_import
 
     options = {k: v for k, v in {"session": session, "encoding": encoding, "skip_invalid": skip_invalid,
-                                 "download_date": download_date, "language": language}.items() if v}
+                                 "download_date": download_date, "language": language, "redact": redact}.items() if v}
     if sys.stderr.isatty():  # long imports show progress on a terminal only
         options["progress"] = lambda done, total: click.echo(f"\r{file}: {done:,} / {total:,} rows", err=True, nl=done >= total)
     with _open(store_path) as store:
         name = source or detect_source(file)
         if language and name != "contributions":
             raise click.UsageError(f"--language applies to contribution and links sheets; {file} is {name} data, which says its own language")
+        if redact and name != "contributions":
+            raise click.UsageError(f"--redact applies to contribution and links sheets; {file} is published {name} data")
         plan = plan_import(name, Path(file), store, **options)
         # the rejected rows first: if their file cannot be written, nothing is stored either
         out = write_rejected(plan.rejected, rejected_path or f"{file}.rejected.csv") if plan.rejected else None
@@ -570,6 +576,8 @@ def link(source, relation, target, polarity, strength, evidence, session, store_
     with _open(store_path) as store:
         plan = plan_link(store, source, relation, target, polarity=polarity, strength=strength, evidence=evidence, session_id=session)
         store.write(plan.changes)
+    for w in plan.warnings:
+        click.secho(f"Warning: {w}", fg="yellow", err=True)
     click.echo(f"Linked: {plan.summary['link']}")
 
 

@@ -131,3 +131,126 @@ def test_the_session_seed_and_vocabularies_give_no_finding(path):
     literals = {str(o) for o in g.objects() if isinstance(o, rdflib.Literal)}
     assert literals
     assert sorted(t for t in literals if find_pii(t)) == []
+
+
+# --- at import: warnings with their rows, and --redact ------------------------------------------
+
+from click.testing import CliRunner  # noqa: E402
+
+from crimekg.cli import cli  # noqa: E402
+from crimekg.graph.store import init_store, open_store  # noqa: E402
+
+from tests.helpers import snapshot  # noqa: E402
+
+# one row per script, each with a likely personal detail; the last row has none
+SHEET_ROWS = [
+    ("Recruiters call from +234 803 123 4567 and promise jobs", "P01", "phone", "+234 803 123 4567"),
+    ("Ask Mr. Okafor about the agency", "P02", "name", "Okafor"),
+    ("仲介業者の連絡先はtanaka@example.jp", "P03", "e-mail", "tanaka@example.jp"),
+    ("Вербовщик звонит с +7 (495) 123-45-67", "P04", "phone", "+7 (495) 123-45-67"),
+    ("السيد أحمد يبيع التأشيرات", "P05", "name", "أحمد يبيع"),
+    ("นายหน้าโทร ๐๘๑-๒๓๔-๕๖๗๘", "P06", "phone", "๐๘๑-๒๓๔-๕๖๗๘"),
+    ("我叫王小明，负责招募", "P07", "name", "王小明"),
+    ("La Sra. García cobra la deuda", "P08", "name", "García"),
+    ("Fake visas sold at the border", "P09", None, None),
+]
+
+
+def _cli(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def _sheet(tmp_path, rows=SHEET_ROWS, name="room.csv"):
+    path = tmp_path / name
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["text", "category", "contributor code", "group"])
+        for text, code, _kind, _found in rows:
+            w.writerow([text, "enabling", code, "Group A"])
+    return path
+
+
+def _literals(ws) -> str:
+    with open_store(ws) as store:
+        return snapshot(store).decode("utf-8")
+
+
+@pytest.fixture
+def ws(tmp_path):
+    init_store(tmp_path / "ws").close()
+    return tmp_path / "ws"
+
+
+def test_import_warns_with_the_row_and_column_of_each_finding(tmp_path, ws):
+    result = _cli("import", _sheet(tmp_path), "--session", "s1", "--store", ws)
+    assert result.exit_code == 0, result.output
+    for row, (_text, _code, kind, found) in enumerate(SHEET_ROWS, 2):
+        line = f'Warning: {tmp_path / "room.csv"}: row {row}, column "text": likely {kind} "{found}"'
+        assert (line in result.stderr) == (kind is not None), line
+    assert "likely personal details in 8 place(s)" in result.stderr
+    assert "--redact" in result.stderr
+    # without --redact the text is stored as written
+    stored = _literals(ws)
+    assert all(found in stored for _text, _code, kind, found in SHEET_ROWS if kind)
+
+
+def test_import_redact_stores_markers_and_reimporting_changes_nothing(tmp_path, ws):
+    sheet = _sheet(tmp_path)
+    result = _cli("import", sheet, "--session", "s1", "--store", ws, "--redact")
+    assert result.exit_code == 0, result.output
+    assert "(stored redacted)" in result.stderr
+    stored = _literals(ws)
+    for text, _code, kind, found in SHEET_ROWS:
+        if kind:
+            assert found not in stored, found
+    for kind in ("phone", "name", "e-mail"):
+        assert f"[redacted: {kind}]" in stored
+    assert "Fake visas sold at the border" in stored
+    with open_store(ws) as store:
+        before = snapshot(store)
+    again = _cli("import", sheet, "--session", "s1", "--store", ws, "--redact")
+    assert again.exit_code == 0, again.output
+    assert "0 new factors" in again.output
+    with open_store(ws) as store:
+        assert snapshot(store) == before
+
+
+def test_the_summary_is_capped(tmp_path, ws):
+    rows = [(f"Agent number {i}: call 080-1234-{5600 + i}", f"P{i:02d}", "phone", None) for i in range(15)]
+    result = _cli("import", _sheet(tmp_path, rows), "--session", "s1", "--store", ws)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count("likely phone") == 10
+    assert "... and 5 more likely personal details" in result.stderr
+
+
+def test_links_sheet_evidence_is_checked_and_redacted(tmp_path, ws):
+    assert _cli("import", _sheet(tmp_path, SHEET_ROWS[-1:] + [("Debt bondage", "P10", None, None)]),
+                "--session", "s1", "--store", ws).exit_code == 0
+    links = tmp_path / "links.csv"
+    links.write_text("from,relation,to,evidence\nFake visas,enables,Debt bondage,Dr Kofi Mensah saw it: 020 7946 0958\n",
+                     encoding="utf-8")
+    result = _cli("import", links, "--session", "s1", "--store", ws, "--redact")
+    assert result.exit_code == 0, result.output
+    assert f'{links}: row 2, column "evidence": likely name "Kofi Mensah" (stored redacted)' in result.stderr
+    assert f'{links}: row 2, column "evidence": likely phone "020 7946 0958" (stored redacted)' in result.stderr
+    stored = _literals(ws)
+    assert "Kofi" not in stored and "7946" not in stored
+    assert "Dr [redacted: name] saw it: [redacted: phone]" in stored
+
+
+def test_add_and_link_warn(ws):
+    assert _cli("session", "new", "s1", "--title", "Room", "--store", ws).exit_code == 0
+    added = _cli("add", "factor", "Broker Mme Leroy places workers", "--category", "enabling", "--store", ws)
+    assert added.exit_code == 0, added.output
+    assert 'command line: item 1, column "text": likely name "Leroy"' in added.stderr
+    assert _cli("add", "factor", "Debt bondage", "--category", "enabling", "--store", ws).exit_code == 0
+    linked = _cli("link", "Broker", "enables", "Debt bondage", "--evidence", "ask leroy@example.fr", "--store", ws)
+    assert linked.exit_code == 0, linked.output
+    assert 'likely e-mail "leroy@example.fr"' in linked.stderr
+
+
+def test_the_example_sheets_import_without_a_personal_detail_warning(ws):
+    for name in ("example-contributions.csv", "example-links.csv"):
+        result = _cli("import", ROOT / "examples" / name, "--session", "example-2026", "--store", ws)
+        assert result.exit_code == 0, result.output
+        assert "likely" not in result.stderr
