@@ -249,39 +249,55 @@ def load(files, graph, fmt, append, force, strict, store_path):
               help="public drops contributor codes, participants, groups, times and local places, and marks them where text names them (GraphML and GEXF too).")
 @click.option("--place-level", type=click.Choice(["country", "region"]), default="country", show_default=True,
               help="With --profile public: keep countries, or generalise them to UN M49 subregions.")
+@click.option("--redact", is_flag=True, help="With --profile public: replace likely e-mail addresses, phone numbers and names "
+                                            "in participants' text with markers such as [redacted: phone] (the workspace keeps them).")
 @click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True), help="File to write, - for stdout.")
 @store_option
 @handle_errors
-def export(graphs_, fmt, network, profile, place_level, output, store_path):
+def export(graphs_, fmt, network, profile, place_level, redact, output, store_path):
     """Export the workspace, or some of its graphs, as RDF (full, or the public profile to share).
 
     Turtle, N-Triples and RDF/XML hold the union of the graphs; TriG, N-Quads and JSON-LD keep
-    the graph names.
+    the graph names. The public profile warns about likely e-mail addresses, phone numbers and
+    names in participants' text (with the subject and property); --redact replaces them.
 
     Example:
 
     \b
         crimekg export --format ttl -o crimekg.ttl
         crimekg export --profile public --place-level region -o shared.ttl
+        crimekg export --profile public --redact -o shared.ttl
         crimekg export --format graphml --network session -o session.graphml
     """
-    from crimekg.graph.export import export_workspace
+    from crimekg.graph.export import export_workspace, personal_warnings
     from crimekg.graph.store import graph_iri
 
     if network and fmt not in ("graphml", "gexf"):
         raise click.UsageError("--network goes with --format graphml or gexf")
+    if redact and profile != "public":
+        raise click.UsageError("--redact goes with --profile public (the full profile is the workspace as it is)")
     if fmt in ("graphml", "gexf"):  # networks for Gephi
         from crimekg.graph.views import export_network
 
         with _open(store_path) as store, _output(output) as target:
-            export_network(store, target, fmt, network or "factors", profile=profile)
+            export_network(store, target, fmt, network or "factors", profile=profile, redact=redact)
+            notes = personal_warnings(store, redact) if profile == "public" else []
+        _warn_lines(notes)
         if output != "-":
             click.echo(f"Wrote {output}", err=True)
         return
     with _open(store_path) as store, _output(output) as target:
-        export_workspace(store, target, fmt, [graph_iri(g) for g in graphs_] or None, profile=profile, place_level=place_level)
+        export_workspace(store, target, fmt, [graph_iri(g) for g in graphs_] or None, profile=profile, place_level=place_level,
+                         redact=redact)
+        notes = personal_warnings(store, redact) if profile == "public" else []
+    _warn_lines(notes)
     if output != "-":
         click.echo(f"Wrote {output}", err=True)
+
+
+def _warn_lines(lines):
+    for line in lines:
+        click.secho(f"Warning: {line}", fg="yellow", err=True)
 
 
 @cli.command()
@@ -1002,9 +1018,11 @@ def _brief_progress():
 @click.option("--publisher", help="Who publishes the release (default: as described).")
 @click.option("--version", "version_", help="The release's version (default: as described, else 1.0).")
 @click.option("--endpoint", help="The SPARQL endpoint that serves the data, if any (default: as described).")
+@click.option("--redact", is_flag=True, help="With --profile public: replace likely e-mail addresses, phone numbers and names "
+                                            "in participants' text with markers such as [redacted: phone].")
 @store_option
 @handle_errors
-def release(directory, profile, place_level, title, description, licence, creators, publisher, version_, endpoint, store_path):
+def release(directory, profile, place_level, title, description, licence, creators, publisher, version_, endpoint, redact, store_path):
     """Write a citable, reproducible release of the workspace into a new folder.
 
     Data in Turtle, N-Quads and JSON-LD, the ontology and shapes apart, void.ttl (VoID and DCAT),
@@ -1017,12 +1035,16 @@ def release(directory, profile, place_level, title, description, licence, creato
     \b
         crimekg release out/ --title 'UNAFEI 172 factors' --creator 'A. Researcher' --publisher UNAFEI
     """
+    from crimekg.graph.export import personal_warnings
     from crimekg.graph.release import release as write_release, release_info
 
+    if redact and profile != "public":
+        raise click.UsageError("--redact goes with --profile public")
     with _open(store_path) as store:
         info = release_info(store, title=title, description=description, licence=licence, creators=list(creators),
                             publisher=publisher, version=version_, endpoint=endpoint)
-        out = write_release(store, directory, info, profile=profile, place_level=place_level)
+        out = write_release(store, directory, info, profile=profile, place_level=place_level, redact=redact)
+        _warn_lines(personal_warnings(store, redact) if profile == "public" else [])
     triples = sum(out["graphs"].values())
     click.echo(f"Wrote {len(out['files'])} files to {out['directory']}: {triples} data triples in {len(out['graphs'])} graph(s), dated {out['date'] or 'undated'}")
 

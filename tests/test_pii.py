@@ -254,3 +254,113 @@ def test_the_example_sheets_import_without_a_personal_detail_warning(ws):
         result = _cli("import", ROOT / "examples" / name, "--session", "example-2026", "--store", ws)
         assert result.exit_code == 0, result.output
         assert "likely" not in result.stderr
+
+
+# --- at public export: warnings naming subject and property, and --redact -----------------------
+
+RDF_FORMATS = ["ttl", "trig", "nq", "nt", "jsonld", "xml"]
+# what must not reach a redacted export: the details, and the slugs an item's IRI made of them
+SECRETS = ["Okafor", "okafor", "+234 803 123 4567", "803 123 4567", "tanaka@example.jp", "田中", "tianzhong",
+           "Kofi", "Mensah", "020 7946 0958", "Иванов", "ivanov", "أحمد", "王小明"]
+
+
+@pytest.fixture(scope="module")
+def shared_ws(tmp_path_factory):
+    """The example sheets and a sheet with personal details in several scripts, in two sessions."""
+    tmp = tmp_path_factory.mktemp("pii-export")
+    ws = tmp / "ws"
+    init_store(ws).close()
+    assert _cli("import", ROOT / "examples" / "example-contributions.csv", "--session", "example-2026", "--store", ws).exit_code == 0
+    assert _cli("import", ROOT / "examples" / "example-links.csv", "--session", "example-2026", "--store", ws).exit_code == 0
+    assert _cli("session", "new", "room-2", "--title", "Run by Dr Kofi Mensah", "--store", ws).exit_code == 0
+    rows = [("Ask Mr. Okafor about the agency", "P01", None, None),
+            ("Recruiters call from +234 803 123 4567", "P02", None, None),
+            ("仲介の田中さんの連絡先はtanaka@example.jp", "P03", None, None),
+            ("г-н Иванов продаёт визы", "P04", None, None),
+            ("السيد أحمد", "P05", None, None),
+            ("我叫王小明", "P06", None, None)]
+    assert _cli("import", _sheet(tmp, rows, "room-2.csv"), "--session", "room-2", "--store", ws).exit_code == 0
+    links = tmp / "links.csv"
+    links.write_text("from,relation,to,evidence\nAsk Mr. Okafor,enables,Recruiters call,his number is 020 7946 0958\n",
+                     encoding="utf-8")
+    assert _cli("import", links, "--session", "room-2", "--store", ws).exit_code == 0
+    return ws
+
+
+@pytest.mark.parametrize("fmt", RDF_FORMATS + ["graphml", "gexf"])
+def test_public_export_warns_naming_subject_and_property(shared_ws, fmt, tmp_path):
+    out = tmp_path / f"out.{fmt}"
+    result = _cli("export", "--profile", "public", "--format", fmt, "-o", out, "--store", shared_ws)
+    assert result.exit_code == 0, result.output
+    assert 'ckg:text: likely name "Okafor"' in result.stderr
+    assert "likely personal details in 16 place(s)" in result.stderr and "add --redact" in result.stderr
+    assert "Warning: ... and 6 more likely personal details" in result.stderr  # ten lines, then how many more
+    if fmt not in ("graphml", "gexf"):  # networks hold labels, not contribution texts
+        assert "Okafor" in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("fmt", RDF_FORMATS + ["graphml", "gexf"])
+def test_public_export_redact_leaves_no_detail_and_the_store_unchanged(shared_ws, fmt, tmp_path):
+    with open_store(shared_ws) as store:
+        before = snapshot(store)
+    out = tmp_path / f"out.{fmt}"
+    result = _cli("export", "--profile", "public", "--redact", "--format", fmt, "-o", out, "--store", shared_ws)
+    assert result.exit_code == 0, result.output
+    assert "replaced by markers" in result.stderr
+    text = out.read_text(encoding="utf-8")
+    assert [s for s in SECRETS if s in text] == []
+    assert "[redacted: name]" in text and "redacted-" in text
+    # the example's own text is all there
+    assert "Our anti-trafficking unit keeps a case database" in text or fmt in ("graphml", "gexf")
+    again = tmp_path / f"again.{fmt}"
+    assert _cli("export", "--profile", "public", "--redact", "--format", fmt, "-o", again, "--store", shared_ws).exit_code == 0
+    assert again.read_bytes() == out.read_bytes()
+    with open_store(shared_ws) as store:
+        assert snapshot(store) == before
+
+
+def test_redacted_export_loads_back_with_its_links_joined(shared_ws, tmp_path):
+    out = tmp_path / "out.ttl"
+    assert _cli("export", "--profile", "public", "--redact", "-o", out, "--store", shared_ws).exit_code == 0
+    g = rdflib.Graph().parse(out)
+    ckg = rdflib.Namespace("https://w3id.org/crimekg/ontology#")
+    renamed = {s for s in g.subjects(rdflib.RDF.type, ckg.Factor) if "/redacted-" in str(s)}
+    assert len(renamed) >= 2
+    ends = {o for link in g.subjects(rdflib.RDF.type, ckg.FactorLink) for o in g.objects(link, ckg.fromFactor)}
+    assert ends & renamed  # the link still points at the renamed factor
+
+
+def test_release_redact(shared_ws, tmp_path):
+    result = _cli("release", tmp_path / "rel", "--redact", "--store", shared_ws)
+    assert result.exit_code == 0, result.output
+    for f in (tmp_path / "rel").iterdir():
+        text = f.read_text(encoding="utf-8")
+        assert [s for s in SECRETS if s in text] == [], f.name
+    plain = _cli("release", tmp_path / "plain", "--store", shared_ws)
+    assert plain.exit_code == 0 and 'likely name "Okafor"' in plain.stderr
+    assert "Okafor" in (tmp_path / "plain" / "data.ttl").read_text(encoding="utf-8")
+
+
+def test_redact_needs_the_public_profile(shared_ws):
+    result = _cli("export", "--redact", "--store", shared_ws)
+    assert result.exit_code == 2 and "--profile public" in result.stderr
+
+
+def test_the_example_exports_without_a_warning(ws, tmp_path):
+    for name in ("example-contributions.csv", "example-links.csv"):
+        assert _cli("import", ROOT / "examples" / name, "--session", "example-2026", "--store", ws).exit_code == 0
+    result = _cli("export", "--profile", "public", "-o", tmp_path / "x.ttl", "--store", ws)
+    assert result.exit_code == 0, result.output
+    assert "likely" not in result.stderr
+
+
+def test_personal_details_name_subject_and_property(shared_ws):
+    from crimekg.graph.export import personal_details
+
+    with open_store(shared_ws) as store:
+        found = {(s.rsplit("/", 2)[-2], p.rsplit("#", 1)[-1].rsplit("/", 1)[-1], f.kind, f.text) for s, p, f in personal_details(store)}
+    assert ("link", "evidence", "phone", "020 7946 0958") in found
+    assert ("session", "title", "name", "Kofi Mensah") in found
+    assert ("factor", "prefLabel", "name", "Okafor") in found
+    assert ("room-2", "text", "e-mail", "tanaka@example.jp") in found
+    assert not any(s == "example-2026" for s, *_ in found)  # the example gives none
