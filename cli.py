@@ -495,20 +495,27 @@ def session():
 @click.option("--date", "on", help="Date held, YYYY-MM-DD.")
 @click.option("--place", help="Country or region (name or ISO code).")
 @click.option("--local-place", help="Town or venue, as text.")
+@click.option("--code-pattern", metavar="REGEX",
+              help="The contributor codes this session accepts: a regular expression a code must match whole "
+                   "[default: ^[A-Z]{1,3}\\d{1,4}$, e.g. P07]. A pattern that accepts a name such as JohnSmith is refused.")
 @store_option
 @handle_errors
-def session_new(session_id, title, on, place, local_place, store_path):
-    """Create a session (or replace its description).
+def session_new(session_id, title, on, place, local_place, code_pattern, store_path):
+    """Create a session (or replace its description, code pattern included).
 
     Example:
 
     \b
         crimekg session new unafei-2026 --title "UNAFEI 172" --date 2026-03-17 --place Japan
+        crimekg session new room-b --title "Room B" --code-pattern '^B\\d{2}$'
     """
+    from crimekg.graph.pii import find_pii
     from crimekg.graph.sessions import session_changeset
 
     with _open(store_path) as store:
-        store.write(session_changeset(store, session_id, title=title, on=on, place=place, local_place=local_place))
+        store.write(session_changeset(store, session_id, title=title, on=on, place=place, local_place=local_place,
+                                      code_pattern=code_pattern))
+    _warn_lines(f'--title: likely {f.kind} "{f.text}" (a public export shares the title)' for f in find_pii(title))
     click.echo(f"Session {session_id}: {title}")
 
 

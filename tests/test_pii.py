@@ -364,3 +364,58 @@ def test_personal_details_name_subject_and_property(shared_ws):
     assert ("factor", "prefLabel", "name", "Okafor") in found
     assert ("room-2", "text", "e-mail", "tanaka@example.jp") in found
     assert not any(s == "example-2026" for s, *_ in found)  # the example gives none
+
+
+# --- the session's contributor-code pattern from the command line --------------------------------
+
+
+def test_session_code_pattern_is_stored_and_applied(ws, tmp_path):
+    result = _cli("session", "new", "room-b", "--title", "Sala B", "--code-pattern", r"^B\d{2}$", "--store", ws)
+    assert result.exit_code == 0, result.output
+    sheet = tmp_path / "b.csv"
+    sheet.write_text("text,category,contributor code\nVisados falsos,enabling,B07\nDeudas,enabling,P07\n", encoding="utf-8")
+    refused = _cli("import", sheet, "--session", "room-b", "--store", ws)
+    assert refused.exit_code == 1
+    assert 'row 3, column "contributor code": "P07" is not a contributor code' in refused.stderr
+    assert r"^B\d{2}$" in refused.stderr
+    sheet.write_text("text,category,contributor code\nVisados falsos,enabling,B07\n", encoding="utf-8")
+    assert _cli("import", sheet, "--session", "room-b", "--store", ws).exit_code == 0
+    # another session keeps the default pattern
+    other = tmp_path / "p.csv"
+    other.write_text("text,category,contributor code\n偽造ビザ,enabling,P07\n", encoding="utf-8")
+    assert _cli("import", other, "--session", "room-a", "--store", ws).exit_code == 0
+
+
+def test_a_code_must_match_the_whole_pattern(ws, tmp_path):
+    assert _cli("session", "new", "room-b", "--title", "B", "--code-pattern", r"B\d{2}", "--store", ws).exit_code == 0
+    sheet = tmp_path / "b.csv"
+    sheet.write_text("text,category,contributor code\nFalse visas,enabling,B07JohnSmith\n", encoding="utf-8")
+    result = _cli("import", sheet, "--session", "room-b", "--store", ws)
+    assert result.exit_code == 1 and '"B07JohnSmith" is not a contributor code' in result.stderr
+
+
+@pytest.mark.parametrize("pattern,message", [
+    ("(P", "is not a regular expression"),
+    ("", "--code-pattern is empty"),
+    (r"[A-Za-z._]+", 'accepts "JohnSmith", which is a name'),
+    (r".*", 'accepts "JohnSmith", which is a name'),
+    (r"[\w.]+", 'accepts "JohnSmith", which is a name'),
+    (r"\w{2,4}", 'accepts "Иван", which is a name'),
+])
+def test_a_bad_code_pattern_is_refused_in_one_line(ws, pattern, message):
+    with open_store(ws) as store:
+        before = snapshot(store)
+    result = _cli("session", "new", "room-b", "--title", "B", "--code-pattern", pattern, "--store", ws)
+    assert result.exit_code == 1
+    assert message in result.stderr and "such as '^P\\d{2}$'" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    with open_store(ws) as store:
+        assert snapshot(store) == before
+
+
+def test_session_title_with_a_name_warns(ws):
+    result = _cli("session", "new", "s1", "--title", "Taller de la Sra. García", "--store", ws)
+    assert result.exit_code == 0
+    assert 'Warning: --title: likely name "García"' in result.stderr
+    quiet = _cli("session", "new", "s2", "--title", "UNAFEI 172, 2026-03-17", "--store", ws)
+    assert quiet.exit_code == 0 and "likely" not in quiet.stderr
