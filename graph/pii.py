@@ -70,6 +70,7 @@ _NAMES = [
     (re.compile(r"(?:我叫|私の名前は)\s*([\u4E00-\u9FFF]{2,4}|[\u30A1-\u30FA\u30FC]{2,8})"), ("我叫", "私の名前は")),
     (re.compile(r"(?:ผม|ฉัน|ดิฉัน)ชื่อ\s*([\u0E01-\u0E4E]{2,20})"), ("ชื่อ",)),
 ]
+_ANY_CUE = re.compile("|".join(re.escape(c) for _p, cues in _NAMES for c in cues))
 # seven digits, at most three other characters apart: a text without them holds no phone number
 _SEVEN_DIGITS = re.compile(r"\d(?:\D{0,3}\d){6}")
 
@@ -137,7 +138,7 @@ def find_pii(text: str) -> list[Finding]:
             candidate = candidate[:-1]
         if _is_phone(candidate):
             add("phone", m.start(), m.start() + len(candidate))
-    for pattern, cues in _NAMES:
+    for pattern, cues in _NAMES if _ANY_CUE.search(folded) else ():
         if any(c in folded for c in cues):
             for m in pattern.finditer(folded):
                 add("name", m.start(1), m.end(1))
