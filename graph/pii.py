@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["KINDS", "Finding", "find_pii", "redact", "marker", "summarise"]
+__all__ = ["KINDS", "Finding", "find_pii", "marker", "redact", "summarise"]
 
 #: The kinds of finding, in the order they are looked for.
 KINDS = ("e-mail", "phone", "name")
@@ -102,9 +102,8 @@ def _is_phone(candidate: str) -> bool:
         return False  # 1 234 567, 1.234.567, 10 000-15 000
     if len(groups) == 4 and candidate.count(".") == 3 and all(len(g) <= 3 for g in groups):
         return False  # a dotted quad (an IP address, a version)
-    if any(len(g) == 4 and g[:2] in ("19", "20") for g in groups) and "(" in candidate:
-        return False  # counts with years in brackets: 120 (2019) 340 (2020)
-    return True
+    # counts with years in brackets, 120 (2019) 340 (2020), are not phones
+    return not ("(" in candidate and any(len(g) == 4 and g[:2] in ("19", "20") for g in groups))
 
 
 def find_pii(text: str) -> list[Finding]:

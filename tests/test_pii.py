@@ -4,12 +4,17 @@ example data, the session seed and crimekg's own vocabularies give none."""
 from __future__ import annotations
 
 import csv
+import itertools
 from pathlib import Path
 
 import pytest
 import rdflib
-
+from click.testing import CliRunner
+from crimekg.cli import cli
 from crimekg.graph.pii import find_pii, marker, redact, summarise
+from crimekg.graph.store import init_store, open_store
+
+from tests.helpers import snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -106,7 +111,7 @@ def test_findings_do_not_overlap_and_come_in_order():
     text = "Ms Jones: jones@example.org or 020 7946 0958; 山田さん"
     findings = find_pii(text)
     assert [f.kind for f in findings] == ["name", "e-mail", "phone", "name"]
-    assert all(a.end <= b.start for a, b in zip(findings, findings[1:]))
+    assert all(a.end <= b.start for a, b in itertools.pairwise(findings))
 
 
 def test_summarise_caps_the_lines():
@@ -134,13 +139,6 @@ def test_the_session_seed_and_vocabularies_give_no_finding(path):
 
 
 # --- at import: warnings with their rows, and --redact ------------------------------------------
-
-from click.testing import CliRunner  # noqa: E402
-
-from crimekg.cli import cli  # noqa: E402
-from crimekg.graph.store import init_store, open_store  # noqa: E402
-
-from tests.helpers import snapshot  # noqa: E402
 
 # one row per script, each with a likely personal detail; the last row has none
 SHEET_ROWS = [

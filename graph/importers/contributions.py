@@ -461,12 +461,8 @@ def _personal_details(sheet: Sheet, rownum: int, values: dict[str, str], col: Ca
             values[name] = redacted(values[name])
 
 
-def personal_warnings(lines: list[str], redact: bool) -> list[str]:
-    """The warnings about likely personal details, capped, with what to do about them.
-
-    >>> personal_warnings(['s.csv: row 2, column "text": likely e-mail "a@b.org"'], False)[-1]
-    'likely personal details in 1 place(s): `crimekg import --redact` stores a marker such as [redacted: e-mail] in their place, and `crimekg export --profile public --redact` replaces them in what you share'
-    """
+def _personal_warnings(lines: list[str], redact: bool) -> list[str]:
+    """The warnings about likely personal details, capped, with what to do about them."""
     if not lines:
         return []
     from crimekg.graph.pii import summarise
@@ -561,7 +557,7 @@ def plan_contributions(
     triples, counts = records_to_triples(store, session_id, records, warnings, sheet)
     changes.add_triples(g_iri, triples)
     summary = {"rows": len(sheet.rows), "stored": len(records), "rejected": len(problems), **counts}
-    warnings += personal_warnings(personal, redact)
+    warnings += _personal_warnings(personal, redact)
     return ImportPlan(changes, summary, warnings, rejected_rows(sheet, problems))
 
 
@@ -767,7 +763,7 @@ def plan_links(
         triples += t
     changes.add_triples(graph_iri("contributions/" + session_id), triples)
     summary = {"rows": len(sheet.rows), "stored": len(resolved), "rejected": len(problems), "links": len(resolved)}
-    warnings += personal_warnings(personal, redact)
+    warnings += _personal_warnings(personal, redact)
     return ImportPlan(changes, summary, warnings, rejected_rows(sheet, problems))
 
 
@@ -813,4 +809,4 @@ def plan_link(
     if session_info(store, session_id) is None:
         raise InvalidInput(f"no session {session_id!r}; create it with `crimekg session new {session_id} --title ...`")
     changes.add_triples(graph_iri("contributions/" + session_id), triples)
-    return ImportPlan(changes, {"links": 1, "link": str(iri)}, personal_warnings(personal, False))
+    return ImportPlan(changes, {"links": 1, "link": str(iri)}, _personal_warnings(personal, False))
