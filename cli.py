@@ -249,39 +249,55 @@ def load(files, graph, fmt, append, force, strict, store_path):
               help="public drops contributor codes, participants, groups, times and local places, and marks them where text names them (GraphML and GEXF too).")
 @click.option("--place-level", type=click.Choice(["country", "region"]), default="country", show_default=True,
               help="With --profile public: keep countries, or generalise them to UN M49 subregions.")
+@click.option("--redact", is_flag=True, help="With --profile public: replace likely e-mail addresses, phone numbers and names "
+                                            "in participants' text with markers such as [redacted: phone] (the workspace keeps them).")
 @click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True), help="File to write, - for stdout.")
 @store_option
 @handle_errors
-def export(graphs_, fmt, network, profile, place_level, output, store_path):
+def export(graphs_, fmt, network, profile, place_level, redact, output, store_path):
     """Export the workspace, or some of its graphs, as RDF (full, or the public profile to share).
 
     Turtle, N-Triples and RDF/XML hold the union of the graphs; TriG, N-Quads and JSON-LD keep
-    the graph names.
+    the graph names. The public profile warns about likely e-mail addresses, phone numbers and
+    names in participants' text (with the subject and property); --redact replaces them.
 
     Example:
 
     \b
         crimekg export --format ttl -o crimekg.ttl
         crimekg export --profile public --place-level region -o shared.ttl
+        crimekg export --profile public --redact -o shared.ttl
         crimekg export --format graphml --network session -o session.graphml
     """
-    from crimekg.graph.export import export_workspace
+    from crimekg.graph.export import export_workspace, personal_warnings
     from crimekg.graph.store import graph_iri
 
     if network and fmt not in ("graphml", "gexf"):
         raise click.UsageError("--network goes with --format graphml or gexf")
+    if redact and profile != "public":
+        raise click.UsageError("--redact goes with --profile public (the full profile is the workspace as it is)")
     if fmt in ("graphml", "gexf"):  # networks for Gephi
         from crimekg.graph.views import export_network
 
         with _open(store_path) as store, _output(output) as target:
-            export_network(store, target, fmt, network or "factors", profile=profile)
+            export_network(store, target, fmt, network or "factors", profile=profile, redact=redact)
+            notes = personal_warnings(store, redact) if profile == "public" else []
+        _warn_lines(notes)
         if output != "-":
             click.echo(f"Wrote {output}", err=True)
         return
     with _open(store_path) as store, _output(output) as target:
-        export_workspace(store, target, fmt, [graph_iri(g) for g in graphs_] or None, profile=profile, place_level=place_level)
+        export_workspace(store, target, fmt, [graph_iri(g) for g in graphs_] or None, profile=profile, place_level=place_level,
+                         redact=redact)
+        notes = personal_warnings(store, redact) if profile == "public" else []
+    _warn_lines(notes)
     if output != "-":
         click.echo(f"Wrote {output}", err=True)
+
+
+def _warn_lines(lines):
+    for line in lines:
+        click.secho(f"Warning: {line}", fg="yellow", err=True)
 
 
 @cli.command()
@@ -400,6 +416,8 @@ def _import_options(f):
         click.option("--download-date", help="Published data: the date you downloaded the file, YYYY-MM-DD (recorded as provenance)."),
         click.option("--language", help="Sheets: the language of the text (ja, zh, ru, ar, th, es, en...) where a row's "
                                         "language column is empty (default: told by the script; Latin text stays untagged)."),
+        click.option("--redact", is_flag=True, help="Sheets: store likely e-mail addresses, phone numbers and names written "
+                                                    "in the text as markers such as [redacted: phone] (without it, each is a warning)."),
     ]):
         f = opt(f)
     return f
@@ -410,20 +428,22 @@ def _import_options(f):
 @_import_options
 @store_option
 @handle_errors
-def import_(file, source, session, encoding, skip_invalid, rejected_path, download_date, language, store_path):
+def import_(file, source, session, encoding, skip_invalid, rejected_path, download_date, language, redact, store_path):
     """Import a file into the workspace: a contribution or links sheet, or published evidence.
 
     The whole file is checked first; if any row is wrong nothing is stored (unless --skip-invalid).
     Importing the same file again changes nothing. Text in any script is kept as written and
     tagged with its language: a row's language column, else --language, else its script's.
     Published evidence ends with a data-quality summary on stderr; `crimekg query data-quality`
-    lists each doubtful cell.
+    lists each doubtful cell. Likely e-mail addresses, phone numbers and names in a sheet's text
+    are warned about with their rows; --redact stores markers in their place.
 
     Example:
 
     \b
         crimekg import examples/example-contributions.csv --session example-2026
         crimekg import room-3.xlsx --session example-2026 --language ja
+        crimekg import room-4.csv --session example-2026 --redact
     """
     from pathlib import Path
 
@@ -432,13 +452,15 @@ def import_(file, source, session, encoding, skip_invalid, rejected_path, downlo
     from crimekg.graph.importers import detect_source, plan_import
 
     options = {k: v for k, v in {"session": session, "encoding": encoding, "skip_invalid": skip_invalid,
-                                 "download_date": download_date, "language": language}.items() if v}
+                                 "download_date": download_date, "language": language, "redact": redact}.items() if v}
     if sys.stderr.isatty():  # long imports show progress on a terminal only
         options["progress"] = lambda done, total: click.echo(f"\r{file}: {done:,} / {total:,} rows", err=True, nl=done >= total)
     with _open(store_path) as store:
         name = source or detect_source(file)
         if language and name != "contributions":
             raise click.UsageError(f"--language applies to contribution and links sheets; {file} is {name} data, which says its own language")
+        if redact and name != "contributions":
+            raise click.UsageError(f"--redact applies to contribution and links sheets; {file} is published {name} data")
         plan = plan_import(name, Path(file), store, **options)
         # the rejected rows first: if their file cannot be written, nothing is stored either
         out = write_rejected(plan.rejected, rejected_path or f"{file}.rejected.csv") if plan.rejected else None
@@ -472,20 +494,27 @@ def session():
 @click.option("--date", "on", help="Date held, YYYY-MM-DD.")
 @click.option("--place", help="Country or region (name or ISO code).")
 @click.option("--local-place", help="Town or venue, as text.")
+@click.option("--code-pattern", metavar="REGEX",
+              help="The contributor codes this session accepts: a regular expression a code must match whole "
+                   "[default: ^[A-Z]{1,3}\\d{1,4}$, e.g. P07]. A pattern that accepts a name such as JohnSmith is refused.")
 @store_option
 @handle_errors
-def session_new(session_id, title, on, place, local_place, store_path):
-    """Create a session (or replace its description).
+def session_new(session_id, title, on, place, local_place, code_pattern, store_path):
+    """Create a session (or replace its description, code pattern included).
 
     Example:
 
     \b
         crimekg session new unafei-2026 --title "UNAFEI 172" --date 2026-03-17 --place Japan
+        crimekg session new room-b --title "Room B" --code-pattern '^B\\d{2}$'
     """
+    from crimekg.graph.pii import find_pii
     from crimekg.graph.sessions import session_changeset
 
     with _open(store_path) as store:
-        store.write(session_changeset(store, session_id, title=title, on=on, place=place, local_place=local_place))
+        store.write(session_changeset(store, session_id, title=title, on=on, place=place, local_place=local_place,
+                                      code_pattern=code_pattern))
+    _warn_lines(f'--title: likely {f.kind} "{f.text}" (a public export shares the title)' for f in find_pii(title))
     click.echo(f"Session {session_id}: {title}")
 
 
@@ -569,6 +598,8 @@ def link(source, relation, target, polarity, strength, evidence, session, store_
     with _open(store_path) as store:
         plan = plan_link(store, source, relation, target, polarity=polarity, strength=strength, evidence=evidence, session_id=session)
         store.write(plan.changes)
+    for w in plan.warnings:
+        click.secho(f"Warning: {w}", fg="yellow", err=True)
     click.echo(f"Linked: {plan.summary['link']}")
 
 
@@ -993,9 +1024,11 @@ def _brief_progress():
 @click.option("--publisher", help="Who publishes the release (default: as described).")
 @click.option("--version", "version_", help="The release's version (default: as described, else 1.0).")
 @click.option("--endpoint", help="The SPARQL endpoint that serves the data, if any (default: as described).")
+@click.option("--redact", is_flag=True, help="With --profile public: replace likely e-mail addresses, phone numbers and names "
+                                            "in participants' text with markers such as [redacted: phone].")
 @store_option
 @handle_errors
-def release(directory, profile, place_level, title, description, licence, creators, publisher, version_, endpoint, store_path):
+def release(directory, profile, place_level, title, description, licence, creators, publisher, version_, endpoint, redact, store_path):
     """Write a citable, reproducible release of the workspace into a new folder.
 
     Data in Turtle, N-Quads and JSON-LD, the ontology and shapes apart, void.ttl (VoID and DCAT),
@@ -1008,12 +1041,16 @@ def release(directory, profile, place_level, title, description, licence, creato
     \b
         crimekg release out/ --title 'UNAFEI 172 factors' --creator 'A. Researcher' --publisher UNAFEI
     """
+    from crimekg.graph.export import personal_warnings
     from crimekg.graph.release import release as write_release, release_info
 
+    if redact and profile != "public":
+        raise click.UsageError("--redact goes with --profile public")
     with _open(store_path) as store:
         info = release_info(store, title=title, description=description, licence=licence, creators=list(creators),
                             publisher=publisher, version=version_, endpoint=endpoint)
-        out = write_release(store, directory, info, profile=profile, place_level=place_level)
+        out = write_release(store, directory, info, profile=profile, place_level=place_level, redact=redact)
+        _warn_lines(personal_warnings(store, redact) if profile == "public" else [])
     triples = sum(out["graphs"].values())
     click.echo(f"Wrote {len(out['files'])} files to {out['directory']}: {triples} data triples in {len(out['graphs'])} graph(s), dated {out['date'] or 'undated'}")
 

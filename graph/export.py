@@ -10,6 +10,12 @@ text (a link's evidence: "Group C said...") become ``[participant]``, ``[group]`
 reified triples get the same treatment (an older workspace's history, kept as text, stays out). Generalised places that make two quads one are
 written once. Everything else (ontology, schemes, evidence) is exported as it is.
 
+Likely e-mail addresses, phone numbers and personal names that participants wrote in free text
+(contribution texts, labels, link evidence, session titles, and the merge history's copies of
+them) are found by :func:`personal_details`, so the command can warn with the subject and property
+of each; ``redact=True`` replaces each with a marker such as ``[redacted: phone]`` in the output
+(:mod:`graph.pii`), leaving the workspace as it is.
+
 Output is reproducible: blank nodes get canonical labels and the quads a stable order (see
 :func:`crimekg.graph.store.canonical_quads`).
 """
@@ -19,15 +25,15 @@ from __future__ import annotations
 import io
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import IO, Any
 
 from crimekg import ontology
-from crimekg.graph.errors import UnknownFormat
+from crimekg.graph.errors import InvalidInput, UnknownFormat
 from crimekg.graph.terms import PROV, RDF, RDF_TYPE, XSD
 from crimekg.graph.store import PREFIXES, GraphStore, canonical_quads, rdf_format, tidy_prefixes
 
-__all__ = ["PROFILES", "PLACE_LEVELS", "DEFAULT_PROFILE", "export_workspace"]
+__all__ = ["PROFILES", "PLACE_LEVELS", "DEFAULT_PROFILE", "export_workspace", "redactor", "personal_details", "personal_warnings", "iri_redactor"]
 
 #: Export profiles; ``full`` is the default (the workspace owner's own copy).
 PROFILES = ("full", "public")
@@ -47,11 +53,13 @@ _DROP_PREDICATES = {
 
 def export_workspace(
     store: GraphStore, out: IO[bytes] | str | os.PathLike, format: str = "ttl", graphs: Sequence[str] | None = None,
-    *, profile: str = DEFAULT_PROFILE, place_level: str = "country", sort: bool = False,
+    *, profile: str = DEFAULT_PROFILE, place_level: str = "country", sort: bool = False, redact: bool = False,
 ) -> None:
     """Write the workspace (or some graphs) as RDF under an export profile.
 
     ``sort=True`` sorts every graph (a release does), not only those with blank nodes.
+    ``redact=True`` (public profile only) also replaces likely e-mail addresses, phone numbers and
+    names in participants' free text with markers (see :func:`personal_details`).
 
     >>> import tempfile, io
     >>> from crimekg.graph.store import init_store
@@ -63,8 +71,10 @@ def export_workspace(
     >>> buf.getvalue().count(b"ontologyVersion")
     1
     """
+    if redact and profile != "public":
+        raise InvalidInput("redacting personal details goes with the public profile (--profile public)")
     if format in ("jsonld", "json-ld"):
-        _write(out, _jsonld(store, graphs, profile, place_level))
+        _write(out, _jsonld(store, graphs, profile, place_level, redact))
         return
     if profile not in PROFILES:
         raise UnknownFormat(f"unknown export profile {profile!r}; use one of: {', '.join(PROFILES)}")
@@ -99,7 +109,9 @@ def export_workspace(
     ):
         participants[str(r["s"])] = int(r["n"])
     people = {str(r["p"]) for r in store.select("SELECT DISTINCT ?p WHERE { ?p a ckg:Participant }")}
-    redact = redactor(store)
+    redact_codes = redactor(store)
+    redact_all = redactor(store, redact=True) if redact else redact_codes
+    rename = iri_redactor(store) if redact else None
     place_p = ontology.CKG + "place"
     count_p = ox.NamedNode(ontology.CKG + "participantCount")
     quads = []
@@ -129,10 +141,14 @@ def export_workspace(
             continue  # quads kept as text for undoing a merge: the profile cannot reach inside them
         if p == place_p and isinstance(o, ox.NamedNode) and o.value in region and _is_participant_data(s):
             o = ox.NamedNode(region[o.value])
-        if redact is not None and isinstance(o, ox.Literal) and (o.language or o.datatype.value == _XSD_STRING):
-            text = redact(o.value)
+        rule = redact_all if _is_participant_text(q.graph_name) else redact_codes
+        if rule is not None and isinstance(o, ox.Literal) and (o.language or o.datatype.value == _XSD_STRING):
+            text = rule(o.value)
             if text != o.value:
                 o = ox.Literal(text, language=o.language) if o.language else ox.Literal(text, datatype=o.datatype)
+        if rename is not None:
+            s = ox.NamedNode(rename(s.value)) if isinstance(s, ox.NamedNode) else s
+            o = ox.NamedNode(rename(o.value)) if isinstance(o, ox.NamedNode) else o
         quads.append(ox.Quad(s, q.predicate, o, q.graph_name))
         if isinstance(s, ox.NamedNode) and s.value in participants and s.value not in seen_sessions:
             seen_sessions.add(s.value)
@@ -219,12 +235,12 @@ def json_bytes(doc: Any) -> bytes:
     return (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode("utf-8")
 
 
-def _jsonld(store: GraphStore, graphs: Sequence[str] | None, profile: str, place_level: str) -> bytes:
+def _jsonld(store: GraphStore, graphs: Sequence[str] | None, profile: str, place_level: str, redact: bool = False) -> bytes:
     """Compacted JSON-LD with its ``@context`` (the one a release writes), each graph named."""
     import pyoxigraph as ox
 
     buf = io.BytesIO()
-    export_workspace(store, buf, "nq", graphs, profile=profile, place_level=place_level, sort=True)
+    export_workspace(store, buf, "nq", graphs, profile=profile, place_level=place_level, sort=True, redact=redact)
     doc, _context = compact_jsonld(list(ox.parse(input=buf.getvalue(), format=ox.RdfFormat.N_QUADS)), PREFIXES)
     return json_bytes(doc)
 
@@ -241,24 +257,135 @@ def _write(out: IO[bytes] | str | os.PathLike, data: bytes) -> None:
 _XSD_STRING = XSD + "string"
 
 
-def redactor(store: GraphStore):
-    """A function that blanks out, in free text, the workspace's contributor codes, group names and
-    local places (participants write "Group C said...", "via Istanbul"); None when there are none."""
+def redactor(store: GraphStore, redact: bool = False) -> Callable[[str], str] | None:
+    """The public profile's text rule, as a function of a text; None when it has nothing to do.
+
+    It blanks out, in free text, the workspace's contributor codes, group names and local places
+    (participants write "Group C said...", "via Istanbul"). With ``redact=True`` it also replaces
+    likely e-mail addresses, phone numbers and names with markers (:func:`graph.pii.redact`), as
+    ``export --profile public --redact`` does; views and briefs that share data call it so, and
+    rename nodes with :func:`iri_redactor` (an item's IRI is made from its label).
+
+    >>> import tempfile
+    >>> from crimekg.graph.store import init_store
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     with init_store(d + "/ws", with_ontology=False) as store:
+    ...         plain, full = redactor(store), redactor(store, redact=True)
+    >>> plain is None, full("Mr Okafor: +234 803 123 4567")
+    (True, 'Mr [redacted: name]: [redacted: phone]')
+    """
     import re
 
     codes = {str(r["c"]) for r in store.select("SELECT DISTINCT ?c WHERE { ?p ckg:contributorCode ?c }")}
     groups = {str(r["g"]) for r in store.select("SELECT DISTINCT ?g WHERE { ?c ckg:group ?g }")}
     local = {str(r["l"]) for r in store.select("SELECT DISTINCT ?l WHERE { ?s ckg:localPlace ?l }")}
     words = sorted((w for w in codes | groups | local if w.strip()), key=lambda w: (-len(w), w))
-    if not words:
+    codes_rule = None
+    if words:
+        pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(w) for w in words) + r")(?!\w)")
+        kind = {**{w: "[place]" for w in local}, **{w: "[group]" for w in groups}, **{w: "[participant]" for w in codes}}
+        codes_rule = lambda text: pattern.sub(lambda m: kind[m.group(1)], text)  # noqa: E731
+    if not redact:
+        return codes_rule
+    from crimekg.graph.pii import redact as pii_redact
+
+    if codes_rule is None:
+        return pii_redact
+    return lambda text: pii_redact(codes_rule(text))
+
+
+def personal_details(store: GraphStore) -> list[tuple[str, str, Any]]:
+    """The likely personal details a public export would share: (subject, property, finding).
+
+    It reads participants' free text (every text literal of the contributions graphs and the
+    merge history) after the public profile has dropped codes, groups, times and local places and
+    marked them in text, so a finding here is one that ``export --profile public`` writes unless
+    ``redact=True``. Each finding is a :class:`graph.pii.Finding`.
+
+    >>> import tempfile
+    >>> from rdflib import Literal, URIRef
+    >>> from crimekg.graph.store import Changeset, graph_iri, init_store
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     with init_store(d + "/ws", with_ontology=False) as store:
+    ...         c = Changeset()
+    ...         c.add_triples(graph_iri("contributions/s1"), [(URIRef("urn:x:c1"), URIRef(ontology.CKG + "text"),
+    ...                                                      Literal("call 020 7946 0958"))])
+    ...         store.write(c)
+    ...         found = personal_details(store)
+    >>> [(s, p.rsplit("#")[-1], f.kind, f.text) for s, p, f in found]
+    [('urn:x:c1', 'text', 'phone', '020 7946 0958')]
+    """
+    from crimekg.graph.pii import find_pii
+
+    rule = redactor(store)
+    people = {str(r["p"]) for r in store.select("SELECT DISTINCT ?p WHERE { ?p a ckg:Participant }")}
+    rows = store.select(
+        "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } "
+        f'FILTER((STRSTARTS(STR(?g), "{ontology.GRAPH}contributions/") || STRSTARTS(STR(?g), "{ontology.GRAPH}history/")) '
+        "&& isLiteral(?o) && (LANG(?o) != \"\" || DATATYPE(?o) = xsd:string)) }"
+    )
+    out = []
+    for r in sorted(rows, key=lambda r: (str(r["s"]), str(r["p"]), str(r["o"]))):
+        s, p = str(r["s"]), str(r["p"])
+        if p in _DROP_PREDICATES or s in people or p == PROV + "value":
+            continue
+        text = str(r["o"])
+        out += [(s, p, f) for f in find_pii(rule(text) if rule else text)]
+    return out
+
+
+def iri_redactor(store: GraphStore) -> Callable[[str], str] | None:
+    """A function that renames the items whose IRI was made from a text holding a likely personal
+    detail (a factor labelled "Ask Mr Okafor..." is ``data/factor/ask-mr-okafor...``), and the links
+    named after them; None when there are none.
+
+    The new name is ``redacted-`` and a keyed digest of the old one (the workspace's secret, see
+    :mod:`graph.privacy`), so it is the same in every export and tells nothing of the old one.
+    """
+    from crimekg.graph.privacy import keyed_digest, workspace_secret
+
+    skip = (ontology.DATA + "contribution/", ontology.DATA + "link/")
+    segments = {s.rsplit("/", 1)[-1] for s, _p, _f in personal_details(store)
+                if s.startswith(ontology.DATA) and not s.startswith(skip)}
+    if not segments:
         return None
-    pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(w) for w in words) + r")(?!\w)")
-    kind = {**{w: "[place]" for w in local}, **{w: "[group]" for w in groups}, **{w: "[participant]" for w in codes}}
-    return lambda text: pattern.sub(lambda m: kind[m.group(1)], text)
+    secret = workspace_secret(store)
+    new = {seg: "redacted-" + keyed_digest(secret, seg) for seg in segments}
+    link = ontology.DATA + "link/"
+
+    def rename(iri: str) -> str:
+        if not iri.startswith(ontology.DATA):
+            return iri
+        head, _, seg = iri.rpartition("/")
+        if iri.startswith(link):
+            parts = seg.split("--")
+            return head + "/" + "--".join(new.get(x, x) for x in parts) if len(parts) == 3 else iri
+        return head + "/" + new[seg] if seg in new else iri
+
+    return rename
+
+
+def personal_warnings(store: GraphStore, redact: bool = False, limit: int = 10) -> list[str]:
+    """:func:`personal_details` as warning lines (at most ``limit``, then how many more), and what to do."""
+    from crimekg.graph.pii import summarise
+
+    found = personal_details(store)
+    if not found:
+        return []
+    lines = [f'{compact_iri(s, PREFIXES)} {compact_iri(p, PREFIXES)}: likely {f.kind} "{f.text}"' for s, p, f in found]
+    head = (f"likely personal details in {len(found)} place(s) of participants' text: "
+            + ("replaced by markers such as [redacted: phone] in the output" if redact
+               else "add --redact to replace them with markers such as [redacted: phone] in the output"))
+    return summarise(lines, limit) + [head]
 
 
 def _is_history(g) -> bool:
     return getattr(g, "value", "").startswith(ontology.GRAPH + "history/")
+
+
+def _is_participant_text(g) -> bool:
+    value = getattr(g, "value", "")
+    return value.startswith(ontology.GRAPH + "contributions/") or value.startswith(ontology.GRAPH + "history/")
 
 
 def _is_participant_data(s) -> bool:

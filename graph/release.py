@@ -103,9 +103,12 @@ def release_date(store: GraphStore) -> str | None:
 
 def release(
     store: GraphStore, directory: str | os.PathLike, info: ReleaseInfo | None = None, *,
-    profile: str = "public", place_level: str = "country",
+    profile: str = "public", place_level: str = "country", redact: bool = False,
 ) -> dict:
     """Write a citable, reproducible release of the workspace into ``directory``.
+
+    ``redact=True`` (public profile) replaces likely e-mail addresses, phone numbers and names in
+    participants' text with markers (see :func:`graph.export.export_workspace`).
 
     Returns the files written (name: size in bytes), the triples per data graph and the date.
 
@@ -136,7 +139,7 @@ def release(
     files: dict[str, bytes] = {}
     buf = io.BytesIO()
     if data:
-        export_workspace(store, buf, "nq", data, profile=profile, place_level=place_level, sort=True)
+        export_workspace(store, buf, "nq", data, profile=profile, place_level=place_level, sort=True, redact=redact)
     nq = buf.getvalue()
     quads = list(ox.parse(input=nq, format=ox.RdfFormat.N_QUADS)) if nq else []
     files["data.nq"] = nq

@@ -20,7 +20,7 @@ from crimekg.graph.sheets import Problem
 from crimekg.graph.store import Changeset, GraphStore, graph_iri
 from crimekg.graph.terms import contribution_iri, session_iri
 
-__all__ = ["check_session_id", "find_session", "find_contributions", "session_info", "session_changeset", "list_sessions"]
+__all__ = ["check_session_id", "check_code_pattern", "NAME_LIKE_CODES", "find_session", "find_contributions", "session_info", "session_changeset", "list_sessions"]
 
 
 def check_session_id(session_id: str) -> None:
@@ -30,6 +30,38 @@ def check_session_id(session_id: str) -> None:
             f"session id {session_id!r} is not usable in an IRI: use letters, digits, '.', '_' or '-' "
             "(at most 64), e.g. unafei-172-2026"
         )
+
+
+#: Contributor "codes" that are names: a session's code pattern may accept none of them.
+NAME_LIKE_CODES = ("JohnSmith", "Maria.Garcia", "Kofi_Mensah", "Smith", "maria", "Иван", "محمد", "田中", "王小明", "สมชาย")
+
+
+def check_code_pattern(pattern: str) -> None:
+    r"""Refuse a contributor-code pattern that is not a regular expression, or that accepts a name.
+
+    A code must match the whole pattern. A pattern that would accept any of
+    :data:`NAME_LIKE_CODES` (``JohnSmith``, ``Maria.Garcia``...) is refused rather than warned about:
+    the pattern is what keeps names out of the workspace.
+
+    >>> check_code_pattern(r"^P\d{2}$")
+    >>> check_code_pattern(r"[A-Za-z._]+")
+    Traceback (most recent call last):
+    ...
+    crimekg.graph.errors.InvalidInput: --code-pattern '[A-Za-z._]+' accepts "JohnSmith", which is a name: a contributor code is a pseudonym such as P07; write a narrower pattern such as '^P\d{2}$' (P00 to P99)
+    """
+    import re
+
+    hint = r"such as '^P\d{2}$' (P00 to P99)"
+    if not pattern.strip():
+        raise InvalidInput(f"--code-pattern is empty; give a regular expression that codes match, {hint}")
+    try:
+        compiled = re.compile(pattern)
+    except re.error as exc:
+        raise InvalidInput(f"--code-pattern {pattern!r} is not a regular expression ({exc}); write one {hint}") from exc
+    for name in NAME_LIKE_CODES:
+        if compiled.fullmatch(name):
+            raise InvalidInput(f'--code-pattern {pattern!r} accepts "{name}", which is a name: a contributor code is a '
+                               f"pseudonym such as P07; write a narrower pattern {hint}")
 
 
 def find_session(store: GraphStore, session_id: str | None) -> str | None:
@@ -72,13 +104,18 @@ def session_info(store: GraphStore, session_id: str) -> dict | None:
 
 def session_changeset(
     store: GraphStore, session_id: str, *, title: str | None = None, on: str | None = None,
-    place: str | None = None, local_place: str | None = None,
+    place: str | None = None, local_place: str | None = None, code_pattern: str | None = None,
 ) -> Changeset:
     """Describe a session (new, or replace the description of an existing one) as a changeset.
 
     The session node goes into its contributions graph, ``contributions/{session_id}``.
+    ``code_pattern`` is the regular expression its contributor codes must match whole
+    (``ckg:contributorCodePattern``; checked by :func:`check_code_pattern`); without it the
+    session accepts the default codes (P07, AB12). Replacing a description replaces the pattern.
     """
     check_session_id(session_id)
+    if code_pattern is not None:
+        check_code_pattern(code_pattern)
     vocab = Vocabulary.from_store(store)
     s = session_iri(session_id)
     triples = [(s, RDF.type, CKG.Session), (s, RDF.type, PROV.Activity), (s, DCT.title, Literal(title or f"Session {session_id}")),
@@ -97,6 +134,8 @@ def session_changeset(
         triples += [(s, CKG.place, p) for p in iris]
     if local_place:
         triples.append((s, CKG.localPlace, Literal(local_place)))
+    if code_pattern is not None:
+        triples.append((s, CKG.contributorCodePattern, Literal(code_pattern)))
     g_iri = graph_iri("contributions/" + session_id)
     changes = Changeset()
     if g_iri in store.graphs():

@@ -1060,6 +1060,7 @@ def export_network(
     flows: str = "all",
     indicator: str = "detected-trafficking-victims",
     profile: str = "full",
+    redact: bool = False,
     **filters: str | Iterable[str] | None,
 ) -> nx.MultiDiGraph:
     """Write the network of a preset as GraphML or GEXF (for Gephi), attributes included; return it.
@@ -1067,7 +1068,8 @@ def export_network(
     ``profile="public"`` applies the public profile's text rule to every attribute: a contributor
     code, group name or local place written in a label or a link's evidence is replaced by a marker
     (``[group]``, ``[participant]``, ``[place]``). The networks carry no codes, groups or times of
-    their own.
+    their own. ``redact=True`` also replaces likely e-mail addresses, phone numbers and names
+    (:func:`graph.export.redactor`).
 
     >>> from crimekg.graph.store import init_store
     >>> import io, tempfile
@@ -1082,15 +1084,26 @@ def export_network(
 
     G = network_for(store, preset, query=query, params=params, flows=flows, indicator=indicator, **filters)
     if profile == "public":
-        _redact_network(G, store)
+        _redact_network(G, store, redact)
     write_network(G, out, format)
     return G
 
 
-def _redact_network(G: nx.Graph, store: GraphStore) -> None:
+def _redact_network(G: nx.Graph, store: GraphStore, personal: bool = False) -> None:
     from crimekg.graph.export import redactor
 
-    redact = redactor(store)
+    redact = redactor(store, redact=personal)
+    if personal:
+        from crimekg.graph.export import iri_redactor
+
+        rename = iri_redactor(store)
+        if rename is not None:  # node ids and edge keys are IRIs, made from labels
+            nx.relabel_nodes(G, {n: rename(n) for n in G if isinstance(n, str)}, copy=False)
+            if G.is_multigraph():
+                for u, v, k, attrs in list(G.edges(keys=True, data=True)):
+                    if isinstance(k, str) and rename(k) != k:
+                        G.remove_edge(u, v, k)
+                        G.add_edge(u, v, rename(k), **attrs)
     if redact is None:
         return
 

@@ -146,15 +146,17 @@ def is_links_sheet(headers: list[str]) -> bool:
 
 
 def plan(path: Path, store: GraphStore, *, session: str | None = None, encoding: str | None = None,
-         skip_invalid: bool = False, language: str | None = None, **options: object) -> ImportPlan:
+         skip_invalid: bool = False, language: str | None = None, redact: bool = False, **options: object) -> ImportPlan:
     """Check the whole sheet and build what it adds (see :func:`plan_contributions`).
 
     ``language`` is the language of the sheet's text where a row does not give one in its
-    ``language`` column (default: the language each text's script tells).
+    ``language`` column (default: the language each text's script tells). Likely e-mail
+    addresses, phone numbers and names in free text are warned about (``plan.warnings``, with
+    their rows); ``redact=True`` stores each as a marker instead (:func:`graph.pii.redact`).
     """
     sheet = read_sheet(path, encoding)
     build = plan_links if is_links_sheet(sheet.headers) else plan_contributions
-    return build(store, path, session, skip_invalid=skip_invalid, sheet=sheet, language=language)
+    return build(store, path, session, skip_invalid=skip_invalid, sheet=sheet, language=language, redact=redact)
 
 
 @dataclass
@@ -268,6 +270,7 @@ def _row_key(text: str, question: URIRef | None, contributor: str | None, group:
 def check_rows(
     sheet: Sheet, vocab: Vocabulary, *, session_date: date | None = None, session_start: Literal | None = None,
     language: str | None = None, secret: bytes | None = None, code_pattern: str | None = None, legacy_keys: frozenset[str] | set[str] = frozenset(),
+    redact: bool = False, personal: list[str] | None = None,
 ) -> tuple[list[Record], dict[int, list[Problem]]]:
     """Check every row of a contributions sheet; return the valid records and the problems by row.
 
@@ -276,7 +279,10 @@ def check_rows(
     does not repeat an earlier one (same text, question, contributor and group). A row's
     ``language`` column, else ``language``, is the language of its text (see
     :func:`graph.terms.language_tag`); without either, each text is tagged with the language its
-    script tells when it tells one.
+    script tells when it tells one. Each likely e-mail address, phone number or name in the free
+    text (text, label, local place, group, details) adds a line naming its row and column to
+    ``personal``; with ``redact`` the record holds the text with a marker in its place, and its key
+    is made from that text.
 
     >>> vocab = Vocabulary.bundled()
     >>> sheet = Sheet("s.csv", "csv", ["text", "category", "country"],
@@ -305,6 +311,7 @@ def check_rows(
     for rownum, cells in sheet.rows:
         v = {name: cells.get(h, "").strip() for h, name in columns.items()}
         col = lambda name: header.get(name, FIELDS[name][0])  # noqa: E731
+        _personal_details(sheet, rownum, v, col, _FREE_TEXT, redact, personal)
         errs: list[Problem] = []
         text = " ".join(v.get("text", "").split())
         if not text:
@@ -340,7 +347,7 @@ def check_rows(
         topics = vocab.parse("topic", col("topic"), v.get("topic", ""), rownum, errs)
         places = vocab.parse("place", col("place"), v.get("place", ""), rownum, errs)
         contributor = v.get("contributor") or None
-        if contributor and not code_re.match(contributor):
+        if contributor and not code_re.fullmatch(contributor):
             errs.append(Problem(rownum, col("contributor"), contributor,
                                 f'"{contributor}" is not a contributor code: use a short pseudonym such as P07 '
                                 f"(this session accepts codes matching {code_re.pattern}); never a person's name"))
@@ -385,8 +392,12 @@ def check_rows(
     return records, problems
 
 
-def check_links(sheet: Sheet, vocab: Vocabulary) -> tuple[list[LinkRecord], dict[int, list[Problem]]]:
-    """Check every row of a links sheet (from, relation, to, polarity, strength, evidence)."""
+def check_links(sheet: Sheet, vocab: Vocabulary, *, redact: bool = False,
+                personal: list[str] | None = None) -> tuple[list[LinkRecord], dict[int, list[Problem]]]:
+    """Check every row of a links sheet (from, relation, to, polarity, strength, evidence).
+
+    Likely personal details in the evidence are listed in ``personal`` and, with ``redact``,
+    replaced by a marker (as :func:`check_rows` does)."""
     columns = _columns(sheet, LINK_FIELDS, "links")
     header = {name: h for h, name in columns.items()}
     for need in ("from", "relation", "to"):
@@ -397,6 +408,7 @@ def check_links(sheet: Sheet, vocab: Vocabulary) -> tuple[list[LinkRecord], dict
     records, problems = [], {}
     for rownum, cells in sheet.rows:
         v = {name: cells.get(h, "").strip() for h, name in columns.items()}
+        _personal_details(sheet, rownum, v, lambda name: header.get(name, name), ("evidence",), redact, personal)
         errs: list[Problem] = []
         for end in ("from", "to"):
             if not v.get(end):
@@ -423,6 +435,43 @@ def check_links(sheet: Sheet, vocab: Vocabulary) -> tuple[list[LinkRecord], dict
             continue
         records.append(LinkRecord(rownum, v["from"], rel, v["to"], pol, strength, v.get("evidence") or None))
     return records, problems
+
+
+# --- likely personal details in free text (e-mail addresses, phone numbers, names)
+
+# the free-text fields of a contribution row (a contributor code is checked against its pattern)
+_FREE_TEXT = ("text", "label", "local_place", "group", *sorted({k for d in _DETAILS.values() for k in d}))
+
+
+def _personal_details(sheet: Sheet, rownum: int, values: dict[str, str], col: Callable[[str], str],
+                      names: Iterable[str], redact: bool, personal: list[str] | None) -> None:
+    """Note each likely personal detail in ``values``' free text; with ``redact``, replace it there."""
+    if personal is None and not redact:
+        return
+    from crimekg.graph.pii import find_pii, redact as redacted
+
+    for name in names:
+        found = find_pii(values.get(name, ""))
+        if not found:
+            continue
+        if personal is not None:
+            personal += [f'{sheet.path}: {sheet.unit} {rownum}, column "{col(name)}": likely {f.kind} "{f.text}"'
+                         + (" (stored redacted)" if redact else "") for f in found]
+        if redact:
+            values[name] = redacted(values[name])
+
+
+def _personal_warnings(lines: list[str], redact: bool) -> list[str]:
+    """The warnings about likely personal details, capped, with what to do about them."""
+    if not lines:
+        return []
+    from crimekg.graph.pii import summarise
+
+    head = (f"likely personal details in {len(lines)} place(s): " +
+            ("stored as markers such as [redacted: e-mail]" if redact else
+             "`crimekg import --redact` stores a marker such as [redacted: e-mail] in their place, "
+             "and `crimekg export --profile public --redact` replaces them in what you share"))
+    return summarise(lines) + [head]
 
 
 def _existing_items(store: GraphStore) -> tuple[dict[str, tuple[URIRef, Literal]], set[str], set[str]]:
@@ -459,7 +508,7 @@ def session_code_pattern(store: GraphStore, session_id: str) -> str:
 def plan_contributions(
     store: GraphStore, path: str | Path, session_id: str | None = None, *, encoding: str | None = None,
     skip_invalid: bool = False, sheet: Sheet | None = None, language: str | None = None,
-    vocab: Vocabulary | None = None,
+    vocab: Vocabulary | None = None, redact: bool = False,
 ) -> ImportPlan:
     """Read and check a contributions sheet and build everything it adds, without writing.
 
@@ -472,6 +521,8 @@ def plan_contributions(
     Contributions already in the workspace are not derived again, so a re-import changes nothing.
     ``language`` is the language of rows without a ``language`` cell (see :func:`check_rows`).
     ``vocab`` is the workspace's vocabulary when the caller keeps one (read from ``store`` otherwise).
+    Likely personal details in free text are warned about, or stored redacted with ``redact``
+    (see :func:`check_rows`).
     """
     sheet = sheet or read_sheet(path, encoding)
     session_id = find_session(store, session_id)
@@ -487,6 +538,7 @@ def plan_contributions(
     records, problems = check_rows(
         sheet, vocab, session_date=info["date"] if info else None, session_start=info["start"] if info else None,
         language=language, secret=secret, legacy_keys=legacy, code_pattern=session_code_pattern(store, session_id),
+        redact=redact, personal=(personal := []),
     )
     _check_addresses(store, sheet, records, problems)
     if problems and not skip_invalid:
@@ -505,6 +557,7 @@ def plan_contributions(
     triples, counts = records_to_triples(store, session_id, records, warnings, sheet)
     changes.add_triples(g_iri, triples)
     summary = {"rows": len(sheet.rows), "stored": len(records), "rejected": len(problems), **counts}
+    warnings += _personal_warnings(personal, redact)
     return ImportPlan(changes, summary, warnings, rejected_rows(sheet, problems))
 
 
@@ -666,7 +719,7 @@ def link_triples(
 
 def plan_links(
     store: GraphStore, path: str | Path, session_id: str | None = None, *, encoding: str | None = None,
-    skip_invalid: bool = False, sheet: Sheet | None = None, language: str | None = None,
+    skip_invalid: bool = False, sheet: Sheet | None = None, language: str | None = None, redact: bool = False,
 ) -> ImportPlan:
     """Read and check a links sheet and build the factor links it adds, without writing.
 
@@ -678,7 +731,7 @@ def plan_links(
     sheet = sheet or read_sheet(path, encoding)
     session_id = find_session(store, session_id)
     vocab = Vocabulary.from_store(store)
-    records, problems = check_links(sheet, vocab)
+    records, problems = check_links(sheet, vocab, redact=redact, personal=(personal := []))
     resolved = []
     words = Words(store)
     for rec in records:
@@ -710,6 +763,7 @@ def plan_links(
         triples += t
     changes.add_triples(graph_iri("contributions/" + session_id), triples)
     summary = {"rows": len(sheet.rows), "stored": len(resolved), "rejected": len(problems), "links": len(resolved)}
+    warnings += _personal_warnings(personal, redact)
     return ImportPlan(changes, summary, warnings, rejected_rows(sheet, problems))
 
 
@@ -744,7 +798,7 @@ def plan_link(
     sheet = Sheet("command line", "args", ["from", "relation", "to", "polarity", "strength", "evidence"],
                   [(1, {"from": source, "relation": relation, "to": target, "polarity": polarity,
                         "strength": strength or "", "evidence": evidence or ""})], unit="link")
-    records, problems = check_links(sheet, Vocabulary.from_store(store))
+    records, problems = check_links(sheet, Vocabulary.from_store(store), personal=(personal := []))
     if problems:
         raise InvalidInput("; ".join(p.message for p in problems[1]))
     rec = records[0]
@@ -755,4 +809,4 @@ def plan_link(
     if session_info(store, session_id) is None:
         raise InvalidInput(f"no session {session_id!r}; create it with `crimekg session new {session_id} --title ...`")
     changes.add_triples(graph_iri("contributions/" + session_id), triples)
-    return ImportPlan(changes, {"links": 1, "link": str(iri)})
+    return ImportPlan(changes, {"links": 1, "link": str(iri)}, _personal_warnings(personal, False))
