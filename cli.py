@@ -1011,19 +1011,41 @@ def _brief_progress():
 # --- publishing and comparing (release, diff, merge-workspace) ---
 
 
+#: The release metadata options of `describe` and `release`: (declarations, settings, what it is,
+#: what `describe` adds, what `release` falls back to).
+_METADATA_OPTIONS = (
+    (("--title",), {}, "The data set's title", "", "as `crimekg describe` set it, else 'crimekg knowledge graph'"),
+    (("--description",), {}, "One paragraph on the data", "", "as described, else written from the counts"),
+    (("--licence", "--license", "licence"), {}, "The data's licence: an SPDX id (CC-BY-4.0, CC0-1.0, ODbL-1.0...) or a URL", "",
+     "as described, else CC-BY-4.0"),
+    (("--creator", "creators"), {"multiple": True}, "A creator, as cited (repeatable", "; replaces the creators set before)",
+     "as described)"),
+    (("--publisher",), {}, "Who publishes the data", "", "as described"),
+    (("--version", "version_"), {}, "The release's version", "", "as described, else 1.0"),
+    (("--endpoint",), {}, "The SPARQL endpoint that serves the data, if any", "", "as described"),
+)
+
+
+def metadata_options(for_release: bool):
+    """The release metadata options; for `release`, each help says what it falls back to."""
+    def decorate(f):
+        for decls, settings, what, described, fallback in reversed(_METADATA_OPTIONS):
+            if for_release:
+                help_ = f"{what}; default: {fallback}." if what.endswith("(repeatable") else f"{what} (default: {fallback})."
+            else:
+                help_ = f"{what}{described}."
+            f = click.option(*decls, help=help_, **settings)(f)
+        return f
+    return decorate
+
+
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False))
 @click.option("--profile", type=click.Choice(["public", "full"]), default="public", show_default=True,
               help="public drops contributor codes, participants, groups, times and local places, the merge history included.")
 @click.option("--place-level", type=click.Choice(["country", "region"]), default="country", show_default=True,
               help="With --profile public: keep countries, or generalise them to UN M49 subregions.")
-@click.option("--title", help="The data set's title (default: as `crimekg describe` set it, else 'crimekg knowledge graph').")
-@click.option("--description", help="One paragraph on the data (default: as described, else written from the counts).")
-@click.option("--licence", "--license", "licence", help="The data's licence: an SPDX id (CC-BY-4.0, CC0-1.0, ODbL-1.0...) or a URL (default: as described, else CC-BY-4.0).")
-@click.option("--creator", "creators", multiple=True, help="A creator, as cited (repeatable; default: as described).")
-@click.option("--publisher", help="Who publishes the release (default: as described).")
-@click.option("--version", "version_", help="The release's version (default: as described, else 1.0).")
-@click.option("--endpoint", help="The SPARQL endpoint that serves the data, if any (default: as described).")
+@metadata_options(for_release=True)
 @click.option("--redact", is_flag=True, help="With --profile public: replace likely e-mail addresses, phone numbers and names "
                                             "in participants' text with markers such as [redacted: phone].")
 @store_option
@@ -1059,13 +1081,7 @@ def release(directory, profile, place_level, title, description, licence, creato
 
 
 @cli.command()
-@click.option("--title", help="The data set's title.")
-@click.option("--description", help="One paragraph on the data.")
-@click.option("--licence", "--license", "licence", help="The data's licence: an SPDX id (CC-BY-4.0, CC0-1.0, ODbL-1.0...) or a URL.")
-@click.option("--creator", "creators", multiple=True, help="A creator, as cited (repeatable; replaces the creators set before).")
-@click.option("--publisher", help="Who publishes the data.")
-@click.option("--version", "version_", help="The release's version.")
-@click.option("--endpoint", help="The SPARQL endpoint that serves the data.")
+@metadata_options(for_release=False)
 @store_option
 @handle_errors
 def describe(title, description, licence, creators, publisher, version_, endpoint, store_path):
