@@ -413,6 +413,29 @@ def test_facilitator_edits_then_accepts(server):
     assert [r["cat"]["value"].rsplit("/", 1)[-1] for r in rows] == ["profiting"]
 
 
+@pytest.mark.parametrize("text, kind, detail", [
+    ("Ask the broker at okafor.j@example.org about jobs abroad", "e-mail", "okafor.j@example.org"),
+    ("仲介業者の電話は０３－１２３４－５６７８で、渡航を勧める", "phone", "０３－１２３４－５６７８"),
+])
+def test_the_queue_flags_personal_details_and_accepts_them_as_markers(server, text, kind, detail):
+    c, code, csrf = server.participant()
+    submit(server, c, code, csrf, text=text, category=ENABLING, contributor="P42")
+    fac = server.facilitator()
+    sid = next(s for s, t in queue_ids(fac) if t == text)
+    page = fac.get("/facilitator").text
+    item = page[page.index(f'data-id="{sid}"'):]
+    item = item[: item.index("</li>")]
+    assert f"Likely personal details: {kind} \u201c{detail}\u201d" in item
+    others = [s for s, t in queue_ids(fac) if s != sid]
+    assert all("Likely personal details" not in page[page.index(f'data-id="{o}"'):].split("</li>")[0] for o in others)
+    r = fac.post(f"/facilitator/accept/{sid}", data={"csrf": facilitator_csrf(fac), "redact": "1"})
+    assert r.status_code == 303
+    rows = sparql_select(server, 'SELECT ?t WHERE { ?c a ckg:Contribution ; ?p ?t . '
+                                 'FILTER(isLiteral(?t) && CONTAINS(STR(?t), "[redacted: %s]")) }' % kind)
+    assert rows and all(detail not in r["t"]["value"] for r in rows)
+    assert not sparql_select(server, 'SELECT ?t WHERE { ?s ?p ?t . FILTER(isLiteral(?t) && CONTAINS(STR(?t), "%s")) }' % detail)
+
+
 def test_merge_into_an_existing_factor_uses_the_harmonisation_suggestions(server):
     c, code, csrf = server.participant()
     submit(server, c, code, csrf, text="corruption of border and port officials", category="impunity", contributor="P41")

@@ -295,7 +295,7 @@ def create_app(room: Room, *, secret: str, query_timeout: float = 10.0, max_rows
             return refused
         try:
             if action == "accept":
-                item = await run_in_threadpool(room.accept, sid)
+                item = await run_in_threadpool(room.accept, sid, None, form.get("redact") == "1")
                 return back(f"Accepted: {item}")
             if action == "merge":
                 label = form.get("label", "")
@@ -328,7 +328,7 @@ def create_app(room: Room, *, secret: str, query_timeout: float = 10.0, max_rows
                 sub = room.submissions[sid]
                 return _html(await run_in_threadpool(pages.edit_page, room, sub, facilitator_csrf, problems, form), 400)
             if form.get("then") == "accept":
-                item = await run_in_threadpool(room.accept, sid)
+                item = await run_in_threadpool(room.accept, sid, None, form.get("redact") == "1")
                 return back(f"Accepted: {item}")
         except CrimeKGError as exc:
             return _html(pages.message_page("Not done", str(exc), ("/facilitator", "Back to the queue")), 409)

@@ -159,7 +159,8 @@ def facilitator_page(room: Room, csrf: str, join_base: str, qr_svgs: Mapping[str
             f'<p class="text">{e(f.get("text"))}</p>'
             + (f'<p class="label">Label: {e(f.get("label"))}</p>' if f.get("label") else "")
             + f'<p class="details">{details}</p>'
-            f'<form method="post" action="/facilitator/accept/{e(sub.id)}" class="inline">{_hidden(csrf)}<button class="accept">Accept</button></form> '
+            + _personal_html(room, sub, csrf)
+            + f'<form method="post" action="/facilitator/accept/{e(sub.id)}" class="inline">{_hidden(csrf)}<button class="accept">Accept</button></form> '
             f'<a class="button" href="/facilitator/edit/{e(sub.id)}">Edit</a> {merge} '
             f'<form method="post" action="/facilitator/reject/{e(sub.id)}" class="inline">{_hidden(csrf)}<button class="reject">Reject</button></form>'
             "</li>"
@@ -177,6 +178,18 @@ def facilitator_page(room: Room, csrf: str, join_base: str, qr_svgs: Mapping[str
         '<form method="get" action="/facilitator/brief"><label>Brief for a place <input name="place" required></label> <button>Brief</button></form>'
     )
     return page("Facilitator", body, scripts=("facilitator.js",))
+
+
+def _personal_html(room: Room, sub: Submission, csrf: str) -> str:
+    """A warning on a queued submission whose text seems to hold a name, e-mail address or phone
+    number, with a button that accepts it with markers in their place."""
+    found = room.personal_details(sub)
+    if not found:
+        return ""
+    what = ", ".join(f"{e(kind)} “{e(text)}”" for kind, text in found)
+    return (f'<div class="personal" role="alert">Likely personal details: {what}. Edit to remove them, or '
+            f'<form method="post" action="/facilitator/accept/{e(sub.id)}" class="inline">{_hidden(csrf)}'
+            '<input type="hidden" name="redact" value="1"><button class="accept-redacted">Accept with markers</button></form></div>')
 
 
 def edit_page(room: Room, sub: Submission, csrf: str, problems: Mapping[str, list[str]] | None = None,

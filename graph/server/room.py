@@ -36,6 +36,8 @@ __all__ = ["FORM_FIELDS", "LANGUAGES", "Submission", "Room"]
 
 #: The form's fields, in the template's order (the sheet's names), with what a form shows.
 FORM_FIELDS = ("text", "label", "kind", "category", "crime", "place", "question", "contributor", "language")
+#: The form's free-text fields, where a participant might write a name, an e-mail address or a phone number.
+FREE_TEXT = ("text", "label")
 #: The languages the session's concepts are labelled in.
 LANGUAGES = {"en": "English", "fr": "Français", "es": "Español", "ru": "Русский", "ar": "العربية", "zh": "中文", "ja": "日本語"}
 SERVE_DIR = "crimekg-serve"
@@ -342,11 +344,16 @@ class Room:
             raise InvalidInput(f"submission {sid} is not waiting in the queue (accepted, rejected or withdrawn already)")
         return sub
 
-    def accept(self, sid: str, label: str | None = None) -> str:
+    def accept(self, sid: str, label: str | None = None, redact: bool = False) -> str:
         """Write a pending submission to the store as a contribution; ``label`` joins it to an
-        existing factor of that label (a merge). Returns the IRI of the item it gives."""
+        existing factor of that label (a merge); ``redact`` stores each likely personal detail of
+        its free text as a marker (:func:`personal_details`). Returns the IRI of the item it gives."""
         sub = self.pending(sid)
         fields = dict(sub.fields)
+        if redact:
+            from crimekg.graph.pii import redact as redacted
+
+            fields.update({k: redacted(fields[k]) for k in FREE_TEXT if fields.get(k)})
         if label:
             fields["label"], fields["kind"] = label, fields.get("kind") or "factor"
         row = {k: v for k, v in fields.items() if v}
@@ -361,6 +368,13 @@ class Room:
         self._record({"op": "accept", "id": sid, "item": item, "fields": fields})
         self.version += 1
         return item
+
+    @staticmethod
+    def personal_details(sub: Submission) -> list[tuple[str, str]]:
+        """The likely personal details (kind, text) in a submission's free text, for the facilitator."""
+        from crimekg.graph.pii import find_pii
+
+        return [(f.kind, f.text) for k in FREE_TEXT for f in find_pii(sub.fields.get(k) or "")]
 
     def _item_of(self, changes: Any) -> str | None:
         from rdflib import RDF, URIRef
