@@ -248,7 +248,7 @@ def load(files, graph, fmt, append, force, strict, store_path):
 @click.option("--profile", type=click.Choice(["full", "public"]), default="full", show_default=True,
               help="public drops contributor codes, participants, groups, times and local places, and marks them where text names them (GraphML and GEXF too).")
 @click.option("--place-level", type=click.Choice(["country", "region"]), default="country", show_default=True,
-              help="With --profile public: keep countries, or generalise them to UN M49 subregions.")
+              help="With --profile public: keep countries, or generalise them to UN M49 subregions (GraphML and GEXF too).")
 @click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True), help="File to write, - for stdout.")
 @store_option
 @handle_errors
@@ -273,8 +273,9 @@ def export(graphs_, fmt, network, profile, place_level, output, store_path):
     if fmt in ("graphml", "gexf"):  # networks for Gephi
         from crimekg.graph.views import export_network
 
+        _check_place_level(profile, place_level)
         with _open(store_path) as store, _output(output) as target:
-            export_network(store, target, fmt, network or "factors", profile=profile)
+            export_network(store, target, fmt, network or "factors", profile=profile, place_level=place_level)
         if output != "-":
             click.echo(f"Wrote {output}", err=True)
         return
@@ -857,6 +858,20 @@ def filter_options(f):
     return f
 
 
+def profile_options(f):
+    """``--profile full|public`` and ``--place-level country|region`` for the pages and networks one shows or shares."""
+    f = click.option("--place-level", type=click.Choice(["country", "region"]), default="country", show_default=True,
+                     help="With --profile public: keep the countries participants gave, or show them as UN M49 subregions.")(f)
+    return click.option("--profile", type=click.Choice(["full", "public"]), default="full", show_default=True,
+                        help="full: everything, for the facilitator's own screen; public: what a public export shows "
+                             "(no contributor codes, groups, times or local places; those written in text marked).")(f)
+
+
+def _check_place_level(profile: str, place_level: str) -> None:
+    if place_level != "country" and profile != "public":
+        raise click.UsageError("--place-level region goes with --profile public")
+
+
 @cli.command()
 @click.argument("preset", required=False, default="factors", type=click.Choice(VIEW_PRESETS))
 @filter_options
@@ -874,12 +889,16 @@ def filter_options(f):
 @click.option("--title", help="Page title.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="HTML file to write (default: PRESET.html).")
 @click.option("--open", "open_", is_flag=True, help="Open the page in the default browser.")
+@profile_options
 @query_limit_options
 @store_option
 @handle_errors
 def view(preset, category, crime, actor, level, place, session, query, params, steps, size, max_nodes, flows, top, lang, title, output,
-         open_, allow_service, timeout, store_path):
+         open_, profile, place_level, allow_service, timeout, store_path):
     """Write an interactive network view as one self-contained, offline HTML page.
+
+    The full profile (the default) shows everything, for the facilitator's own screen; --profile
+    public draws the page from the public export, to show or share beyond the room.
 
     Example:
 
@@ -887,6 +906,7 @@ def view(preset, category, crime, actor, level, place, session, query, params, s
         crimekg view factors --crime trafficking-in-persons -o factors.html
         crimekg view query --query factor-links
         crimekg view flows --flows routes
+        crimekg view places --profile public --place-level region -o places.html
     """
     from crimekg.graph.views import TOP_FLOWS, render_view
 
@@ -896,6 +916,7 @@ def view(preset, category, crime, actor, level, place, session, query, params, s
         raise click.UsageError("--flows goes with the flows preset: crimekg view flows --flows routes")
     if top is not None and preset != "flows":
         raise click.UsageError("--top goes with the flows preset: crimekg view flows --top 20")
+    _check_place_level(profile, place_level)
     values = _param_values(params)
     filters = dict(category=category, crime=crime, actor=actor, level=level, place=place, session=session)
     if (allow_service or timeout) and preset != "query":
@@ -904,7 +925,7 @@ def view(preset, category, crime, actor, level, place, session, query, params, s
     with _stopped_by_ctrl_c(), _open(store_path) as store:
         path = render_view(store, output or f"{preset}.html", title, preset=preset, query=query, params=values, query_options=limits,
                            steps=steps.split(",") if steps else None, size=size, max_nodes=max_nodes, flows=flows or "all",
-                           top=TOP_FLOWS if top is None else top, lang=lang,
+                           top=TOP_FLOWS if top is None else top, lang=lang, profile=profile, place_level=place_level,
                            **{k: set(v) for k, v in filters.items() if v})
     click.echo(f"Wrote {path}")
     if open_:
@@ -921,12 +942,16 @@ def view(preset, category, crime, actor, level, place, session, query, params, s
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "pdf"]), default="md", show_default=True,
               help="md: Markdown tables; html: one offline page with charts (prints well); pdf: that page printed to A4 by Chromium.")
 @click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True), help="File to write, - for stdout (not for pdf).")
+@profile_options
 @store_option
 @handle_errors
-def brief(place, country, region, fmt, output, store_path):
+def brief(place, country, region, fmt, output, profile, place_level, store_path):
     """Answer the post-session checklist for a country or region from the imported data and the contributions.
 
-    On a terminal, a progress bar on stderr follows the queries and the charts.
+    On a terminal, a progress bar on stderr follows the queries and the charts. The full profile
+    (the default) is the facilitator's own; --profile public answers from the public export, to
+    share (with --place-level region, a country's brief lists what participants said about its
+    UN M49 subregion).
 
     Example:
 
@@ -934,14 +959,17 @@ def brief(place, country, region, fmt, output, store_path):
         crimekg brief --place Nigeria
         crimekg brief --place "Western Africa" --format html -o brief.html
         crimekg brief --place Nigeria --format pdf -o nigeria.pdf
+        crimekg brief --place Nigeria --profile public --place-level region
     """
     from crimekg.graph.brief import build_brief, render_brief, write_pdf
 
     if fmt == "pdf" and output == "-":
         raise click.UsageError("--format pdf writes a file: give -o FILE.pdf")
+    _check_place_level(profile, place_level)
     with _brief_progress() as progress:
         with _open(store_path) as store:
-            b = build_brief(store, place=place, country=country, region=region, progress=progress)
+            b = build_brief(store, place=place, country=country, region=region, progress=progress,
+                            profile=profile, place_level=place_level)
         text = render_brief(b, "md" if fmt == "md" else "html", progress=progress)
         if fmt == "pdf":
             progress(0, 1, "Printing to PDF with Chromium")

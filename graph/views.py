@@ -12,13 +12,14 @@ Presets (see :data:`PRESETS`): ``factors``, ``session``, ``places``, ``query`` a
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import math
 import re
 import os
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from importlib.resources import files
 from pathlib import Path
 
@@ -35,6 +36,7 @@ __all__ = [
     "export_network",
     "KIND_STYLES",
     "PRESETS",
+    "public_copy",
     "SIZES",
     "layout",
     "network_for",
@@ -1060,14 +1062,16 @@ def export_network(
     flows: str = "all",
     indicator: str = "detected-trafficking-victims",
     profile: str = "full",
+    place_level: str = "country",
     **filters: str | Iterable[str] | None,
 ) -> nx.MultiDiGraph:
     """Write the network of a preset as GraphML or GEXF (for Gephi), attributes included; return it.
 
-    ``profile="public"`` applies the public profile's text rule to every attribute: a contributor
-    code, group name or local place written in a label or a link's evidence is replaced by a marker
-    (``[group]``, ``[participant]``, ``[place]``). The networks carry no codes, groups or times of
-    their own.
+    ``profile="public"`` draws the network from the workspace's public export (see
+    :func:`public_copy`): no contributor code, group, time or local place, and a code, group name
+    or local place written in a label or a link's evidence replaced by a marker (``[group]``,
+    ``[participant]``, ``[place]``). ``place_level="region"`` (public only) names the places
+    participants gave by their UN M49 subregion, as the RDF export does.
 
     >>> from crimekg.graph.store import init_store
     >>> import io, tempfile
@@ -1080,31 +1084,98 @@ def export_network(
     """
     from crimekg.graph.network import write_network
 
-    G = network_for(store, preset, query=query, params=params, flows=flows, indicator=indicator, **filters)
-    if profile == "public":
-        _redact_network(G, store)
+    with _profiled(store, profile, place_level) as source:
+        filters = _filters_at_level(source, place_level, filters)
+        G = network_for(source, preset, query=query, params=params, flows=flows, indicator=indicator, **filters)
     write_network(G, out, format)
     return G
 
 
-def _redact_network(G: nx.Graph, store: GraphStore) -> None:
-    from crimekg.graph.export import redactor
+# --- the public profile for views and networks ------------------------------------------------
 
-    redact = redactor(store)
-    if redact is None:
+
+@contextlib.contextmanager
+def public_copy(store: GraphStore, place_level: str = "country") -> Iterator[GraphStore]:
+    """A throwaway workspace holding only what the public export of ``store`` holds.
+
+    Every view, network and brief drawn from it shows what a public export shows and nothing
+    more, whatever the preset or query: no participants, contributor codes, groups, times or
+    local places; codes, group names and local places written in free text replaced by markers;
+    with ``place_level="region"`` the places participants gave as UN M49 subregions (published
+    evidence keeps its countries, as in the RDF export). It lives in a temporary folder, removed
+    on leaving.
+
+    >>> import tempfile
+    >>> from crimekg.graph.store import init_store
+    >>> with tempfile.TemporaryDirectory() as d, init_store(d + "/ws") as store:
+    ...     with public_copy(store) as pub:
+    ...         same = pub.graphs().keys() == store.graphs().keys()
+    >>> same
+    True
+    """
+    import io
+    import tempfile
+
+    import pyoxigraph as ox
+
+    from crimekg.graph.export import export_workspace
+    from crimekg.graph.store import init_store
+
+    buf = io.BytesIO()
+    export_workspace(store, buf, "nq", profile="public", place_level=place_level)
+    with tempfile.TemporaryDirectory(prefix="crimekg-public-") as d:
+        pub = init_store(Path(d) / "ws", with_ontology=False)
+        try:
+            pub.oxigraph.update("CLEAR ALL")  # the export brings the workspace's own record
+            pub.oxigraph.bulk_load(input=buf.getvalue(), format=ox.RdfFormat.N_QUADS)
+            yield pub
+        finally:
+            pub.close()
+
+
+def check_profile(profile: str, place_level: str) -> None:
+    """Refuse an unknown profile or place level, and a place level other than ``country`` without the public profile."""
+    from crimekg.graph.export import PLACE_LEVELS, PROFILES
+
+    if profile not in PROFILES:
+        raise InvalidInput(f"unknown profile {profile!r}; use one of {', '.join(PROFILES)}")
+    if place_level not in PLACE_LEVELS:
+        raise InvalidInput(f"unknown place level {place_level!r}; use one of {', '.join(PLACE_LEVELS)}")
+    if place_level != "country" and profile != "public":
+        raise InvalidInput(f"place level {place_level!r} goes with the public profile (--profile public); "
+                           "the full profile shows places as they were given")
+
+
+@contextlib.contextmanager
+def _profiled(store: GraphStore, profile: str, place_level: str) -> Iterator[GraphStore]:
+    check_profile(profile, place_level)
+    if profile == "full":
+        yield store
         return
+    with public_copy(store, place_level) as pub:
+        yield pub
 
-    def clean(value):
-        if isinstance(value, str):
-            return redact(value)
-        if isinstance(value, (list, tuple)):
-            return type(value)(clean(v) for v in value)
-        return value
 
-    for _n, attrs in G.nodes(data=True):
-        attrs.update({k: clean(v) for k, v in attrs.items()})
-    for *_e, attrs in G.edges(data=True):
-        attrs.update({k: clean(v) for k, v in attrs.items()})
+def _filters_at_level(store: GraphStore, place_level: str, filters: dict) -> dict:
+    """At ``place_level="region"``, a ``place`` filter naming a country keeps what is placed in its subregion."""
+    if place_level != "region" or not filters.get("place"):
+        return filters
+    from crimekg.graph import network
+    from crimekg.graph.export import subregions
+
+    wanted = network.check_filter_values(store, place=filters["place"])["place"]
+    wanted = {wanted} if isinstance(wanted, str) else set(wanted)
+    sub = subregions(store)
+    mapped = {sub.get(PLACE + w, PLACE + w).rsplit("/", 1)[-1] for w in wanted}
+    return dict(filters, place=mapped)
+
+
+#: What a page in the public profile says of itself, by place level.
+PUBLIC_NOTES = {
+    "country": "Public profile: no contributor codes, groups, times or local places.",
+    "region": "Public profile: no contributor codes, groups, times or local places; "
+              "the places participants gave are shown as UN M49 subregions.",
+}
 
 
 def render_view(
@@ -1123,6 +1194,8 @@ def render_view(
     indicator: str = "detected-trafficking-victims",
     top: int = TOP_FLOWS,
     lang: str = "en",
+    profile: str = "full",
+    place_level: str = "country",
     **filters: str | Iterable[str] | None,
 ) -> Path:
     """Write a preset view of ``store`` to ``out`` as one self-contained HTML page and return its path.
@@ -1132,6 +1205,11 @@ def render_view(
     :func:`top_flows`; 0 for all). Places and concepts are named in ``lang`` where the workspace
     has that language (English otherwise).
 
+    ``profile="public"`` draws the page from the workspace's public export (see
+    :func:`public_copy`), so that no label, tooltip, legend, search entry or page data shows a
+    contributor code, group, time or local place; ``place_level="region"`` (public only) shows the
+    places participants gave as UN M49 subregions. The page says which profile it shows.
+
     >>> from crimekg.graph.store import init_store
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as d:
@@ -1140,13 +1218,17 @@ def render_view(
     >>> "Content-Security-Policy" in page, "https://" in page.split("<script")[0]
     (True, False)
     """
-    G = network_for(store, preset, query=query, params=params, flows=flows, indicator=indicator, query_options=query_options, **filters)
-    note, full = "", None
-    if preset == "flows":
-        full = G
-        G, note = top_flows(G, top)
-    page = render_network(G, preset, title=title, steps=steps, size=size, max_nodes=max_nodes, filters=filters,
-                          names=names(store, lang), note=note, flows_from=full)
+    with _profiled(store, profile, place_level) as source:
+        filters = _filters_at_level(source, place_level, filters)
+        G = network_for(source, preset, query=query, params=params, flows=flows, indicator=indicator, query_options=query_options, **filters)
+        note, full = "", None
+        if preset == "flows":
+            full = G
+            G, note = top_flows(G, top)
+        if profile == "public":
+            note = " ".join(filter(None, [PUBLIC_NOTES[place_level], note]))
+        page = render_network(G, preset, title=title, steps=steps, size=size, max_nodes=max_nodes, filters=filters,
+                              names=names(source, lang), note=note, flows_from=full)
     from crimekg.graph.outputs import write_output
 
     return write_output(out, page)
