@@ -150,20 +150,11 @@ def build_brief(store, *, country: str | None = None, region: str | None = None,
     >>> b.label, b.victims, b.kind
     ('Nigeria', [], 'country')
     """
-    from crimekg.graph.views import check_profile, public_copy
+    from crimekg.graph.views import check_profile
 
     check_profile(profile, place_level)
     if profile == "public":
-        with public_copy(store, place_level) as pub:
-            b = build_brief(pub, country=country, region=region, place=place, progress=progress)
-            b.profile, b.place_level = profile, place_level
-            if place_level == "region" and _generalised(pub, b.place) != b.place:
-                b.participants_place = _generalised(pub, b.place)
-                b.participants = _participants(pub, b.participants_place)
-                named = pub.select("SELECT ?r ?l WHERE { ?r rdfs:label ?l FILTER(LANG(?l) = 'en' || LANG(?l) = '') }",
-                                   {"r": rdflib.URIRef(b.participants_place)})
-                b.participants_label = str(named[0]["l"]) if named else ""
-        return b
+        return _public_brief(build_brief(store, country=country, region=region, place=place, progress=progress), store, place_level)
     iri, label, kind = _resolve(store, country, region, place)
     tick = _ticker(progress, BRIEF_QUERIES)
     area = rdflib.URIRef(iri)
@@ -265,6 +256,49 @@ _PUBLIC_NOTES = {
     "region": "Public profile: no contributor codes, groups, times or local places; "
               "the places participants gave are UN M49 subregions.",
 }
+
+
+#: Keys of a brief's rows that hold IRIs, not text: the public profile's text rule leaves them be, as the export does.
+_IRI_KEYS = {"iri", "url", "source", "place"}
+
+
+def _public_brief(b: Brief, store, place_level: str) -> Brief:
+    """The public profile of a brief answered from the whole workspace.
+
+    The published figures are the workspace's evidence, which the public export keeps as it is but
+    for its text rule, applied here; what participants contributed is read again from the public
+    copy of every graph but the evidence (copying a large evidence import would take minutes).
+    """
+    from crimekg.graph.export import redactor
+    from crimekg.graph.views import participant_graphs, public_copy
+
+    redact = redactor(store)
+    if redact is not None:
+        for name in ("label", "countries", "sources", "victims", "justice", "citizenships", "destinations",
+                     "routes", "detections", "cases", "topics"):
+            setattr(b, name, _redacted(getattr(b, name), redact))
+    with public_copy(store, place_level, participant_graphs(store)) as pub:
+        area = _generalised(pub, b.place) if place_level == "region" else b.place
+        b.participants = _participants(pub, area)
+        b.participants_place = area
+        if area != b.place:
+            named = pub.select("SELECT ?r ?l WHERE { ?r rdfs:label ?l FILTER(LANG(?l) = 'en' || LANG(?l) = '') }",
+                               {"r": rdflib.URIRef(area)})
+            b.participants_label = str(named[0]["l"]) if named else ""
+    for t in b.topics:
+        t["place_sources"] = bool(b.participants.get("DataSource"))
+    b.profile, b.place_level = "public", place_level
+    return b
+
+
+def _redacted(value, redact):
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: v if k in _IRI_KEYS else _redacted(v, redact) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_redacted(v, redact) for v in value)
+    return value
 
 
 def _generalised(store, place: str) -> str:

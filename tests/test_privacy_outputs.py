@@ -272,7 +272,7 @@ def test_public_pages_by_region_name_places_by_their_un_m49_subregion(room, tmp_
     assert "202" in by_region  # Nigeria's subregion, Sub-Saharan Africa
     brief = (tmp_path / "region.md").read_text(encoding="utf-8")
     assert "what participants contributed about Sub-Saharan Africa, which includes Nigeria" in brief
-    assert "Recruiters in [place]" in brief  # placed in Nigeria, listed under its subregion
+    assert r"Recruiters in \[place\]" in brief  # placed in Nigeria, listed under its subregion (Markdown escapes brackets)
     assert "Sub-Saharan Africa" not in (tmp_path / "country.md").read_text(encoding="utf-8")
     # a place filter naming a country keeps what its subregion holds
     _run(["view", "factors", "--profile", "public", "--place-level", "region", "--place", "Nigeria",
@@ -304,3 +304,29 @@ def test_public_networks_by_region_name_places_by_their_un_m49_subregion(demo, t
         assert ("country" in kinds) == (level == "country"), kinds
     assert {"NGA", "ITA", "JPN"} <= places["country"]
     assert places["region"] and all(p.isdigit() for p in places["region"]), places["region"]
+
+
+def test_public_pages_leave_the_evidence_out_of_their_copy_only_where_it_changes_nothing(room):
+    """The factors, session and places views and the participants' part of a brief copy every graph but the
+    published evidence (quicker by minutes on a large import): they show what a copy of everything shows."""
+    from crimekg.graph.brief import build_brief, render_brief
+    from crimekg.graph.views import EVIDENCE_GRAPHS, network_for, participant_graphs, public_copy
+
+    def picture(G):
+        return dict(G.nodes(data=True)), sorted((u, v, k, sorted(a.items())) for u, v, k, a in G.edges(keys=True, data=True))
+
+    with open_store(room / "store") as store:
+        graphs = participant_graphs(store)
+        assert len(graphs) < len(store.graphs()) and not any(g.startswith(EVIDENCE_GRAPHS) for g in graphs)
+        with public_copy(store, "region") as pub:
+            assert any(g.startswith(EVIDENCE_GRAPHS) for g in pub.graphs())
+            whole = {p: picture(network_for(pub, p)) for p in ("factors", "session", "places")}
+        with public_copy(store, "region", graphs) as pub:
+            for preset, expected in whole.items():
+                assert picture(network_for(pub, preset)) == expected, preset
+        with public_copy(store) as pub:
+            expected = render_brief(build_brief(pub, place="Nigeria"), "md")
+        b = build_brief(store, place="Nigeria", profile="public")
+    assert b.participants and b.victims, "the brief must show both parts, or this test compares nothing"
+    b.profile = "full"  # the note on top is the one difference
+    assert render_brief(b, "md") == expected
