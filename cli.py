@@ -248,7 +248,7 @@ def load(files, graph, fmt, append, force, strict, store_path):
 @click.option("--profile", type=click.Choice(["full", "public"]), default="full", show_default=True,
               help="public drops contributor codes, participants, groups, times and local places, and marks them where text names them (GraphML and GEXF too).")
 @click.option("--place-level", type=click.Choice(["country", "region"]), default="country", show_default=True,
-              help="With --profile public: keep countries, or generalise them to UN M49 subregions.")
+              help="With --profile public: keep countries, or generalise them to UN M49 subregions (GraphML and GEXF too).")
 @click.option("--redact", is_flag=True, help="With --profile public: replace likely e-mail addresses, phone numbers and names "
                                             "in participants' text with markers such as [redacted: phone] (the workspace keeps them).")
 @click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True), help="File to write, - for stdout.")
@@ -279,8 +279,9 @@ def export(graphs_, fmt, network, profile, place_level, redact, output, store_pa
     if fmt in ("graphml", "gexf"):  # networks for Gephi
         from crimekg.graph.views import export_network
 
+        _check_place_level(profile, place_level)
         with _open(store_path) as store, _output(output) as target:
-            export_network(store, target, fmt, network or "factors", profile=profile, redact=redact)
+            export_network(store, target, fmt, network or "factors", profile=profile, place_level=place_level, redact=redact)
             notes = personal_warnings(store, redact) if profile == "public" else []
         _warn_lines(notes)
         if output != "-":
@@ -887,6 +888,33 @@ def filter_options(f):
     return f
 
 
+def profile_options(f):
+    """``--profile full|public``, ``--place-level country|region`` and ``--redact`` for the pages one shows or shares."""
+    f = click.option("--redact", is_flag=True, help="With --profile public: replace likely e-mail addresses, phone numbers and names "
+                                                "in participants' text with markers such as [redacted: phone].")(f)
+    f = click.option("--place-level", type=click.Choice(["country", "region"]), default="country", show_default=True,
+                     help="With --profile public: keep the countries participants gave, or show them as UN M49 subregions.")(f)
+    return click.option("--profile", type=click.Choice(["full", "public"]), default="full", show_default=True,
+                        help="full: everything, for the facilitator's own screen; public: what a public export shows "
+                             "(no contributor codes, groups, times or local places; those written in text marked).")(f)
+
+
+def _personal_notes(store, profile: str, redact: bool) -> list[str]:
+    """The warnings about likely personal details a public page or network would show."""
+    if profile != "public":
+        return []
+    from crimekg.graph.export import personal_warnings
+
+    return personal_warnings(store, redact)
+
+
+def _check_place_level(profile: str, place_level: str, redact: bool = False) -> None:
+    if place_level != "country" and profile != "public":
+        raise click.UsageError("--place-level region goes with --profile public")
+    if redact and profile != "public":
+        raise click.UsageError("--redact goes with --profile public (the full profile is the workspace as it is)")
+
+
 @cli.command()
 @click.argument("preset", required=False, default="factors", type=click.Choice(VIEW_PRESETS))
 @filter_options
@@ -904,12 +932,16 @@ def filter_options(f):
 @click.option("--title", help="Page title.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="HTML file to write (default: PRESET.html).")
 @click.option("--open", "open_", is_flag=True, help="Open the page in the default browser.")
+@profile_options
 @query_limit_options
 @store_option
 @handle_errors
 def view(preset, category, crime, actor, level, place, session, query, params, steps, size, max_nodes, flows, top, lang, title, output,
-         open_, allow_service, timeout, store_path):
+         open_, profile, place_level, redact, allow_service, timeout, store_path):
     """Write an interactive network view as one self-contained, offline HTML page.
+
+    The full profile (the default) shows everything, for the facilitator's own screen; --profile
+    public draws the page from the public export, to show or share beyond the room.
 
     Example:
 
@@ -917,6 +949,7 @@ def view(preset, category, crime, actor, level, place, session, query, params, s
         crimekg view factors --crime trafficking-in-persons -o factors.html
         crimekg view query --query factor-links
         crimekg view flows --flows routes
+        crimekg view places --profile public --place-level region -o places.html
     """
     from crimekg.graph.views import TOP_FLOWS, render_view
 
@@ -926,6 +959,7 @@ def view(preset, category, crime, actor, level, place, session, query, params, s
         raise click.UsageError("--flows goes with the flows preset: crimekg view flows --flows routes")
     if top is not None and preset != "flows":
         raise click.UsageError("--top goes with the flows preset: crimekg view flows --top 20")
+    _check_place_level(profile, place_level, redact)
     values = _param_values(params)
     filters = dict(category=category, crime=crime, actor=actor, level=level, place=place, session=session)
     if (allow_service or timeout) and preset != "query":
@@ -934,8 +968,10 @@ def view(preset, category, crime, actor, level, place, session, query, params, s
     with _stopped_by_ctrl_c(), _open(store_path) as store:
         path = render_view(store, output or f"{preset}.html", title, preset=preset, query=query, params=values, query_options=limits,
                            steps=steps.split(",") if steps else None, size=size, max_nodes=max_nodes, flows=flows or "all",
-                           top=TOP_FLOWS if top is None else top, lang=lang,
-                           **{k: set(v) for k, v in filters.items() if v})
+                           top=TOP_FLOWS if top is None else top, lang=lang, profile=profile, place_level=place_level,
+                           redact=redact, **{k: set(v) for k, v in filters.items() if v})
+        notes = _personal_notes(store, profile, redact)
+    _warn_lines(notes)
     click.echo(f"Wrote {path}")
     if open_:
         click.launch(str(path))
@@ -951,12 +987,16 @@ def view(preset, category, crime, actor, level, place, session, query, params, s
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "pdf"]), default="md", show_default=True,
               help="md: Markdown tables; html: one offline page with charts (prints well); pdf: that page printed to A4 by Chromium.")
 @click.option("-o", "--output", default="-", type=click.Path(dir_okay=False, allow_dash=True), help="File to write, - for stdout (not for pdf).")
+@profile_options
 @store_option
 @handle_errors
-def brief(place, country, region, fmt, output, store_path):
+def brief(place, country, region, fmt, output, profile, place_level, redact, store_path):
     """Answer the post-session checklist for a country or region from the imported data and the contributions.
 
-    On a terminal, a progress bar on stderr follows the queries and the charts.
+    On a terminal, a progress bar on stderr follows the queries and the charts. The full profile
+    (the default) is the facilitator's own; --profile public answers from the public export, to
+    share (with --place-level region, a country's brief lists what participants said about its
+    UN M49 subregion).
 
     Example:
 
@@ -964,14 +1004,19 @@ def brief(place, country, region, fmt, output, store_path):
         crimekg brief --place Nigeria
         crimekg brief --place "Western Africa" --format html -o brief.html
         crimekg brief --place Nigeria --format pdf -o nigeria.pdf
+        crimekg brief --place Nigeria --profile public --place-level region
     """
     from crimekg.graph.brief import build_brief, render_brief, write_pdf
 
     if fmt == "pdf" and output == "-":
         raise click.UsageError("--format pdf writes a file: give -o FILE.pdf")
+    _check_place_level(profile, place_level, redact)
     with _brief_progress() as progress:
         with _open(store_path) as store:
-            b = build_brief(store, place=place, country=country, region=region, progress=progress)
+            b = build_brief(store, place=place, country=country, region=region, progress=progress,
+                            profile=profile, place_level=place_level, redact=redact)
+            notes = _personal_notes(store, profile, redact)
+        _warn_lines(notes)
         text = render_brief(b, "md" if fmt == "md" else "html", progress=progress)
         if fmt == "pdf":
             progress(0, 1, "Printing to PDF with Chromium")

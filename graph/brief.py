@@ -64,6 +64,11 @@ class Brief:
     case_count: int = 0
     participants: dict = field(default_factory=dict)
     topics: list[dict] = field(default_factory=list)
+    profile: str = "full"
+    place_level: str = "country"
+    #: Where "What participants contributed" looks: the place, or (public, by region) its UN M49 subregion.
+    participants_place: str = ""
+    participants_label: str = ""
 
 
 def _resolve(store, country: str | None, region: str | None, place: str | None = None) -> tuple[str, str, str]:
@@ -126,11 +131,18 @@ def _ticker(progress, total: int):
 
 
 def build_brief(store, *, country: str | None = None, region: str | None = None, place: str | None = None,
-                progress=None) -> Brief:
+                progress=None, profile: str = "full", place_level: str = "country", redact: bool = False) -> Brief:
     """Answer the post-session checklist for a country or a region from the workspace.
 
     ``progress``, if given, is called as ``progress(done, total, what)`` after each of the
     brief's queries (``total`` is :data:`BRIEF_QUERIES`; ``what`` says what the query answers).
+
+    ``profile="public"`` answers from the workspace's public export (see
+    :func:`graph.views.public_copy`): no contributor code, group, time or local place, and those
+    written in text marked. With ``place_level="region"`` the places participants gave are UN M49
+    subregions, so a country's brief lists what they contributed about its subregion, and says so;
+    the published figures keep their countries. ``redact=True`` (public only) also replaces likely
+    e-mail addresses, phone numbers and names in participants' text with markers.
 
     >>> from crimekg.graph.store import init_store
     >>> import tempfile
@@ -139,6 +151,11 @@ def build_brief(store, *, country: str | None = None, region: str | None = None,
     >>> b.label, b.victims, b.kind
     ('Nigeria', [], 'country')
     """
+    from crimekg.graph.views import check_profile
+
+    check_profile(profile, place_level, redact)
+    if profile == "public":
+        return _public_brief(build_brief(store, country=country, region=region, place=place, progress=progress), store, place_level, redact)
     iri, label, kind = _resolve(store, country, region, place)
     tick = _ticker(progress, BRIEF_QUERIES)
     area = rdflib.URIRef(iri)
@@ -209,12 +226,9 @@ def build_brief(store, *, country: str | None = None, region: str | None = None,
     tick("Case references (SHERLOC)")
     b.case_count = len(cases)
     b.cases = [{k: str(v) for k, v in r.items() if k != "area"} for r in cases[:10]]
-    parts: dict[str, list] = {}
-    for r in run_evidence_query(store, "evidence-participants", area=area):
-        kind_name = str(r["kind"]).rsplit("#", 1)[-1]
-        parts.setdefault(kind_name, []).append({"label": str(r.get("label", "")), "category": str(r.get("category", ""))})
+    parts = b.participants = _participants(store, iri)
+    b.participants_place = iri
     tick("What participants said about the place")
-    b.participants = parts
     # evidence concepts met on the way: indicators and breakdowns, routes, case references
     seen = set(used)
     if b.citizenships or b.destinations:
@@ -235,6 +249,77 @@ def build_brief(store, *, country: str | None = None, region: str | None = None,
                          "sources": _int(r.get("sources")), "place_sources": bool(place_sources)})
     tick("The session's topics and the evidence on them")
     return b
+
+
+#: What a brief in the public profile says of itself, by place level.
+_PUBLIC_NOTES = {
+    "country": "Public profile: no contributor codes, groups, times or local places.",
+    "region": "Public profile: no contributor codes, groups, times or local places; "
+              "the places participants gave are UN M49 subregions.",
+}
+
+
+#: Keys of a brief's rows that hold IRIs, not text: the public profile's text rule leaves them be, as the export does.
+_IRI_KEYS = {"iri", "url", "source", "place"}
+
+
+def _public_brief(b: Brief, store, place_level: str, personal: bool = False) -> Brief:
+    """The public profile of a brief answered from the whole workspace.
+
+    The published figures are the workspace's evidence, which the public export keeps as it is but
+    for its text rule, applied here; what participants contributed is read again from the public
+    copy of every graph but the evidence (copying a large evidence import would take minutes).
+    """
+    from crimekg.graph.export import redactor
+    from crimekg.graph.views import participant_graphs, public_copy
+
+    redact = redactor(store)  # the evidence keeps its text, as in the export; participants' text comes from the public copy
+    if redact is not None:
+        for name in ("label", "countries", "sources", "victims", "justice", "citizenships", "destinations",
+                     "routes", "detections", "cases", "topics"):
+            setattr(b, name, _redacted(getattr(b, name), redact))
+    with public_copy(store, place_level, participant_graphs(store), personal) as pub:
+        area = _generalised(pub, b.place) if place_level == "region" else b.place
+        b.participants = _participants(pub, area)
+        b.participants_place = area
+        if area != b.place:
+            named = pub.select("SELECT ?r ?l WHERE { ?r rdfs:label ?l FILTER(LANG(?l) = 'en' || LANG(?l) = '') }",
+                               {"r": rdflib.URIRef(area)})
+            b.participants_label = str(named[0]["l"]) if named else ""
+    for t in b.topics:
+        t["place_sources"] = bool(b.participants.get("DataSource"))
+    b.profile, b.place_level = "public", place_level
+    return b
+
+
+def _redacted(value, redact):
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: v if k in _IRI_KEYS else _redacted(v, redact) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_redacted(v, redact) for v in value)
+    return value
+
+
+def _generalised(store, place: str) -> str:
+    """The UN M49 subregion a country, or a finer region (Western Africa), is generalised to; else the place itself."""
+    from crimekg.graph.export import subregions
+
+    sub = subregions(store)
+    levels = set(sub.values())
+    if place in sub or place in levels:
+        return sub.get(place, place)
+    up = [str(r["s"]) for r in store.select("SELECT ?x ?s WHERE { ?x skos:broader+ ?s }", {"x": rdflib.URIRef(place)})]
+    return next((u for u in sorted(up) if u in levels), place)
+
+
+def _participants(store, area: str) -> dict[str, list]:
+    parts: dict[str, list] = {}
+    for r in run_evidence_query(store, "evidence-participants", area=rdflib.URIRef(area)):
+        kind_name = str(r["kind"]).rsplit("#", 1)[-1]
+        parts.setdefault(kind_name, []).append({"label": str(r.get("label", "")), "category": str(r.get("category", ""))})
+    return parts
 
 
 def _bool(term) -> bool:
@@ -365,6 +450,8 @@ def _markdown(b: Brief, charts: bool = False) -> str:
     else:
         out.append("No published data imported yet: `crimekg import FILE` adds GLOTIP, IOM, Frontex, CTDC or SHERLOC data.")
     out += ["Counts published as `<5` are suppressed (between 1 and 4): shown as `<5`, left out of sums and shares.", ""]
+    if b.profile == "public":
+        out += [_PUBLIC_NOTES[b.place_level], ""]
     if b.kind == "region":
         out += [f"Figures are sums over the {len(b.countries)} countries of the region with GLOTIP data"
                 + (f": {', '.join(_md(c) for c in b.countries)}." if b.countries else "."), ""]
@@ -448,6 +535,9 @@ def _markdown(b: Brief, charts: bool = False) -> str:
     out.append("")
 
     out += ["## What participants contributed", ""]
+    if b.participants_place and b.participants_place != b.place:
+        out += [f"Places are UN M49 subregions in this public brief: what participants contributed about "
+                f"{_md(b.participants_label or b.participants_place.rsplit('/', 1)[-1])}, which includes {label}.", ""]
     names = {"Factor": "Factors", "Pattern": "Patterns", "DataSource": "Data sources", "InformationGap": "Information gaps"}
     if b.participants:
         if b.participants.get("Factor"):

@@ -33,7 +33,8 @@ from crimekg.graph.errors import InvalidInput, UnknownFormat
 from crimekg.graph.terms import PROV, RDF, RDF_TYPE, XSD
 from crimekg.graph.store import PREFIXES, GraphStore, canonical_quads, rdf_format, tidy_prefixes
 
-__all__ = ["PROFILES", "PLACE_LEVELS", "DEFAULT_PROFILE", "export_workspace", "redactor", "personal_details", "personal_warnings", "iri_redactor"]
+__all__ = ["PROFILES", "PLACE_LEVELS", "DEFAULT_PROFILE", "export_workspace", "subregions", "redactor", "personal_details",
+           "personal_warnings", "iri_redactor"]
 
 #: Export profiles; ``full`` is the default (the workspace owner's own copy).
 PROFILES = ("full", "public")
@@ -93,15 +94,7 @@ def export_workspace(
                             format=fmt, prefixes=dict(PREFIXES))
         _write(out, tidy_prefixes(data) if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else data)
         return
-    region = {}
-    if place_level == "region":
-        rows = store.select(
-            "SELECT ?c ?r WHERE { ?c a ckg:Country ; skos:broader ?r . ?r a ckg:Region ; ckg:m49 ?code . "
-            "FILTER NOT EXISTS { ?r skos:broader/skos:broader/skos:broader ?x } "
-            "FILTER EXISTS { ?r skos:broader/skos:broader ?world } }"
-        )
-        for r in rows:
-            region.setdefault(str(r["c"]), str(r["r"]))
+    region = subregions(store) if place_level == "region" else {}
     participants = {}
     for r in store.select(
         "SELECT ?s (COUNT(DISTINCT ?p) AS ?n) WHERE { ?s a ckg:Session . "
@@ -391,3 +384,24 @@ def _is_participant_text(g) -> bool:
 def _is_participant_data(s) -> bool:
     value = getattr(s, "value", "")
     return value.startswith(ontology.DATA) or value.startswith(ontology.SESSION)
+
+
+def subregions(store: GraphStore) -> dict[str, str]:
+    """Each country's UN M49 subregion (IRI to IRI): the level ``place_level="region"`` generalises to.
+
+    >>> import tempfile
+    >>> from crimekg.graph.store import init_store
+    >>> with tempfile.TemporaryDirectory() as d, init_store(d + "/ws") as store:
+    ...     sub = subregions(store)
+    >>> sub["https://w3id.org/crimekg/place/NGA"].rsplit("/", 1)[-1]
+    '202'
+    """
+    region: dict[str, str] = {}
+    rows = store.select(
+        "SELECT ?c ?r WHERE { ?c a ckg:Country ; skos:broader ?r . ?r a ckg:Region ; ckg:m49 ?code . "
+        "FILTER NOT EXISTS { ?r skos:broader/skos:broader/skos:broader ?x } "
+        "FILTER EXISTS { ?r skos:broader/skos:broader ?world } }"
+    )
+    for r in rows:
+        region.setdefault(str(r["c"]), str(r["r"]))
+    return region

@@ -12,13 +12,14 @@ Presets (see :data:`PRESETS`): ``factors``, ``session``, ``places``, ``query`` a
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import math
 import re
 import os
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from importlib.resources import files
 from pathlib import Path
 
@@ -27,7 +28,7 @@ import networkx as nx
 from crimekg.graph.errors import InvalidInput, InvalidQuery
 from crimekg.graph.network import CATEGORY_ORDER, FILTERS
 from crimekg.graph.store import GraphStore
-from crimekg.graph.terms import CONCEPT, PLACE, SESSION
+from crimekg.graph.terms import CONCEPT, GRAPH, PLACE, SESSION
 
 __all__ = [
     "AGGREGATE_ABOVE",
@@ -35,6 +36,9 @@ __all__ = [
     "export_network",
     "KIND_STYLES",
     "PRESETS",
+    "EVIDENCE_GRAPHS",
+    "participant_graphs",
+    "public_copy",
     "SIZES",
     "layout",
     "network_for",
@@ -1061,15 +1065,18 @@ def export_network(
     indicator: str = "detected-trafficking-victims",
     profile: str = "full",
     redact: bool = False,
+    place_level: str = "country",
     **filters: str | Iterable[str] | None,
 ) -> nx.MultiDiGraph:
     """Write the network of a preset as GraphML or GEXF (for Gephi), attributes included; return it.
 
-    ``profile="public"`` applies the public profile's text rule to every attribute: a contributor
-    code, group name or local place written in a label or a link's evidence is replaced by a marker
-    (``[group]``, ``[participant]``, ``[place]``). The networks carry no codes, groups or times of
-    their own. ``redact=True`` also replaces likely e-mail addresses, phone numbers and names
-    (:func:`graph.export.redactor`).
+    ``profile="public"`` draws the network from the workspace's public export (see
+    :func:`public_copy`): no contributor code, group, time or local place, and a code, group name
+    or local place written in a label or a link's evidence replaced by a marker (``[group]``,
+    ``[participant]``, ``[place]``). ``place_level="region"`` (public only) names the places
+    participants gave by their UN M49 subregion, as the RDF export does. ``redact=True`` (public only) also
+    replaces likely e-mail addresses, phone numbers and names in participants' text with markers
+    (:func:`graph.export.redactor`) and renames the items whose IRI was made from such a text.
 
     >>> from crimekg.graph.store import init_store
     >>> import io, tempfile
@@ -1082,42 +1089,118 @@ def export_network(
     """
     from crimekg.graph.network import write_network
 
-    G = network_for(store, preset, query=query, params=params, flows=flows, indicator=indicator, **filters)
-    if profile == "public":
-        _redact_network(G, store, redact)
+    with _profiled(store, profile, place_level, preset, redact) as source:
+        filters = _filters_at_level(source, place_level, filters)
+        G = network_for(source, preset, query=query, params=params, flows=flows, indicator=indicator, **filters)
     write_network(G, out, format)
     return G
 
 
-def _redact_network(G: nx.Graph, store: GraphStore, personal: bool = False) -> None:
-    from crimekg.graph.export import redactor
+# --- the public profile for views and networks ------------------------------------------------
 
-    redact = redactor(store, redact=personal)
-    if personal:
-        from crimekg.graph.export import iri_redactor
 
-        rename = iri_redactor(store)
-        if rename is not None:  # node ids and edge keys are IRIs, made from labels
-            nx.relabel_nodes(G, {n: rename(n) for n in G if isinstance(n, str)}, copy=False)
-            if G.is_multigraph():
-                for u, v, k, attrs in list(G.edges(keys=True, data=True)):
-                    if isinstance(k, str) and rename(k) != k:
-                        G.remove_edge(u, v, k)
-                        G.add_edge(u, v, rename(k), **attrs)
-    if redact is None:
+#: Graphs of published evidence (an importer's data and its data-quality report). The factors,
+#: session and places networks draw nothing from them, so their public copy leaves them out: with
+#: the full GLOTIP export imported (870k triples) a public factors view took 126 s with them.
+EVIDENCE_GRAPHS = (GRAPH + "import/", GRAPH + "quality/")
+
+#: The presets drawn from what participants said alone (no published evidence).
+_PARTICIPANT_PRESETS = ("factors", "session", "places")
+
+
+def participant_graphs(store: GraphStore) -> list[str]:
+    """Every graph of ``store`` but those of published evidence (:data:`EVIDENCE_GRAPHS`)."""
+    return [g for g in store.graphs() if not g.startswith(EVIDENCE_GRAPHS)]
+
+
+@contextlib.contextmanager
+def public_copy(store: GraphStore, place_level: str = "country", graphs: Sequence[str] | None = None,
+                redact: bool = False) -> Iterator[GraphStore]:
+    """A throwaway workspace holding only what the public export of ``store`` (or of its ``graphs``) holds.
+
+    Every view, network and brief drawn from it shows what a public export shows and nothing
+    more, whatever the preset or query: no participants, contributor codes, groups, times or
+    local places; codes, group names and local places written in free text replaced by markers;
+    with ``place_level="region"`` the places participants gave as UN M49 subregions (published
+    evidence keeps its countries, as in the RDF export); with ``redact`` no likely e-mail address,
+    phone number or name of participants' text. It lives in a temporary folder, removed
+    on leaving.
+
+    >>> import tempfile
+    >>> from crimekg.graph.store import init_store
+    >>> with tempfile.TemporaryDirectory() as d, init_store(d + "/ws") as store:
+    ...     with public_copy(store) as pub:
+    ...         same = pub.graphs().keys() == store.graphs().keys()
+    >>> same
+    True
+    """
+    import io
+    import tempfile
+
+    import pyoxigraph as ox
+
+    from crimekg.graph.export import export_workspace
+    from crimekg.graph.store import init_store
+
+    buf = io.BytesIO()
+    export_workspace(store, buf, "nq", graphs, profile="public", place_level=place_level, redact=redact)
+    with tempfile.TemporaryDirectory(prefix="crimekg-public-") as d:
+        pub = init_store(Path(d) / "ws", with_ontology=False)
+        try:
+            pub.oxigraph.update("CLEAR ALL")  # the export brings the workspace's own record
+            pub.oxigraph.bulk_load(input=buf.getvalue(), format=ox.RdfFormat.N_QUADS)
+            yield pub
+        finally:
+            pub.close()
+
+
+def check_profile(profile: str, place_level: str, redact: bool = False) -> None:
+    """Refuse an unknown profile or place level, and a place level other than ``country`` or ``redact``
+    without the public profile."""
+    from crimekg.graph.export import PLACE_LEVELS, PROFILES
+
+    if profile not in PROFILES:
+        raise InvalidInput(f"unknown profile {profile!r}; use one of {', '.join(PROFILES)}")
+    if place_level not in PLACE_LEVELS:
+        raise InvalidInput(f"unknown place level {place_level!r}; use one of {', '.join(PLACE_LEVELS)}")
+    if place_level != "country" and profile != "public":
+        raise InvalidInput(f"place level {place_level!r} goes with the public profile (--profile public); "
+                           "the full profile shows places as they were given")
+    if redact and profile != "public":
+        raise InvalidInput("redacting personal details goes with the public profile (--profile public)")
+
+
+@contextlib.contextmanager
+def _profiled(store: GraphStore, profile: str, place_level: str, preset: str, redact: bool = False) -> Iterator[GraphStore]:
+    check_profile(profile, place_level, redact)
+    if profile == "full":
+        yield store
         return
+    graphs = participant_graphs(store) if preset in _PARTICIPANT_PRESETS else None
+    with public_copy(store, place_level, graphs, redact) as pub:
+        yield pub
 
-    def clean(value):
-        if isinstance(value, str):
-            return redact(value)
-        if isinstance(value, (list, tuple)):
-            return type(value)(clean(v) for v in value)
-        return value
 
-    for _n, attrs in G.nodes(data=True):
-        attrs.update({k: clean(v) for k, v in attrs.items()})
-    for *_e, attrs in G.edges(data=True):
-        attrs.update({k: clean(v) for k, v in attrs.items()})
+def _filters_at_level(store: GraphStore, place_level: str, filters: dict) -> dict:
+    """At ``place_level="region"``, a ``place`` filter naming a country keeps what is placed in its subregion."""
+    if place_level != "region" or not filters.get("place"):
+        return filters
+    from crimekg.graph import network
+    from crimekg.graph.export import subregions
+
+    wanted = network.check_filter_values(store, place=filters["place"])["place"]
+    wanted = {wanted} if isinstance(wanted, str) else set(wanted)
+    sub = subregions(store)
+    mapped = {sub.get(PLACE + w, PLACE + w).rsplit("/", 1)[-1] for w in wanted}
+    return dict(filters, place=mapped)
+
+
+#: What a page in the public profile says of itself, by place level.
+PUBLIC_NOTES = {
+    "country": "Public profile: no contributor codes, groups, times or local places.",
+    "region": "Public profile: no contributor codes, groups, times or local places; "
+              "the places participants gave are shown as UN M49 subregions.",
+}
 
 
 def render_view(
@@ -1136,6 +1219,9 @@ def render_view(
     indicator: str = "detected-trafficking-victims",
     top: int = TOP_FLOWS,
     lang: str = "en",
+    profile: str = "full",
+    place_level: str = "country",
+    redact: bool = False,
     **filters: str | Iterable[str] | None,
 ) -> Path:
     """Write a preset view of ``store`` to ``out`` as one self-contained HTML page and return its path.
@@ -1145,6 +1231,13 @@ def render_view(
     :func:`top_flows`; 0 for all). Places and concepts are named in ``lang`` where the workspace
     has that language (English otherwise).
 
+    ``profile="public"`` draws the page from the workspace's public export (see
+    :func:`public_copy`), so that no label, tooltip, legend, search entry or page data shows a
+    contributor code, group, time or local place; ``place_level="region"`` (public only) shows the
+    places participants gave as UN M49 subregions; ``redact=True`` (public only) replaces likely
+    e-mail addresses, phone numbers and names in participants' text with markers. The page says
+    which profile it shows.
+
     >>> from crimekg.graph.store import init_store
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as d:
@@ -1153,13 +1246,17 @@ def render_view(
     >>> "Content-Security-Policy" in page, "https://" in page.split("<script")[0]
     (True, False)
     """
-    G = network_for(store, preset, query=query, params=params, flows=flows, indicator=indicator, query_options=query_options, **filters)
-    note, full = "", None
-    if preset == "flows":
-        full = G
-        G, note = top_flows(G, top)
-    page = render_network(G, preset, title=title, steps=steps, size=size, max_nodes=max_nodes, filters=filters,
-                          names=names(store, lang), note=note, flows_from=full)
+    with _profiled(store, profile, place_level, preset, redact) as source:
+        filters = _filters_at_level(source, place_level, filters)
+        G = network_for(source, preset, query=query, params=params, flows=flows, indicator=indicator, query_options=query_options, **filters)
+        note, full = "", None
+        if preset == "flows":
+            full = G
+            G, note = top_flows(G, top)
+        if profile == "public":
+            note = " ".join(filter(None, [PUBLIC_NOTES[place_level], note]))
+        page = render_network(G, preset, title=title, steps=steps, size=size, max_nodes=max_nodes, filters=filters,
+                              names=names(source, lang), note=note, flows_from=full)
     from crimekg.graph.outputs import write_output
 
     return write_output(out, page)

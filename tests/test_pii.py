@@ -417,3 +417,24 @@ def test_session_title_with_a_name_warns(ws):
     assert 'Warning: --title: likely name "García"' in result.stderr
     quiet = _cli("session", "new", "s2", "--title", "UNAFEI 172, 2026-03-17", "--store", ws)
     assert quiet.exit_code == 0 and "likely" not in quiet.stderr
+
+
+@pytest.mark.parametrize("preset", ["factors", "session"])
+def test_public_view_redact_shows_no_detail(shared_ws, preset, tmp_path):
+    shown = tmp_path / "public.html"
+    result = _cli("view", preset, "--profile", "public", "-o", shown, "--store", shared_ws)
+    assert result.exit_code == 0, result.output
+    assert "likely personal details" in result.stderr
+    assert [s for s in SECRETS if s in shown.read_text(encoding="utf-8")] != []  # the page would show them
+    redacted = tmp_path / "redacted.html"
+    result = _cli("view", preset, "--profile", "public", "--redact", "-o", redacted, "--store", shared_ws)
+    assert result.exit_code == 0, result.output
+    page = redacted.read_text(encoding="utf-8")
+    assert [s for s in SECRETS if s in page] == []
+    assert "[redacted: " in page
+
+
+@pytest.mark.parametrize("command", [["view", "factors"], ["brief", "--place", "Nigeria"]])
+def test_redact_without_the_public_profile_is_a_usage_error(shared_ws, command, tmp_path):
+    result = _cli(*command, "--redact", "--store", shared_ws)
+    assert result.exit_code == 2 and "--redact goes with --profile public" in result.output + result.stderr

@@ -799,3 +799,32 @@ def test_every_kind_colour_is_visible_on_white_and_on_black():
         assert _contrast(colour, "#ffffff") >= 3, (group, colour)
         dark = _DARK_COLOURS.get(group, colour)
         assert _contrast(dark, "#000000") >= 3, (group, dark)
+
+
+# --- the public profile ---------------------------------------------------------------------------
+
+
+def test_public_page_draws_offline_says_so_and_names_places_by_region(open_page, example_store, tmp_path):
+    """A page in the public profile draws like any other, with its note on top and regions for countries."""
+    path = render_view(example_store, tmp_path / "public.html", preset="places", profile="public", place_level="region")
+    p = open_page(path)
+    assert p.errors == [] and p.requests == [p.url], "the page must fetch nothing but itself"
+    note = p.js("document.getElementById('note').textContent")
+    assert note.startswith("Public profile: no contributor codes, groups, times or local places") and "UN M49 subregions" in note
+    assert p.js("getComputedStyle(document.getElementById('note')).display") != "none"
+    groups = set(p.js("window.crimekg.data.nodes.map((n) => n.group)"))
+    assert "region" in groups and "country" not in groups, groups  # factors are named for regions only
+    legend = p.js("[...document.querySelectorAll('#legend li[data-group]')].map((li) => li.dataset.group)")
+    assert "country" not in legend
+    full = render_view(example_store, tmp_path / "full.html", preset="places")
+    assert "country" in set(open_page(full).js("window.crimekg.data.nodes.map((n) => n.group)"))
+
+
+def test_profile_and_place_level_are_checked(example_store, tmp_path):
+    from crimekg.graph.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="goes with the public profile"):
+        render_view(example_store, tmp_path / "x.html", place_level="region")
+    with pytest.raises(InvalidInput, match="unknown profile 'secret'; use one of full, public"):
+        render_view(example_store, tmp_path / "x.html", profile="secret")
+    assert not (tmp_path / "x.html").exists()
