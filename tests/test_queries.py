@@ -349,3 +349,34 @@ def test_rewritten_shapes_answer_as_the_plain_ones(tricky, name):
     new = run_query(tricky, QUERIES[name]).rows
     assert len(old) >= 4
     assert [tuple(map(str, r)) for r in new] == [tuple(map(str, r)) for r in old]
+
+
+def test_checklist_evidence_items_are_the_observations_of_the_place_and_within(tmp_path):
+    """The checklist finds the places within a region once, for every item; its evidence item still
+    names each source and indicator observed in the region's countries, and nothing else."""
+    from crimekg.graph.importers import glotip, iom
+    from crimekg.graph.store import PREFIXES
+    from tests.helpers import EVIDENCE_DATA
+
+    store = init_store(tmp_path / "ws")
+    try:
+        store.load([EXAMPLE], "contributions/example-2026")
+        for mod, name in ((glotip, "glotip-sample.csv"), (iom, "iom-2025-sample.csv")):
+            store.write(mod.plan(EVIDENCE_DATA / name, store).changes)
+        for place in ("Western Africa", "NGA"):
+            result = run_query(store, QUERIES["checklist-for-country"], {"place": place})
+            shown = {x["answer"] for x in result.records() if x["layer"] == "evidence"}
+            target = result.records()[0]["place"]
+            rows = store.oxigraph.query(f"""SELECT DISTINCT ?ind ?ds WHERE {{
+                ?o a qb:Observation ; ckg:refArea ?a ; qb:dataSet ?ds ; ckg:indicator ?ind . ?a skos:broader* <{target}> }}""",
+                                        prefixes=PREFIXES, use_default_graph_as_union=True)
+            expected = set()
+            for ind, ds in rows:
+                labels = [r[0].value for r in store.oxigraph.query(
+                    f'SELECT ?l WHERE {{ <{ind.value}> skos:prefLabel ?l FILTER(LANG(?l) = "en" || LANG(?l) = "") }}', prefixes=PREFIXES,
+                    use_default_graph_as_union=True)] or [ind.value]
+                expected |= {f"Observations: {label} ({ds.value.split('/dataset/', 1)[1]})" for label in labels}
+            assert expected and shown == expected, place
+            assert {x["item"] for x in result.records()} == {1, 2, 3, 4, 5, 6}
+    finally:
+        store.close()
