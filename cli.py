@@ -1237,6 +1237,32 @@ def merge_workspace(source, threshold, yes, list_, undo, store_path):
     click.echo(f"{len(groups)} group(s) of factors proposed, {len(accepted)} merged.")
 
 
+# --- copy (move a workspace to another store) ---
+
+
+@cli.command("copy")
+@click.argument("source")
+@click.argument("destination")
+@click.option("--replace", is_flag=True, help="Put the copy in place of a destination that already holds a workspace.")
+@handle_errors
+def copy_(source, destination, replace):
+    """Copy a workspace to another store: a directory or a SPARQL 1.1 server's URL, either way.
+
+    Every graph travels, with the workspace secret (so contribution keys stay the same); the
+    destination changes in one step, and one that holds anything is refused unless --replace.
+
+    Example:
+
+    \b
+        crimekg copy ./crimekg-data http://127.0.0.1:7878
+        crimekg copy http://127.0.0.1:7878 ./back-home
+    """
+    from crimekg.graph.copy import copy_workspace
+
+    report = copy_workspace(source, destination, replace=replace)
+    click.echo(f"Copied {report.triples:,} triples in {len(report.graphs)} graphs from {report.source} to {report.destination}")
+
+
 # --- serve (the live session and the SPARQL endpoint) ---
 
 

@@ -53,7 +53,8 @@ def workspace_secret(store: GraphStore, changes: Changeset | None = None) -> byt
 
     from crimekg.graph.store import Changeset
 
-    rows = store.select(f"SELECT ?s WHERE {{ GRAPH <{SECRET_GRAPH}> {{ ?w <{_SECRET_PREDICATE}> ?s }} }}")
+    # the query names its dataset: a server workspace shows no internal graph to a query that does not
+    rows = store.select(f"SELECT ?s FROM NAMED <{SECRET_GRAPH}> WHERE {{ GRAPH <{SECRET_GRAPH}> {{ ?w <{_SECRET_PREDICATE}> ?s }} }}")
     if rows:
         return bytes.fromhex(str(sorted(str(r["s"]) for r in rows)[0]))
     secret = secrets.token_bytes(32)

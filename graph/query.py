@@ -346,6 +346,7 @@ def _resolve_term(store: GraphStore, p: Param, value: str, words: Any = None) ->
     raise InvalidInput(f"--param {p.name}: no {what} matches {value!r}; give {PARAM_TYPES[kind]}")
 
 
+_FACTOR_EXISTS = "SELECT ?x WHERE { ?x a ckg:Factor ; skos:prefLabel ?l } LIMIT 1"
 _PLACE_BY_WORD = """SELECT ?x ?needle WHERE { ?x a ckg:Place ; rdfs:label|skos:altLabel|ckg:iso3|ckg:iso2|ckg:m49 ?l .
     FILTER(LCASE(STR(?l)) = LCASE(STR(?needle))) }"""
 
@@ -358,6 +359,22 @@ def _exact_word(store: GraphStore, p: Param, value: str) -> ox.NamedNode | None:
     directly first, and only other words go through them.
     """
     text = value.strip()
+    if p.type == "factor":
+        # a factor named by its IRI, factor:slug or slug, which the words' tables try first too
+        iri = text[1:-1] if text.startswith("<") and text.endswith(">") else text
+        candidates = [iri]
+        if iri.startswith("factor:"):
+            candidates.append(ontology.DATA + "factor/" + iri[len("factor:"):])
+        if re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", iri):
+            candidates.append(ontology.DATA + "factor/" + iri)
+        for c in candidates:
+            try:
+                node = ox.NamedNode(c)
+            except ValueError:
+                continue
+            if _select(store, _FACTOR_EXISTS, {"x": node}):
+                return node
+        return None
     if p.type == "place":
         found = {row[0].value for row in _select(store, _PLACE_BY_WORD, {"needle": ox.Literal(text)})}
     elif p.type == "concept" and p.scheme:

@@ -9,8 +9,14 @@ reading every row, and the same SPARQL on the same pyoxigraph ``Store`` with the
 values bound (the same VALUES block), median of a few runs after a warm-up. Goal: crimekg within 1.5x of raw pyoxigraph
 at 1M triples and every query under 1 s there. Not part of the test run; prints a table.
 
+With ``--compare REF`` each query's text as it was at the git revision REF (a branch, tag or
+commit) runs beside today's on the same store, in the same run, and their answers must be the same
+rows (the before and after of a rewrite, side by side). ``--workspace DIR`` keeps the generated
+workspace in DIR and reuses it on the next run (one per size).
+
     python tests/benchmarks/bench_queries.py                  # 10k, 100k and 1M triples
     python tests/benchmarks/bench_queries.py --sizes 10000 --runs 3
+    python tests/benchmarks/bench_queries.py --sizes 1000000 --compare main --workspace /tmp/bench-ws
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -178,29 +185,48 @@ def _median_time(fn, runs: int) -> tuple[float, object]:
     return statistics.median(times), out
 
 
-def bench(size: int, runs: int, only: list[str]) -> list[tuple]:
+def old_text(ref: str, name: str) -> str | None:
+    """The text of a named query at git revision ``ref``, or None when it did not exist there."""
+    done = subprocess.run(["git", "-C", str(ROOT), "show", f"{ref}:graph/queries/{name}.rq"], capture_output=True, text=True)
+    return done.stdout if done.returncode == 0 else None
+
+
+def _rows(result) -> list[tuple]:
+    return sorted(tuple(str(v) if v is not None else "" for v in r) for r in result)
+
+
+def bench(size: int, runs: int, only: list[str], ref: str | None = None, workspace: str | None = None) -> list[tuple]:
     import pyoxigraph as ox
 
     from crimekg.graph.errors import CrimeKGError
-    from crimekg.graph.query import bind_values, named_queries, resolve_params, run_query
-    from crimekg.graph.store import PREFIXES, init_store
+    from crimekg.graph.query import bind_values, named_queries, parse_query_text, resolve_params, run_query
+    from crimekg.graph.store import PREFIXES, init_store, open_store
 
     rows = []
     with tempfile.TemporaryDirectory() as d:
-        data = Path(d) / "bench.nt"
+        ws = Path(workspace) / f"ws-{size}" if workspace else Path(d) / "ws"
         t0 = time.perf_counter()
-        n = generate(data, size)
-        store = init_store(Path(d) / "ws")
-        store.load([data], "contributions/bench")
+        if ws.is_dir():
+            store = open_store(ws)
+            what = f"reused {ws}"
+        else:
+            data = Path(d) / "bench.nt"
+            n = generate(data, size)
+            store = init_store(ws)
+            store.load([data], "contributions/bench")
+            what = f"{n:,} participant data, built in {time.perf_counter() - t0:.1f} s"
         total = sum(store.graphs().values())
-        print(f"\n{size:,} generated triples ({n:,} participant data, {total:,} in the workspace, built in {time.perf_counter() - t0:.1f} s)", flush=True)
+        print(f"\n{size:,} generated triples ({what}, {total:,} in the workspace)", flush=True)
+        if ref:
+            print(f"  {'query':<32} {'rows':>8}  {'before (' + ref + ')':>16}  {'after':>10}  {'crimekg':>10}", flush=True)
         raw_store: ox.Store = store.oxigraph
         for name, q in named_queries().items():
             if only and name not in only:
                 continue
             params = PARAMS.get(name) or {p.name: "Italy" for p in q.params if p.required and p.type == "place"}
             try:
-                text = bind_values(q.text, resolve_params(store, q, params), q.where)
+                values = resolve_params(store, q, params)
+                text = bind_values(q.text, values, q.where)
             except CrimeKGError as exc:
                 print(f"  {name:<32} skipped: {exc}", flush=True)
                 continue
@@ -209,12 +235,30 @@ def bench(size: int, runs: int, only: list[str]) -> list[tuple]:
                 return len(run_query(store, q, params).rows)
 
             def raw(text=text):
-                return len([tuple(r) for r in raw_store.query(text, prefixes=PREFIXES, use_default_graph_as_union=True)])
+                return _rows(raw_store.query(text, prefixes=PREFIXES, use_default_graph_as_union=True))
 
             tc, nc = _median_time(crimekg, runs)
-            tr, nr = _median_time(raw, runs)
-            assert nc == nr, (name, nc, nr)
-            rows.append((size, name, nc, tc, tr))
+            tr, after = _median_time(raw, runs)
+            assert nc == len(after), (name, nc, len(after))
+            before_text = old_text(ref, name) if ref else None
+            if ref and before_text is None:
+                print(f"  {name:<32} {nc:>8,}  {'(new)':>16}  {tr * 1000:8.1f} ms  {tc * 1000:8.1f} ms", flush=True)
+                rows.append((size, name, nc, tc, tr, None))
+                continue
+            if before_text is not None:
+                old = parse_query_text(before_text, name)
+                old_bound = bind_values(old.text, values, old.where)
+                if old_bound == text:
+                    tb = tr
+                else:
+                    tb, before = _median_time(lambda t=old_bound: _rows(raw_store.query(t, prefixes=PREFIXES, use_default_graph_as_union=True)), runs)
+                    if before != after:
+                        print(f"  {name:<32} ANSWERS DIFFER: {len(before):,} rows before, {len(after):,} after", flush=True)
+                flag = "" if old_bound != text else "  (unchanged)"
+                print(f"  {name:<32} {nc:>8,}  {tb * 1000:13.1f} ms  {tr * 1000:7.1f} ms  {tc * 1000:7.1f} ms{flag}", flush=True)
+                rows.append((size, name, nc, tc, tr, tb))
+                continue
+            rows.append((size, name, nc, tc, tr, None))
             print(f"  {name:<32} {nc:>8,} rows  crimekg {tc * 1000:8.1f} ms  pyoxigraph {tr * 1000:8.1f} ms  x{tc / tr if tr else 1:5.2f}", flush=True)
         store.close()
     return rows
@@ -225,17 +269,23 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", nargs="*", default=[], help="named queries to run (default: all)")
+    parser.add_argument("--compare", metavar="REF", help="also run each query as it was at this git revision, and compare")
+    parser.add_argument("--workspace", metavar="DIR", help="keep the generated workspaces here and reuse them")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     results = []
     for size in args.sizes:
-        results += bench(size, args.runs, args.only)
+        results += bench(size, args.runs, args.only, args.compare, args.workspace)
     biggest = max(args.sizes)
     top = [r for r in results if r[0] == biggest]
     slow = [r[1] for r in top if r[3] >= 1.0]
     ratios = [r[3] / r[4] for r in top if r[4] > 0]
     print(f"\nAt {biggest:,}: slowest {max(r[3] for r in top) * 1000:.0f} ms; crimekg/pyoxigraph median x{statistics.median(ratios):.2f}, "
           f"max x{max(ratios):.2f}; over 1 s: {', '.join(slow) or 'none'}")
+    before = [r for r in top if r[5] is not None]
+    if before:
+        was = [r[1] for r in before if r[5] >= 1.0]
+        print(f"Before ({args.compare}): slowest {max(r[5] for r in before) * 1000:.0f} ms; over 1 s: {', '.join(was) or 'none'}")
 
 
 if __name__ == "__main__":
