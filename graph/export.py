@@ -33,7 +33,7 @@ from crimekg.graph.errors import InvalidInput, UnknownFormat
 from crimekg.graph.terms import PROV, RDF, RDF_TYPE, XSD
 from crimekg.graph.store import PREFIXES, GraphStore, canonical_quads, rdf_format, tidy_prefixes
 
-__all__ = ["PROFILES", "PLACE_LEVELS", "DEFAULT_PROFILE", "export_workspace", "subregions", "redactor", "personal_details",
+__all__ = ["PROFILES", "PLACE_LEVELS", "DEFAULT_PROFILE", "export_workspace", "profiled_quads", "subregions", "redactor", "personal_details",
            "personal_warnings", "iri_redactor"]
 
 #: Export profiles; ``full`` is the default (the workspace owner's own copy).
@@ -74,26 +74,38 @@ def export_workspace(
     """
     if redact and profile != "public":
         raise InvalidInput("redacting personal details goes with the public profile (--profile public)")
-    if format in ("jsonld", "json-ld"):
-        _write(out, _jsonld(store, graphs, profile, place_level, redact))
-        return
     if profile not in PROFILES:
         raise UnknownFormat(f"unknown export profile {profile!r}; use one of: {', '.join(PROFILES)}")
     if place_level not in PLACE_LEVELS:
         raise UnknownFormat(f"unknown place level {place_level!r}; use one of: {', '.join(PLACE_LEVELS)}")
+    if format in ("jsonld", "json-ld"):  # compacted, with its @context (the one a release writes), each graph named
+        quads = profiled_quads(store, graphs, profile=profile, place_level=place_level, sort=True, redact=redact)
+        doc, _context = compact_jsonld(quads, PREFIXES)
+        _write(out, json_bytes(doc))
+        return
     if profile == "full" and not sort:
         store.export(out, format, graphs)
         return
     import pyoxigraph as ox
 
     fmt = rdf_format(format)
+    data = ox.serialize(profiled_quads(store, graphs, profile=profile, place_level=place_level, union=not fmt.supports_datasets,
+                                       sort=sort, redact=redact), format=fmt, prefixes=dict(PREFIXES))
+    if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
+        data = tidy_prefixes(data)
+    _write(out, data)
+
+
+def profiled_quads(store: GraphStore, graphs: Sequence[str] | None = None, *, profile: str = DEFAULT_PROFILE, place_level: str = "country",
+                   union: bool = False, sort: bool = False, redact: bool = False) -> list[Any]:
+    """The quads an export under ``profile`` holds (pyoxigraph), canonical and in a stable order
+    (:func:`graph.store.canonical_quads`; the full profile is always sorted)."""
+    import pyoxigraph as ox
+
     buf = io.BytesIO()
     store.export(buf, "nq", graphs)
     if profile == "full":
-        data = ox.serialize(canonical_quads(ox.parse(input=buf.getvalue(), format=ox.RdfFormat.N_QUADS), union=not fmt.supports_datasets, sort=True),
-                            format=fmt, prefixes=dict(PREFIXES))
-        _write(out, tidy_prefixes(data) if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else data)
-        return
+        return canonical_quads(ox.parse(input=buf.getvalue(), format=ox.RdfFormat.N_QUADS), union=union, sort=True)
     region = subregions(store) if place_level == "region" else {}
     participants = {}
     for r in store.select(
@@ -149,10 +161,7 @@ def export_workspace(
                 XSD + "integer")), q.graph_name))
     # generalising places can make two quads one (two countries of one region): canonical_quads
     # drops the repeats, and gives blank nodes stable labels and the output a stable order
-    data = ox.serialize(canonical_quads(quads, union=not fmt.supports_datasets, sort=sort), format=fmt, prefixes=dict(PREFIXES))
-    if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
-        data = tidy_prefixes(data)
-    _write(out, data)
+    return canonical_quads(quads, union=union, sort=sort)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -226,16 +235,6 @@ def compact_jsonld(quads: Sequence[Any], prefixes: dict[str, str]) -> tuple[dict
 def json_bytes(doc: Any) -> bytes:
     """A JSON document as crimekg writes it: UTF-8 with every script as itself, one-space indent, a final newline."""
     return (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode("utf-8")
-
-
-def _jsonld(store: GraphStore, graphs: Sequence[str] | None, profile: str, place_level: str, redact: bool = False) -> bytes:
-    """Compacted JSON-LD with its ``@context`` (the one a release writes), each graph named."""
-    import pyoxigraph as ox
-
-    buf = io.BytesIO()
-    export_workspace(store, buf, "nq", graphs, profile=profile, place_level=place_level, sort=True, redact=redact)
-    doc, _context = compact_jsonld(list(ox.parse(input=buf.getvalue(), format=ox.RdfFormat.N_QUADS)), PREFIXES)
-    return json_bytes(doc)
 
 
 def _write(out: IO[bytes] | str | os.PathLike, data: bytes) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 
 from crimekg import ontology
 from crimekg.graph.errors import InvalidInput
-from crimekg.graph.export import PLACE_LEVELS, PROFILES, compact_iri, compact_jsonld, export_workspace, json_bytes
+from crimekg.graph.export import PLACE_LEVELS, PROFILES, compact_iri, compact_jsonld, export_workspace, json_bytes, profiled_quads
 from crimekg.graph.store import PREFIXES, GraphStore, graph_iri, graph_name
 from crimekg.graph.terms import DCAT, DCT, OWL, RDF, RDF_TYPE, SD, VOID, XSD
 
@@ -137,12 +137,8 @@ def release(
     data = data_graphs(store)
     # everything is built in memory first: a failure leaves no half-written release
     files: dict[str, bytes] = {}
-    buf = io.BytesIO()
-    if data:
-        export_workspace(store, buf, "nq", data, profile=profile, place_level=place_level, sort=True, redact=redact)
-    nq = buf.getvalue()
-    quads = list(ox.parse(input=nq, format=ox.RdfFormat.N_QUADS)) if nq else []
-    files["data.nq"] = nq
+    quads = profiled_quads(store, data, profile=profile, place_level=place_level, sort=True, redact=redact) if data else []
+    files["data.nq"] = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) if quads else b""
     files["data.ttl"] = _tidy(ox.serialize(_triples(quads), format=ox.RdfFormat.TURTLE, prefixes=dict(PREFIXES)))
     doc, context = compact_jsonld(quads, PREFIXES)
     files["data.jsonld"] = json_bytes(doc)
