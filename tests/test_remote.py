@@ -95,7 +95,7 @@ def test_store_writes_reads_and_exports_alike_on_every_backend(backend, tmp_path
         assert len(store.construct("CONSTRUCT { ?s ?p ?o } WHERE { ?s skos:prefLabel ?o BIND(skos:prefLabel AS ?p) }")) == 2
 
 
-def test_readme_sessions_run_alike_on_a_server(backend, tmp_path, monkeypatch):
+def test_readme_sessions_run_alike_on_a_server(backend, tmp_path, monkeypatch, request):
     """The README's command sessions print, on a server, what they print on the embedded store; the
     files they write (Turtle export, brief, network) are the same."""
     if "://" not in backend:
@@ -124,9 +124,24 @@ def test_readme_sessions_run_alike_on_a_server(backend, tmp_path, monkeypatch):
             shown = result.output.replace(backend, next(iter(named)) if named else "./crimekg-data")
             failing = "Error:" in expected or "Does not conform" in expected
             assert (result.exit_code != 0) == failing, f"{command}\n{result.output}"
-            assert shown.rstrip("\n") == expected, f"$ {command}"
+            if request.node.callspec.params["backend"] == "jena":
+                # SPARQL leaves the order of GROUP_CONCAT's items to the engine: ARQ joins them in
+                # another order than Oxigraph; the same items, the same lines
+                assert same_but_list_order(shown.rstrip("\n"), expected), f"$ {command}\n{shown}"
+            else:
+                assert shown.rstrip("\n") == expected, f"$ {command}"
             ran += 1
     assert ran >= 30
+
+
+def same_but_list_order(shown: str, expected: str) -> bool:
+    """The same lines, each with the same words, in any order within a line (a GROUP_CONCAT cell).
+
+    >>> same_but_list_order("a  x, y  1", "a  y, x  1"), same_but_list_order("a  x, y", "a  x, z")
+    (True, False)
+    """
+    a, b = shown.splitlines(), expected.splitlines()
+    return len(a) == len(b) and all(x == y or sorted(x.replace(",", " ").split()) == sorted(y.replace(",", " ").split()) for x, y in zip(a, b))
 
 
 def server_clear(url: str) -> None:
