@@ -1,7 +1,9 @@
 """A workspace on a SPARQL 1.1 server: the same commands, answers and guarantees as the embedded store.
 
-The servers run for real (tests/conftest.py): Oxigraph server from the ``oxigraph`` package, and
-Apache Jena Fuseki when FUSEKI_JAR names its jar (the test skips, saying so, without it).
+The servers run for real (tests/conftest.py): Oxigraph server from the ``oxigraph`` package; "jena",
+Apache Jena's ARQ over a TDB2 dataset (Debian's jars) behind the minimal SPARQL protocol front in
+tests/tools/jena (not Fuseki); and Apache Jena Fuseki when FUSEKI_JAR names its jar (the test skips,
+saying so, without it).
 """
 
 from __future__ import annotations
@@ -56,6 +58,14 @@ def canonical(store) -> set:
         for t in to_canonical_graph(store.graph_triples(g)):
             quads.add((g, *t))
     return quads
+
+
+@pytest.fixture(params=["oxigraph", "jena", "fuseki"])
+def server(request):
+    """Each SPARQL server, with an emptied dataset (the failure and locking tests need the server itself)."""
+    running = request.getfixturevalue(f"{request.param}_server")
+    running.clear()
+    return running
 
 
 # -- the same store mechanics on every backend ------------------------------------------------
@@ -163,15 +173,14 @@ def test_every_named_query_answers_alike_on_every_backend(backend):
     assert wrong == []
 
 
-def test_moving_a_workspace_to_a_server_and_back(oxigraph_server, tmp_path):
+def test_moving_a_workspace_to_a_server_and_back(server, tmp_path):
     """export --format nq from a directory, load into a server, export again: the same quads."""
-    oxigraph_server.clear()
     runner = CliRunner()
     local = str(tmp_path / "local")
     for argv in (["init", local], ["load", str(EXAMPLE), "--graph", "contributions/example-2026", "--store", local],
                  ["export", "--format", "nq", "--store", local, "-o", str(tmp_path / "all.nq")]):
         assert runner.invoke(cli, argv).exit_code == 0
-    url = oxigraph_server.url
+    url = server.url
     for argv in (["init", url], ["load", str(tmp_path / "all.nq"), "--force", "--store", url],
                  ["export", "--format", "nq", "--store", url, "-o", str(tmp_path / "back.nq")]):
         result = runner.invoke(cli, argv)
@@ -184,9 +193,8 @@ def test_moving_a_workspace_to_a_server_and_back(oxigraph_server, tmp_path):
 # -- atomicity, recovery and locking --------------------------------------------------------------
 
 
-def test_a_failed_upload_leaves_the_workspace_as_it_was(oxigraph_server, tmp_path):
-    oxigraph_server.clear()
-    url = oxigraph_server.url
+def test_a_failed_upload_leaves_the_workspace_as_it_was(server, tmp_path):
+    url = server.url
     with init_store(url, with_ontology=False) as store:
         store.load([EXAMPLE], "contributions/example-2026")
         before = nquads(store)
@@ -205,12 +213,11 @@ def test_a_failed_upload_leaves_the_workspace_as_it_was(oxigraph_server, tmp_pat
             store.write(cs)
     with open_store(url) as store:
         assert nquads(store) == before
-    assert leftovers(oxigraph_server) == []
+    assert leftovers(server) == []
 
 
-def test_a_second_writer_is_refused_while_the_first_holds_the_lock(oxigraph_server):
-    oxigraph_server.clear()
-    url = oxigraph_server.url
+def test_a_second_writer_is_refused_while_the_first_holds_the_lock(server):
+    url = server.url
     with init_store(url, with_ontology=False) as first, open_store(url) as second:
         first._acquire()
         cs = Changeset()
@@ -222,9 +229,8 @@ def test_a_second_writer_is_refused_while_the_first_holds_the_lock(oxigraph_serv
         assert first.graphs()[graph_iri("x")] == 1
 
 
-def test_an_expired_lock_or_one_whose_process_is_gone_is_taken_over(oxigraph_server, monkeypatch):
-    oxigraph_server.clear()
-    url = oxigraph_server.url
+def test_an_expired_lock_or_one_whose_process_is_gone_is_taken_over(server, monkeypatch):
+    url = server.url
     cs = Changeset()
     cs.replace_graph(graph_iri("x"), [(EX.a, EX.b, EX.c)])
     monkeypatch.setenv("CRIMEKG_LOCK_TTL", "1")
@@ -242,12 +248,11 @@ def test_an_expired_lock_or_one_whose_process_is_gone_is_taken_over(oxigraph_ser
 
 
 @pytest.mark.parametrize("graph", ["contributions/example-2026", "contributions/new"])
-def test_killing_the_server_in_the_middle_of_an_import(oxigraph_server, tmp_path, graph):
+def test_killing_the_server_in_the_middle_of_an_import(server, tmp_path, graph):
     """The server dies while an import uploads (into a staging graph that replaces a graph, or into
     a new graph in place): after a restart the workspace is as before the import, and no staging
     graph or partial new graph is left once the next command has run."""
-    oxigraph_server.clear()
-    url = oxigraph_server.url
+    url = server.url
     with init_store(url, with_ontology=False) as store:
         store.load([EXAMPLE], "contributions/example-2026")
         before = nquads(store)
@@ -260,22 +265,22 @@ def test_killing_the_server_in_the_middle_of_an_import(oxigraph_server, tmp_path
     proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not oxigraph_server.select(f"SELECT ?s WHERE {{ GRAPH <{JOURNAL}> {{ ?s ?p ?o }} }} LIMIT 1"):
+        while time.monotonic() < deadline and not server.select(f"SELECT ?s WHERE {{ GRAPH <{JOURNAL}> {{ ?s ?p ?o }} }} LIMIT 1"):
             assert proc.poll() is None, proc.communicate()
             time.sleep(0.01)
-        oxigraph_server.kill()
+        server.kill()
         out, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
-        if oxigraph_server.proc.poll() is not None:
-            oxigraph_server.run()
+        if server.proc.poll() is not None:
+            server.run()
     assert proc.returncode == 1
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: cannot reach the SPARQL server") and "Traceback" not in err
     result = CliRunner().invoke(cli, ["graphs", "--store", url])
     assert result.exit_code == 0, result.output
-    assert leftovers(oxigraph_server) == []
+    assert leftovers(server) == []
     with open_store(url) as store:
         assert nquads(store) == before
 
@@ -293,9 +298,8 @@ def test_an_unreachable_server_is_one_line_naming_it():
     ]
 
 
-def test_server_errors_are_one_line_with_what_to_do(oxigraph_server):
-    oxigraph_server.clear()
-    url = oxigraph_server.url
+def test_server_errors_are_one_line_with_what_to_do(server):
+    url = server.url
     runner = CliRunner()
     result = runner.invoke(cli, ["graphs", "--store", url])
     assert result.exit_code == 1 and "no crimekg workspace on the SPARQL server" in result.output
@@ -327,13 +331,12 @@ def test_basic_and_bearer_credentials_come_from_the_environment(monkeypatch):
     assert _Http("http://h", 1).headers["Authorization"] == "Bearer tok-123"
 
 
-def test_a_dataset_holding_other_data_is_not_taken_for_a_workspace(oxigraph_server):
-    oxigraph_server.clear()
-    oxigraph_server.update("INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/a> <http://example.org/b> 1 } }")
+def test_a_dataset_holding_other_data_is_not_taken_for_a_workspace(server):
+    server.update("INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/a> <http://example.org/b> 1 } }")
     with pytest.raises(StoreNotFound, match="holds other data"):
-        open_store(oxigraph_server.url)
+        open_store(server.url)
     with pytest.raises(StoreError, match="not a crimekg workspace"):
-        init_store(oxigraph_server.url)
+        init_store(server.url)
 
 
 def test_a_server_that_does_not_answer_times_out_in_one_line(monkeypatch):
@@ -373,12 +376,11 @@ def test_a_server_that_does_not_answer_times_out_in_one_line(monkeypatch):
     ]
 
 
-def test_a_big_upload_goes_in_several_requests_and_arrives_whole(oxigraph_server, tmp_path, monkeypatch):
+def test_a_big_upload_goes_in_several_requests_and_arrives_whole(server, tmp_path, monkeypatch):
     from crimekg.graph import remote
 
-    oxigraph_server.clear()
     monkeypatch.setattr(remote, "UPLOAD_BYTES", 2000)  # a few dozen triples a request
-    with init_store(oxigraph_server.url, with_ontology=False) as store:
+    with init_store(server.url, with_ontology=False) as store:
         assert store.load([EXAMPLE], "contributions/example-2026") == {graph_iri("contributions/example-2026"): 1971}
         assert store.load([EXAMPLE], "contributions/example-2026") == {graph_iri("contributions/example-2026"): 1971}
         expected = rdflib.Graph().parse(EXAMPLE)
