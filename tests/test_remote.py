@@ -476,3 +476,53 @@ def test_every_sample_source_imports_and_answers_alike_on_every_backend(backend,
             assert same_but_list_order(got, expected), key
         else:
             assert got == expected, key
+
+
+# -- the jena backend's protocol front itself ---------------------------------------------------------
+
+
+def test_the_jena_front_speaks_the_sparql_protocols(jena_server):
+    """Query results in every format by Accept, CONSTRUCT as N-Triples, Turtle or N-Quads, GSP status
+    codes, and a request body with a syntax error stored not at all (one TDB2 transaction)."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    jena_server.clear()
+    base = jena_server.url
+
+    def call(method, path, body=None, headers=None):
+        req = urllib.request.Request(base + path, data=body, method=method, headers=headers or {})
+        try:
+            with urllib.request.urlopen(req, timeout=60) as r:
+                return r.status, r.headers.get("Content-Type", ""), r.read().decode("utf-8")
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers.get("Content-Type", ""), e.read().decode("utf-8")
+
+    g = "/data?" + urllib.parse.urlencode({"graph": "http://example.org/g"})
+    nt = {"Content-Type": "application/n-triples"}
+    assert call("GET", g)[0] == 404
+    body = '<http://example.org/a> <http://example.org/b> "การค้ามนุษย์"@th .\n'.encode()
+    assert call("PUT", g, body, nt)[0] == 201
+    assert call("POST", g, b'<http://example.org/a> <http://example.org/c> "x" .\n', nt)[0] == 204
+    assert call("PUT", g, b'<http://example.org/a> <http://example.org/b> "broken', nt)[0] == 400
+    assert call("PUT", g, b"{}", {"Content-Type": "application/json"})[0] == 415
+    status, kind, text = call("GET", g, headers={"Accept": "application/n-triples"})
+    assert status == 200 and kind == "application/n-triples" and "การค้ามนุษย์" in text and len(text.splitlines()) == 2
+    select = "/query?" + urllib.parse.urlencode({"query": "SELECT ?o WHERE { GRAPH ?g { ?s <http://example.org/b> ?o } }"})
+    for accept, marker in (("application/sparql-results+json", '"xml:lang": "th"'),
+                           ("application/sparql-results+xml", 'xml:lang="th"'),
+                           ("text/csv", "การค้ามนุษย์\r\n"), ("text/tab-separated-values", '"การค้ามนุษย์"@th')):
+        status, kind, text = call("GET", select, headers={"Accept": accept})
+        assert status == 200 and kind.startswith(accept) and marker in text, (accept, text)
+    construct = urllib.parse.urlencode({"query": "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"}).encode()
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    for accept in ("application/n-triples", "text/turtle", "application/n-quads"):
+        status, kind, text = call("POST", "/query", construct, {**form, "Accept": accept})
+        assert status == 200 and kind.startswith(accept) and "การค้ามนุษย์" in text
+    status, _, text = call("POST", "/query", b"SELECT * WHERE { ?s ?p }", {"Content-Type": "application/sparql-query"})
+    assert status == 400 and "Parse error" in text
+    update = {"Content-Type": "application/sparql-update"}
+    assert call("POST", "/update", b"DROP GRAPH <http://example.org/g>", update)[0] == 204
+    assert call("POST", "/update", b"INSERT DATA { <http://example.org/a> ", update)[0] == 400
+    assert call("DELETE", g)[0] == 404
