@@ -8,7 +8,8 @@ SPARQL 1.1 Graph Store HTTP Protocol (GSP), so any conforming server can hold a 
   embedded store, whatever the server's own default.
 - Writing: one command's new content is first uploaded through GSP into *staging* graphs (one
   streamed N-Triples request per graph, never a triple per request), then ONE SPARQL Update request
-  moves it into place (``DROP``/``MOVE``/``ADD``). That request is the commit point: a server that
+  moves it into place (``DROP``, then ``INSERT ... WHERE`` and ``DROP`` of the staging graph: what
+  ``MOVE``/``ADD`` stand for, spelled out). That request is the commit point: a server that
   applies an update request as one transaction (Oxigraph, Fuseki/TDB2, GraphDB, Neptune) shows
   either all of the command's writes or none.
 - Recovery: the staging graphs a write is about to fill are listed first in a journal graph; a
@@ -621,10 +622,10 @@ class RemoteStore(GraphStore):
                         continue  # a new graph, written in place under the journal
                     ops.append(f"DROP SILENT GRAPH <{g}>")
                     if g in staged:
-                        ops.append(f"MOVE SILENT GRAPH <{staged[g]}> TO GRAPH <{g}>")
+                        ops += _move(staged[g], g)
                 for g in changes.add:
                     if g in staged and staged[g] != g:
-                        ops += [f"ADD SILENT GRAPH <{staged[g]}> TO GRAPH <{g}>", f"DROP SILENT GRAPH <{staged[g]}>"]
+                        ops += _move(staged[g], g)
                 self._commit(ops)
             except BaseException:
                 self._undo(staged.values())
@@ -729,11 +730,11 @@ class RemoteStore(GraphStore):
                         if replace:
                             ops.append(f"DROP SILENT GRAPH <{g}>")
                             if g in staged:
-                                ops.append(f"MOVE SILENT GRAPH <{staged[g]}> TO GRAPH <{g}>")
+                                ops += _move(staged[g], g)
                             else:
                                 ops.append(f"CREATE SILENT GRAPH <{g}>")
                         elif g in staged:
-                            ops += [f"ADD SILENT GRAPH <{staged[g]}> TO GRAPH <{g}>", f"DROP SILENT GRAPH <{staged[g]}>"]
+                            ops += _move(staged[g], g)
                     self._commit(ops)
                 except BaseException:
                     self._undo(staged.values())
@@ -742,6 +743,20 @@ class RemoteStore(GraphStore):
 
     def close(self) -> None:
         self._ds = None
+
+
+def _move(source: str, target: str) -> list[str]:
+    """The update operations that add a staging graph's triples to ``target`` and drop it: the long
+    form SPARQL 1.1 Update gives for ``ADD`` (``INSERT ... WHERE`` then ``DROP``), spelled out because
+    Apache Jena 4.5 (ARQ) answers ``ADD``/``MOVE``/``COPY`` from an existing named graph with an error,
+    which ``SILENT`` turns into doing nothing. Blank nodes keep their identity: they are bound by the
+    WHERE pattern, not written in the template.
+
+    >>> _move("urn:s", "urn:g")
+    ['INSERT { GRAPH <urn:g> { ?s ?p ?o } } WHERE { GRAPH <urn:s> { ?s ?p ?o } }', 'DROP SILENT GRAPH <urn:s>']
+    """
+    return [f"INSERT {{ GRAPH <{target}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{source}> {{ ?s ?p ?o }} }}",
+            f"DROP SILENT GRAPH <{source}>"]
 
 
 # -- query text --------------------------------------------------------------------------------

@@ -40,7 +40,8 @@ def browser():
         b.close()
 
 
-# -- SPARQL servers: Oxigraph server (the oxigraph package) and Apache Jena Fuseki (FUSEKI_JAR) ----
+# -- SPARQL servers: Oxigraph server (the oxigraph package), Apache Jena ARQ/TDB2 behind a minimal
+# protocol front (Debian's jars), and Apache Jena Fuseki (FUSEKI_JAR) ---------------------------
 
 
 @pytest.fixture(scope="session")
@@ -71,7 +72,23 @@ def fuseki_server(tmp_path_factory):
     server.stop()
 
 
-@pytest.fixture(params=["embedded", "oxigraph", "fuseki"])
+@pytest.fixture(scope="session")
+def jena_server(tmp_path_factory):
+    """Apache Jena's ARQ over a TDB2 dataset, behind tests/tools/jena's minimal SPARQL protocol front
+    (not Fuseki), compiled once per test process; skips with the reason when no JDK or jars (fails
+    under CRIMEKG_REQUIRE_JENA=1, as CI sets)."""
+    from tests.helpers import SparqlServer, jena_command, no_server
+
+    command, reason = jena_command(tmp_path_factory.mktemp("jena-build"))
+    if command is None:
+        no_server(reason, "CRIMEKG_REQUIRE_JENA")
+    loc = tmp_path_factory.mktemp("jena-tdb2")  # kept across a restart (the kill test)
+    server = SparqlServer.start("jena", lambda port: [*command, "--loc", str(loc), "--port", str(port), "--name", "crimekg"], "/crimekg")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["embedded", "oxigraph", "jena", "fuseki"])
 def backend(request, tmp_path):
     """A place for a fresh workspace, on each backend: a directory, or an emptied server dataset."""
     if request.param == "embedded":

@@ -123,6 +123,57 @@ def fuseki_command() -> tuple[list[str] | None, str]:
     return [java, "-Xmx2g", "-jar", jar], ""
 
 
+#: The minimal SPARQL protocol front over Apache Jena ARQ and TDB2 (not Fuseki), and Debian's jars.
+JENA_SOURCE = ROOT / "tests" / "tools" / "jena" / "JenaSparqlServer.java"
+JENA_JARS = Path(os.environ.get("CRIMEKG_JENA_JARS", "/usr/share/java"))
+#: Jena's modules for ARQ and TDB2, then their dependencies (Debian's unversioned jar names);
+#: one slf4j binding (nop), since the directory holds several that must not meet.
+_JENA_MODULES = ["jena-arq", "jena-base", "jena-core", "jena-dboe-base", "jena-dboe-index", "jena-dboe-storage",
+                 "jena-dboe-trans-data", "jena-dboe-transaction", "jena-iri", "jena-tdb2"]
+_JENA_DEPENDENCIES = ["commons-cli", "commons-codec", "commons-compress", "commons-csv", "commons-io", "commons-lang3",
+                      "dexx.collection", "gson", "guava", "httpclient", "httpcore", "jackson-core", "jackson-databind",
+                      "jackson-annotations", "jsonld-java", "jakarta.json-api", "titanium-json-ld", "protobuf", "thrift",
+                      "slf4j-api", "slf4j-nop"]
+
+
+def jena_command(build: Path) -> tuple[list[str] | None, str]:
+    """``java -cp ... JenaSparqlServer`` (compiled into ``build``), or None and why it cannot run."""
+    import subprocess
+    import zipfile
+
+    java, javac = shutil.which("java"), shutil.which("javac")
+    if not java or not javac:
+        return None, "the jena backend needs a JDK 17 (apt-get install default-jdk-headless): no java/javac found"
+    missing = [m for m in _JENA_MODULES if not (JENA_JARS / f"{m}.jar").is_file()]
+    if missing:
+        return None, (f"the jena backend needs Apache Jena's jars in {JENA_JARS} (apt-get install libapache-jena-java); "
+                      f"missing: {', '.join(missing)}")
+    jars = [str(JENA_JARS / f"{m}.jar") for m in _JENA_MODULES]
+    jars += [str(JENA_JARS / f"{d}.jar") for d in _JENA_DEPENDENCIES if (JENA_JARS / f"{d}.jar").is_file()]
+    classpath = os.pathsep.join([str(build), *jars])
+    done = subprocess.run([javac, "-nowarn", "-d", str(build), "-cp", classpath, str(JENA_SOURCE)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        return None, f"the jena backend did not compile: {done.stderr.strip().splitlines()[:1]}"
+    # Debian's jena-core moved Jena's bundled Xerces classes to the package ``xerces`` but left their
+    # message files under the old one; without them every datatype fails to initialise
+    with zipfile.ZipFile(JENA_JARS / "jena-core.jar") as jar:
+        old = "org/apache/jena/ext/xerces/"
+        for name in jar.namelist():
+            if name.startswith(old) and name.endswith(".properties"):
+                target = build / "xerces" / name[len(old):]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(jar.read(name))
+    return [java, "-Xmx1g", "-cp", classpath, "JenaSparqlServer"], ""
+
+
+def no_server(reason: str, require: str):
+    """Skip a server test, or fail it when the environment variable ``require`` says it must run."""
+    if os.environ.get(require) == "1":
+        pytest.fail(f"{reason}, and {require}=1 says it must run")
+    pytest.skip(reason)
+
+
 def free_port() -> int:
     import socket
 
