@@ -605,13 +605,13 @@ class RemoteStore(GraphStore):
                     triples = changes.replace.get(g) or changes.add.get(g) or []
                     text = changes.ntriples.get(g, "")
 
-                    def fill(f: IO[bytes], triples: Any = triples, text: str = text) -> None:
+                    def fill(f: IO[bytes], triples: Any = triples, text: str | bytes = text) -> None:
                         ox.serialize(
                             (ox.Triple(to_oxigraph_term(a), to_oxigraph_term(b), to_oxigraph_term(c)) for a, b, c in triples),
                             f, ox.RdfFormat.N_TRIPLES,
                         )
                         if text:
-                            f.write(b"\n" + text.encode("utf-8"))
+                            f.write(b"\n" + (text if isinstance(text, bytes) else text.encode("utf-8")))
                         f.seek(0)
 
                     upload(s, fill)
