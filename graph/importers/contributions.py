@@ -552,8 +552,8 @@ def records_to_triples(
     ``graph`` is the session's contributions graph, where contributions imported before are looked
     up (default ``contributions/{session_id}``).
 
-    The terms are pyoxigraph's, made once per distinct value, and written out a few hundred records
-    at a time, so a sheet of 100,000 rows never holds millions of term objects at once.
+    Each term is checked and written (escaped) by pyoxigraph, once per distinct value; the lines
+    are joined a batch at a time, so a sheet of 100,000 rows never holds millions of objects at once.
     """
     import io
 
@@ -562,25 +562,26 @@ def records_to_triples(
     from crimekg.graph.store import to_oxigraph_term
 
     g_iri = graph or graph_iri("contributions/" + session_id)
-    nodes: dict[str, ox.NamedNode] = {}
+    nodes: dict[str, str] = {}
 
-    def node(iri: str) -> ox.NamedNode:
+    def node(iri: str) -> str:
+        """The N-Triples form of an IRI (checked: an IRI RDF cannot hold raises ValueError)."""
         n = nodes.get(iri)
         if n is None:
-            n = nodes[iri] = ox.NamedNode(iri)
+            n = nodes[iri] = str(ox.NamedNode(iri))
         return n
 
-    terms: dict[object, object] = {}
+    terms: dict[object, str] = {}
 
-    def term(value: object) -> object:
-        """A vocabulary IRI or a typed literal (few distinct), made once."""
+    def term(value: object) -> str:
+        """A vocabulary IRI or a typed literal (few distinct), in N-Triples."""
         t = terms.get(value)
         if t is None:
-            t = terms[value] = to_oxigraph_term(value)
+            t = terms[value] = str(to_oxigraph_term(value))
         return t
 
-    def literal(text: str, lang: str | None) -> ox.Literal:
-        return ox.Literal(text, language=lang) if lang else ox.Literal(text)
+    def literal(text: str, lang: str | None) -> str:
+        return str(ox.Literal(text, language=lang) if lang else ox.Literal(text))
 
     a, a_entity, a_contribution = node(str(RDF.type)), node(str(PROV.Entity)), node(str(CKG.Contribution))
     p_kind, p_generated_by, p_text, p_label, p_local = (node(str(x)) for x in (CKG.kind, PROV.wasGeneratedBy, CKG.text, RDFS.label, CKG.localPlace))
@@ -603,9 +604,13 @@ def records_to_triples(
     counts = {"contributions": 0, "new factors": 0}
     item_slugs: dict[tuple[str, str], str] = {}
     participants: set[str] = set()
-    pending: list[tuple[ox.NamedNode, list[str]]] = []
+    pending: list[tuple[str, list[str]]] = []
     out = io.BytesIO()
-    triples: list = []
+    triples: list[tuple[str, str, str]] = []
+
+    def flush() -> None:
+        out.write("".join([f"{t[0]} {t[1]} {t[2]} .\n" for t in triples]).encode("utf-8"))
+        triples.clear()
 
     def where(rec: Record) -> str:
         return f"{sheet.path}: {sheet.unit} {rec.row}" if sheet else f"row {rec.row}"
@@ -613,7 +618,7 @@ def records_to_triples(
     def add(rec: Record) -> None:
         nonlocal triples
         c_iri = str(contribution_iri(session_id, rec.key))
-        c = node(c_iri)
+        c = str(ox.NamedNode(c_iri))  # one per row: not kept
         kind = node(ontology.CKG + rec.kind)
         counts["contributions"] += 1
         triples += [(c, a, a_contribution), (c, a, a_entity), (c, p_kind, kind), (c, p_generated_by, s)]
@@ -622,12 +627,12 @@ def records_to_triples(
             if not value:
                 continue
             lang = text_language(value, rec.language)
-            before = stored.get((c_iri, p.value))
+            before = stored.get((c_iri, p[1:-1]))
             same = [tag for text, tag in before if text == value] if before else []
             if not same:
                 triples.append((c, p, literal(value, lang)))
             elif all(tag != lang for tag in same):
-                retagged = stored[(c_iri, p_text.value)][0][1] if (c_iri, p_text.value) in stored else None
+                retagged = stored[(c_iri, str(CKG.text))][0][1] if (c_iri, str(CKG.text)) in stored else None
                 retagged = retagged or "untagged"  # imported before with another tag: the stored literal stays
         if retagged and warnings is not None:
             warnings.append(f"{where(rec)}: this contribution is already in the workspace with its text in another language "
@@ -654,9 +659,10 @@ def records_to_triples(
                 key = normalize(label)
                 found = found_labels.get(key)
                 if found is None:
-                    f = node(str(factor_iri(_free_slug(slugify(label), used, factor_iri))))
-                    used.add(f.value)
-                    found_labels[key] = (f.value, label, lang)
+                    f_iri = str(factor_iri(_free_slug(slugify(label), used, factor_iri)))
+                    f = str(ox.NamedNode(f_iri))
+                    used.add(f_iri)
+                    found_labels[key] = (f_iri, label, lang)
                     counts["new factors"] += 1
                     triples += [(f, a, a_factor), (f, a, a_concept), (f, p_pref, literal(label, lang)), (f, p_scheme, scheme)]
                 else:
@@ -680,7 +686,7 @@ def records_to_triples(
                     triples += [(item, a, kind), (item, p_label, literal(label, lang))]
                     if rec.kind == "DataSource":
                         triples.append((item, a, a_dataset))
-                item = node(item_iri_str)
+                item = node(item_iri_str)  # items are shared by the rows that say the same
                 counts[KIND_WORDS[rec.kind] + "s"] = counts.get(KIND_WORDS[rec.kind] + "s", 0) + 1
                 triples.append((item, p_derived, c))
                 props = [(p_crime, rec.crimes), (p_place, rec.places)]
@@ -705,15 +711,13 @@ def records_to_triples(
             raise InvalidInput(f"{where(rec)}: {exc} (in the id, contributor code or language of this row); "
                                "use letters and digits for codes and ids, and a language code such as ja. Nothing was stored.") from exc
         if len(triples) >= _BATCH:
-            ox.serialize([ox.Triple(*t) for t in triples], out, ox.RdfFormat.N_TRIPLES)
-            triples.clear()
+            flush()
     for item, names in pending:  # after every factor of the sheet exists
         for name in names:
             f_iri = name if name.startswith(ontology.DATA) else (found_labels.get(normalize(name)) or (None,))[0]
             if f_iri is not None:
                 triples.append((item, p_addresses, node(f_iri)))
-    if triples:
-        ox.serialize([ox.Triple(*t) for t in triples], out, ox.RdfFormat.N_TRIPLES)
+    flush()
     return out.getvalue(), counts
 
 
