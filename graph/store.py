@@ -52,6 +52,8 @@ __all__ = [
     "PREFIXES",
     "FORMATS",
     "Changeset",
+    "NTriplesFile",
+    "write_ntriples",
     "GraphStore",
     "OxigraphStore",
     "ReadOnlyOxigraphStore",
@@ -196,15 +198,71 @@ def graph_name(iri: str) -> str:
 Triple = tuple[Node, Node, Node]
 
 
+class NTriplesFile:
+    """N-Triples kept in an anonymous temporary file: what a big import adds, written as it is made
+    and read by :meth:`GraphStore.write`, so that hundreds of megabytes of text never sit in memory.
+
+    ``checked`` says that every line was written from terms pyoxigraph made (so the text parses
+    and holds no blank node): the store then skips checking it again before its commit point.
+
+    >>> nt = NTriplesFile()
+    >>> nt.write(b'<urn:a> <urn:p> "x" .\\n')
+    >>> len(nt), nt.getvalue()
+    (21, b'<urn:a> <urn:p> "x" .\\n')
+    """
+
+    def __init__(self, *, checked: bool = False) -> None:
+        import tempfile
+
+        self._file = tempfile.TemporaryFile()  # no name on disk: gone when closed or collected
+        self.size = 0
+        self.checked = checked
+
+    def write(self, data: bytes) -> None:
+        """Append N-Triples bytes."""
+        self._file.write(data)
+        self.size += len(data)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def reader(self) -> IO[bytes]:
+        """The file, from its start (one reader at a time)."""
+        self._file.flush()
+        self._file.seek(0)
+        return self._file
+
+    def getvalue(self) -> bytes:
+        """The whole text (for small files)."""
+        return self.reader().read()
+
+    def close(self) -> None:
+        self._file.close()
+
+
+NTriplesText = str | bytes | NTriplesFile
+
+
+def write_ntriples(out: IO[bytes], text: NTriplesText) -> None:
+    """Write N-Triples text of any kind :class:`Changeset` holds to a binary stream, on a line of its own."""
+    if not text:
+        return
+    out.write(b"\n")
+    if isinstance(text, NTriplesFile):
+        shutil.copyfileobj(text.reader(), out, 2**20)
+    else:
+        out.write(_utf8(text))
+
+
 @dataclass
 class Changeset:
     """Everything one command writes, applied by :meth:`GraphStore.write` in one transaction.
 
     ``replace`` maps a graph IRI to its complete new content; ``add`` maps a graph IRI to triples
     added to what it holds; ``drop`` lists graphs to remove. ``ntriples`` maps a graph IRI (one of
-    ``replace`` or ``add``) to N-Triples text (``str``, or UTF-8 ``bytes``) stored with its triples:
-    bulk imports build that text directly, as rdflib terms are too slow for hundreds of thousands of
-    triples (see :meth:`add_ntriples`).
+    ``replace`` or ``add``) to N-Triples text (``str``, UTF-8 ``bytes`` or an :class:`NTriplesFile`)
+    stored with its triples: bulk imports build that text directly, as rdflib terms are too slow for
+    hundreds of thousands of triples (see :meth:`add_ntriples`).
 
     >>> cs = Changeset()
     >>> cs.add_triples("https://w3id.org/crimekg/graph/x", [])
@@ -215,9 +273,9 @@ class Changeset:
     replace: dict[str, list[Triple]] = field(default_factory=dict)
     add: dict[str, list[Triple]] = field(default_factory=dict)
     drop: set[str] = field(default_factory=set)
-    ntriples: dict[str, str | bytes] = field(default_factory=dict)
+    ntriples: dict[str, NTriplesText] = field(default_factory=dict)
 
-    def replace_graph(self, iri: str, triples: Iterable[Triple], ntriples: str | bytes = "") -> None:
+    def replace_graph(self, iri: str, triples: Iterable[Triple], ntriples: NTriplesText = "") -> None:
         """Make ``triples`` (plus the N-Triples text ``ntriples``) the whole content of graph ``iri``."""
         self.replace[iri] = list(triples)
         self.add.pop(iri, None)
@@ -231,8 +289,9 @@ class Changeset:
         target = self.replace if iri in self.replace else self.add
         target.setdefault(iri, []).extend(triples)
 
-    def add_ntriples(self, iri: str, data: str | bytes) -> None:
-        """Add N-Triples text (``str`` or UTF-8 ``bytes``) to graph ``iri`` (or to its pending replacement).
+    def add_ntriples(self, iri: str, data: NTriplesText) -> None:
+        """Add N-Triples text (``str``, UTF-8 ``bytes`` or an :class:`NTriplesFile`) to graph ``iri``
+        (or to its pending replacement).
 
         >>> cs = Changeset()
         >>> cs.add_ntriples("urn:g", b'<urn:a> <urn:p> "x" .\\n')
@@ -247,6 +306,12 @@ class Changeset:
         old = self.ntriples.get(iri)
         if not old:
             self.ntriples[iri] = data
+        elif isinstance(old, NTriplesFile) or isinstance(data, NTriplesFile):
+            both = NTriplesFile(checked=getattr(old, "checked", False) and getattr(data, "checked", False))
+            for part in (old, data):
+                with _Counted(both) as out:
+                    write_ntriples(out, part)
+            self.ntriples[iri] = both
         elif isinstance(old, bytes) or isinstance(data, bytes):
             self.ntriples[iri] = _utf8(old) + (b"" if _utf8(old).endswith(b"\n") else b"\n") + _utf8(data)
         else:
@@ -661,7 +726,8 @@ class OxigraphStore(GraphStore):
         )
         for g, text in changes.ntriples.items():
             if text:
-                self._ox.load(input=_utf8(text), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(where[g]))
+                data = text.reader() if isinstance(text, NTriplesFile) else _utf8(text)
+                self._ox.load(input=data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(where[g]))
         staged = {g: w for g, w in where.items() if g != w}
         self._ox.update(self._commit_update(changes, staged))
 
@@ -686,38 +752,65 @@ class OxigraphStore(GraphStore):
         for g in in_place:
             text = changes.ntriples.get(g)
             if text:
-                self._bulk_load_text(_utf8(text), g)
+                self._bulk_load_text(text, g)
         remove = set(changes.drop) | {g for g in existing if g in changes.replace}
-        loads: list[dict[str, str]] = []
+        loads: list[dict[str, Any]] = []
         for g in sorted(has_content & set(existing)):
             additions = g in changes.add and g not in remove
+            text = changes.ntriples.get(g)
+            checked = not text or getattr(text, "checked", False)  # the triples are written by pyoxigraph: they parse
             path = self._stage_file(".nt")
             with open(path, "wb") as f:
                 triples = changes.replace.get(g) or changes.add.get(g) or []
                 if triples:
                     ox.serialize((ox.Triple(to_oxigraph_term(s), to_oxigraph_term(p), to_oxigraph_term(o)) for s, p, o in triples), f, ox.RdfFormat.N_TRIPLES)
-                if changes.ntriples.get(g):
-                    f.write(b"\n" + _utf8(changes.ntriples[g]))
-                if additions and _has_blank_label(path, f):  # the graph's present content too, and all replace it
+                write_ntriples(f, text)
+                blank = bool(triples or not checked) and _has_blank_label(path, f)
+                if additions and blank:  # the graph's present content too, and all replace it
                     self._ox.dump(f, format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(g))
                     remove.add(g)
                 _fsync(f)
-            _check_parses(path, ox.RdfFormat.N_TRIPLES)
-            loads.append({"load": path.name, "format": "nt", "graph": g})
+            if not checked:
+                _check_parses(path, ox.RdfFormat.N_TRIPLES)
+            loads.append({"load": path.name, "format": "nt", "graph": g, "blank": blank})
         self._commit(self._plan_ops(sorted(remove), existing, loads))
         self._roll_forward()
 
-    def _bulk_load_text(self, data: bytes, graph: str) -> None:
-        """Bulk-load N-Triples bytes into ``graph``, a slice at a time (see :meth:`_bulk_load_file`)."""
-        if b"_:" in data or len(data) <= LOAD_SLICE:
-            self._call("bulk_load", input=data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
+    def _bulk_load_text(self, text: NTriplesText, graph: str) -> None:
+        """Bulk-load N-Triples text into ``graph``, a slice at a time when it holds no blank node
+        (see :meth:`_load_staged`)."""
+        options = {"format": ox.RdfFormat.N_TRIPLES, "to_graph": ox.NamedNode(graph)}
+        if isinstance(text, NTriplesFile):
+            if text.checked:
+                self._load_slices(text.reader(), options)
+            else:
+                self._call("bulk_load", input=text.reader(), **options)
             return
-        view = memoryview(data)
-        start = 0
-        while start < len(data):
-            end = _slice_end(data, start)
-            self._call("bulk_load", input=bytes(view[start:end]), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph))
-            start = end
+        data = _utf8(text)
+        if b"_:" in data or len(data) <= LOAD_SLICE:
+            self._call("bulk_load", input=data, **options)
+        else:
+            import io
+
+            self._load_slices(io.BytesIO(data), options)
+
+    def _load_slices(self, f: IO[bytes], options: Mapping[str, Any]) -> None:
+        """Bulk-load N-Triples or N-Quads without blank nodes from ``f``, :data:`LOAD_SLICE` bytes
+        (whole lines) per call: the loader's memory grows with what one call reads (about five
+        times it), so a 2-million-triple import stays within a few hundred MB. Each call names
+        blank nodes anew, hence none may be split across calls."""
+        rest = b""
+        while True:
+            block = f.read(LOAD_SLICE)
+            if not block:
+                break
+            data = rest + block
+            cut = data.rfind(b"\n") + 1
+            data, rest = data[:cut], data[cut:]
+            if data:
+                self._call("bulk_load", input=data, **options)
+        if rest.strip():
+            self._call("bulk_load", input=rest, **options)
 
     def _plan_ops(self, remove: Sequence[str], existing: Mapping[str, int], loads: list[dict[str, str]]) -> list[dict[str, Any]]:
         """The committed steps: remove the old graphs quad by quad or, when they are most of the
@@ -809,36 +902,23 @@ class OxigraphStore(GraphStore):
         if "load" in step:
             path = self._stage_dir / step["load"]
             fmt = ox.RdfFormat.N_QUADS if step["format"] == "nq" else ox.RdfFormat.N_TRIPLES
-            self._bulk_load_file(path, fmt, step.get("graph"))
+            self._load_staged(path, fmt, step.get("graph"), step.get("blank"))
 
-    def _bulk_load_file(self, path: Path, fmt: ox.RdfFormat, graph: str | None) -> None:
-        """Load a staged N-Triples or N-Quads file. A big one goes through the bulk loader a slice of
-        :data:`LOAD_SLICE` bytes (whole lines) at a time: the loader's memory grows with what one call
-        reads (about five times it), so slices keep a 2-million-triple file within a few hundred MB.
-        A file holding blank nodes is read in one call, as each call names its blank nodes anew."""
+    def _load_staged(self, path: Path, fmt: ox.RdfFormat, graph: str | None, blank: bool | None = None) -> None:
+        """Load a staged N-Triples or N-Quads file: a small one in one transaction, a big one through
+        the bulk loader, in slices (:meth:`_load_slices`) unless it may hold blank nodes (``blank``;
+        looked for when None)."""
         options: dict[str, Any] = {"format": fmt}
         if graph:
             options["to_graph"] = ox.NamedNode(graph)
         size = path.stat().st_size
         if size < BULK_BYTES:
             self._call("load", path=str(path), **options)
-            return
-        if size <= LOAD_SLICE or _has_blank_label(path):
+        elif size <= LOAD_SLICE or (blank if blank is not None else _has_blank_label(path)):
             self._call("bulk_load", path=str(path), **options)
-            return
-        with open(path, "rb") as f:
-            rest = b""
-            while True:
-                block = f.read(LOAD_SLICE)
-                if not block:
-                    break
-                data = rest + block
-                cut = data.rfind(b"\n") + 1
-                data, rest = data[:cut], data[cut:]
-                if data:
-                    self._call("bulk_load", input=data, **options)
-            if rest.strip():
-                self._call("bulk_load", input=rest, **options)
+        else:
+            with open(path, "rb") as f:
+                self._load_slices(f, options)
 
     def _remove_graph(self, iri: str) -> None:
         """Delete a graph: one DELETE WHERE is about twice as fast as ``remove_graph`` or chunks."""
@@ -1158,13 +1238,21 @@ def _utf8(text: str | bytes) -> bytes:
     return text if isinstance(text, bytes) else text.encode("utf-8")
 
 
-def _slice_end(data: bytes, start: int) -> int:
-    """Where the slice of ``data`` from ``start`` ends: after the last line end within
-    :data:`LOAD_SLICE` bytes (or the end of ``data``)."""
-    if len(data) - start <= LOAD_SLICE:
+class _Counted:
+    """A binary stream that appends to an :class:`NTriplesFile` (keeping its size)."""
+
+    def __init__(self, target: NTriplesFile) -> None:
+        self.target = target
+
+    def __enter__(self) -> _Counted:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def write(self, data: bytes) -> int:
+        self.target.write(bytes(data))
         return len(data)
-    cut = data.rfind(b"\n", start, start + LOAD_SLICE) + 1
-    return cut if cut > start else (data.find(b"\n", start + LOAD_SLICE) + 1 or len(data))
 
 
 def _has_blank_label(path: Path, f: IO[bytes] | None = None) -> bool:

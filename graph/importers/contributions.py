@@ -42,9 +42,9 @@ from crimekg.graph.privacy import keyed_digest, legacy_digest, workspace_secret
 from crimekg.graph.resolve import Words
 from crimekg.graph.sessions import find_session, session_changeset, session_info
 from crimekg.graph.sheets import Problem, Sheet, read_sheet, refusal, rejected_rows
-from crimekg.graph.store import BULK_BYTES, Changeset, GraphStore, graph_iri
+from crimekg.graph.store import BULK_BYTES, Changeset, GraphStore, NTriplesFile, graph_iri
 from crimekg.graph.terms import (
-    contribution_iri, factor_iri, item_iri, language_tag, link_iri, participant_iri, session_iri, slugify, text_language,
+    ITEM_PATHS, contribution_iri, item_iri, language_tag, link_iri, participant_iri, session_iri, slugify, text_language,
     text_literal,
 )
 
@@ -441,7 +441,7 @@ def _existing_items(store: GraphStore) -> tuple[dict[str, tuple[URIRef, Literal]
     return by_label, used, derived
 
 
-def _free_slug(slug: str, used: set[str], iri: Callable[[str], URIRef]) -> str:
+def _free_slug(slug: str, used: set[str], iri: Callable[[str], str]) -> str:
     """``slug``, or ``slug-2``, ``slug-3``... when an item already has that IRI."""
     base, n = slug, 2
     while str(iri(slug)) in used:
@@ -488,6 +488,9 @@ def plan_contributions(
         )
     else:
         changes = Changeset()
+        if info["start"] is None and info["date"] is not None:
+            # the time of a row without one, as check_rows would make it on every row: made once
+            info = {**info, "start": Literal(datetime.combine(info["date"], time()).isoformat(), datatype=XSD.dateTime)}
     secret = workspace_secret(store, changes)  # a new one is stored by the same write
     # keys made before the workspace had a secret: only this session's contributions can have them
     prefix = str(contribution_iri(session_id, ""))
@@ -506,8 +509,8 @@ def plan_contributions(
     return ImportPlan(changes, summary, warnings, rejected_rows(sheet, problems))
 
 
-def _add_contributions(changes: Changeset, graph: str, data: bytes) -> None:
-    """Add the N-Triples of :func:`records_to_triples` to ``changes``: a big import as that text (the
+def _add_contributions(changes: Changeset, graph: str, data: NTriplesFile) -> None:
+    """Add the N-Triples of :func:`records_to_triples` to ``changes``: a big import as that file (the
     store bulk-loads it), a few rows as rdflib triples (what a server or ``crimekg add`` looks at)."""
     if len(data) >= BULK_BYTES:
         changes.add_ntriples(graph, data)
@@ -516,8 +519,10 @@ def _add_contributions(changes: Changeset, graph: str, data: bytes) -> None:
 
     from crimekg.graph.store import from_oxigraph_term
 
+    text = data.getvalue()
+    data.close()
     changes.add_triples(graph, [(from_oxigraph_term(t.subject), from_oxigraph_term(t.predicate), from_oxigraph_term(t.object))
-                                for t in ox.parse(input=data, format=ox.RdfFormat.N_TRIPLES)])
+                                for t in ox.parse(input=text, format=ox.RdfFormat.N_TRIPLES)])
 
 
 def _check_addresses(store: GraphStore, sheet: Sheet, records: list[Record], problems: dict[int, list[Problem]]) -> None:
@@ -541,9 +546,9 @@ def _check_addresses(store: GraphStore, sheet: Sheet, records: list[Record], pro
 def records_to_triples(
     store: GraphStore, session_id: str, records: Iterable[Record], warnings: list[str] | None = None,
     sheet: Sheet | None = None, graph: str | None = None,
-) -> tuple[bytes, dict[str, int]]:
-    """The triples for valid records, as N-Triples (UTF-8 bytes): contributions, participants and
-    derived items.
+) -> tuple[NTriplesFile, dict[str, int]]:
+    """The triples for valid records, as N-Triples in a temporary file: contributions, participants
+    and derived items.
 
     Free text (text, label, local place, details) is tagged with the record's language, else with
     the language its script tells (:func:`graph.terms.text_language`). A factor is found by its
@@ -553,13 +558,12 @@ def records_to_triples(
     up (default ``contributions/{session_id}``).
 
     Each term is checked and written (escaped) by pyoxigraph, once per distinct value; the lines
-    are joined a batch at a time, so a sheet of 100,000 rows never holds millions of objects at once.
+    go to the file a batch at a time, so a sheet of 100,000 rows never holds its hundreds of
+    megabytes of N-Triples, or millions of objects, in memory.
     """
-    import io
-
     import pyoxigraph as ox
 
-    from crimekg.graph.store import to_oxigraph_term
+    from crimekg.graph.store import NTriplesFile, to_oxigraph_term
 
     g_iri = graph or graph_iri("contributions/" + session_id)
     nodes: dict[str, str] = {}
@@ -595,6 +599,9 @@ def records_to_triples(
     details = {kind: [(k, node(str(CKG[prop]))) for k, prop in props.items()] for kind, props in _DETAILS.items()}
 
     s = node(str(session_iri(session_id)))
+    # the IRI schemes of graph.terms, as string prefixes (a URIRef per row costs more than its triples)
+    contribution_prefix, participant_prefix = str(contribution_iri(session_id, "")), str(participant_iri(session_id, ""))
+    item_prefix = {kind: str(item_iri(kind, "")) for kind in ITEM_PATHS}
     by_label, used, derived = _existing_items(store)
     found_labels = {k: (str(f), str(lit), lit.language) for k, (f, lit) in by_label.items()}
     stored: dict[tuple[str, str], list[tuple[str, str | None]]] = {}
@@ -605,7 +612,7 @@ def records_to_triples(
     item_slugs: dict[tuple[str, str], str] = {}
     participants: set[str] = set()
     pending: list[tuple[str, list[str]]] = []
-    out = io.BytesIO()
+    out = NTriplesFile(checked=True)  # every line is made of terms pyoxigraph wrote
     triples: list[tuple[str, str, str]] = []
 
     def flush() -> None:
@@ -617,7 +624,7 @@ def records_to_triples(
 
     def add(rec: Record) -> None:
         nonlocal triples
-        c_iri = str(contribution_iri(session_id, rec.key))
+        c_iri = contribution_prefix + rec.key
         c = str(ox.NamedNode(c_iri))  # one per row: not kept
         kind = node(ontology.CKG + rec.kind)
         counts["contributions"] += 1
@@ -647,7 +654,7 @@ def records_to_triples(
         if rec.time is not None:
             triples.append((c, p_at, term(rec.time)))
         if rec.contributor:
-            person = node(str(participant_iri(session_id, rec.contributor)))
+            person = node(participant_prefix + rec.contributor)
             if rec.contributor not in participants:
                 participants.add(rec.contributor)
                 triples += [(person, a, a_participant), (person, a, a_agent), (person, p_code, literal(rec.contributor, None))]
@@ -659,7 +666,7 @@ def records_to_triples(
                 key = normalize(label)
                 found = found_labels.get(key)
                 if found is None:
-                    f_iri = str(factor_iri(_free_slug(slugify(label), used, factor_iri)))
+                    f_iri = item_prefix["Factor"] + _free_slug(slugify(label), used, item_prefix["Factor"].__add__)
                     f = str(ox.NamedNode(f_iri))
                     used.add(f_iri)
                     found_labels[key] = (f_iri, label, lang)
@@ -680,7 +687,8 @@ def records_to_triples(
                 key2 = (rec.kind, normalize(label))
                 item_iri_str = item_slugs.get(key2)
                 if item_iri_str is None:
-                    item_iri_str = item_slugs[key2] = str(item_iri(rec.kind, _free_slug(slugify(label), used, lambda sl: item_iri(rec.kind, sl))))
+                    prefix = item_prefix[rec.kind]
+                    item_iri_str = item_slugs[key2] = prefix + _free_slug(slugify(label), used, prefix.__add__)
                     used.add(item_iri_str)
                     item = node(item_iri_str)
                     triples += [(item, a, kind), (item, p_label, literal(label, lang))]
@@ -718,7 +726,7 @@ def records_to_triples(
             if f_iri is not None:
                 triples.append((item, p_addresses, node(f_iri)))
     flush()
-    return out.getvalue(), counts
+    return out, counts
 
 
 #: Triples made before they are written out as N-Triples (see :func:`records_to_triples`).
