@@ -327,7 +327,7 @@ def _read_csv(path: Path, text: str) -> Sheet:
             extra = [c for c in cells[len(headers):] if c.strip()]
             if extra:
                 raise InvalidInput(
-                    f"{path}: row {i} has {len(cells)} cells but the header has {len(headers)} columns; "
+                    f"{path}: row {i} has {len(cells):,} cells but the header has {len(headers):,} columns; "
                     f"a value with a '{delimiter}' inside needs quotes"
                 )
         out.append((i, {h: (_unescaped(cells[j].strip()).strip() if j < len(cells) else "") for j, h in enumerate(headers)}))
