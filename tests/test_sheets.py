@@ -271,7 +271,7 @@ def test_an_export_follows_the_same_encoding_policy(tmp_path, monkeypatch):
     assert table_header(path) == ["code", "value"]  # a look at the header forgives the encoding
     monkeypatch.setattr(sheets, "MAX_CELL", 40)
     path.write_text('code,value\nNGA,"' + "x" * 100 + "\n", encoding="utf-8")
-    with pytest.raises(InvalidInput, match="line 2: a cell is longer than 40 characters"):
+    with pytest.raises(InvalidInput, match=r"line 2 \(row 2\): a cell is longer than 40 characters"):
         read_table(path, "test", ["code", "value"])
 
 
