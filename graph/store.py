@@ -208,7 +208,7 @@ class NTriplesFile:
     >>> nt = NTriplesFile()
     >>> nt.write(b'<urn:a> <urn:p> "x" .\\n')
     >>> len(nt), nt.getvalue()
-    (21, b'<urn:a> <urn:p> "x" .\\n')
+    (22, b'<urn:a> <urn:p> "x" .\\n')
     """
 
     def __init__(self, *, checked: bool = False) -> None:
