@@ -13,10 +13,11 @@ Reading a sheet is :mod:`graph.sheets`; checking and importing one is
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from rdflib import URIRef
@@ -65,6 +66,8 @@ _LIST_SPLIT = re.compile(r"\s*[;|]\s*")
 #: An id usable in an IRI: a session id, a contribution's own id, a slug.
 IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _LABEL_MAX = 80
+_FOLD = re.compile(r"[^0-9a-z+\-\u0080-\U0010ffff]+")
+_MATCH_CACHE = 50_000  # values matched per vocabulary before its cache starts again
 
 
 # ------------------------------------------------------------------------------------------------
@@ -85,17 +88,25 @@ def normalize(text: str) -> str:
     >>> normalize("国境管理の脆弱さ"), normalize("Коррупция  НА границе")
     ('国境管理の脆弱さ', 'коррупция на границе')
     """
-    kept: list[str] = []
-    for ch in unicodedata.normalize("NFKD", str(text)):
-        if ch.isascii():
-            kept.append(ch)
-        elif unicodedata.category(ch)[0] in "LN":
-            kept.append(ch)
-        elif unicodedata.combining(ch) and kept and not kept[-1].isascii():
-            kept.append(ch)  # a mark on a letter of another script is part of the letter
-        # else: an accent on a Latin letter, or punctuation or a symbol outside ASCII: dropped
-    text = unicodedata.normalize("NFC", "".join(kept)).lower()
-    return " ".join(re.sub(r"[^0-9a-z+\-\u0080-\U0010ffff]+", " ", text).replace("-", " ").split())
+    return _normalize(str(text))
+
+
+@functools.lru_cache(maxsize=65_536)
+def _normalize(text: str) -> str:
+    """:func:`normalize` of a plain string (cached: a sheet repeats its categories, places, groups)."""
+    if not text.isascii():
+        kept: list[str] = []
+        for ch in unicodedata.normalize("NFKD", text):
+            if ch.isascii():
+                kept.append(ch)
+            elif unicodedata.category(ch)[0] in "LN":
+                kept.append(ch)
+            elif unicodedata.combining(ch) and kept and not kept[-1].isascii():
+                kept.append(ch)  # a mark on a letter of another script is part of the letter
+            # else: an accent on a Latin letter, or punctuation or a symbol outside ASCII: dropped
+        text = unicodedata.normalize("NFC", "".join(kept))
+    text = text.lower()
+    return " ".join(_FOLD.sub(" ", text).replace("-", " ").split())
 
 
 def short_label(text: str) -> str:
@@ -164,6 +175,7 @@ class Vocabulary:
     #: Every name of every country and region (:class:`graph.evidence.Places`): labels in each
     #: language the places carry, misspellings and demonyms; ``None`` without a places graph.
     places: Places | None = None
+    _matches: dict[tuple[str, str], URIRef | None] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def from_store(cls, store: GraphStore) -> Vocabulary:
@@ -236,7 +248,19 @@ class Vocabulary:
 
         A place that is none of the words (labels, codes) is looked up among every name the places
         carry, so a misspelling such as "Lybia" means Libya, as it does in evidence imports.
+        Answers are kept: a sheet names the same few values on every row.
         """
+        try:
+            return self._matches[(what, value)]
+        except KeyError:
+            pass
+        hit = self._match(what, value)
+        if len(self._matches) >= _MATCH_CACHE:
+            self._matches.clear()
+        self._matches[(what, value)] = hit
+        return hit
+
+    def _match(self, what: str, value: str) -> URIRef | None:
         hit = self.words[what].get(normalize(value))
         if hit is None and what == "place" and self.places is not None:
             hit = self._place(value)

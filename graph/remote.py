@@ -54,12 +54,12 @@ from crimekg.graph.store import (
     from_oxigraph_term,
     load_jobs,
     names_dataset,
-    graph_iri,
     graph_name,
     rdf_format,
     syntax_message,
     tidy_prefixes,
     to_oxigraph_term,
+    write_ntriples,
 )
 
 __all__ = [
@@ -606,13 +606,12 @@ class RemoteStore(GraphStore):
                     triples = changes.replace.get(g) or changes.add.get(g) or []
                     text = changes.ntriples.get(g, "")
 
-                    def fill(f: IO[bytes], triples: Any = triples, text: str = text) -> None:
+                    def fill(f: IO[bytes], triples: Any = triples, text: Any = text) -> None:
                         ox.serialize(
                             (ox.Triple(to_oxigraph_term(a), to_oxigraph_term(b), to_oxigraph_term(c)) for a, b, c in triples),
                             f, ox.RdfFormat.N_TRIPLES,
                         )
-                        if text:
-                            f.write(b"\n" + text.encode("utf-8"))
+                        write_ntriples(f, text)  # str, bytes or a file of them
                         f.seek(0)
 
                     upload(s, fill)

@@ -15,10 +15,10 @@ are an error naming the file, the line and the byte, with a hint (a file saved b
 Windows is usually ``cp1252``).
 
 Reading is bounded, so a broken or hostile file ends in a one-line error rather than a hang or
-a crash: a cell holds at most :data:`MAX_CELL` characters, JSON and YAML nest at most
-:data:`MAX_DEPTH` levels, YAML aliases (the "billion laughs" expansion) are refused, and a
-workbook's rows stop after :data:`EMPTY_RUN` empty rows in a row (sheets formatted down to row
-1,048,576).
+a crash: a cell holds at most :data:`MAX_CELL` characters, a sheet has at most :data:`MAX_COLUMNS`
+columns, JSON and YAML nest at most :data:`MAX_DEPTH` levels, YAML aliases (the "billion laughs"
+expansion) are refused, and a workbook's rows stop after :data:`EMPTY_RUN` empty rows in a row
+(sheets formatted down to row 1,048,576).
 
 What is wrong with one cell of a sheet is a :class:`Problem`; :func:`refusal` turns the problems of
 a sheet into the one error that refuses it, and :func:`rejected_rows` / :func:`write_rejected`
@@ -46,6 +46,7 @@ from crimekg.graph.errors import InvalidInput
 __all__ = [
     "MAX_CELL",
     "MAX_DEPTH",
+    "MAX_COLUMNS",
     "EMPTY_RUN",
     "MAX_UNZIPPED",
     "check_archive",
@@ -70,6 +71,9 @@ __all__ = [
 MAX_CELL = 131_072
 #: How deep a JSON or YAML sheet may nest (a sheet is a list of records of lists: depth 4).
 MAX_DEPTH = 32
+#: The most columns a sheet may have (the template has 23): a header of a million cells is refused
+#: before its columns are matched one by one.
+MAX_COLUMNS = 1_000
 #: Empty workbook rows in a row after which the rest of a sheet is taken to be empty.
 EMPTY_RUN = 1_000
 #: What a workbook's parts may hold once unpacked, in bytes, in all (a 100,000-row sheet is far below).
@@ -243,17 +247,27 @@ def _too_long(path: str | Path, where: str, suffix: str = "") -> InvalidInput:
     )
 
 
+def _too_wide(path: str | Path, where: str, count: int) -> InvalidInput:
+    return InvalidInput(
+        f"{path}: {where}: {count:,} columns; a sheet has at most {MAX_COLUMNS:,} (the template's are "
+        f"enough): keep its columns and delete the others. {_NOT_SAVED}"
+    )
+
+
 def _csv_rows(path: str | Path, text: str, delimiter: str, suffix: str = "") -> Iterator[tuple[int, list[str]]]:
-    """(line number, cells) of CSV text; a broken quote or an over-long cell is an error naming the line."""
+    """(line number, cells) of CSV text; a broken quote or an over-long cell is an error naming the
+    line (where the reader stopped) and the row (where the cell began; the header is row 1)."""
     csv.field_size_limit(MAX_CELL)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     tail = f" {suffix}" if suffix else ""
+    row = 0
     try:
         for cells in reader:
+            row += 1
             yield reader.line_num, cells
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
-            raise _too_long(path, f"line {reader.line_num}", suffix) from exc
+            raise _too_long(path, f"line {reader.line_num} (row {row + 1})", suffix) from exc
         damaged = "; the file looks truncated or damaged" if suffix else ""
         raise InvalidInput(f"{path}: line {reader.line_num}: not valid CSV ({exc}){damaged}{tail}") from exc
 
@@ -302,6 +316,8 @@ def _read_csv(path: Path, text: str) -> Sheet:
     if first.count(delimiter) == 0 and len(first) > 200:
         raise InvalidInput(f"{path}: not a spreadsheet (no columns in the first line); start from `crimekg template`")
     rows = list(_csv_rows(path, text, delimiter))
+    if len(rows[0][1]) > MAX_COLUMNS:
+        raise _too_wide(path, "the header (row 1)", len(rows[0][1]))
     headers = [h.strip() for h in rows[0][1]]
     out = []
     for i, (_line, cells) in enumerate(rows[1:], start=2):
@@ -311,7 +327,7 @@ def _read_csv(path: Path, text: str) -> Sheet:
             extra = [c for c in cells[len(headers):] if c.strip()]
             if extra:
                 raise InvalidInput(
-                    f"{path}: row {i} has {len(cells)} cells but the header has {len(headers)} columns; "
+                    f"{path}: row {i} has {len(cells):,} cells but the header has {len(headers):,} columns; "
                     f"a value with a '{delimiter}' inside needs quotes"
                 )
         out.append((i, {h: (_unescaped(cells[j].strip()).strip() if j < len(cells) else "") for j, h in enumerate(headers)}))
@@ -380,6 +396,8 @@ def _xlsx_sheet(path: Path, data: bytes) -> Sheet:
         headers = [_cell(h) for h in header_row]
         while headers and not headers[-1]:
             headers.pop()
+        if len(headers) > MAX_COLUMNS:
+            raise _too_wide(path, "the header (row 1)", len(headers))
         rows, empty = [], 0
         for i, values in enumerate(ws.iter_rows(min_row=2, max_col=max(len(headers), 1), values_only=True), start=2):
             cells = [_cell(v) for v in values]
@@ -471,19 +489,20 @@ def _records_sheet(path: Path, fmt: str, obj: Any) -> Sheet:
             f"{path}: expected a list of records (one object per contribution, keys as in `crimekg template`), "
             "or an object with a 'contributions' list"
         )
-    headers: list[str] = []
+    headers: dict[str, None] = {}  # in the order the records first name them
     rows = []
     for i, rec in enumerate(obj, start=1):
         if not isinstance(rec, dict):
             raise InvalidInput(f"{path}: record {i} is not an object with named fields (got {type(rec).__name__})")
         for k in rec:
-            if str(k) not in headers:
-                headers.append(str(k))
+            headers.setdefault(str(k))
+        if len(headers) > MAX_COLUMNS:
+            raise _too_wide(path, f"record {i}", len(headers))
         cells = {str(k): _cell(v) for k, v in rec.items()}
         if any(len(c) > MAX_CELL for c in cells.values()):
             raise _too_long(path, f"record {i}")
         rows.append((i, cells))
-    return Sheet(str(path), fmt, headers, rows, unit="record")
+    return Sheet(str(path), fmt, list(headers), rows, unit="record")
 
 
 # ------------------------------------------------------------------------------------------------

@@ -52,6 +52,8 @@ __all__ = [
     "PREFIXES",
     "FORMATS",
     "Changeset",
+    "NTriplesFile",
+    "write_ntriples",
     "GraphStore",
     "OxigraphStore",
     "ReadOnlyOxigraphStore",
@@ -89,6 +91,8 @@ REBUILD_RATIO = 2  # ...when what is kept is less than this many times what is r
 #: Graphs crimekg itself writes; loading RDF into them needs ``force``.
 RESERVED = tuple(ontology.GRAPH + n for n in ("meta", "ontology", "schemes", "places", "session", "shapes"))
 BULK_BYTES = 2_000_000
+#: The most N-Triples bytes one call of the bulk loader reads (a big staged file is loaded in slices).
+LOAD_SLICE = 32 * 2**20
 _XSD_STRING = rdflib.XSD.string
 
 #: Prefixes used when writing Turtle, TriG and JSON-LD, and available to every query.
@@ -194,14 +198,71 @@ def graph_name(iri: str) -> str:
 Triple = tuple[Node, Node, Node]
 
 
+class NTriplesFile:
+    """N-Triples kept in an anonymous temporary file: what a big import adds, written as it is made
+    and read by :meth:`GraphStore.write`, so that hundreds of megabytes of text never sit in memory.
+
+    ``checked`` says that every line was written from terms pyoxigraph made (so the text parses
+    and holds no blank node): the store then skips checking it again before its commit point.
+
+    >>> nt = NTriplesFile()
+    >>> nt.write(b'<urn:a> <urn:p> "x" .\\n')
+    >>> len(nt), nt.getvalue()
+    (22, b'<urn:a> <urn:p> "x" .\\n')
+    """
+
+    def __init__(self, *, checked: bool = False) -> None:
+        import tempfile
+
+        self._file = tempfile.TemporaryFile()  # no name on disk: gone when closed or collected
+        self.size = 0
+        self.checked = checked
+
+    def write(self, data: bytes) -> None:
+        """Append N-Triples bytes."""
+        self._file.write(data)
+        self.size += len(data)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def reader(self) -> IO[bytes]:
+        """The file, from its start (one reader at a time)."""
+        self._file.flush()
+        self._file.seek(0)
+        return self._file
+
+    def getvalue(self) -> bytes:
+        """The whole text (for small files)."""
+        return self.reader().read()
+
+    def close(self) -> None:
+        self._file.close()
+
+
+NTriplesText = str | bytes | NTriplesFile
+
+
+def write_ntriples(out: IO[bytes], text: NTriplesText) -> None:
+    """Write N-Triples text of any kind :class:`Changeset` holds to a binary stream, on a line of its own."""
+    if not text:
+        return
+    out.write(b"\n")
+    if isinstance(text, NTriplesFile):
+        shutil.copyfileobj(text.reader(), out, 2**20)
+    else:
+        out.write(_utf8(text))
+
+
 @dataclass
 class Changeset:
     """Everything one command writes, applied by :meth:`GraphStore.write` in one transaction.
 
     ``replace`` maps a graph IRI to its complete new content; ``add`` maps a graph IRI to triples
     added to what it holds; ``drop`` lists graphs to remove. ``ntriples`` maps a graph IRI (one of
-    ``replace`` or ``add``) to N-Triples text stored with its triples: bulk imports build that text
-    directly, as rdflib terms are too slow for hundreds of thousands of triples.
+    ``replace`` or ``add``) to N-Triples text (``str``, UTF-8 ``bytes`` or an :class:`NTriplesFile`)
+    stored with its triples: bulk imports build that text directly, as rdflib terms are too slow for
+    hundreds of thousands of triples (see :meth:`add_ntriples`).
 
     >>> cs = Changeset()
     >>> cs.add_triples("https://w3id.org/crimekg/graph/x", [])
@@ -212,9 +273,9 @@ class Changeset:
     replace: dict[str, list[Triple]] = field(default_factory=dict)
     add: dict[str, list[Triple]] = field(default_factory=dict)
     drop: set[str] = field(default_factory=set)
-    ntriples: dict[str, str] = field(default_factory=dict)
+    ntriples: dict[str, NTriplesText] = field(default_factory=dict)
 
-    def replace_graph(self, iri: str, triples: Iterable[Triple], ntriples: str = "") -> None:
+    def replace_graph(self, iri: str, triples: Iterable[Triple], ntriples: NTriplesText = "") -> None:
         """Make ``triples`` (plus the N-Triples text ``ntriples``) the whole content of graph ``iri``."""
         self.replace[iri] = list(triples)
         self.add.pop(iri, None)
@@ -227,6 +288,34 @@ class Changeset:
         """Add ``triples`` to graph ``iri`` (or to its replacement, if one is pending)."""
         target = self.replace if iri in self.replace else self.add
         target.setdefault(iri, []).extend(triples)
+
+    def add_ntriples(self, iri: str, data: NTriplesText) -> None:
+        """Add N-Triples text (``str``, UTF-8 ``bytes`` or an :class:`NTriplesFile`) to graph ``iri``
+        (or to its pending replacement).
+
+        >>> cs = Changeset()
+        >>> cs.add_ntriples("urn:g", b'<urn:a> <urn:p> "x" .\\n')
+        >>> cs.add_ntriples("urn:g", '<urn:a> <urn:p> "y" .\\n')
+        >>> cs.ntriples["urn:g"].count(b"\\n"), "urn:g" in cs.add
+        (2, True)
+        """
+        if not data:
+            return
+        if iri not in self.replace:
+            self.add.setdefault(iri, [])
+        old = self.ntriples.get(iri)
+        if not old:
+            self.ntriples[iri] = data
+        elif isinstance(old, NTriplesFile) or isinstance(data, NTriplesFile):
+            both = NTriplesFile(checked=getattr(old, "checked", False) and getattr(data, "checked", False))
+            for part in (old, data):
+                with _Counted(both) as out:
+                    write_ntriples(out, part)
+            self.ntriples[iri] = both
+        elif isinstance(old, bytes) or isinstance(data, bytes):
+            self.ntriples[iri] = _utf8(old) + (b"" if _utf8(old).endswith(b"\n") else b"\n") + _utf8(data)
+        else:
+            self.ntriples[iri] = old + ("" if old.endswith("\n") else "\n") + data
 
     def drop_graph(self, iri: str) -> None:
         """Remove graph ``iri`` and everything in it."""
@@ -254,10 +343,8 @@ class GraphStore(ABC):
     @abstractmethod
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> rdflib.query.Result:
         """Run a SPARQL query over the union of all graphs (or the graphs its FROM / FROM NAMED name);
-        ``bindings`` are bound as values.
-
-        A bound variable must appear in the SELECT clause (Oxigraph substitutes projected
-        variables only).
+        ``bindings`` are bound as values: every pattern and filter of the outer query sees them,
+        whether the SELECT clause projects the variable or not.
         """
 
     def select(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> list[dict[str, Node]]:
@@ -523,14 +610,25 @@ class OxigraphStore(GraphStore):
 
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> rdflib.query.Result:
         try:
-            if names_dataset(sparql):  # FROM / FROM NAMED: the query's own dataset, not the union
-                return self._ds.store.query(sparql, dict(PREFIXES), dict(bindings or {}), "query-dataset")
-            return self._ds.query(sparql, initNs=PREFIXES, initBindings=dict(bindings or {}))
+            try:
+                return self._run_query(sparql, bindings)
+            except RuntimeError as exc:
+                if not bindings or "projection" not in str(exc):
+                    raise
+                # Oxigraph substitutes only variables that the SELECT clause projects: the others
+                # are bound by a VALUES block at the start of the WHERE clause, as on a server
+                from crimekg.graph.remote import _bind
+
+                return self._run_query(_bind(sparql, bindings), None)
         except SyntaxError as exc:
             raise InvalidQuery(f"SPARQL syntax error: {exc.msg if hasattr(exc, 'msg') else exc}") from exc
         except (OSError, ValueError, NotImplementedError, RuntimeError) as exc:
-            # pyoxigraph binds only variables that the SELECT clause projects
             raise InvalidQuery(f"the query could not run: {exc}") from exc
+
+    def _run_query(self, sparql: str, bindings: Mapping[str, Node] | None) -> rdflib.query.Result:
+        if names_dataset(sparql):  # FROM / FROM NAMED: the query's own dataset, not the union
+            return self._ds.store.query(sparql, dict(PREFIXES), dict(bindings or {}), "query-dataset")
+        return self._ds.query(sparql, initNs=PREFIXES, initBindings=dict(bindings or {}))
 
     def graphs(self) -> dict[str, int]:
         counts = {
@@ -628,13 +726,19 @@ class OxigraphStore(GraphStore):
         )
         for g, text in changes.ntriples.items():
             if text:
-                self._ox.load(input=text.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(where[g]))
+                data = text.reader() if isinstance(text, NTriplesFile) else _utf8(text)
+                self._ox.load(input=data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(where[g]))
         staged = {g: w for g, w in where.items() if g != w}
         self._ox.update(self._commit_update(changes, staged))
 
     def _write_journaled(self, changes: Changeset, existing: Mapping[str, int]) -> None:
         """Big writes: new graphs are written in place under the journal; the new content of existing
-        graphs is staged in files, then a commit file makes the write happen (see :meth:`_roll_forward`)."""
+        graphs is staged in files, then a commit file makes the write happen (see :meth:`_roll_forward`).
+
+        Additions to a graph that exists are loaded on top of it after the commit point: loading the
+        same triples again adds nothing, so a roll-forward after a kill gives the same graph. (Blank
+        nodes get new names at every load, so additions holding any are staged with the graph's
+        present content, which replaces it as a whole.)"""
         has_content = {g for g in (*changes.replace, *changes.add) if changes.replace.get(g) or changes.add.get(g) or changes.ntriples.get(g)}
         in_place = sorted(g for g in has_content if g not in existing)
         self._journal(in_place)
@@ -648,24 +752,65 @@ class OxigraphStore(GraphStore):
         for g in in_place:
             text = changes.ntriples.get(g)
             if text:
-                self._call("bulk_load", input=text.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(g))
-        remove = sorted(set(changes.drop) | {g for g in existing if g in changes.replace or g in has_content})
-        loads: list[dict[str, str]] = []
+                self._bulk_load_text(text, g)
+        remove = set(changes.drop) | {g for g in existing if g in changes.replace}
+        loads: list[dict[str, Any]] = []
         for g in sorted(has_content & set(existing)):
+            additions = g in changes.add and g not in remove
+            text = changes.ntriples.get(g)
+            checked = not text or getattr(text, "checked", False)  # the triples are written by pyoxigraph: they parse
             path = self._stage_file(".nt")
             with open(path, "wb") as f:
-                if g in changes.add:  # the graph's present content, then the additions
-                    self._ox.dump(f, format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(g))
                 triples = changes.replace.get(g) or changes.add.get(g) or []
                 if triples:
                     ox.serialize((ox.Triple(to_oxigraph_term(s), to_oxigraph_term(p), to_oxigraph_term(o)) for s, p, o in triples), f, ox.RdfFormat.N_TRIPLES)
-                if changes.ntriples.get(g):
-                    f.write(b"\n" + changes.ntriples[g].encode("utf-8"))
+                write_ntriples(f, text)
+                blank = bool(triples or not checked) and _has_blank_label(path, f)
+                if additions and blank:  # the graph's present content too, and all replace it
+                    self._ox.dump(f, format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(g))
+                    remove.add(g)
                 _fsync(f)
-            _check_parses(path, ox.RdfFormat.N_TRIPLES)
-            loads.append({"load": path.name, "format": "nt", "graph": g})
-        self._commit(self._plan_ops(remove, existing, loads))
+            if not checked:
+                _check_parses(path, ox.RdfFormat.N_TRIPLES)
+            loads.append({"load": path.name, "format": "nt", "graph": g, "blank": blank})
+        self._commit(self._plan_ops(sorted(remove), existing, loads))
         self._roll_forward()
+
+    def _bulk_load_text(self, text: NTriplesText, graph: str) -> None:
+        """Bulk-load N-Triples text into ``graph``, a slice at a time when it holds no blank node
+        (see :meth:`_load_staged`)."""
+        options = {"format": ox.RdfFormat.N_TRIPLES, "to_graph": ox.NamedNode(graph)}
+        if isinstance(text, NTriplesFile):
+            if text.checked:
+                self._load_slices(text.reader(), options)
+            else:
+                self._call("bulk_load", input=text.reader(), **options)
+            return
+        data = _utf8(text)
+        if b"_:" in data or len(data) <= LOAD_SLICE:
+            self._call("bulk_load", input=data, **options)
+        else:
+            import io
+
+            self._load_slices(io.BytesIO(data), options)
+
+    def _load_slices(self, f: IO[bytes], options: Mapping[str, Any]) -> None:
+        """Bulk-load N-Triples or N-Quads without blank nodes from ``f``, :data:`LOAD_SLICE` bytes
+        (whole lines) per call: the loader's memory grows with what one call reads (about five
+        times it), so a 2-million-triple import stays within a few hundred MB. Each call names
+        blank nodes anew, hence none may be split across calls."""
+        rest = b""
+        while True:
+            block = f.read(LOAD_SLICE)
+            if not block:
+                break
+            data = rest + block
+            cut = data.rfind(b"\n") + 1
+            data, rest = data[:cut], data[cut:]
+            if data:
+                self._call("bulk_load", input=data, **options)
+        if rest.strip():
+            self._call("bulk_load", input=rest, **options)
 
     def _plan_ops(self, remove: Sequence[str], existing: Mapping[str, int], loads: list[dict[str, str]]) -> list[dict[str, Any]]:
         """The committed steps: remove the old graphs quad by quad or, when they are most of the
@@ -733,7 +878,8 @@ class OxigraphStore(GraphStore):
 
     def _roll_forward(self) -> None:
         """Carry out a committed write from its first step. Every step can run again after a kill:
-        each graph a load writes is removed (or the store emptied) before, so nothing is doubled."""
+        each graph a load replaces is removed (or the store emptied) before, and additions without
+        blank nodes, loaded again, add nothing, so nothing is doubled."""
         import json
 
         commit = self._stage_dir / COMMIT_FILE
@@ -756,10 +902,23 @@ class OxigraphStore(GraphStore):
         if "load" in step:
             path = self._stage_dir / step["load"]
             fmt = ox.RdfFormat.N_QUADS if step["format"] == "nq" else ox.RdfFormat.N_TRIPLES
-            options: dict[str, Any] = {"path": str(path), "format": fmt}
-            if step.get("graph"):
-                options["to_graph"] = ox.NamedNode(step["graph"])
-            self._call("bulk_load" if path.stat().st_size >= BULK_BYTES else "load", **options)
+            self._load_staged(path, fmt, step.get("graph"), step.get("blank"))
+
+    def _load_staged(self, path: Path, fmt: ox.RdfFormat, graph: str | None, blank: bool | None = None) -> None:
+        """Load a staged N-Triples or N-Quads file: a small one in one transaction, a big one through
+        the bulk loader, in slices (:meth:`_load_slices`) unless it may hold blank nodes (``blank``;
+        looked for when None)."""
+        options: dict[str, Any] = {"format": fmt}
+        if graph:
+            options["to_graph"] = ox.NamedNode(graph)
+        size = path.stat().st_size
+        if size < BULK_BYTES:
+            self._call("load", path=str(path), **options)
+        elif size <= LOAD_SLICE or (blank if blank is not None else _has_blank_label(path)):
+            self._call("bulk_load", path=str(path), **options)
+        else:
+            with open(path, "rb") as f:
+                self._load_slices(f, options)
 
     def _remove_graph(self, iri: str) -> None:
         """Delete a graph: one DELETE WHERE is about twice as fast as ``remove_graph`` or chunks."""
@@ -798,6 +957,8 @@ class OxigraphStore(GraphStore):
         before: dict[str, int] = {}
         written: list[str] = []
         existing: dict[str, int] = {}
+        remove: set[str] = set()
+        blanks: dict[str, bool] = {}
         loads: list[dict[str, str]] = []
         try:
             for path, fmt, target in jobs:
@@ -819,14 +980,19 @@ class OxigraphStore(GraphStore):
                     n = self._count(g) if self._has_graph(g) else 0
                     existing[g] = n
                     before[g] = 0 if replace else n
-                    if not replace and n:  # appending: the present content is staged too
+                    if replace or not n:
+                        remove.add(g)
+                    elif blanks.setdefault(staged.name, _has_blank_label(staged)):  # appending blank nodes: the present content is staged too
                         keep = self._stage_file(".nt")
                         with open(keep, "wb") as f:
                             self._ox.dump(f, format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(g))
                             _fsync(f)
                         loads.insert(0, {"load": keep.name, "format": "nt", "graph": g})
+                        remove.add(g)
+                    # else appending: loaded on top of the graph after the commit point (loading the
+                    # same triples twice adds nothing, so a roll-forward gives the same graph)
             if loads:
-                self._commit(self._plan_ops(sorted(existing), existing, loads))
+                self._commit(self._plan_ops(sorted(remove), existing, loads))
                 self._roll_forward()
             else:
                 self._ox.update(f"DROP SILENT GRAPH <{JOURNAL}>")
@@ -1065,6 +1231,40 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _utf8(text: str | bytes) -> bytes:
+    return text if isinstance(text, bytes) else text.encode("utf-8")
+
+
+class _Counted:
+    """A binary stream that appends to an :class:`NTriplesFile` (keeping its size)."""
+
+    def __init__(self, target: NTriplesFile) -> None:
+        self.target = target
+
+    def __enter__(self) -> _Counted:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def write(self, data: bytes) -> int:
+        self.target.write(bytes(data))
+        return len(data)
+
+
+def _has_blank_label(path: Path, f: IO[bytes] | None = None) -> bool:
+    """Whether an N-Triples or N-Quads file may hold a blank node (``_:`` anywhere, even in a literal)."""
+    if f is not None:
+        f.flush()
+    import mmap
+
+    with open(path, "rb") as r:
+        if os.fstat(r.fileno()).st_size == 0:
+            return False
+        with mmap.mmap(r.fileno(), 0, access=mmap.ACCESS_READ) as m:
+            return m.find(b"_:") >= 0
 
 
 def _check_parses(path: Path, fmt: ox.RdfFormat) -> None:

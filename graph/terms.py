@@ -11,6 +11,7 @@ rdflib terms), so the fast N-Triples paths can use :func:`slugify` too.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -35,6 +36,7 @@ __all__ = [
     "language_tag",
     "script_language",
     "text_literal",
+    "text_language",
     "CKG", "CONCEPT", "RESOURCE", "PLACE", "DATA", "GRAPH", "SESSION",
     "RDF", "RDF_TYPE", "RDFS", "OWL", "XSD", "SKOS", "PROV", "DCT", "DCAT", "QB", "SH", "FOAF", "GEO",
     "VOID", "SD", "SPARQL_RESULTS",
@@ -159,6 +161,8 @@ def slugify(text: str, max_length: int | None = 60, empty: str = "item") -> str:
     ('strasse-880c6886', 'strasse')
     """
     text = str(text)
+    if text.isascii():  # nothing to fold
+        return _ascii_slug(text, max_length) or empty
     if not _lossy(text):
         ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
         return _ascii_slug(ascii_text, max_length) or empty
@@ -381,7 +385,9 @@ _RUSSIAN = set("абвгдеёжзийклмнопрстуфхцчшщъыьэю
 _ARABIC = {chr(c) for c in range(0x0621, 0x064B)}  # the Arabic alphabet proper (hamza to yaa, with tatweel)
 
 
+@functools.lru_cache(maxsize=65_536)
 def _script(ch: str) -> str:
+    """The script of one letter (cached: a text repeats its letters, a sheet its scripts)."""
     if ch.isascii() or "LATIN" in unicodedata.name(ch, ""):
         return "Latin"
     c = ord(ch)
@@ -406,18 +412,23 @@ def script_language(text: str) -> str | None:
       (Persian or Urdu letters leave it unknown);
     - anything else: None.
 
+    ASCII text is Latin at once; other text is looked at once per distinct text (a label is
+    usually its contribution's text again).
+
     >>> [script_language(t) for t in ("国境管理の脆弱さ", "腐败的边境官员", "인신매매", "การค้ามนุษย์",
     ...                                "Коррупция", "Корупція", "الفساد", "فساد اداری", "Porous borders")]
     ['ja', 'zh', 'ko', 'th', 'ru', None, 'ar', None, None]
     """
-    counts: Counter[str] = Counter()
-    letters: dict[str, set[str]] = {}
-    for ch in unicodedata.normalize("NFKC", str(text)):
-        if not ch.isalpha():
-            continue
-        script = _script(ch)
-        counts[script] += 1
-        letters.setdefault(script, set()).add(ch.lower())
+    text = str(text)
+    if text.isascii():  # every ASCII letter is Latin: no language to tell
+        return None
+    return _script_language(text)
+
+
+@functools.lru_cache(maxsize=4_096)
+def _script_language(text: str) -> str | None:
+    letters = [ch for ch in unicodedata.normalize("NFKC", text) if ch.isalpha()]
+    counts: Counter[str] = Counter(map(_script, letters))
     if counts["Kana"]:  # kana tell Japanese; the kanji around them are Japanese too
         counts["Japanese"] = counts.pop("Kana") + counts.pop("Han", 0)
     for unknown in ("Kana", "Latin", "Other"):
@@ -425,10 +436,10 @@ def script_language(text: str) -> str | None:
     if not counts:
         return None
     script = max(sorted(counts), key=lambda s: counts[s])
-    if script == "Cyrillic" and not letters["Cyrillic"] <= _RUSSIAN:
-        return None
-    if script == "Arabic" and not letters["Arabic"] <= _ARABIC:
-        return None
+    if script in ("Cyrillic", "Arabic"):
+        alphabet = _RUSSIAN if script == "Cyrillic" else _ARABIC
+        if not {ch.lower() for ch in letters if _script(ch) == script} <= alphabet:
+            return None
     return SCRIPT_LANGUAGES.get(script)
 
 
@@ -442,5 +453,14 @@ def text_literal(text: str, language: str | None = None) -> Literal:
     """
     from rdflib import Literal
 
-    lang = language or script_language(text)
+    lang = text_language(text, language)
     return Literal(text, lang=lang) if lang else Literal(text)
+
+
+def text_language(text: str, language: str | None = None) -> str | None:
+    """The tag :func:`text_literal` gives ``text``: ``language``, else the one its script tells.
+
+    >>> text_language("Коррупция"), text_language("Коррупция", "uk"), text_language("Porous borders")
+    ('ru', 'uk', None)
+    """
+    return language or script_language(text)

@@ -492,3 +492,94 @@ def test_reimport_after_harmonising_changes_nothing(ws, tmp_path):
     before = stored(ws)
     assert run_import(ws, path).exit_code == 0
     assert stored(ws) == before
+
+
+# --- big imports: the same graph as small ones, built without rdflib terms ------------------------
+
+SCRIPT_TEXTS = ["国境管理の脆弱さ", "边境管理薄弱", "Коррупция на границе", "ضعف الرقابة على الحدود", "การทุจริตที่ชายแดน",
+                "Corrupción de funcionarios en la frontera"]
+KINDS_ROWS = [("factor", "enabling"), ("pattern", ""), ("data source", ""), ("information gap", ""), ("response", "")]
+
+
+def _every_kind_sheet(path, n):
+    rows = []
+    for i in range(n):
+        kind, category = KINDS_ROWS[i % 5]
+        text = f'{SCRIPT_TEXTS[i % 6]} "{i // 2}"'  # pairs of rows share a factor or an item
+        rows.append([text, kind, category, ["TIP", "SOM", "TIP; SOM"][i % 3], "", "national", ["Nigeria", "JPN", "MEX; GTM"][i % 3],
+                     "大阪" if i % 4 == 0 else "", "", f"Group {i % 3}", f"P{i % 7:02d}"])
+    return write_csv(path, rows)
+
+
+def test_a_big_import_stores_what_small_ones_store(tmp_path, monkeypatch):
+    """The N-Triples file a big import hands the store (bulk-loaded in slices) and the rdflib triples
+    of a small one make the same graph, in every script, with every kind, twice imported."""
+    import shutil
+
+    import crimekg.graph.importers.contributions as ic
+    import crimekg.graph.store as gs
+    from crimekg.graph.privacy import workspace_secret
+    from crimekg.graph.store import open_store
+
+    sheet = _every_kind_sheet(tmp_path / "every-kind.csv", 200)
+    base = tmp_path / "base"
+    with init_store(base) as store:
+        store.write(session_changeset(store, "s1", title="Room 2", on="2026-03-17", place="Japan"))
+        workspace_secret(store)  # one secret for both copies: the same keys
+    shutil.copytree(base, tmp_path / "big")
+    shutil.copytree(base, tmp_path / "small")
+    with open_store(tmp_path / "small") as store:
+        for _ in range(2):
+            plan = ic.plan(sheet, store, session="s1")
+            assert not plan.changes.ntriples and plan.changes.add  # rdflib triples: what a server looks at
+            store.write(plan.changes)
+        small = snapshot(store)
+    monkeypatch.setattr(ic, "BULK_BYTES", 0)
+    monkeypatch.setattr(gs, "BULK_BYTES", 1)
+    monkeypatch.setattr(gs, "LOAD_SLICE", 4096)
+    with open_store(tmp_path / "big") as store:
+        for _ in range(2):
+            plan = ic.plan(sheet, store, session="s1")
+            (data,) = plan.changes.ntriples.values()
+            assert isinstance(data, gs.NTriplesFile) and data.checked
+            store.write(plan.changes)
+        big = snapshot(store)
+    assert big == small
+    assert plan.summary == {"rows": 200, "stored": 200, "rejected": 0, "contributions": 200, "new factors": 0}
+    with open_store(tmp_path / "big") as store:
+        rows = store.select("SELECT (COUNT(*) AS ?n) WHERE { ?p a ckg:Participant }")
+        assert int(rows[0]["n"]) == 7
+        langs = {str(r["l"]): r["l"].language for r in store.select("SELECT ?l WHERE { ?c ckg:text ?l }")}
+        assert [langs[f'{t} "{i // 2}"'] for i, t in enumerate(SCRIPT_TEXTS)] == ["ja", "zh", "ru", "ar", "th", None]
+
+
+def test_a_code_the_session_pattern_lets_through_but_no_iri_can_hold_is_one_line_naming_the_row(ws, tmp_path):
+    from crimekg.graph.store import Changeset, open_store
+    from crimekg.graph.terms import session_iri
+
+    with open_store(ws) as store:
+        changes = Changeset()
+        changes.add_triples(graph_iri("contributions/s1"), [(session_iri("s1"), CKG.contributorCodePattern, rdflib.Literal(r"^P \d\d$"))])
+        store.write(changes)
+        before = snapshot(store)
+    path = write_csv(tmp_path / "codes.csv", [["ضعف الرقابة", "factor", "enabling", "", "", "", "", "", "", "", "P 07"]])
+    result = run_import(ws, path)
+    assert result.exit_code != 0
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and f"{path}: row 2: " in lines[0] and "IRI" in lines[0] and "Nothing was stored" in lines[0], result.output
+    assert stored(ws) == before
+
+
+def test_each_session_reads_its_own_code_pattern(tmp_path):
+    """The session is bound as a value of a variable the query does not project."""
+    from crimekg.graph.importers.contributions import DEFAULT_CODE_PATTERN, session_code_pattern
+    from crimekg.graph.store import Changeset
+    from crimekg.graph.terms import session_iri
+
+    with init_store(tmp_path / "ws") as store:
+        for sid, pattern in (("s1", r"^A\d$"), ("s2", r"^Б\d$")):
+            store.write(session_changeset(store, sid, title=SCRIPT_TEXTS[0], on="2026-03-17", place="Japan"))
+            changes = Changeset()
+            changes.add_triples(graph_iri("contributions/" + sid), [(session_iri(sid), CKG.contributorCodePattern, rdflib.Literal(pattern))])
+            store.write(changes)
+        assert [session_code_pattern(store, s) for s in ("s1", "s2", "s3")] == [r"^A\d$", r"^Б\d$", DEFAULT_CODE_PATTERN]

@@ -271,7 +271,7 @@ def test_an_export_follows_the_same_encoding_policy(tmp_path, monkeypatch):
     assert table_header(path) == ["code", "value"]  # a look at the header forgives the encoding
     monkeypatch.setattr(sheets, "MAX_CELL", 40)
     path.write_text('code,value\nNGA,"' + "x" * 100 + "\n", encoding="utf-8")
-    with pytest.raises(InvalidInput, match="line 2: a cell is longer than 40 characters"):
+    with pytest.raises(InvalidInput, match=r"line 2 \(row 2\): a cell is longer than 40 characters"):
         read_table(path, "test", ["code", "value"])
 
 
@@ -344,6 +344,80 @@ def test_importing_a_zip_bomb_ends_at_once_with_one_line(tmp_path):
     assert "Traceback" not in run.stderr
     with open_store(ws) as store:
         assert snapshot(store) == before
+
+
+# --- very long CSV rows: a 50 MB cell, a million columns -----------------------------------------
+
+
+def _import_in_subprocess(tmp_path, path, timeout=120):
+    """``crimekg import`` of ``path`` in a child process with a time limit: its exit code and its
+    stderr lines; the workspace must come back unchanged."""
+    import subprocess
+    import sys
+
+    from crimekg.graph.store import init_store, open_store
+    from tests.helpers import snapshot
+
+    ws = tmp_path / "ws"
+    with init_store(ws, with_ontology=False) as store:
+        before = snapshot(store)
+    run = subprocess.run(
+        [sys.executable, "-c", "from crimekg.cli import cli; cli()", "import", str(path), "--session", "s-2026", "--store", str(ws)],
+        capture_output=True, text=True, timeout=timeout,
+    )
+    assert "Traceback" not in run.stderr, run.stderr[-3000:]
+    with open_store(ws) as store:
+        assert snapshot(store) == before
+    return run.returncode, [line for line in run.stderr.splitlines() if line.strip()]
+
+
+def test_a_50_mb_csv_cell_ends_at_once_with_one_line_naming_file_and_row(tmp_path):
+    """The csv module stops at its field limit; the error names the file, the row where the cell
+    began and the line where reading stopped, in one line."""
+    cell = "".join(TEXTS.values()) * (50 * 2**20 // len("".join(TEXTS.values()).encode("utf-8")))
+    path = tmp_path / "long-cell.csv"
+    path.write_text(_csv_text([[TEXTS["ja"], "ja"], [cell, "mixed"]]), encoding="utf-8")
+    assert path.stat().st_size > 50 * 2**20 - 2**20
+    code, lines = _import_in_subprocess(tmp_path, path)
+    assert code in (1, 2) and len(lines) == 1, lines
+    assert str(path) in lines[0] and "(row 3)" in lines[0] and "longer than 131,072 characters" in lines[0], lines[0]
+
+
+@pytest.mark.parametrize("where", ["header", "row"])
+def test_a_million_column_row_ends_at_once_with_one_line(tmp_path, where):
+    """A header of a million columns is refused before its columns are matched; a data row of a
+    million cells under a short header is refused as cells the header has no column for."""
+    wide = ",".join(f"{TEXTS['ar']}{i}" for i in range(1_000_000))
+    path = tmp_path / f"wide-{where}.csv"
+    if where == "header":
+        path.write_text(wide + "\n" + TEXTS["th"] + "\n", encoding="utf-8")
+    else:
+        path.write_text("text,kind\n" + TEXTS["th"] + ",factor\n" + wide + "\n", encoding="utf-8")
+    code, lines = _import_in_subprocess(tmp_path, path)
+    assert code in (1, 2) and len(lines) == 1, lines[:3]
+    assert str(path) in lines[0], lines[0]
+    if where == "header":
+        assert "the header (row 1): 1,000,000 columns; a sheet has at most 1,000" in lines[0]
+    else:
+        assert "row 3 has 1,000,000 cells but the header has 2 columns" in lines[0]
+
+
+def test_a_sheet_wider_than_the_column_limit_is_refused_in_every_format(tmp_path, monkeypatch):
+    monkeypatch.setattr(sheets, "MAX_COLUMNS", 3)
+    header = ["text", "kind", "language", "group"]
+    rows = [[TEXTS["ru"], "factor", "ru", "A"]]
+    (tmp_path / "w.csv").write_text(_csv_text(rows, header), encoding="utf-8")
+    _workbook(tmp_path / "w.xlsx", [header, *rows])
+    (tmp_path / "w.json").write_text(json.dumps([{"text": TEXTS["zh"], "kind": "factor"},
+                                                 {"text": TEXTS["es"], "language": "es", "group": "B"}]), encoding="utf-8")
+    for name, where in (("w.csv", "the header (row 1)"), ("w.xlsx", "the header (row 1)"), ("w.json", "record 2")):
+        with pytest.raises(InvalidInput) as exc:
+            read_sheet(tmp_path / name)
+        assert _error(exc) == (f"{tmp_path / name}: {where}: 4 columns; a sheet has at most 3 (the template's are enough): "
+                               "keep its columns and delete the others. Nothing was stored.")
+    monkeypatch.setattr(sheets, "MAX_COLUMNS", 4)
+    assert read_sheet(tmp_path / "w.json").headers == ["text", "kind", "language", "group"]
+    assert [r["text"] for _n, r in read_sheet(tmp_path / "w.xlsx").rows] == [TEXTS["ru"]]
 
 
 # --- the rejected-rows file: no formula reaches a spreadsheet, and a corrected file reads back ---

@@ -728,3 +728,196 @@ def test_ill_typed_literals_are_warned_at_load_and_refused_with_strict(tmp_path)
         # the store rewrites valid literals into canonical form ("01" becomes "1") and keeps ill-typed ones as written
         values = {str(r["v"]) for r in store.select("SELECT ?v WHERE { ?s <http://example.org/fine>|<http://example.org/count> ?v }")}
         assert {"1", "abc", "東京"} <= values
+
+
+# -- appending to an existing graph: only the additions are staged --------------------------------
+
+SCRIPTS = ["国境管理の脆弱さ", "边境管理薄弱", "Коррупция на границе", "ضعف الرقابة على الحدود", "การทุจริตที่ชายแดน",
+           "Corrupción en la frontera"]
+
+
+def _script_nt(n: int, tag: str) -> str:
+    return "".join(f'<http://example.org/{tag}{i}> <http://example.org/p> "{SCRIPTS[i % 6]} {tag} {i}" .\n' for i in range(n))
+
+
+def _steps(store, monkeypatch) -> list:
+    """The commit steps of every big write from now on."""
+    seen: list = []
+    commit = OxigraphStore._commit
+    monkeypatch.setattr(OxigraphStore, "_commit", lambda self, ops: (seen.append(ops), commit(self, ops))[1])
+    return seen
+
+
+def test_big_additions_to_a_graph_load_on_top_of_it_without_restaging_it(bare_workspace, monkeypatch):
+    import crimekg.graph.store as gs
+
+    g = graph_iri("g")
+    old = Changeset()
+    old.replace_graph(g, [], _script_nt(30_000, "old"))
+    bare_workspace.write(old)
+    steps = _steps(bare_workspace, monkeypatch)
+    monkeypatch.setattr(gs, "LOAD_SLICE", 256 * 1024)  # several slices
+    additions = gs.NTriplesFile(checked=True)
+    additions.write(_script_nt(30_000, "new").encode("utf-8"))
+    new = Changeset()
+    new.add_ntriples(g, additions)
+    bare_workspace.write(new)
+    (ops,) = steps
+    assert ops == [{"remove": []}, {"load": ops[1]["load"], "format": "nt", "graph": g, "blank": False}]
+    assert bare_workspace.graphs()[g] == 60_000
+    for value in ("国境管理の脆弱さ old 0", "Corrupción en la frontera new 29999", "ضعف الرقابة على الحدود new 3"):
+        assert _has(bare_workspace, g, value), value
+    assert not staging_graphs(bare_workspace)
+
+
+def test_big_additions_with_blank_nodes_restage_the_graph_whole_so_a_roll_forward_doubles_nothing(bare_workspace, monkeypatch):
+    g = graph_iri("g")
+    cs = Changeset()
+    cs.add_triples(g, [(EX.kept, EX.p, rdflib.Literal(SCRIPTS[0]))])
+    bare_workspace.write(cs)
+    steps = _steps(bare_workspace, monkeypatch)
+    cs = Changeset()
+    cs.add_ntriples(g, "".join(f'_:b{i} <http://example.org/p> "{SCRIPTS[i % 6]} {i}" .\n_:b{i} <http://example.org/q> _:b{i + 1} .\n'
+                               for i in range(40_000)))
+    bare_workspace.write(cs)
+    assert steps[0][0] == {"remove": [g]}
+    assert bare_workspace.graphs()[g] == 80_001
+    # the chain of blank nodes is one chain: no node was split in two by the load
+    rows = bare_workspace.select("SELECT (COUNT(DISTINCT ?b) AS ?n) WHERE { ?b <http://example.org/q> ?c }")
+    assert int(rows[0]["n"]) == 40_000
+    linked = bare_workspace.select("SELECT (COUNT(*) AS ?n) WHERE { ?a <http://example.org/q> ?b . ?b <http://example.org/p> ?l }")
+    assert int(linked[0]["n"]) == 39_999
+
+
+def test_a_big_file_loads_in_slices_to_the_same_graph(tmp_path, monkeypatch):
+    import crimekg.graph.store as gs
+
+    path = tmp_path / "big.nt"
+    path.write_text(_script_nt(40_000, "s"), encoding="utf-8")
+    assert gs.BULK_BYTES < path.stat().st_size < gs.LOAD_SLICE
+    graphs, loads = [], []
+    call = OxigraphStore._call
+    for slice_ in (gs.LOAD_SLICE, 100_000):
+        monkeypatch.setattr(gs, "LOAD_SLICE", slice_)
+        calls: list[str] = []
+        monkeypatch.setattr(OxigraphStore, "_call", lambda self, m, *a, _calls=calls, **k: (_calls.append(m), call(self, m, *a, **k))[1])
+        with init_store(tmp_path / f"ws-{slice_}", with_ontology=False) as store:
+            store.load([write_small(tmp_path, "nt")], "big")
+            store.load([str(path)], "big", replace=False)
+            graphs.append(store.graph_triples(graph_iri("big")))
+        loads.append(calls.count("bulk_load"))
+    assert loads[0] == 1 and loads[1] >= path.stat().st_size // 100_000
+    assert len(graphs[0]) > 40_000 and isomorphic(graphs[0], graphs[1])
+
+
+def test_ntriples_of_every_kind_reach_every_write_path(tmp_path):
+    """Text, bytes and a temporary file of N-Triples, small (one update) and big (journaled), into a
+    new graph and an existing one: the same content."""
+    import crimekg.graph.store as gs
+
+    results = []
+    for kind in ("str", "bytes", "file"):
+        for n in (50, 30_000):
+            with init_store(tmp_path / f"ws-{kind}-{n}", with_ontology=False) as store:
+                for g in (graph_iri("new"), graph_iri("old")):
+                    if g.endswith("old"):
+                        cs = Changeset()
+                        cs.add_triples(g, [(EX.first, EX.p, rdflib.Literal(SCRIPTS[3]))])
+                        store.write(cs)
+                    text = _script_nt(n, "x")
+                    data = text if kind == "str" else text.encode("utf-8")
+                    if kind == "file":
+                        data = gs.NTriplesFile()
+                        data.write(text.encode("utf-8"))
+                    cs = Changeset()
+                    cs.add_ntriples(g, data)
+                    store.write(cs)
+                    assert store.graphs()[g] == n + (1 if g.endswith("old") else 0), (kind, n, g)
+                    assert _has(store, g, f"{SCRIPTS[(n - 1) % 6]} x {n - 1}")
+                results.append(sorted(str(q) for q in store.oxigraph.quads_for_pattern(None, None, None, None)
+                                      if "crimekg/graph/meta" not in str(q)))
+    assert results[0] == results[2] == results[4] and results[1] == results[3] == results[5]
+
+
+def test_add_ntriples_joins_text_bytes_and_files():
+    import crimekg.graph.store as gs
+
+    cs = Changeset()
+    cs.add_ntriples("urn:g", '<urn:a> <urn:p> "一" .')
+    f = gs.NTriplesFile(checked=True)
+    f.write('<urn:a> <urn:p> "два" .\n'.encode("utf-8"))
+    cs.add_ntriples("urn:g", f)
+    cs.add_ntriples("urn:g", '<urn:a> <urn:p> "ثلاثة" .\n'.encode("utf-8"))
+    joined = cs.ntriples["urn:g"]
+    assert isinstance(joined, gs.NTriplesFile) and not joined.checked  # text not written by pyoxigraph is checked again
+    assert [line for line in joined.getvalue().decode("utf-8").splitlines() if line] == [
+        '<urn:a> <urn:p> "一" .', '<urn:a> <urn:p> "два" .', '<urn:a> <urn:p> "ثلاثة" .']
+
+
+def test_a_binding_reaches_a_variable_the_select_clause_does_not_project(bare_workspace):
+    cs = Changeset()
+    cs.add_triples(graph_iri("g"), [(EX.a, EX.p, rdflib.Literal(SCRIPTS[0])), (EX.b, EX.p, rdflib.Literal(SCRIPTS[4]))])
+    bare_workspace.write(cs)
+    query = "SELECT ?o WHERE { ?s <http://example.org/p> ?o }"
+    assert bare_workspace.select(query, {"s": EX.b}) == [{"o": rdflib.Literal(SCRIPTS[4])}]
+    assert bare_workspace.select("SELECT ?s ?o WHERE { ?s <http://example.org/p> ?o }", {"s": EX.a}) == [
+        {"s": EX.a, "o": rdflib.Literal(SCRIPTS[0])}]
+    assert len(bare_workspace.select(query)) == 2
+
+
+KILL_APPEND_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, {root!r})
+    from crimekg.graph.store import OxigraphStore, open_store
+    run_step = OxigraphStore._run_step
+
+    def announce(self, step):
+        if step.get("load"):
+            print("load", flush=True)
+        run_step(self, step)
+
+    OxigraphStore._run_step = announce
+    store = open_store({ws!r})
+    print("go", flush=True)
+    store.load([{data!r}], "big", replace=False)
+    print("done", flush=True)
+    """
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("when", ["before-commit", "loading"])
+def test_process_killed_while_appending_leaves_the_graph_as_it_was_or_with_every_addition_once(tmp_path, when):
+    import shutil
+
+    import crimekg.graph.store as gs
+
+    ws, reference = tmp_path / "ws", tmp_path / "reference"
+    old, new = tmp_path / "old.nt", tmp_path / "new.nt"
+    old.write_text(_nt_text(50_000, "old"), encoding="utf-8")
+    new.write_text(_script_nt(300_000, "new"), encoding="utf-8")
+    with init_store(ws, with_ontology=False) as store:
+        store.load([str(old)], "big")
+        before = snapshot(store)
+    shutil.copytree(ws, reference)
+    with open_store(reference) as store:
+        store.load([str(new)], "big", replace=False)
+        after = snapshot(store)
+        assert store.graphs()[graph_iri("big")] == 350_000
+    proc = subprocess.Popen([sys.executable, "-c", KILL_APPEND_SCRIPT.format(root=str(ROOT), ws=str(ws), data=str(new))],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "go"
+    if when == "loading":
+        assert proc.stdout.readline().strip() == "load"
+        time.sleep(0.5)
+    else:
+        time.sleep(0.05)
+    proc.kill()
+    out, _ = proc.communicate()
+    assert "done" not in out, "the load finished before the kill; make the file bigger"
+    committed = (ws / gs.STAGE_DIR / gs.COMMIT_FILE).is_file()
+    assert committed == (when == "loading")
+    with open_store(ws) as store:
+        assert snapshot(store) == (after if committed else before)
+        assert not staging_graphs(store)

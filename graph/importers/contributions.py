@@ -38,13 +38,14 @@ from crimekg.graph.contributions import (
 )
 from crimekg.graph.errors import InvalidInput, UnknownFactor
 from crimekg.graph.importers import ImportPlan
-from crimekg.graph.privacy import workspace_secret
+from crimekg.graph.privacy import keyed_digest, legacy_digest, workspace_secret
 from crimekg.graph.resolve import Words
 from crimekg.graph.sessions import find_session, session_changeset, session_info
 from crimekg.graph.sheets import Problem, Sheet, read_sheet, refusal, rejected_rows
-from crimekg.graph.store import Changeset, GraphStore, graph_iri
+from crimekg.graph.store import BULK_BYTES, Changeset, GraphStore, NTriplesFile, graph_iri
 from crimekg.graph.terms import (
-    contribution_iri, factor_iri, item_iri, language_tag, link_iri, participant_iri, session_iri, slugify, text_literal,
+    ITEM_PATHS, contribution_iri, item_iri, language_tag, link_iri, participant_iri, session_iri, slugify, text_language,
+    text_literal,
 )
 
 __all__ = [
@@ -258,8 +259,6 @@ def _row_key(text: str, question: URIRef | None, contributor: str | None, group:
     A key in ``legacy`` (computed the unkeyed way, as workspaces without a secret did) is kept,
     so re-importing a sheet into such a workspace changes nothing.
     """
-    from crimekg.graph.privacy import keyed_digest, legacy_digest
-
     basis = "\x1f".join([normalize(text), str(question or ""), (contributor or "").upper(), normalize(group or "")])
     old = legacy_digest(basis)
     if secret is None or old in legacy:
@@ -491,7 +490,7 @@ def _existing_items(store: GraphStore) -> tuple[dict[str, tuple[URIRef, Literal]
     return by_label, used, derived
 
 
-def _free_slug(slug: str, used: set[str], iri: Callable[[str], URIRef]) -> str:
+def _free_slug(slug: str, used: set[str], iri: Callable[[str], str]) -> str:
     """``slug``, or ``slug-2``, ``slug-3``... when an item already has that IRI."""
     base, n = slug, 2
     while str(iri(slug)) in used:
@@ -501,7 +500,7 @@ def _free_slug(slug: str, used: set[str], iri: Callable[[str], URIRef]) -> str:
 
 def session_code_pattern(store: GraphStore, session_id: str) -> str:
     """The contributor-code pattern of a session (its ``ckg:contributorCodePattern``), else the default."""
-    rows = store.select(f"SELECT ?p WHERE {{ <{session_iri(session_id)}> ckg:contributorCodePattern ?p }}")
+    rows = store.select("SELECT ?p WHERE { ?s ckg:contributorCodePattern ?p }", {"s": session_iri(session_id)})
     return str(rows[0]["p"]) if rows else DEFAULT_CODE_PATTERN
 
 
@@ -530,10 +529,23 @@ def plan_contributions(
     vocab = vocab if vocab is not None else Vocabulary.from_store(store)
     if not vocab.words.get("category"):
         raise InvalidInput(f"{store.location} has no concept schemes loaded; run `crimekg init --upgrade {store.location}`")
-    changes = Changeset()
-    secret = workspace_secret(store, changes)
+    g_iri = graph_iri("contributions/" + session_id)
+    warnings = []
+    if info is None:
+        changes = session_changeset(store, session_id)
+        warnings.append(
+            f"session {session_id!r} did not exist; created it with the title 'Session {session_id}' "
+            f"(describe it with `crimekg session new {session_id} --title ... --date ... --place ...`)"
+        )
+    else:
+        changes = Changeset()
+        if info["start"] is None and info["date"] is not None:
+            # the time of a row without one, as check_rows would make it on every row: made once
+            info = {**info, "start": Literal(datetime.combine(info["date"], time()).isoformat(), datatype=XSD.dateTime)}
+    secret = workspace_secret(store, changes)  # a new one is stored by the same write
+    # keys made before the workspace had a secret: only this session's contributions can have them
     prefix = str(contribution_iri(session_id, ""))
-    legacy = {str(r["c"])[len(prefix):] for r in store.select("SELECT ?c WHERE { ?c a ckg:Contribution }")
+    legacy = {str(r["c"])[len(prefix):] for r in store.select(f"SELECT ?c WHERE {{ GRAPH <{g_iri}> {{ ?c a ckg:Contribution }} }}")
               if str(r["c"]).startswith(prefix)}
     records, problems = check_rows(
         sheet, vocab, session_date=info["date"] if info else None, session_start=info["start"] if info else None,
@@ -543,22 +555,27 @@ def plan_contributions(
     _check_addresses(store, sheet, records, problems)
     if problems and not skip_invalid:
         raise refusal(sheet, problems)
-    warnings = []
-    g_iri = graph_iri("contributions/" + session_id)
-    if info is None:
-        session_changes = session_changeset(store, session_id)
-        for iri, triples in changes.add.items():
-            session_changes.add_triples(iri, triples)
-        changes = session_changes
-        warnings.append(
-            f"session {session_id!r} did not exist; created it with the title 'Session {session_id}' "
-            f"(describe it with `crimekg session new {session_id} --title ... --date ... --place ...`)"
-        )
-    triples, counts = records_to_triples(store, session_id, records, warnings, sheet)
-    changes.add_triples(g_iri, triples)
+    data, counts = records_to_triples(store, session_id, records, warnings, sheet, g_iri)
     summary = {"rows": len(sheet.rows), "stored": len(records), "rejected": len(problems), **counts}
     warnings += _personal_warnings(personal, redact)
+    _add_contributions(changes, g_iri, data)
     return ImportPlan(changes, summary, warnings, rejected_rows(sheet, problems))
+
+
+def _add_contributions(changes: Changeset, graph: str, data: NTriplesFile) -> None:
+    """Add the N-Triples of :func:`records_to_triples` to ``changes``: a big import as that file (the
+    store bulk-loads it), a few rows as rdflib triples (what a server or ``crimekg add`` looks at)."""
+    if len(data) >= BULK_BYTES:
+        changes.add_ntriples(graph, data)
+        return
+    import pyoxigraph as ox
+
+    from crimekg.graph.store import from_oxigraph_term
+
+    text = data.getvalue()
+    data.close()
+    changes.add_triples(graph, [(from_oxigraph_term(t.subject), from_oxigraph_term(t.predicate), from_oxigraph_term(t.object))
+                                for t in ox.parse(input=text, format=ox.RdfFormat.N_TRIPLES)])
 
 
 def _check_addresses(store: GraphStore, sheet: Sheet, records: list[Record], problems: dict[int, list[Problem]]) -> None:
@@ -580,118 +597,193 @@ def _check_addresses(store: GraphStore, sheet: Sheet, records: list[Record], pro
 
 
 def records_to_triples(
-    store: GraphStore, session_id: str, records: list[Record], warnings: list[str] | None = None,
-    sheet: Sheet | None = None,
-) -> tuple[list, dict[str, int]]:
-    """The triples for valid records: contributions, participants and derived items.
+    store: GraphStore, session_id: str, records: Iterable[Record], warnings: list[str] | None = None,
+    sheet: Sheet | None = None, graph: str | None = None,
+) -> tuple[NTriplesFile, dict[str, int]]:
+    """The triples for valid records, as N-Triples in a temporary file: contributions, participants
+    and derived items.
 
     Free text (text, label, local place, details) is tagged with the record's language, else with
-    the language its script tells (:func:`graph.terms.text_literal`). A factor is found by its
+    the language its script tells (:func:`graph.terms.text_language`). A factor is found by its
     normalised label whatever the tag: the same text with another tag joins the existing factor
     (whose label keeps its tag) and adds a line to ``warnings`` (naming the row of ``sheet``).
+    ``graph`` is the session's contributions graph, where contributions imported before are looked
+    up (default ``contributions/{session_id}``).
+
+    Each term is checked and written (escaped) by pyoxigraph, once per distinct value; the lines
+    go to the file a batch at a time, so a sheet of 100,000 rows never holds its hundreds of
+    megabytes of N-Triples, or millions of objects, in memory.
     """
-    s = session_iri(session_id)
+    import pyoxigraph as ox
+
+    from crimekg.graph.store import NTriplesFile, to_oxigraph_term
+
+    g_iri = graph or graph_iri("contributions/" + session_id)
+    nodes: dict[str, str] = {}
+
+    def node(iri: str) -> str:
+        """The N-Triples form of an IRI (checked: an IRI RDF cannot hold raises ValueError)."""
+        n = nodes.get(iri)
+        if n is None:
+            n = nodes[iri] = str(ox.NamedNode(iri))
+        return n
+
+    terms: dict[object, str] = {}
+
+    def term(value: object) -> str:
+        """A vocabulary IRI or a typed literal (few distinct), in N-Triples."""
+        t = terms.get(value)
+        if t is None:
+            t = terms[value] = str(to_oxigraph_term(value))
+        return t
+
+    def literal(text: str, lang: str | None) -> str:
+        return str(ox.Literal(text, language=lang) if lang else ox.Literal(text))
+
+    a, a_entity, a_contribution = node(str(RDF.type)), node(str(PROV.Entity)), node(str(CKG.Contribution))
+    p_kind, p_generated_by, p_text, p_label, p_local = (node(str(x)) for x in (CKG.kind, PROV.wasGeneratedBy, CKG.text, RDFS.label, CKG.localPlace))
+    p_question, p_group, p_at, p_attributed, p_derived = (node(str(x)) for x in (CKG.question, CKG.group, PROV.generatedAtTime, PROV.wasAttributedTo, PROV.wasDerivedFrom))
+    a_participant, a_agent, p_code = node(str(CKG.Participant)), node(str(PROV.Agent)), node(str(CKG.contributorCode))
+    a_factor, a_concept, p_pref, p_scheme, scheme = (node(str(x)) for x in (CKG.Factor, SKOS.Concept, SKOS.prefLabel, SKOS.inScheme, FACTOR_SCHEME))
+    a_dataset, p_addresses = node(str(DCAT.Dataset)), node(str(CKG.addresses))
+    common = [(node(str(p)), attr) for p, attr in ((CKG.category, "categories"), (CKG.crimeType, "crimes"), (CKG.actor, "actors"),
+                                                  (CKG.level, "levels"), (CKG.place, "places"))]
+    p_topic, p_crime, p_place, p_level, p_theme = (node(str(x)) for x in (CKG.topic, CKG.crimeType, CKG.place, CKG.level, DCAT.theme))
+    details = {kind: [(k, node(str(CKG[prop]))) for k, prop in props.items()] for kind, props in _DETAILS.items()}
+
+    s = node(str(session_iri(session_id)))
+    # the IRI schemes of graph.terms, as string prefixes (a URIRef per row costs more than its triples)
+    contribution_prefix, participant_prefix = str(contribution_iri(session_id, "")), str(participant_iri(session_id, ""))
+    item_prefix = {kind: str(item_iri(kind, "")) for kind in ITEM_PATHS}
     by_label, used, derived = _existing_items(store)
-    stored: dict[tuple[str, URIRef], list[Literal]] = {}
-    for r in store.select("SELECT ?c ?p ?o WHERE { VALUES ?p { ckg:text rdfs:label ckg:localPlace } ?c a ckg:Contribution ; ?p ?o }"):
-        stored.setdefault((str(r["c"]), URIRef(r["p"])), []).append(r["o"])
-    triples: list = []
+    found_labels = {k: (str(f), str(lit), lit.language) for k, (f, lit) in by_label.items()}
+    stored: dict[tuple[str, str], list[tuple[str, str | None]]] = {}
+    for r in store.select(f"SELECT ?c ?p ?o WHERE {{ GRAPH <{g_iri}> {{ VALUES ?p {{ ckg:text rdfs:label ckg:localPlace }} "
+                          "?c a ckg:Contribution ; ?p ?o } }"):
+        stored.setdefault((str(r["c"]), str(r["p"])), []).append((str(r["o"]), r["o"].language))
     counts = {"contributions": 0, "new factors": 0}
-    item_slugs: dict[tuple[str, str], URIRef] = {}
-    pending: list[tuple[URIRef, list[str]]] = []
-    for rec in records:
-        c = contribution_iri(session_id, rec.key)
+    item_slugs: dict[tuple[str, str], str] = {}
+    participants: set[str] = set()
+    pending: list[tuple[str, list[str]]] = []
+    out = NTriplesFile(checked=True)  # every line is made of terms pyoxigraph wrote
+    triples: list[tuple[str, str, str]] = []
+
+    def flush() -> None:
+        out.write("".join([f"{t[0]} {t[1]} {t[2]} .\n" for t in triples]).encode("utf-8"))
+        triples.clear()
+
+    def where(rec: Record) -> str:
+        return f"{sheet.path}: {sheet.unit} {rec.row}" if sheet else f"row {rec.row}"
+
+    def add(rec: Record) -> None:
+        nonlocal triples
+        c_iri = contribution_prefix + rec.key
+        c = str(ox.NamedNode(c_iri))  # one per row: not kept
+        kind = node(ontology.CKG + rec.kind)
         counts["contributions"] += 1
-        kind = URIRef(ontology.CKG + rec.kind)
-
-        def tagged(text: str) -> Literal:
-            return text_literal(text, rec.language)
-
-        triples += [(c, RDF.type, CKG.Contribution), (c, RDF.type, PROV.Entity),
-                    (c, CKG.kind, kind), (c, PROV.wasGeneratedBy, s)]
-        retagged = False
-        for p, value in ((CKG.text, rec.text), (RDFS.label, rec.label), (CKG.localPlace, rec.local_place)):
+        triples += [(c, a, a_contribution), (c, a, a_entity), (c, p_kind, kind), (c, p_generated_by, s)]
+        retagged = None
+        for p, value in ((p_text, rec.text), (p_label, rec.label), (p_local, rec.local_place)):
             if not value:
                 continue
-            lit = tagged(value)
-            same = [o for o in stored.get((str(c), p), ()) if str(o) == value]
+            lang = text_language(value, rec.language)
+            before = stored.get((c_iri, p[1:-1]))
+            same = [tag for text, tag in before if text == value] if before else []
             if not same:
-                triples.append((c, p, lit))
-            elif all(o.language != lit.language for o in same):
-                retagged = True  # imported before with another tag: the stored literal stays
+                triples.append((c, p, literal(value, lang)))
+            elif all(tag != lang for tag in same):
+                retagged = stored[(c_iri, str(CKG.text))][0][1] if (c_iri, str(CKG.text)) in stored else None
+                retagged = retagged or "untagged"  # imported before with another tag: the stored literal stays
         if retagged and warnings is not None:
-            where = f"{sheet.path}: {sheet.unit} {rec.row}" if sheet else f"row {rec.row}"
-            warnings.append(f"{where}: this contribution is already in the workspace with its text in another language "
-                            f"tag ({stored[(str(c), CKG.text)][0].language or 'untagged'}); the stored text keeps it")
+            warnings.append(f"{where(rec)}: this contribution is already in the workspace with its text in another language "
+                            f"tag ({retagged}); the stored text keeps it")
         if rec.question is not None:
-            triples.append((c, CKG.question, rec.question))
-        for p, values in ((CKG.category, rec.categories), (CKG.crimeType, rec.crimes), (CKG.actor, rec.actors),
-                          (CKG.level, rec.levels), (CKG.place, rec.places), (CKG.topic, rec.topics)):
-            triples += [(c, p, v) for v in values]
+            triples.append((c, p_question, term(rec.question)))
+        for p, attr in common:
+            triples += [(c, p, term(v)) for v in getattr(rec, attr)]
+        triples += [(c, p_topic, term(v)) for v in rec.topics]
         if rec.group:
-            triples.append((c, CKG.group, Literal(rec.group)))
+            triples.append((c, p_group, literal(rec.group, None)))
         if rec.time is not None:
-            triples.append((c, PROV.generatedAtTime, rec.time))
+            triples.append((c, p_at, term(rec.time)))
         if rec.contributor:
-            person = participant_iri(session_id, rec.contributor)
-            triples += [(person, RDF.type, CKG.Participant), (person, RDF.type, PROV.Agent),
-                        (person, CKG.contributorCode, Literal(rec.contributor)), (c, PROV.wasAttributedTo, person)]
-        if str(c) in derived:
-            continue  # already imported and harmonised: leave its items as they are
-        label = rec.label or short_label(rec.text)
-        label_lit = tagged(label)
-        if rec.kind == "Factor":
-            found = by_label.get(normalize(label))
-            if found is None:
-                f = factor_iri(_free_slug(slugify(label), used, factor_iri))
-                used.add(str(f))
-                by_label[normalize(label)] = (f, label_lit)
-                counts["new factors"] += 1
-                triples += [(f, RDF.type, CKG.Factor), (f, RDF.type, SKOS.Concept), (f, SKOS.prefLabel, label_lit),
-                            (f, SKOS.inScheme, FACTOR_SCHEME)]
+            person = node(participant_prefix + rec.contributor)
+            if rec.contributor not in participants:
+                participants.add(rec.contributor)
+                triples += [(person, a, a_participant), (person, a, a_agent), (person, p_code, literal(rec.contributor, None))]
+            triples.append((c, p_attributed, person))
+        if c_iri not in derived:  # else already imported and harmonised: its items stay as they are
+            label = rec.label or short_label(rec.text)
+            lang = text_language(label, rec.language)
+            if rec.kind == "Factor":
+                key = normalize(label)
+                found = found_labels.get(key)
+                if found is None:
+                    f_iri = item_prefix["Factor"] + _free_slug(slugify(label), used, item_prefix["Factor"].__add__)
+                    f = str(ox.NamedNode(f_iri))
+                    used.add(f_iri)
+                    found_labels[key] = (f_iri, label, lang)
+                    counts["new factors"] += 1
+                    triples += [(f, a, a_factor), (f, a, a_concept), (f, p_pref, literal(label, lang)), (f, p_scheme, scheme)]
+                else:
+                    f_iri, known, known_lang = found
+                    f = node(f_iri)
+                    if warnings is not None and known_lang and lang and known_lang != lang:
+                        warnings.append(
+                            f'{where(rec)}: "{label}" ({lang}) is the same text as the factor "{known}" '
+                            f"({known_lang}) <{f_iri}>; it joins that factor, whose label stays {known_lang}. "
+                            "If a language is wrong, give it in the language column or with --language")
+                triples.append((f, p_derived, c))
+                for p, attr in common:
+                    triples += [(f, p, term(v)) for v in getattr(rec, attr)]
             else:
-                f, known = found
-                if warnings is not None and known.language and label_lit.language and known.language != label_lit.language:
-                    where = f"{sheet.path}: {sheet.unit} {rec.row}" if sheet else f"row {rec.row}"
-                    warnings.append(
-                        f'{where}: "{label}" ({label_lit.language}) is the same text as the factor "{known}" '
-                        f"({known.language}) <{f}>; it joins that factor, whose label stays {known.language}. "
-                        "If a language is wrong, give it in the language column or with --language")
-            triples.append((f, PROV.wasDerivedFrom, c))
-            for p, values in ((CKG.category, rec.categories), (CKG.crimeType, rec.crimes), (CKG.actor, rec.actors),
-                              (CKG.level, rec.levels), (CKG.place, rec.places)):
-                triples += [(f, p, v) for v in values]
-            continue
-        key = (rec.kind, normalize(label))
-        item = item_slugs.get(key)
-        if item is None:
-            item = item_slugs[key] = item_iri(rec.kind, _free_slug(slugify(label), used, lambda sl: item_iri(rec.kind, sl)))
-            used.add(str(item))
-            triples += [(item, RDF.type, kind), (item, RDFS.label, label_lit)]
-            if rec.kind == "DataSource":
-                triples.append((item, RDF.type, DCAT.Dataset))
-        counts[KIND_WORDS[rec.kind] + "s"] = counts.get(KIND_WORDS[rec.kind] + "s", 0) + 1
-        triples.append((item, PROV.wasDerivedFrom, c))
-        props = [(CKG.crimeType, rec.crimes), (CKG.place, rec.places)]
-        if rec.kind != "Response":
-            props.append((CKG.level, rec.levels))
-        if rec.kind == "DataSource":
-            props.append((DCAT.theme, rec.topics))
-        if rec.kind == "InformationGap":
-            props.append((CKG.topic, rec.topics))
-        for p, values in props:
-            triples += [(item, p, v) for v in values]
-        for k, prop in _DETAILS.get(rec.kind, {}).items():
-            if k in rec.details:
-                triples.append((item, CKG[prop], tagged(rec.details[k])))
-        if rec.addresses:
-            pending.append((item, rec.addresses))
+                key2 = (rec.kind, normalize(label))
+                item_iri_str = item_slugs.get(key2)
+                if item_iri_str is None:
+                    prefix = item_prefix[rec.kind]
+                    item_iri_str = item_slugs[key2] = prefix + _free_slug(slugify(label), used, prefix.__add__)
+                    used.add(item_iri_str)
+                    item = node(item_iri_str)
+                    triples += [(item, a, kind), (item, p_label, literal(label, lang))]
+                    if rec.kind == "DataSource":
+                        triples.append((item, a, a_dataset))
+                item = node(item_iri_str)  # items are shared by the rows that say the same
+                counts[KIND_WORDS[rec.kind] + "s"] = counts.get(KIND_WORDS[rec.kind] + "s", 0) + 1
+                triples.append((item, p_derived, c))
+                props = [(p_crime, rec.crimes), (p_place, rec.places)]
+                if rec.kind != "Response":
+                    props.append((p_level, rec.levels))
+                if rec.kind == "DataSource":
+                    props.append((p_theme, rec.topics))
+                if rec.kind == "InformationGap":
+                    props.append((p_topic, rec.topics))
+                for p, values in props:
+                    triples += [(item, p, term(v)) for v in values]
+                for k, p in details.get(rec.kind, ()):
+                    if k in rec.details:
+                        triples.append((item, p, literal(rec.details[k], text_language(rec.details[k], rec.language))))
+                if rec.addresses:
+                    pending.append((item, rec.addresses))
+
+    for rec in records:
+        try:
+            add(rec)
+        except ValueError as exc:  # a term RDF cannot hold: an IRI from a code the session's pattern let through, a language tag
+            raise InvalidInput(f"{where(rec)}: {exc} (in the id, contributor code or language of this row); "
+                               "use letters and digits for codes and ids, and a language code such as ja. Nothing was stored.") from exc
+        if len(triples) >= _BATCH:
+            flush()
     for item, names in pending:  # after every factor of the sheet exists
         for name in names:
-            f = URIRef(name) if name.startswith(ontology.DATA) else by_label.get(normalize(name), (None,))[0]
-            if f is not None:
-                triples.append((item, CKG.addresses, f))
-    return triples, counts
+            f_iri = name if name.startswith(ontology.DATA) else (found_labels.get(normalize(name)) or (None,))[0]
+            if f_iri is not None:
+                triples.append((item, p_addresses, node(f_iri)))
+    flush()
+    return out, counts
+
+
+#: Triples made before they are written out as N-Triples (see :func:`records_to_triples`).
+_BATCH = 20_000
 
 
 def link_triples(
