@@ -60,6 +60,8 @@ from crimekg.graph.store import (
     tidy_prefixes,
     to_oxigraph_term,
     write_ntriples,
+    bind_values,
+    sparql_tokens,
 )
 
 __all__ = [
@@ -413,7 +415,7 @@ class RemoteStore(GraphStore):
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> rdflib.query.Result:
         import pyoxigraph as ox
 
-        text = _with_prefixes(_bind(sparql, bindings or {}))
+        text = _with_prefixes(bind_values(sparql, bindings or {}))
         form = _form(sparql)
         if form in ("CONSTRUCT", "DESCRIBE"):
             data = self._sparql_checked(text, "application/n-triples")
@@ -768,55 +770,9 @@ def _with_prefixes(sparql: str) -> str:
     return _PREFIX_TEXT + sparql
 
 
-def _tokens(sparql: str) -> Iterator[tuple[int, str]]:
-    """(position, token) for the braces and words of a query, skipping strings, IRIs and comments."""
-    import re
-
-    pattern = re.compile(
-        r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
-        r'|<[^<>"{}|^`\\\x00-\x20]*>|#[^\n]*|[{}]|[A-Za-z_][\w-]*:?|.',
-        re.S,
-    )
-    for m in pattern.finditer(sparql):
-        yield m.start(), m.group()
-
-
 def _form(sparql: str) -> str:
     """SELECT, CONSTRUCT, ASK or DESCRIBE: the query's form."""
-    for _pos, tok in _tokens(sparql):
+    for _pos, tok in sparql_tokens(sparql):
         if tok.upper() in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE"):
             return tok.upper()
     return "SELECT"
-
-
-def _bind(sparql: str, bindings: Mapping[str, Node]) -> str:
-    """The query with ``bindings`` given as a VALUES block at the start of its WHERE clause, so that
-    every pattern and filter of the outer query sees them (as initial bindings do).
-
-    >>> _bind("SELECT ?x WHERE { ?x ?p ?y }", {"y": rdflib.Literal("A")})
-    'SELECT ?x WHERE { VALUES (?y) { ("A") } ?x ?p ?y }'
-    >>> _bind('CONSTRUCT { ?s ?p "{" } WHERE { ?s ?p ?o }', {"s": rdflib.URIRef("urn:a")})
-    'CONSTRUCT { ?s ?p "{" } WHERE { VALUES (?s) { (<urn:a>) } ?s ?p ?o }'
-    """
-    if not bindings:
-        return sparql
-    for name, term in bindings.items():
-        if isinstance(term, rdflib.BNode):
-            raise InvalidQuery(f"?{name}: a blank node cannot be bound in a query sent to a SPARQL server")
-    block = "VALUES (" + " ".join(f"?{n}" for n in bindings) + ") { (" + " ".join(t.n3() for t in bindings.values()) + ") } "
-    form = None
-    where_seen = False
-    depth = 0
-    for pos, tok in _tokens(sparql):
-        up = tok.upper()
-        if depth == 0 and form is None and up in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE"):
-            form = up
-        elif depth == 0 and up == "WHERE":
-            where_seen = True
-        elif tok == "{":
-            if depth == 0 and form is not None and (where_seen or form != "CONSTRUCT"):
-                return sparql[: pos + 1] + " " + block + sparql[pos + 1:].lstrip()
-            depth += 1
-        elif tok == "}":
-            depth -= 1
-    raise InvalidQuery("cannot bind parameters: the query has no WHERE clause")

@@ -54,6 +54,8 @@ __all__ = [
     "Changeset",
     "NTriplesFile",
     "write_ntriples",
+    "bind_values",
+    "sparql_tokens",
     "GraphStore",
     "OxigraphStore",
     "ReadOnlyOxigraphStore",
@@ -617,9 +619,7 @@ class OxigraphStore(GraphStore):
                     raise
                 # Oxigraph substitutes only variables that the SELECT clause projects: the others
                 # are bound by a VALUES block at the start of the WHERE clause, as on a server
-                from crimekg.graph.remote import _bind
-
-                return self._run_query(_bind(sparql, bindings), None)
+                return self._run_query(bind_values(sparql, bindings), None)
         except SyntaxError as exc:
             raise InvalidQuery(f"SPARQL syntax error: {exc.msg if hasattr(exc, 'msg') else exc}") from exc
         except (OSError, ValueError, NotImplementedError, RuntimeError) as exc:
@@ -1696,3 +1696,53 @@ def _init_remote(location: str, *, upgrade: bool, with_ontology: bool, endpoints
         store.close()
         raise
     return store
+
+
+# -- query text --------------------------------------------------------------------------------
+
+
+def sparql_tokens(sparql: str) -> Iterator[tuple[int, str]]:
+    """(position, token) for the braces and words of a query, skipping strings, IRIs and comments."""
+    import re
+
+    pattern = re.compile(
+        r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
+        r'|<[^<>"{}|^`\\\x00-\x20]*>|#[^\n]*|[{}]|[A-Za-z_][\w-]*:?|.',
+        re.S,
+    )
+    for m in pattern.finditer(sparql):
+        yield m.start(), m.group()
+
+
+def bind_values(sparql: str, bindings: Mapping[str, Node]) -> str:
+    """The query with ``bindings`` given as a VALUES block at the start of its WHERE clause, so that
+    every pattern and filter of the outer query sees them (as initial bindings do).
+
+    >>> bind_values("SELECT ?x WHERE { ?x ?p ?y }", {"y": rdflib.Literal("A")})
+    'SELECT ?x WHERE { VALUES (?y) { ("A") } ?x ?p ?y }'
+    >>> bind_values('CONSTRUCT { ?s ?p "{" } WHERE { ?s ?p ?o }', {"s": rdflib.URIRef("urn:a")})
+    'CONSTRUCT { ?s ?p "{" } WHERE { VALUES (?s) { (<urn:a>) } ?s ?p ?o }'
+    """
+    if not bindings:
+        return sparql
+    for name, term in bindings.items():
+        if isinstance(term, rdflib.BNode):
+            raise InvalidQuery(f"?{name}: a blank node cannot be bound as a value (a VALUES block names no blank node)")
+    block = "VALUES (" + " ".join(f"?{n}" for n in bindings) + ") { (" + " ".join(t.n3() for t in bindings.values()) + ") } "
+    form = None
+    where_seen = False
+    depth = 0
+    for pos, tok in sparql_tokens(sparql):
+        up = tok.upper()
+        if depth == 0 and form is None and up in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE"):
+            form = up
+        elif depth == 0 and up == "WHERE":
+            where_seen = True
+        elif tok == "{":
+            if depth == 0 and form is not None and (where_seen or form != "CONSTRUCT"):
+                return sparql[: pos + 1] + " " + block + sparql[pos + 1:].lstrip()
+            depth += 1
+        elif tok == "}":
+            depth -= 1
+    raise InvalidQuery("cannot bind parameters: the query has no WHERE clause")
+
