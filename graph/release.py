@@ -269,8 +269,8 @@ def _void(store: GraphStore, info: ReleaseInfo, licence: str, date: str | None, 
         add(sub, VOID + "triples", L(n, XSD + "integer"))
         for p, o in origin.get(g, ()):
             add(sub, p, o)
-    for s, p, o in origin.get("", ()):
-        add(s, p, o)
+    for s, p, o in origin.get("", ()):  # the import activities and files: terms already
+        out.append(ox.Quad(s, p, o, ox.DefaultGraph()))
     data = ox.serialize(canonical_quads(out, sort=True), format=ox.RdfFormat.TURTLE,
                         prefixes={**PREFIXES, "void": VOID, "sd": SD})
     return _tidy(data)

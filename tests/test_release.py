@@ -338,3 +338,23 @@ def test_a_broken_release_folder_is_refused_in_one_line_and_nothing_is_stored(de
     refused(garbled, "SHA256SUMS, line 1")
     mixed = runner.invoke(cli, ["load", str(tmp_path / "rel"), "--graph", "x", "--store", ws])
     assert mixed.exit_code == 2 and "alone" in mixed.output
+
+
+def test_a_release_of_a_workspace_with_imported_evidence_names_each_import(tmp_path):
+    """Imports add their activity and file to void.ttl: a workspace with evidence releases too."""
+    from pathlib import Path
+
+    build_demo(tmp_path / "demo")
+    store_dir = str(tmp_path / "demo" / "store")
+    data = Path(__file__).parent / "data" / "evidence"
+    for name in ("glotip-sample.csv", "frontex-sample.csv"):
+        result = CliRunner().invoke(cli, ["import", str(data / name), "--store", store_dir])
+        assert result.exit_code == 0, result.output
+    out = tmp_path / "release"
+    result = CliRunner().invoke(cli, ["release", str(out), "--store", store_dir])
+    assert result.exit_code == 0, result.output
+    void = rdflib.Graph().parse(out / "void.ttl", format="turtle")
+    prov = rdflib.Namespace("http://www.w3.org/ns/prov#")
+    titles = {str(t) for a in void.subjects(rdflib.RDF.type, prov.Activity) for d in void.objects(a, prov.used)
+              for t in void.objects(d, rdflib.DCTERMS.title)}
+    assert titles == {"glotip-sample.csv", "frontex-sample.csv"}
