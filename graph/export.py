@@ -249,6 +249,31 @@ def _write(out: IO[bytes] | str | os.PathLike, data: bytes) -> None:
 _XSD_STRING = XSD + "string"
 
 
+#: Letters of scripts written without spaces between words (Thai, Lao, Myanmar, Khmer, kana, Han).
+_UNSPACED = "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3005\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
+#: A word character of a script that puts spaces between words.
+_SPACED_WORD = f"[^\\W{_UNSPACED}]"
+
+
+def _whole_word(word: str) -> str:
+    """A pattern for ``word`` standing as a word of its own. An edge in a script that spaces its words
+    may not touch a letter or digit of such a script; an edge in Thai, Japanese or Chinese, which do
+    not, may touch anything, and any edge may touch a letter of those scripts ("Group Cによると",
+    "Sabha的招募者", "ผู้จัดหาในSabha").
+
+    >>> import re
+    >>> [bool(re.search(_whole_word(w), t)) for w, t in [("Sabha", "Sabha的招募者"), ("Sabha", "Sabhatown"),
+    ...     ("Group C", "Group Cによると"), ("P07", "P070"), ("新宿", "新宿区で"), ("Sabha", "ผู้จัดหาในSabha")]]
+    [True, False, True, False, True, True]
+    """
+    import re
+
+    spaced = re.compile(_SPACED_WORD)
+    left = f"(?<!{_SPACED_WORD})" if spaced.match(word[0]) else ""
+    right = f"(?!{_SPACED_WORD})" if spaced.match(word[-1]) else ""
+    return left + re.escape(word) + right
+
+
 def redactor(store: GraphStore, redact: bool = False) -> Callable[[str], str] | None:
     """The public profile's text rule, as a function of a text; None when it has nothing to do.
 
@@ -274,9 +299,9 @@ def redactor(store: GraphStore, redact: bool = False) -> Callable[[str], str] | 
     words = sorted((w for w in codes | groups | local if w.strip()), key=lambda w: (-len(w), w))
     codes_rule = None
     if words:
-        pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(w) for w in words) + r")(?!\w)")
+        pattern = re.compile("|".join(_whole_word(w) for w in words))
         kind = {**{w: "[place]" for w in local}, **{w: "[group]" for w in groups}, **{w: "[participant]" for w in codes}}
-        codes_rule = lambda text: pattern.sub(lambda m: kind[m.group(1)], text)  # noqa: E731
+        codes_rule = lambda text: pattern.sub(lambda m: kind[m.group()], text)  # noqa: E731
     if not redact:
         return codes_rule
     from crimekg.graph.pii import redact as pii_redact

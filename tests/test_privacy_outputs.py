@@ -88,7 +88,8 @@ def test_the_files_a_release_bundles_are_the_same_for_every_workspace(demo, tmp_
 
 def _found(text: str, value: str) -> bool:
     """The value as words of their own: P07 not inside "P070", "Group A" not inside "Group Against"."""
-    return re.search(rf"(?<!\w){re.escape(value)}(?!\w)", text) is not None
+    # only a Latin letter or digit next to it makes it another word: "Sabhaの", "在Sabha招募" count
+    return re.search(rf"(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9])", text) is not None
 
 
 def test_no_public_output_shows_who_where_or_when(demo, needles, tmp_path):
@@ -129,8 +130,8 @@ _NAMING = """
 @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
 <https://w3id.org/crimekg/data/factor/recruiters-in-sabha> a ckg:Factor ;
   skos:prefLabel "Recruiters in Sabha, as Group C and P07 said"@en ;
-  skos:altLabel "「Sabha」の勧誘者（Group C）"@ja, "Вербовщики в Sabha (Group C)"@ru, "مجندون في Sabha (Group C)"@ar,
-    "ผู้จัดหาใน Sabha (Group C)"@th, "在「Sabha」招募（Group C）"@zh, "Reclutadores en Sabha (Group C)"@es ;
+  skos:altLabel "Sabhaの勧誘者（Group Cによると）"@ja, "Вербовщики в Sabha (Group C)"@ru, "مجندون في Sabha (Group C)"@ar,
+    "ผู้จัดหาในSabha (Group C)"@th, "在Sabha招募（据Group C说）"@zh, "Reclutadores en Sabha (Group C)"@es ;
   ckg:category <https://w3id.org/crimekg/concept/category/enabling> ;
   ckg:crimeType <https://w3id.org/crimekg/concept/crime/trafficking-in-persons> ;
   ckg:place <https://w3id.org/crimekg/place/NGA> .
@@ -234,9 +235,9 @@ def test_no_public_view_or_brief_shows_who_where_or_when(room, needles, tmp_path
     assert not any(found.values()), found
     # what the profile marks is still there to read, as a marker, in every script
     factors = _texts(tmp_path / "factors.html")
-    for marked in ("Recruiters in [place], as [group] and [participant] said", "「[place]」の勧誘者（[group]）",
-                   "Вербовщики в [place] ([group])", "مجندون في [place] ([group])", "ผู้จัดหาใน [place] ([group])",
-                   "在「[place]」招募（[group]）", "Reclutadores en [place] ([group])"):
+    for marked in ("Recruiters in [place], as [group] and [participant] said", "[place]の勧誘者（[group]によると）",
+                   "Вербовщики в [place] ([group])", "مجندون في [place] ([group])", "ผู้จัดหาใน[place] ([group])",
+                   "在[place]招募（据[group]说）", "Reclutadores en [place] ([group])"):
         assert marked in factors, marked
     for path in files:
         assert "Public profile: no contributor codes, groups, times or local places" in _texts(path), path.name
