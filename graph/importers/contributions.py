@@ -198,12 +198,16 @@ class LinkRecord:
     evidence: str | None
 
 
+#: Normalised column names and aliases -> field name, per field table (by identity).
+_lookups: dict[int, tuple[Mapping, dict[str, str]]] = {}
+
+
 def _columns(sheet: Sheet, fields: Mapping[str, tuple[str, tuple[str, ...], str]], kind: str) -> dict[str, str]:
     """Map each header of the sheet to a field name; unknown headers are an error with a hint."""
-    lookup = {}
-    for name, (header, aliases, _) in fields.items():
-        for w in (name, header, *aliases):
-            lookup[normalize(w)] = name
+    table, lookup = _lookups.get(id(fields), (None, {}))
+    if table is not fields:  # FIELDS and LINK_FIELDS are constants: each lookup is built once
+        lookup = {normalize(w): name for name, (header, aliases, _) in fields.items() for w in (name, header, *aliases)}
+        _lookups[id(fields)] = (fields, lookup)
     mapping: dict[str, str] = {}
     unknown = []
     for h in sheet.headers:
