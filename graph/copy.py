@@ -27,15 +27,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from crimekg.graph.errors import InvalidInput, StoreError
-from crimekg.graph.store import INTERNAL, META, is_remote, store_location
+from crimekg.graph.store import INTERNAL, META, SECRET_GRAPH, SECRET_PREDICATE, is_remote, store_location
 
 if TYPE_CHECKING:
     from crimekg.graph.store import GraphStore
 
 __all__ = ["CopyReport", "copy_workspace", "travels"]
 
-#: The internal graph that travels with a workspace: its key for contribution identifiers.
-SECRET = INTERNAL + "secret"
+#: What travels with a workspace besides its graphs: its key for contribution identifiers (a graph
+#: on a server, a file beside the store of a directory; it travels as a graph of one triple).
+SECRET = SECRET_GRAPH
 _LOCK_SUBJECT = b"<" + INTERNAL.encode("ascii") + b"lock> "
 
 
@@ -138,15 +139,19 @@ def _check_destination(dst: str, replace: bool, endpoints: Mapping[str, str | No
 def _write_directory(dst: str, parts: Mapping[str, tuple[Path, int]], replace: bool) -> None:
     import pyoxigraph as ox
 
-    from crimekg.graph.store import build_aside
+    from crimekg.graph.store import build_aside, write_secret_file
 
     with build_aside(dst, replace=replace) as aside:
         store = ox.Store(str(aside))
         try:
             for g, (path, _n) in parts.items():
+                if g == SECRET:  # a directory keeps it in its own file, out of every query's reach
+                    secret = _secret_of(path)
+                    if secret is not None:
+                        write_secret_file(aside, secret)
+                    continue
                 store.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(g))
-            for g in parts:  # an empty graph still exists in the copy
-                store.add_graph(ox.NamedNode(g))
+                store.add_graph(ox.NamedNode(g))  # an empty graph still exists in the copy
             store.flush()
         finally:
             del store
@@ -203,13 +208,26 @@ def _read_directory(store: Any, tmp: Path) -> dict[str, tuple[Path, int]]:
     raw: ox.Store = store.oxigraph
     parts: dict[str, tuple[Path, int]] = {}
     for node in sorted(raw.named_graphs(), key=lambda n: n.value):
-        if not isinstance(node, ox.NamedNode) or not travels(node.value):
-            continue
+        if not isinstance(node, ox.NamedNode) or not travels(node.value) or node.value == SECRET:
+            continue  # the secret: read below, wherever the workspace keeps it
         path = tmp / f"{len(parts)}.nt"
         with open(path, "wb") as f:
             raw.dump(f, format=ox.RdfFormat.N_TRIPLES, from_graph=node)
         parts[node.value] = (path, _lines(path))
+    secret = store.read_secret()
+    if secret is not None:
+        path = tmp / "secret.nt"
+        line = f"<{SECRET}> <{SECRET_PREDICATE}> \"{secret.hex()}\" .\n"
+        path.write_text(line, encoding="ascii")
+        parts[SECRET] = (path, 1)
     return parts
+
+
+def _secret_of(path: Path) -> bytes | None:
+    import pyoxigraph as ox
+
+    found = sorted(t.object.value for t in ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES) if t.predicate.value == SECRET_PREDICATE)
+    return bytes.fromhex(found[0]) if found else None
 
 
 def _read_server(store: Any, tmp: Path) -> dict[str, tuple[Path, int]]:

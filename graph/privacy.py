@@ -3,7 +3,9 @@
 A contribution's IRI ends in a key derived from its text, question, contributor code and group.
 That key must not let anyone holding a public export test guesses ("was this text written by
 P07 in group A?"), so it is an HMAC-SHA256 under a random secret created once per workspace and
-kept in an internal graph (``urn:crimekg:secret``), which no listing, export or release includes.
+kept apart from the data: in a file beside the store of a workspace directory, in the internal graph
+``urn:crimekg:secret`` on a server (left out of the dataset every query names). No listing, query,
+export or release shows it.
 """
 
 from __future__ import annotations
@@ -12,16 +14,13 @@ import hashlib
 import hmac
 from typing import TYPE_CHECKING
 
-from crimekg.graph.store import INTERNAL
-from crimekg.graph.terms import CKG
+from crimekg.graph.store import SECRET_GRAPH
 
 if TYPE_CHECKING:
     from crimekg.graph.store import Changeset, GraphStore
 
 __all__ = ["SECRET_GRAPH", "keyed_digest", "legacy_digest", "workspace_secret"]
 
-SECRET_GRAPH = INTERNAL + "secret"
-_SECRET_PREDICATE = CKG + "workspaceSecret"
 _KEY_LENGTH = 12
 
 
@@ -44,23 +43,21 @@ def legacy_digest(basis: str) -> str:
 def workspace_secret(store: GraphStore, changes: Changeset | None = None) -> bytes:
     """The workspace's key for contribution identifiers, created when it has none.
 
-    A new secret (32 random bytes) is added to ``changes`` so it is stored by the same write as
-    the contributions keyed with it; without ``changes`` it is written at once.
+    A new secret (32 random bytes) is kept with ``changes``, so it is stored by the same write as
+    the contributions keyed with it (a directory writes its secret file first); without
+    ``changes`` it is written at once.
     """
     import secrets
 
-    from rdflib import Literal, URIRef
-
     from crimekg.graph.store import Changeset
 
-    # the query names its dataset: a server workspace shows no internal graph to a query that does not
-    rows = store.select(f"SELECT ?s FROM NAMED <{SECRET_GRAPH}> WHERE {{ GRAPH <{SECRET_GRAPH}> {{ ?w <{_SECRET_PREDICATE}> ?s }} }}")
-    if rows:
-        return bytes.fromhex(str(sorted(str(r["s"]) for r in rows)[0]))
+    found = store.read_secret()
+    if found is not None:
+        return found
     secret = secrets.token_bytes(32)
     own = changes is None
     changes = changes if changes is not None else Changeset()
-    changes.add_triples(SECRET_GRAPH, [(URIRef(SECRET_GRAPH), URIRef(_SECRET_PREDICATE), Literal(secret.hex()))])
-    if own:
+    store.keep_secret(secret, changes)
+    if own and not changes.is_empty():
         store.write(changes)
     return secret

@@ -6,8 +6,11 @@ is one atomic pyoxigraph call (``Store.load``, ``Store.extend`` or ``Store.updat
 ``commit()``/``rollback()`` do nothing with oxrdflib, so a command builds and checks everything
 first and then writes it in one of those calls, and a failure leaves nothing half-written. A
 process killed in the middle of a write leaves the workspace as it was: new content goes first to
-*staging* graphs that no query sees, and one SPARQL update then moves it into place; staging graphs
-left behind by a killed process are dropped the next time the workspace is opened.
+*staging* graphs that no listing or export shows, and one SPARQL update then moves it into place;
+staging graphs left behind by a killed process are dropped the next time the workspace is opened.
+(A big load fills its staging graphs outside a transaction, so a query run beside it, read-only,
+can see them until it ends.) The workspace's secret, the key of its contribution identifiers, is
+the file ``secret`` beside the store, where no query reaches.
 
 Callers use only :class:`GraphStore`'s methods, so a remote SPARQL 1.1 endpoint can stand behind
 the same interface later without touching them.
@@ -85,6 +88,12 @@ META = ontology.GRAPH + "meta"
 INTERNAL = "urn:crimekg:"  # graphs that no listing or export shows
 STAGING = INTERNAL + "staging:"
 JOURNAL = INTERNAL + "journal"
+#: A workspace's key for contribution identifiers. A server keeps it in this internal graph, which
+#: the dataset crimekg names in every query leaves out; a directory keeps it in ``SECRET_FILE``
+#: beside the store, where no query reaches (a query's default graph there is every graph's union).
+SECRET_GRAPH = INTERNAL + "secret"
+SECRET_PREDICATE = ontology.CKG + "workspaceSecret"
+SECRET_FILE = "secret"
 BULK_TRIPLES = 20_000  # writes at least this big use pyoxigraph's bulk loader
 STAGE_DIR = "crimekg-staging"  # in the workspace directory: staged content and the commit file
 COMMIT_FILE = "commit.json"
@@ -372,6 +381,16 @@ class GraphStore(ABC):
             g.add((s, p, _plain(o)))
         return g
 
+    # -- the workspace secret -------------------------------------------------------------------
+    def read_secret(self) -> bytes | None:
+        """The workspace's key for contribution identifiers, or None while it has none."""
+        rows = self.select(f"SELECT ?s FROM NAMED <{SECRET_GRAPH}> WHERE {{ GRAPH <{SECRET_GRAPH}> {{ ?w <{SECRET_PREDICATE}> ?s }} }}")
+        return bytes.fromhex(sorted(str(r["s"]) for r in rows)[0]) if rows else None
+
+    def keep_secret(self, secret: bytes, changes: Changeset) -> None:
+        """Keep a new secret: stored by the write of ``changes``, with what is keyed by it."""
+        changes.add_triples(SECRET_GRAPH, [(rdflib.URIRef(SECRET_GRAPH), rdflib.URIRef(SECRET_PREDICATE), rdflib.Literal(secret.hex()))])
+
     @abstractmethod
     def graphs(self) -> dict[str, int]:
         """Return every named graph's IRI with the number of triples it holds."""
@@ -599,6 +618,7 @@ class OxigraphStore(GraphStore):
         # oxrdflib exposes its pyoxigraph Store only under this name; this is the one place that reaches it.
         self._ox: ox.Store = self._ds.store._inner
         self._recover()
+        self._move_secret_out()
 
     # -- reading -------------------------------------------------------------------------------
     @property
@@ -930,6 +950,30 @@ class OxigraphStore(GraphStore):
                 if f.name != COMMIT_FILE:
                     f.unlink()
 
+    # -- the workspace secret: a file beside the store --------------------------------------------
+    def read_secret(self) -> bytes | None:
+        found = read_secret_file(Path(self.location))
+        return found if found is not None else self._secret_in_graph()
+
+    def keep_secret(self, secret: bytes, changes: Changeset) -> None:
+        # written before the data it keys: a write that then fails leaves a secret nothing used yet
+        write_secret_file(Path(self.location), secret)
+
+    def _secret_in_graph(self) -> bytes | None:
+        node = ox.NamedNode(SECRET_GRAPH)
+        found = sorted(q.object.value for q in self._ox.quads_for_pattern(None, ox.NamedNode(SECRET_PREDICATE), None, node))
+        return bytes.fromhex(found[0]) if found else None
+
+    def _move_secret_out(self) -> None:
+        """A workspace made before the secret had its own file kept it in a graph, which every
+        query's default graph (the union) showed: move it into its file."""
+        if not self._ox.contains_named_graph(ox.NamedNode(SECRET_GRAPH)):
+            return
+        secret = self._secret_in_graph()
+        if secret is not None:
+            write_secret_file(Path(self.location), secret)
+        self._ox.update(f"DROP SILENT GRAPH <{SECRET_GRAPH}>")
+
     def _recover(self) -> None:
         """Finish a committed write (commit file present), or undo an unfinished one: drop the graphs
         it was creating, every staging graph and every staged file."""
@@ -1140,6 +1184,9 @@ class ReadOnlyOxigraphStore(OxigraphStore):
         for prefix, ns in PREFIXES.items():
             self._ds.bind(prefix, ns)
         self._ox = inner
+
+    def keep_secret(self, secret: bytes, changes: Changeset) -> None:
+        raise self._refuse()
 
     def _refuse(self) -> StoreError:
         return StoreError(
@@ -1503,6 +1550,38 @@ def open_store(location: str | os.PathLike | None = None, *, endpoints: Mapping[
         store.close()
         raise
     return store
+
+
+def read_secret_file(directory: Path) -> bytes | None:
+    """The secret kept in a workspace directory, or None when it has no secret file."""
+    path = directory / SECRET_FILE
+    try:
+        text = path.read_text(encoding="ascii").strip()
+        return bytes.fromhex(text)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise StoreError(
+            f"{path}: the workspace's secret cannot be read ({exc}); restore the file from a backup or a copy of "
+            "the workspace: without it, contributions imported again would get new identifiers"
+        ) from exc
+
+
+def write_secret_file(directory: Path, secret: bytes) -> None:
+    """Write a workspace's secret durably, readable by its owner only, replacing any file there."""
+    path = directory / SECRET_FILE
+    tmp = directory / f".{SECRET_FILE}.{uuid.uuid4().hex}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(secret.hex() + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(directory)
 
 
 def open_store_for_reading(location: str | os.PathLike | None = None) -> GraphStore:

@@ -3,7 +3,8 @@
 A contribution without an ``id`` is named by a digest of its text, question, contributor code and
 group. With the old unkeyed digest, anyone holding a public export (which keeps the text and the
 question) could try every code the sheet allows with every group name and read back who wrote
-what in which group. The key is now an HMAC under a per-workspace secret kept in an internal graph.
+what in which group. The key is now an HMAC under a per-workspace secret, kept where no query, listing or export reaches
+(a file beside a directory's store; an internal graph on a server, left out of every query's dataset).
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from crimekg.graph.importers import contributions
 from crimekg.graph.privacy import SECRET_GRAPH, legacy_digest
 from crimekg.graph.sheets import read_sheet
 from crimekg.graph.errors import InvalidInput
-from crimekg.graph.store import Changeset, graph_iri, init_store, open_store
+from crimekg.graph.errors import StoreError
+from crimekg.graph.query import parse_query_text, run_query
+from crimekg.graph.store import SECRET_PREDICATE, Changeset, graph_iri, init_store, open_store
 from crimekg.graph.terms import session_iri
 
 from tests.helpers import snapshot
@@ -123,6 +126,67 @@ def test_secret_is_internal_and_reimport_changes_nothing(big, tmp_path):
         _run(["export", "--format", fmt, "-o", str(out), "--store", str(store_dir)])
         assert secret_hex not in out.read_text(encoding="utf-8") and SECRET_GRAPH not in out.read_text(encoding="utf-8")
     assert secret_hex not in export.read_text(encoding="utf-8")
+
+
+def _every_value(store) -> str:
+    """Every term any query over the workspace can reach, as one text."""
+    q = parse_query_text("SELECT ?g ?s ?p ?o WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }", "query")
+    return "\n".join(str(v) for row in run_query(store, q, {}).rows for v in row)
+
+
+def test_no_query_reaches_the_secret(big, tmp_path):
+    store_dir = big[0]
+    secret_hex = _secret(store_dir).hex()
+    path = store_dir / "secret"
+    assert path.read_text(encoding="ascii").strip() == secret_hex
+    assert path.stat().st_mode & 0o077 == 0  # its owner's only
+    with open_store(store_dir) as store:
+        seen = _every_value(store)
+        assert "big-2026" in seen  # the search does reach the data...
+        assert secret_hex not in seen and "urn:crimekg:" not in seen  # ...never the key
+        used = parse_query_text(f"SELECT ?o WHERE {{ ?s <{SECRET_PREDICATE}> ?o }}", "query")
+        assert run_query(store, used, {}).rows == []
+    out = _run(["query", "--store", str(store_dir), f"SELECT ?o WHERE {{ ?s <{SECRET_PREDICATE}> ?o }}"])
+    assert secret_hex[:16] not in out
+    out = _run(["query", "--store", str(store_dir), "--format", "csv",
+                "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"])
+    assert "contributions/big-2026" in out and "urn:crimekg" not in out
+
+
+def test_a_secret_kept_in_a_graph_moves_into_its_file(tmp_path):
+    """Workspaces made before the secret file kept it in an internal graph, which queries showed."""
+    import pyoxigraph as ox
+
+    store_dir = tmp_path / "ws"
+    sheet = _sheet(tmp_path / "s.csv", 12)
+    with init_store(store_dir) as store:
+        store.write(contributions.plan(sheet, store, session="old-2026").changes)
+        secret = store.read_secret()
+        store.oxigraph.add(ox.Quad(ox.NamedNode("urn:crimekg:secret"), ox.NamedNode(SECRET_PREDICATE),
+                                   ox.Literal(secret.hex()), ox.NamedNode("urn:crimekg:secret")))
+        before = snapshot(store)
+    (store_dir / "secret").unlink()
+    with open_store(store_dir) as store:  # opening moves it
+        assert store.read_secret() == secret
+        assert not store.oxigraph.contains_named_graph(ox.NamedNode("urn:crimekg:secret"))
+        assert secret.hex() not in _every_value(store)
+        store.write(contributions.plan(sheet, store, session="old-2026").changes)  # the same keys: nothing new
+        assert snapshot(store) == before
+    assert (store_dir / "secret").read_text(encoding="ascii").strip() == secret.hex()
+
+
+def test_a_damaged_secret_file_is_named(tmp_path):
+    store_dir = tmp_path / "ws"
+    with init_store(store_dir) as store:
+        store.write(contributions.plan(_sheet(tmp_path / "s.csv", 3), store, session="s-2026").changes)
+        before = snapshot(store)
+    (store_dir / "secret").write_text("not hex at all\n", encoding="ascii")
+    with open_store(store_dir) as store:
+        with pytest.raises(StoreError) as err:
+            contributions.plan(_sheet(tmp_path / "t.csv", 3), store, session="s-2026")
+        assert snapshot(store) == before
+    message = str(err.value)
+    assert str(store_dir / "secret") in message and "backup" in message and "\n" not in message
 
 
 def test_two_workspaces_key_the_same_row_differently(tmp_path):

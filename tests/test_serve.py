@@ -413,6 +413,23 @@ def test_facilitator_edits_then_accepts(server):
     assert [r["cat"]["value"].rsplit("/", 1)[-1] for r in rows] == ["profiting"]
 
 
+def test_the_endpoint_never_shows_the_workspace_secret(server):
+    """The key behind contribution identifiers stays out of /sparql, whatever the query asks."""
+    c, code, csrf = server.participant()
+    submit(server, c, code, csrf, text="偽の求人広告で募集する", category=ENABLING, contributor="P41")
+    fac = server.facilitator()
+    sid = next(s for s, t in queue_ids(fac) if t == "偽の求人広告で募集する")
+    assert fac.post(f"/facilitator/accept/{sid}", data={"csrf": facilitator_csrf(fac)}).status_code == 303
+    secret = (server.store / "secret").read_text(encoding="ascii").strip()  # made by the first accepted one
+    assert len(secret) == 64
+    assert sparql_select(server, "SELECT ?o WHERE { ?s ckg:workspaceSecret ?o }") == []
+    graphs = [r["g"]["value"] for r in sparql_select(server, "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")]
+    assert any(g.endswith("/contributions/room-2") for g in graphs) and not any(g.startswith("urn:crimekg:") for g in graphs)
+    r = httpx.get(server.base + "/sparql", params={"query": "SELECT ?o WHERE { ?s ?p ?o FILTER(isLiteral(?o) && STRLEN(STR(?o)) = 64) }",
+                                                    "format": "csv"})
+    assert r.status_code == 200 and secret not in r.text
+
+
 @pytest.mark.parametrize("text, kind, detail", [
     ("Ask the broker at okafor.j@example.org about jobs abroad", "e-mail", "okafor.j@example.org"),
     ("仲介業者の電話は０３－１２３４－５６７８で、渡航を勧める", "phone", "０３－１２３４－５６７８"),
