@@ -46,9 +46,18 @@ def new_secret() -> str:
 
 def open_room(options: ServeOptions):
     """Open the workspace for the server (its one writer) and the room's state."""
+    from crimekg.graph.errors import InvalidInput
     from crimekg.graph.server.room import Room
-    from crimekg.graph.store import open_store
+    from crimekg.graph.store import is_remote, open_store, store_location
 
+    location = store_location(options.store)
+    if is_remote(location):  # the room journals pending submissions in files beside the store
+        from crimekg.graph.remote import _safe
+
+        raise InvalidInput(
+            f"--store {_safe(location)}: crimekg serve runs on a workspace directory, not a SPARQL server; "
+            "copy the workspace into a directory with `crimekg copy` and serve that"
+        )
     store = open_store(options.store)
     try:
         return Room(store, options.session)

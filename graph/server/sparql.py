@@ -2,6 +2,9 @@
 
 Read-only: the checks of ``crimekg query`` refuse updates and SERVICE calls, a time limit stops a
 long query, and results are cut at a number of rows (said in the ``X-Crimekg-Truncated`` header).
+A query that names one of crimekg's internal graphs (``urn:crimekg:...``: the workspace secret on a
+server, the write journal, staging graphs) is refused: a ``FROM`` or ``FROM NAMED`` is the query's
+own dataset, which a SPARQL server holding the workspace honours whatever crimekg would name.
 A refusal is a protocol error status with a one-line reason as ``text/plain``: 400 for a query
 that does not parse, an update or a bad parameter, 403 for SERVICE, 503 for a query stopped by
 the time limit, 404 for an unknown named query, 406 when no format the client accepts fits.
@@ -9,6 +12,7 @@ the time limit, 404 for an unknown named query, 406 when no format the client ac
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -101,6 +105,47 @@ def choose_format(kind: str, accept: str, short: str | None = None) -> tuple[str
     return None
 
 
+def internal_graph_named(text: str) -> str | None:
+    """The first IRI in ``text`` that names one of crimekg's internal graphs, else None.
+
+    Every IRI counts, written whole or as a prefixed name (crimekg's prefixes, the query's own
+    PREFIX and BASE declarations, ``\\u`` escapes); strings and comments do not.
+
+    >>> internal_graph_named("PREFIX u: <urn:> SELECT * FROM u:crimekg:secret { ?s ?p ?o }")
+    'urn:crimekg:secret'
+    >>> internal_graph_named('SELECT * { ?s ?p "urn:crimekg:secret" } # FROM <urn:crimekg:secret>') is None
+    True
+    """
+    from urllib.parse import urljoin
+
+    from crimekg.graph.query import _tokens, _unescape
+    from crimekg.graph.store import INTERNAL, PREFIXES
+
+    prefixes, base = dict(PREFIXES), None
+    tokens = _tokens(text)
+
+    def iri_of(kind: str, value: str) -> str | None:
+        if kind == "iri":
+            iri = _unescape(value[1:-1])
+            return urljoin(base, iri) if base and not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", iri) else iri
+        if kind == "pname":
+            prefix, _, local = value.partition(":")
+            if prefix in prefixes:
+                return prefixes[prefix] + re.sub(r"\\(.)", r"\1", local)
+        return None
+
+    for i, (kind, value) in enumerate(tokens):
+        nxt = tokens[i + 1:i + 3]
+        if kind == "word" and value.upper() == "BASE" and nxt and nxt[0][0] == "iri":
+            base = iri_of(*nxt[0])
+        elif kind == "word" and value.upper() == "PREFIX" and len(nxt) == 2 and nxt[0][0] == "pname" and nxt[1][0] == "iri":
+            prefixes[nxt[0][1].rstrip(":")] = iri_of(*nxt[1]) or ""
+        iri = iri_of(kind, value)
+        if iri is not None and iri.lower().startswith(INTERNAL):
+            return iri
+    return None
+
+
 def _refusal(status: int, reason: str) -> Answer:
     # one line: the first line of crimekg's message, which says what and how to fix it
     line = " ".join(reason.split("\nHint:")[0].split())
@@ -121,6 +166,10 @@ def answer_query(
             if not text or not text.strip():
                 return _refusal(400, "no query: send it as the query parameter (GET or form POST) or as an application/sparql-query body")
             q = parse_query_text(text, "query", "query")
+            internal = internal_graph_named(text)
+            if internal is not None:
+                return _refusal(403, f"the query names <{internal}>, one of crimekg's internal graphs, which are not the "
+                                     "workspace's data; this endpoint reads only the graphs `crimekg graphs` lists")
         result: QueryResult = run_query(store, q, params, timeout=timeout, words=words)
     except UnknownQuery as exc:
         return _refusal(404, str(exc))
