@@ -1269,7 +1269,7 @@ def copy_(source, destination, replace):
 @cli.command()
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(1, 65535), help="TCP port to listen on.")
 @click.option("--lan", is_flag=True, help="Listen on the room's network too (default: this machine only, 127.0.0.1); prints the join URL and a QR code.")
-@click.option("--secret", help="The facilitator's secret (default: a new random one, printed).")
+@click.option("--secret", help="The facilitator's secret, at least 12 characters (default: a new random one, printed).")
 @click.option("--session", help="The session participants join (created if new; default: every session in the workspace).")
 @click.option("--query-timeout", default=10.0, show_default=True, type=click.FloatRange(min=0, min_open=True), help="Seconds a /sparql query may run.")
 @click.option("--max-rows", default=10_000, show_default=True, type=click.IntRange(min=1), help="Rows a /sparql answer holds at most.")

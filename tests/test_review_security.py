@@ -111,3 +111,16 @@ def test_a_malformed_store_url_is_refused_in_one_line(url):
     result = CliRunner().invoke(cli, ["graphs", "--store", url])
     assert result.exit_code == 1 and not isinstance(result.exception, ValueError), result.exception
     assert result.output.startswith("Error: ") and result.output.count("\n") == 1
+
+
+# -- the facilitator's secret ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("secret", ["qz7", "12345678901", "  wx9k   "])
+def test_a_short_facilitator_secret_is_refused_before_anything_opens(tmp_path, secret):
+    """The login has no lock-out: a secret of a few characters, on the room's network, is guessed."""
+    ws = tmp_path / "ws"
+    result = CliRunner().invoke(cli, ["serve", "--store", str(ws), "--secret", secret, "--lan", "--port", "1"])
+    assert result.exit_code == 1 and result.output.startswith("Error: --secret: ") and "at least 12" in result.output
+    assert result.output.count("\n") == 1 and secret.strip() not in result.output
+    assert not ws.exists()  # refused before the workspace was opened (or made)

@@ -39,6 +39,10 @@ class ServeOptions:
         return "0.0.0.0" if self.lan else "127.0.0.1"
 
 
+#: The fewest characters a facilitator's own ``--secret`` may have.
+MIN_SECRET = 12
+
+
 def new_secret() -> str:
     """A facilitator's secret: short enough to type, long enough not to guess."""
     return secrets.token_urlsafe(12)
@@ -50,6 +54,12 @@ def open_room(options: ServeOptions):
     from crimekg.graph.server.room import Room
     from crimekg.graph.store import is_remote, open_store, store_location
 
+    if options.secret is not None and len(options.secret.strip()) < MIN_SECRET:
+        # whoever guesses it moderates the room and reads every export; the login has no lock-out
+        raise InvalidInput(
+            f"--secret: {len(options.secret.strip())} characters is too short to keep the room's network out; "
+            f"give at least {MIN_SECRET} (a few words, e.g. 'tea-and-maps-at-9'), or leave it out for a random one"
+        )
     location = store_location(options.store)
     if is_remote(location):  # the room journals pending submissions in files beside the store
         from crimekg.graph.remote import _safe
