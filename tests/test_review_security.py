@@ -124,3 +124,33 @@ def test_a_short_facilitator_secret_is_refused_before_anything_opens(tmp_path, s
     assert result.exit_code == 1 and result.output.startswith("Error: --secret: ") and "at least 12" in result.output
     assert result.output.count("\n") == 1 and secret.strip() not in result.output
     assert not ws.exists()  # refused before the workspace was opened (or made)
+
+
+# -- the room's own files -----------------------------------------------------------------------------
+
+
+def test_the_rooms_key_and_pending_submissions_are_readable_by_their_owner_only(tmp_path):
+    """The key signs cookies and CSRF tokens; the journal holds what participants wrote before the
+    facilitator checked it (rejected text included). Both are made mode 600, whatever the umask."""
+    import os
+    import stat
+
+    from crimekg.graph.server.room import Room
+
+    old = os.umask(0o022)
+    try:
+        with init_store(tmp_path / "ws") as store:
+            room = Room(store, "s1")
+            sub, problems = room.submit("s1", "owner", {"text": "偽の求人広告 · Фиктивные вакансии · إعلانات وظائف وهمية", "category": "enabling"})
+            assert sub is not None and not problems
+            for path in (room.dir / "key", room.journal):
+                assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+            assert len((room.dir / "key").read_bytes()) == 32
+            assert not [p.name for p in room.dir.iterdir() if p.name.startswith(".key.")]  # nothing left aside
+            # a key file cut short (a kill while it was first written) is made again, not used as a shorter key
+            (room.dir / "key").write_bytes(b"")
+            again = Room(store, "s1")
+            assert len(again.key) == 32 and (room.dir / "key").read_bytes() == again.key
+            assert [s.fields["text"] for s in again.queue()] == [sub.fields["text"]]
+    finally:
+        os.umask(old)

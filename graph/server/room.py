@@ -65,7 +65,9 @@ def _now() -> str:
 
 
 def _fsync_append(path: Path, lines: list[str]) -> None:
-    with open(path, "a", encoding="utf-8") as f:
+    # readable by its owner only: it holds what participants wrote before anyone checked it
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as f:
         f.write("".join(line + "\n" for line in lines))
         f.flush()
         os.fsync(f.fileno())
@@ -150,11 +152,25 @@ class Room:
         return codes
 
     def _load_key(self) -> bytes:
+        """The key of the room's tokens: made once, readable by its owner only from the start, and
+        made again when the file holds less than a key (a kill while it was first written)."""
         path = self.dir / "key"
-        if not path.is_file():
-            path.write_bytes(secrets.token_bytes(32))
-            path.chmod(0o600)
-        return path.read_bytes()
+        key = path.read_bytes() if path.is_file() else b""
+        if len(key) >= 32:
+            return key
+        key = secrets.token_bytes(32)
+        tmp = self.dir / f".key.{secrets.token_hex(4)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(key)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return key
 
     def token(self, purpose: str, who: str) -> str:
         """An unforgeable token for ``who`` (a CSRF token, a cookie value)."""
