@@ -5,7 +5,8 @@ Every output goes through :func:`output_file`:
 - a path inside a crimekg workspace is refused (``export -o WS/CURRENT`` would destroy it);
 - the file is written aside and renamed into place, so that a stopped command leaves the old file
   or the new one, never half of one;
-- a symbolic link already at the path is replaced by the new file: its target is never written.
+- a symbolic link already at the path is replaced by the new file: its target is never written;
+- a file replaced keeps its permissions (a full export its owner made private stays private).
 """
 
 from __future__ import annotations
@@ -77,12 +78,24 @@ def output_file(path: str | os.PathLike, mode: str = "w", *, encoding: str | Non
             yield f
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_UMASK)
+        os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)  # replaces a link at ``path`` itself, never the file it points to
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _mode_for(path: Path) -> int:
+    """The permissions of the file written at ``path``: those of the regular file it replaces (a file
+    its owner made private stays private), else those any new file of the user's gets."""
+    import stat
+
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return 0o666 & ~_UMASK
+    return stat.S_IMODE(st.st_mode) if stat.S_ISREG(st.st_mode) else 0o666 & ~_UMASK
 
 
 def write_output(path: str | os.PathLike, data: str | bytes) -> Path:

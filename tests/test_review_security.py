@@ -154,3 +154,26 @@ def test_the_rooms_key_and_pending_submissions_are_readable_by_their_owner_only(
             assert [s.fields["text"] for s in again.queue()] == [sub.fields["text"]]
     finally:
         os.umask(old)
+
+
+# -- outputs ----------------------------------------------------------------------------------------
+
+
+def test_an_export_written_over_a_private_file_stays_private(tmp_path):
+    """A full export holds contributor codes, groups and times: one its owner made readable by them
+    alone (chmod 600) was replaced by a file readable by everyone (the umask's 644)."""
+    import stat
+
+    from crimekg.graph.outputs import _UMASK
+
+    ws = str(tmp_path / "ws")
+    init_store(ws).close()
+    _import(ws, "room-2026")
+    out = tmp_path / "full-エクスポート.ttl"
+    for step in range(2):
+        result = CliRunner().invoke(cli, ["export", "--store", ws, "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        if step == 0:
+            assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~_UMASK  # a new file: as the umask says
+            out.chmod(0o600)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600 and "P01" in out.read_text(encoding="utf-8")
