@@ -177,3 +177,36 @@ def test_an_export_written_over_a_private_file_stays_private(tmp_path):
             assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~_UMASK  # a new file: as the umask says
             out.chmod(0o600)
     assert stat.S_IMODE(out.stat().st_mode) == 0o600 and "P01" in out.read_text(encoding="utf-8")
+
+
+def test_an_rdf_xml_export_that_xml_cannot_hold_is_refused_in_one_line(tmp_path):
+    """A control character pasted into a cell is stored as it is; Turtle and JSON-LD carry it, but
+    XML cannot, and `export --format xml` wrote a file that no parser reads back."""
+    import csv
+    import xml.dom.minidom
+
+    ws = str(tmp_path / "ws")
+    init_store(ws).close()
+    sheet = tmp_path / "paste.csv"
+    with open(sheet, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["text", "kind", "category", "contributor code"])
+        w.writerow(["偽造ビザ\x01の販売 · Продажа поддельных виз", "factor", "enabling", "P03"])
+    result = CliRunner().invoke(cli, ["import", str(sheet), "--session", "room-2026", "--store", ws])
+    assert result.exit_code == 0, result.output
+    for profile in ("full", "public"):
+        out = tmp_path / f"{profile}.rdf"
+        result = CliRunner().invoke(cli, ["export", "--store", ws, "--profile", profile, "--format", "xml", "-o", str(out)])
+        assert result.exit_code == 1 and result.output.count("\n") == 1, result.output
+        assert "U+0001" in result.output and "https://w3id.org/crimekg/data/" in result.output and "Turtle" in result.output
+        assert not out.exists()
+        ttl = tmp_path / f"{profile}.ttl"  # the formats that can hold it still write it
+        assert CliRunner().invoke(cli, ["export", "--store", ws, "--profile", profile, "-o", str(ttl)]).exit_code == 0
+        assert "偽造ビザ" in ttl.read_text(encoding="utf-8") and "Продажа поддельных виз" in ttl.read_text(encoding="utf-8")
+    # without such a character, RDF/XML is written and parses, every script kept
+    ws2 = str(tmp_path / "ws2")
+    init_store(ws2).close()
+    _import(ws2, "room-2026")
+    out = tmp_path / "ok.rdf"
+    assert CliRunner().invoke(cli, ["export", "--store", ws2, "--format", "xml", "-o", str(out)]).exit_code == 0
+    xml.dom.minidom.parse(str(out))
