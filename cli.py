@@ -1275,9 +1275,12 @@ def copy_(source, destination, replace):
 @click.option("--max-rows", default=10_000, show_default=True, type=click.IntRange(min=1), help="Rows a /sparql answer holds at most.")
 @click.option("--max-body", default=256 * 1024, show_default=True, type=click.IntRange(min=1024),
               help="Bytes a request body (a form, a SPARQL query) may hold; larger ones get 413. The server takes no uploads.")
+@click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
+              help="A web page's origin (https://host[:port]) that may read /sparql from a browser, besides this server's "
+                   "pages and pages on this machine (localhost); repeatable; '*' lets every page read the workspace.")
 @store_option
 @handle_errors
-def serve(port, lan, secret, session, query_timeout, max_rows, max_body, store_path):
+def serve(port, lan, secret, session, query_timeout, max_rows, max_body, cors_origins, store_path):
     """Serve the workspace to the room: participants' form, facilitator's queue and live view, SPARQL.
 
     Example:
@@ -1289,7 +1292,7 @@ def serve(port, lan, secret, session, query_timeout, max_rows, max_body, store_p
     """
     from crimekg.graph import server
 
-    options = server.ServeOptions(store_path, port, lan, secret, query_timeout, max_rows, session, max_body)
+    options = server.ServeOptions(store_path, port, lan, secret, query_timeout, max_rows, session, max_body, tuple(cors_origins))
     secret = secret or server.new_secret()
     host = server.lan_address() if lan else "127.0.0.1"
     room = server.open_room(options)

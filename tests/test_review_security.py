@@ -210,3 +210,34 @@ def test_an_rdf_xml_export_that_xml_cannot_hold_is_refused_in_one_line(tmp_path)
     out = tmp_path / "ok.rdf"
     assert CliRunner().invoke(cli, ["export", "--store", ws2, "--format", "xml", "-o", str(out)]).exit_code == 0
     xml.dom.minidom.parse(str(out))
+
+
+# -- which pages may read the endpoint through a browser ---------------------------------------------
+
+
+def test_cors_origin_names_the_other_sites_that_may_read_the_endpoint(tmp_path):
+    """--cors-origin adds a site (or '*' every page) to this server's pages and this machine's."""
+    from starlette.testclient import TestClient
+
+    from crimekg.graph.server.app import create_app
+    from crimekg.graph.server.room import Room
+
+    with init_store(tmp_path / "ws") as store:
+        room = Room(store, "s1")
+        query = {"query": "ASK { ?s ?p ?o }"}
+        named = TestClient(create_app(room, secret="tea-and-maps-7", cors_origins=("https://Notebooks.example.org/",)))
+        r = named.get("/sparql", params=query, headers={"Origin": "https://notebooks.example.org"})
+        assert r.status_code == 200 and r.headers["access-control-allow-origin"] == "https://notebooks.example.org"
+        for other in ("https://notebooks.example.org.evil.example", "http://notebooks.example.org", "https://example.org"):
+            assert "access-control-allow-origin" not in named.get("/sparql", params=query, headers={"Origin": other}).headers, other
+        every = TestClient(create_app(room, secret="tea-and-maps-7", cors_origins=("*",)))
+        r = every.options("/sparql", headers={"Origin": "https://anywhere.example", "Access-Control-Request-Method": "POST"})
+        assert r.status_code == 204 and r.headers["access-control-allow-origin"] == "*"
+
+
+@pytest.mark.parametrize("origin", ["notebooks.example.org", "https://notebooks.example.org/lab", "ftp://x.example", "https://u:p@x.example"])
+def test_a_cors_origin_that_is_not_an_origin_is_refused_in_one_line(tmp_path, origin):
+    ws = tmp_path / "ws"
+    result = CliRunner().invoke(cli, ["serve", "--store", str(ws), "--cors-origin", origin, "--port", "1"])
+    assert result.exit_code == 1 and result.output.startswith("Error: --cors-origin ") and result.output.count("\n") == 1
+    assert "scheme://host[:port]" in result.output and not ws.exists()

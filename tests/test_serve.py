@@ -299,11 +299,21 @@ def test_result_rows_are_capped_and_the_cap_is_said(server):
     assert r.headers["x-crimekg-truncated"].endswith("first 50 sent")
 
 
-def test_cors_allows_read_only_use_from_any_page(server):
-    r = httpx.options(server.base + "/sparql", headers={"Origin": "http://elsewhere.example", "Access-Control-Request-Method": "POST"})
-    assert r.status_code == 204 and r.headers["access-control-allow-origin"] == "*"
-    assert "POST" in r.headers["access-control-allow-methods"]
-    assert "access-control-allow-credentials" not in r.headers
+def test_cors_lets_this_server_and_this_machine_read_and_no_other_site(server):
+    """The endpoint shows the whole workspace (contributor codes, groups): a page of another site the
+    facilitator has open must not read it through the browser; a notebook on localhost may."""
+    for origin in (server.base, "http://localhost:8888", "http://127.0.0.1:5173"):
+        r = httpx.options(server.base + "/sparql", headers={"Origin": origin, "Access-Control-Request-Method": "POST"})
+        assert r.status_code == 204 and r.headers["access-control-allow-origin"] == origin, origin
+        assert "POST" in r.headers["access-control-allow-methods"]
+        assert "access-control-allow-credentials" not in r.headers
+    for origin in ("http://elsewhere.example", "null", "https://127.0.0.1.evil.example"):
+        r = httpx.get(server.base + "/sparql", params={"query": "SELECT ?c WHERE { ?p ckg:contributorCode ?c }"},
+                      headers={"Origin": origin, "Accept": "text/csv"})
+        assert r.status_code == 200 and "access-control-allow-origin" not in r.headers, origin
+        assert r.headers["vary"] == "Origin"
+        r = httpx.options(server.base + "/queries/factors-by-place", headers={"Origin": origin, "Access-Control-Request-Method": "GET"})
+        assert "access-control-allow-origin" not in r.headers, origin
 
 
 # -- readers beside the server ----------------------------------------------------------------------

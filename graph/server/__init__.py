@@ -33,6 +33,7 @@ class ServeOptions:
     max_rows: int = 10_000
     session: str | None = None
     max_body: int = 256 * 1024
+    cors_origins: tuple[str, ...] = ()
 
     @property
     def host(self) -> str:
@@ -60,6 +61,10 @@ def open_room(options: ServeOptions):
             f"--secret: {len(options.secret.strip())} characters is too short to keep the room's network out; "
             f"give at least {MIN_SECRET} (a few words, e.g. 'tea-and-maps-at-9'), or leave it out for a random one"
         )
+    from crimekg.graph.server.app import cors_origin
+
+    for origin in options.cors_origins:
+        cors_origin(origin)
     location = store_location(options.store)
     if is_remote(location):  # the room journals pending submissions in files beside the store
         from crimekg.graph.remote import _safe
@@ -81,7 +86,7 @@ def make_app(room, options: ServeOptions, secret: str, join_base: str):
     from crimekg.graph.server.app import create_app
 
     return create_app(room, secret=secret, query_timeout=options.query_timeout, max_rows=options.max_rows, join_base=join_base,
-                      max_body=options.max_body)
+                      max_body=options.max_body, cors_origins=options.cors_origins)
 
 
 def run(app, options: ServeOptions) -> None:

@@ -47,9 +47,11 @@ VIEW_CSP = ("default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 's
 #: allows them, and still nothing from another host.
 YASGUI_CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
               "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
-_CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+_CORS = {"Access-Control-Allow-Methods": "GET, POST, OPTIONS",
          "Access-Control-Allow-Headers": "Content-Type, Accept", "Access-Control-Expose-Headers": "X-Crimekg-Truncated",
-         "Access-Control-Max-Age": "600"}
+         "Access-Control-Max-Age": "600", "Vary": "Origin"}
+#: The hosts of pages on the server's own machine, which may read ``/sparql`` from a browser.
+_LOOPBACK = ("localhost", "127.0.0.1", "::1")
 _META_CSP = re.compile(r'<meta http-equiv="Content-Security-Policy"[^>]*>')
 _DATA_LINE = re.compile(r"^\s*const DATA = (.*);$", re.M)
 PARTICIPANT_COOKIE = "ckg_p"
@@ -90,10 +92,38 @@ def _html(text: str, status: int = 200, headers: dict | None = None) -> HTMLResp
     return HTMLResponse(text, status_code=status, headers={"Cache-Control": "no-store", **(headers or {})})
 
 
+def cors_origin(origin: str) -> str:
+    """An origin as ``--cors-origin`` takes it (``scheme://host[:port]``, or ``*``), in the form a browser sends.
+
+    >>> cors_origin("https://Notebooks.example.org/"), cors_origin("*")
+    ('https://notebooks.example.org', '*')
+    """
+    from crimekg.graph.errors import InvalidInput
+
+    if origin.strip() == "*":
+        return "*"
+    try:
+        parts = urlsplit(origin.strip())
+        port = parts.port
+    except ValueError:
+        parts, port = None, None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password \
+            or parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise InvalidInput(f"--cors-origin {origin!r}: give a web page's origin, scheme://host[:port] (e.g. https://notebooks.example.org), or *")
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    return f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
+
+
 def create_app(room: Room, *, secret: str, query_timeout: float = 10.0, max_rows: int = 10_000,
-               join_base: str = "http://127.0.0.1:8765", max_body: int = MAX_BODY) -> Any:
+               join_base: str = "http://127.0.0.1:8765", max_body: int = MAX_BODY, cors_origins: tuple[str, ...] = ()) -> Any:
     """The server for ``room``; ``secret`` opens the facilitator's pages, ``join_base`` starts the join URL,
-    ``max_body`` bounds every request's body (bytes; see :mod:`graph.server.limits`)."""
+    ``max_body`` bounds every request's body (bytes; see :mod:`graph.server.limits`).
+
+    A web page may read ``/sparql`` and the named queries from a browser (CORS) when it comes from
+    this server, from this machine (``localhost``), or from one of ``cors_origins`` (``*``: any page,
+    as a public endpoint allows). The endpoint shows the whole workspace, contributor codes and
+    groups included: any other page the facilitator opens must not read it through the browser."""
+    allowed_origins = {cors_origin(o) for o in cors_origins}
     facilitator_cookie = room.token("facilitator", secret)
     facilitator_csrf = room.token("csrf-facilitator", secret)
 
@@ -433,12 +463,26 @@ def create_app(room: Room, *, secret: str, query_timeout: float = 10.0, max_rows
         return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
     # -- SPARQL -----------------------------------------------------------------------------------
-    def sparql_response(answer: Any) -> Response:
-        return Response(answer.body, status_code=answer.status, media_type=answer.media_type, headers={**_CORS, **answer.headers})
+    def cors(request: Request) -> dict[str, str]:
+        """The CORS headers for ``request``: none for a page this server does not let read it."""
+        origin = request.headers.get("origin")
+        if origin is None or "*" in allowed_origins:  # a browser sends Origin with every cross-origin request
+            return {**_CORS, "Access-Control-Allow-Origin": "*"}
+        try:
+            parts = urlsplit(origin)
+            host = (parts.hostname or "").lower()
+        except ValueError:
+            return {"Vary": "Origin"}
+        if parts.netloc == request.headers.get("host", "") or host in _LOOPBACK or origin.lower().rstrip("/") in allowed_origins:
+            return {**_CORS, "Access-Control-Allow-Origin": origin}
+        return {"Vary": "Origin"}
+
+    def sparql_response(request: Request, answer: Any) -> Response:
+        return Response(answer.body, status_code=answer.status, media_type=answer.media_type, headers={**cors(request), **answer.headers})
 
     async def sparql(request: Request) -> Response:
         if request.method == "OPTIONS":
-            return Response(status_code=204, headers=_CORS)
+            return Response(status_code=204, headers=cors(request))
         params = dict(request.query_params)
         text = params.get("query")
         if request.method == "POST":
@@ -452,19 +496,19 @@ def create_app(room: Room, *, secret: str, query_timeout: float = 10.0, max_rows
                 params.update(form)
                 text = form.get("query", text)
             else:
-                return sparql_response(_plain(415, f"unsupported Content-Type {ctype or '(none)'}; send application/sparql-query or a form with query="))
+                return sparql_response(request, _plain(415, f"unsupported Content-Type {ctype or '(none)'}; send application/sparql-query or a form with query="))
         if "update" in params:
-            return sparql_response(_plain(400, "this endpoint is read-only: SPARQL updates are refused; change data through crimekg's commands or the facilitator's page"))
+            return sparql_response(request, _plain(400, "this endpoint is read-only: SPARQL updates are refused; change data through crimekg's commands or the facilitator's page"))
         if params.get("default-graph-uri") or params.get("named-graph-uri"):
-            return sparql_response(_plain(400, "default-graph-uri and named-graph-uri are not supported: queries see the union of the workspace's graphs; use GRAPH in the query"))
+            return sparql_response(request, _plain(400, "default-graph-uri and named-graph-uri are not supported: queries see the union of the workspace's graphs; use GRAPH in the query"))
         answer = await run_in_threadpool(lambda: answer_query(
             room.store, text, accept=request.headers.get("accept", ""), short_format=params.get("format") or params.get("output"),
             timeout=query_timeout, max_rows=max_rows))
-        return sparql_response(answer)
+        return sparql_response(request, answer)
 
     async def named(request: Request) -> Response:
         if request.method == "OPTIONS":
-            return Response(status_code=204, headers=_CORS)
+            return Response(status_code=204, headers=cors(request))
         params = dict(request.query_params)
         if request.method == "POST":
             params.update(await form_of(request, QUERY_FIELD_LIMITS))
@@ -472,7 +516,7 @@ def create_app(room: Room, *, secret: str, query_timeout: float = 10.0, max_rows
         answer = await run_in_threadpool(lambda: answer_query(
             room.store, None, name=request.path_params["name"], params=params, accept=request.headers.get("accept", ""),
             short_format=short, timeout=query_timeout, max_rows=max_rows, words=room.words()))
-        return sparql_response(answer)
+        return sparql_response(request, answer)
 
     async def query_page(request: Request) -> Response:
         from crimekg.graph.query import named_queries
