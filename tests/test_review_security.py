@@ -152,6 +152,11 @@ def test_the_rooms_key_and_pending_submissions_are_readable_by_their_owner_only(
             again = Room(store, "s1")
             assert len(again.key) == 32 and (room.dir / "key").read_bytes() == again.key
             assert [s.fields["text"] for s in again.queue()] == [sub.fields["text"]]
+            # files an earlier version left readable by everyone are made private when the room opens
+            for path in (room.dir / "key", room.journal):
+                path.chmod(0o644)
+            Room(store, "s1")
+            assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in (room.dir / "key", room.journal))
     finally:
         os.umask(old)
 

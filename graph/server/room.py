@@ -123,6 +123,9 @@ class Room:
         self.dir = Path(store.location) / SERVE_DIR
         self.dir.mkdir(exist_ok=True)
         self.journal = self.dir / "pending.jsonl"
+        for kept in (self.journal, self.dir / "key"):  # made readable by others before they were made private
+            if kept.is_file() and kept.stat().st_mode & 0o077:
+                kept.chmod(0o600)
         self.submissions: dict[str, Submission] = {}
         self._replay()
         if session and not any(s["id"] == session for s in list_sessions(store)):
