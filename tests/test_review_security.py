@@ -255,3 +255,53 @@ def test_a_cors_origin_that_is_not_an_origin_is_refused_in_one_line(tmp_path, or
     result = CliRunner().invoke(cli, ["serve", "--store", str(ws), "--cors-origin", origin, "--port", "1"])
     assert result.exit_code == 1 and result.output.startswith("Error: --cors-origin ") and result.output.count("\n") == 1
     assert "scheme://host[:port]" in result.output and not ws.exists()
+
+
+def _workspace_with_a_control_character(tmp_path) -> str:
+    import csv
+
+    ws = str(tmp_path / "ws")
+    init_store(ws).close()
+    sheet = tmp_path / "paste.csv"
+    with open(sheet, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["text", "label", "kind", "category", "contributor code"])
+        w.writerow(["ขายวีซ่าปลอม\x01 · بيع تأشيرات مزورة", "ขายวีซ่าปลอม\x01", "factor", "enabling", "P03"])
+    result = CliRunner().invoke(cli, ["import", str(sheet), "--session", "room-2026", "--store", ws])
+    assert result.exit_code == 0, result.output
+    return ws
+
+
+LABELS = 'SELECT ?l WHERE { ?f skos:prefLabel ?l FILTER(CONTAINS(?l, "ขายวีซ่าปลอม")) }'
+
+
+def test_the_endpoint_refuses_xml_that_xml_cannot_hold_and_answers_in_the_other_formats(tmp_path):
+    import json
+
+    with open_store(_workspace_with_a_control_character(tmp_path)) as store:
+        answer = answer_query(store, LABELS, accept="application/sparql-results+xml")
+        assert answer.status == 406 and "U+0001" in answer.body and "application/sparql-results+json" in answer.body
+        assert answer.body.count("\n") == 1
+        construct = LABELS.replace("SELECT ?l", "CONSTRUCT { ?f skos:prefLabel ?l }")
+        answer = answer_query(store, construct, accept="application/rdf+xml")
+        assert answer.status == 406 and "text/turtle" in answer.body
+        answer = answer_query(store, LABELS, accept="application/sparql-results+json")
+        assert answer.status == 200
+        assert [b["l"]["value"] for b in json.loads(answer.body)["results"]["bindings"]] == ["ขายวีซ่าปลอม\x01"]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "graph/tables.py w3c_select (sparql-xml) and the RDF/XML serialiser behind `query --format xml` write a control "
+    "character as it is, and the file does not parse; refuse it in one line as graph/export.py check_xml_characters does "
+    "(or strip C0 controls when a sheet is read, graph/sheets.py)"))
+@pytest.mark.parametrize("fmt", ["sparql-xml", "xml"])
+def test_crimekg_query_never_writes_xml_that_does_not_parse(tmp_path, fmt):
+    import xml.dom.minidom
+
+    ws = _workspace_with_a_control_character(tmp_path)
+    text = LABELS if fmt == "sparql-xml" else LABELS.replace("SELECT ?l", "CONSTRUCT { ?f skos:prefLabel ?l }")
+    result = CliRunner().invoke(cli, ["query", "--store", ws, "--format", fmt, text])
+    if result.exit_code == 0:
+        xml.dom.minidom.parseString(result.stdout_bytes)
+    else:
+        assert result.output.startswith("Error: ") and result.output.count("\n") == 1
