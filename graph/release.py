@@ -158,10 +158,37 @@ def release(
     files["README.md"] = _readme(info, licence, date, stats, files, profile, place_level).encode("utf-8")
     sums = "".join(f"{hashlib.sha256(files[n]).hexdigest()}  {n}\n" for n in sorted(files))
     files["SHA256SUMS"] = sums.encode("ascii")
-    root.mkdir(parents=True, exist_ok=True)
-    for name in sorted(files):
-        (root / name).write_bytes(files[name])
+    _write_folder(root, files)
     return {"directory": str(root), "files": {n: len(files[n]) for n in sorted(files)}, "graphs": counts, "date": date}
+
+
+def _write_folder(root: Path, files: dict[str, bytes]) -> None:
+    """Write the release's files into a folder beside ``root`` and rename it into place: a stopped
+    or failed write (a full disk) leaves no release at all rather than half of one. A folder inside
+    a workspace is refused, as every output is."""
+    import shutil
+    import uuid
+
+    from crimekg.graph.outputs import _UMASK, _workspace_above
+
+    root.parent.mkdir(parents=True, exist_ok=True)
+    ws = _workspace_above(root.parent.resolve())
+    if ws is not None:
+        raise InvalidInput(f"{root}: this is inside the crimekg workspace {ws}, and writing there would damage it; "
+                           "write the release somewhere else")
+    aside = root.parent / f".{root.name}.{uuid.uuid4().hex[:8]}.part"
+    aside.mkdir()
+    try:
+        for name in sorted(files):
+            with open(aside / name, "wb") as f:
+                f.write(files[name])
+                f.flush()
+                os.fsync(f.fileno())
+        aside.chmod(0o777 & ~_UMASK)  # as a folder made by mkdir would be
+        os.replace(aside, root)  # an empty folder at ``root`` is replaced too
+    except BaseException:
+        shutil.rmtree(aside, ignore_errors=True)
+        raise
 
 
 def _tidy(data: bytes) -> bytes:

@@ -8,6 +8,8 @@ says where the fix belongs, and starts to pass (and so fails, being strict) once
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
@@ -305,3 +307,38 @@ def test_crimekg_query_never_writes_xml_that_does_not_parse(tmp_path, fmt):
         xml.dom.minidom.parseString(result.stdout_bytes)
     else:
         assert result.output.startswith("Error: ") and result.output.count("\n") == 1
+
+
+def test_a_release_that_fails_while_writing_leaves_no_half_release(tmp_path, monkeypatch):
+    """The release was built in memory but then written file by file into its folder: a full disk
+    halfway left a folder with some files and no SHA256SUMS. Now it is written aside and renamed."""
+    import builtins
+    import errno
+    import io
+
+    ws = str(tmp_path / "ws")
+    init_store(ws).close()
+    _import(ws, "room-2026")
+    real_open, opened = builtins.open, []
+
+    def full_disk(file, mode="r", *args, **kwargs):
+        if "w" in mode and str(file).endswith(("data.ttl", "README.md")):
+            opened.append(str(file))
+            if len(opened) == 2:
+                raise OSError(errno.ENOSPC, "No space left on device", str(file))
+        return real_open(file, mode, *args, **kwargs)
+
+    target = tmp_path / "リリース-2026"
+    monkeypatch.setattr(builtins, "open", full_disk)
+    monkeypatch.setattr(io, "open", full_disk)  # what Path.write_bytes opens with
+    result = CliRunner().invoke(cli, ["release", str(target), "--store", ws])
+    monkeypatch.undo()
+    assert result.exit_code != 0 and len(opened) == 2
+    assert not target.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["ws"]  # nothing written aside left
+    # the same command on a working disk writes the whole release, which loads back whole
+    result = CliRunner().invoke(cli, ["release", str(target), "--store", ws])
+    assert result.exit_code == 0, result.output
+    assert len(list(target.iterdir())) == len((target / "SHA256SUMS").read_text().splitlines()) + 1  # and SHA256SUMS
+    # a release folder inside the workspace is refused, as every other output there
+    result = CliRunner().invoke(cli, ["release", str(Path(ws) / "out"), "--store", ws])
+    assert result.exit_code == 1 and "inside the crimekg workspace" in result.output and not (Path(ws) / "out").exists()
