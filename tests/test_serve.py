@@ -316,6 +316,19 @@ def test_cors_lets_this_server_and_this_machine_read_and_no_other_site(server):
         assert "access-control-allow-origin" not in r.headers, origin
 
 
+
+def test_a_request_addressed_to_another_sites_name_is_refused(server):
+    """DNS rebinding: a site whose name is made to point at 127.0.0.1 would be this server's own origin
+    in the browser, and could read /sparql as the server's pages do."""
+    for host in ("evil.example", "127.0.0.1.nip.io", "localhost.evil.example"):
+        for path in ("/sparql?query=ASK%7B%7D", "/join", "/facilitator"):
+            r = httpx.get(server.base + path, headers={"Host": f"{host}:{server.port}"})
+            assert r.status_code == 421 and r.text.count("\n") == 1 and host in r.text, (host, path)
+    for host in ("127.0.0.1", "localhost", "[::1]"):
+        r = httpx.get(server.base + "/sparql", params={"query": "ASK {}"}, headers={"Host": f"{host}:{server.port}"})
+        assert r.status_code == 200, host
+
+
 # -- readers beside the server ----------------------------------------------------------------------
 
 

@@ -88,6 +88,43 @@ class SecurityHeaders:
         await self.app(scope, receive, wrapped)
 
 
+class KnownHosts:
+    """Pure ASGI middleware: answer only requests addressed to this machine by a name that cannot be
+    someone else's (``localhost``, an IP address, the name in the join URL). A site whose name is made
+    to point at 127.0.0.1 (DNS rebinding) would otherwise be this server's own origin in the
+    facilitator's browser, and its page could read ``/sparql`` as this server's pages do."""
+
+    def __init__(self, app: Any, names: set[str]) -> None:
+        self.app, self.names = app, {n.lower().strip("[]") for n in names} | {"localhost", "127.0.0.1", "::1"}
+
+    def known(self, host: str) -> bool:
+        import ipaddress
+
+        if host.startswith("["):  # [IPv6]:port
+            name = host[1:host.find("]")] if "]" in host else host
+        else:
+            name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+        name = name.lower().rstrip(".")
+        if name in self.names:
+            return True
+        try:
+            ipaddress.ip_address(name)  # an address is not a name anyone can point elsewhere
+            return True
+        except ValueError:
+            return False
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            host = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"host"), "")
+            if host and not self.known(host):
+                shown = "".join(c if c.isprintable() else "?" for c in host)[:100]
+                await PlainTextResponse(
+                    f"refused: this server answers to this machine's address or localhost, not to the name {shown} "
+                    "(a page of another site pointed at it); open the address it printed\n", status_code=421)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def _html(text: str, status: int = 200, headers: dict | None = None) -> HTMLResponse:
     return HTMLResponse(text, status_code=status, headers={"Cache-Control": "no-store", **(headers or {})})
 
@@ -568,7 +605,7 @@ def create_app(room: Room, *, secret: str, query_timeout: float = 10.0, max_rows
 
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={Refused: refused})
     app.state.room = room
-    return SecurityHeaders(BodyLimit(app, max_body))
+    return SecurityHeaders(KnownHosts(BodyLimit(app, max_body), {urlsplit(join_base).hostname or ""}))
 
 
 def _plain(status: int, reason: str) -> Any:
