@@ -132,8 +132,8 @@ def _html(text: str, status: int = 200, headers: dict | None = None) -> HTMLResp
 def cors_origin(origin: str) -> str:
     """An origin as ``--cors-origin`` takes it (``scheme://host[:port]``, or ``*``), in the form a browser sends.
 
-    >>> cors_origin("https://Notebooks.example.org/"), cors_origin("*")
-    ('https://notebooks.example.org', '*')
+    >>> cors_origin("https://Notebooks.example.org:443/"), cors_origin("http://[::1]:8888"), cors_origin("*")
+    ('https://notebooks.example.org', 'http://[::1]:8888', '*')
     """
     from crimekg.graph.errors import InvalidInput
 
@@ -148,7 +148,8 @@ def cors_origin(origin: str) -> str:
             or parts.path not in ("", "/") or parts.query or parts.fragment:
         raise InvalidInput(f"--cors-origin {origin!r}: give a web page's origin, scheme://host[:port] (e.g. https://notebooks.example.org), or *")
     host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
-    return f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
+    default = {"http": 80, "https": 443}[parts.scheme]  # a browser leaves the default port out
+    return f"{parts.scheme}://{host}" + (f":{port}" if port not in (None, default) else "")
 
 
 def create_app(room: Room, *, secret: str, query_timeout: float = 10.0, max_rows: int = 10_000,
