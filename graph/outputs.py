@@ -20,7 +20,7 @@ from typing import IO, Any
 
 from crimekg.graph.errors import InvalidInput
 
-__all__ = ["check_output", "output_file", "write_output"]
+__all__ = ["check_output", "check_output_folder", "new_file_mode", "output_file", "write_output"]
 
 # Read once: a new file gets the permissions any file the user creates would have.
 _UMASK = os.umask(0)
@@ -54,6 +54,21 @@ def check_output(path: str | os.PathLike) -> Path:
     if where.is_dir() and not where.is_symlink():
         raise InvalidInput(f"{path}: is a folder; give a file name (-o {path / 'out'})")
     return path
+
+
+def check_output_folder(path: str | os.PathLike) -> Path:
+    """Refuse a folder to write outputs into (a release) that lies inside a crimekg workspace."""
+    path = Path(path)
+    ws = _workspace_above(Path(os.path.realpath(path.parent)))
+    if ws is not None:
+        raise InvalidInput(f"{path}: this is inside the crimekg workspace {ws}, and writing there would damage it; "
+                           "write it somewhere else")
+    return path
+
+
+def new_file_mode(folder: bool = False) -> int:
+    """The permissions a new file (or folder) of the user's gets: what the umask leaves."""
+    return (0o777 if folder else 0o666) & ~_UMASK
 
 
 @contextlib.contextmanager

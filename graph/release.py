@@ -169,13 +169,10 @@ def _write_folder(root: Path, files: dict[str, bytes]) -> None:
     import shutil
     import uuid
 
-    from crimekg.graph.outputs import _UMASK, _workspace_above
+    from crimekg.graph.outputs import check_output_folder, new_file_mode
 
     root.parent.mkdir(parents=True, exist_ok=True)
-    ws = _workspace_above(root.parent.resolve())
-    if ws is not None:
-        raise InvalidInput(f"{root}: this is inside the crimekg workspace {ws}, and writing there would damage it; "
-                           "write the release somewhere else")
+    check_output_folder(root)
     aside = root.parent / f".{root.name}.{uuid.uuid4().hex[:8]}.part"
     aside.mkdir()
     try:
@@ -184,7 +181,7 @@ def _write_folder(root: Path, files: dict[str, bytes]) -> None:
                 f.write(files[name])
                 f.flush()
                 os.fsync(f.fileno())
-        aside.chmod(0o777 & ~_UMASK)  # as a folder made by mkdir would be
+        aside.chmod(new_file_mode(folder=True))  # as a folder made by mkdir would be
         os.replace(aside, root)  # an empty folder at ``root`` is replaced too
     except BaseException:
         shutil.rmtree(aside, ignore_errors=True)

@@ -67,10 +67,15 @@ def open_room(options: ServeOptions):
         cors_origin(origin)
     location = store_location(options.store)
     if is_remote(location):  # the room journals pending submissions in files beside the store
-        from crimekg.graph.remote import _safe
+        from urllib.parse import urlsplit, urlunsplit
 
+        try:  # shown without any user information
+            parts = urlsplit(location)
+            shown = urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
+        except ValueError:
+            shown = "(a URL)"
         raise InvalidInput(
-            f"--store {_safe(location)}: crimekg serve runs on a workspace directory, not a SPARQL server; "
+            f"--store {shown}: crimekg serve runs on a workspace directory, not a SPARQL server; "
             "copy the workspace into a directory with `crimekg copy` and serve that"
         )
     store = open_store(options.store)

@@ -105,6 +105,24 @@ def choose_format(kind: str, accept: str, short: str | None = None) -> tuple[str
     return None
 
 
+#: SPARQL text as tokens: comments, strings, white space, variables and language tags (skipped, so
+#: that a word inside them is not read), IRIs, prefixed names, words and any other character.
+_TOKEN = re.compile(
+    r"(?P<skip>#[^\n\r]*"
+    r'|"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n\r]|\\.)*"'
+    r"|'(?:[^'\\\n\r]|\\.)*'"
+    r"|\s+|[?$]\w+|@[A-Za-z]+(?:-[A-Za-z0-9]+)*)"
+    r'|(?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)'
+    r"|(?P<pname>(?:[^\W\d][\w.-]*)?:(?:[\w:%-]|\\.|\.(?=[\w:%-]))*)"
+    r"|(?P<word>[^\W\d]\w*)"
+    r"|(?P<other>.)",
+    re.S,
+)
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
 def internal_graph_named(text: str) -> str | None:
     """The first IRI in ``text`` that names one of crimekg's internal graphs, else None.
 
@@ -118,15 +136,14 @@ def internal_graph_named(text: str) -> str | None:
     """
     from urllib.parse import urljoin
 
-    from crimekg.graph.query import _tokens, _unescape
     from crimekg.graph.store import INTERNAL, PREFIXES
 
     prefixes, base = dict(PREFIXES), None
-    tokens = _tokens(text)
+    tokens = [(m.lastgroup, m.group()) for m in _TOKEN.finditer(text) if m.lastgroup != "skip"]
 
     def iri_of(kind: str, value: str) -> str | None:
         if kind == "iri":
-            iri = _unescape(value[1:-1])
+            iri = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), value[1:-1])
             return urljoin(base, iri) if base and not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", iri) else iri
         if kind == "pname":
             prefix, _, local = value.partition(":")
