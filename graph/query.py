@@ -39,7 +39,7 @@ import functools
 import re
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import Any
@@ -494,14 +494,13 @@ def _unescape(iri: str) -> str:
     return _UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), iri)
 
 
-def _service_endpoints(text: str) -> list[tuple[str, str | None]]:
-    """Every ``SERVICE`` in ``text``: (the endpoint as written, its IRI or None when it cannot be known)."""
+def _resolved(tokens: list[tuple[str, str]]) -> Iterator[tuple[int, str | None]]:
+    """Each token's index with the IRI it stands for (an IRI or a prefixed name, after the query's
+    own PREFIX and BASE declarations and crimekg's prefixes), else None."""
     from urllib.parse import urljoin
 
-    tokens = _tokens(text)
     prefixes = dict(PREFIXES)
     base = None
-    found = []
 
     def iri_of(kind: str, value: str) -> str | None:
         if kind == "iri":
@@ -520,15 +519,45 @@ def _service_endpoints(text: str) -> list[tuple[str, str | None]]:
             base = iri_of(*nxt[0])
         elif word == "PREFIX" and len(nxt) == 2 and nxt[0][0] == "pname" and nxt[1][0] == "iri":
             prefixes[nxt[0][1].rstrip(":")] = iri_of(*nxt[1]) or ""
-        elif word == "SERVICE":
+        yield i, iri_of(kind, value)
+
+
+def _service_endpoints(text: str) -> list[tuple[str, str | None]]:
+    """Every ``SERVICE`` in ``text``: (the endpoint as written, its IRI or None when it cannot be known)."""
+    tokens = _tokens(text)
+    iris = dict(_resolved(tokens))
+    found = []
+    for i, (kind, value) in enumerate(tokens):
+        if kind == "word" and value.upper() == "SERVICE":
             j = i + 1
             if j < len(tokens) and tokens[j][0] == "word" and tokens[j][1].upper() == "SILENT":
                 j += 1
             if j >= len(tokens):
                 found.append(("", None))
                 continue
-            found.append((tokens[j][1], iri_of(*tokens[j])))
+            found.append((tokens[j][1], iris[j]))
     return found
+
+
+def internal_graph_named(text: str) -> str | None:
+    """The first IRI in ``text`` that names one of crimekg's internal graphs, else None.
+
+    Every IRI counts, written whole or as a prefixed name (crimekg's prefixes, the query's own
+    PREFIX and BASE declarations, ``\\u`` escapes); strings and comments do not.
+
+    >>> internal_graph_named("PREFIX u: <urn:> SELECT * FROM u:crimekg:secret { ?s ?p ?o }")
+    'urn:crimekg:secret'
+    >>> internal_graph_named("SELECT * FROM <urn:crimekg\\u003Asecret> { ?s ?p ?o }")
+    'urn:crimekg:secret'
+    >>> internal_graph_named('SELECT * { ?s ?p "urn:crimekg:secret" } # FROM <urn:crimekg:secret>') is None
+    True
+    """
+    from crimekg.graph.store import INTERNAL
+
+    for _i, iri in _resolved(_tokens(text)):
+        if iri is not None and iri.lower().startswith(INTERNAL):
+            return iri
+    return None
 
 
 def _service_host(iri: str) -> str | None:
@@ -589,6 +618,14 @@ def check_query(query: NamedQuery, allow_service: Iterable[str] = ()) -> list[st
         raise InvalidQuery(
             f"{query.where}: {tokens[i][1].upper()} is a SPARQL update; crimekg does not run updates through `query` "
             f"(it only reads). Change the data with {DATA_COMMANDS}"
+        )
+    internal = internal_graph_named(query.text)
+    if internal is not None:
+        # a FROM / FROM NAMED is the query's own dataset, which a SPARQL server honours whatever
+        # dataset crimekg would name: the workspace secret on a server, the journal, staging graphs
+        raise InvalidQuery(
+            f"{query.where}: the query names <{internal}>, one of crimekg's internal graphs, which are not the "
+            "workspace's data; queries read only the graphs `crimekg graphs` lists"
         )
     hosts = []
     for written, iri in _service_endpoints(query.text):

@@ -14,7 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from crimekg.cli import cli
-from crimekg.graph.server.sparql import answer_query, internal_graph_named
+from crimekg.graph.query import internal_graph_named
+from crimekg.graph.server.sparql import answer_query
 from crimekg.graph.store import init_store, open_store
 from tests.helpers import ROOT
 
@@ -77,15 +78,13 @@ def test_the_endpoint_refuses_an_internal_graph_on_a_directory_workspace_too(tmp
         assert answer_query(store, text, accept="text/csv").status == 200
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "graph/remote.py RemoteStore._sparql sends a query that names its own dataset without crimekg's, so "
-    "FROM <urn:crimekg:secret> reaches the secret's graph; refuse a dataset that names an internal graph "
-    "(or drop those graphs from it) in RemoteStore.query"))
 def test_crimekg_query_never_shows_the_secret_of_a_server_workspace(server_workspace):
+    """A query's own FROM is its dataset on a server: one naming an internal graph is refused."""
     url, secret = server_workspace
     for text in NAMING_THE_SECRET[:2]:
         result = CliRunner().invoke(cli, ["query", "--store", url, "--format", "csv", text])
         assert secret not in result.output, text
+        assert result.exit_code == 1 and "internal graphs" in result.output and result.output.count("\n") == 1, result.output
 
 
 # -- serve on a SPARQL server ---------------------------------------------------------------------
