@@ -30,6 +30,7 @@ from typing import IO, Any
 
 from crimekg import ontology
 from crimekg.graph.errors import InvalidInput, UnknownFormat
+from crimekg.graph.tables import check_xml_characters
 from crimekg.graph.terms import PROV, RDF, RDF_TYPE, XSD
 from crimekg.graph.store import PREFIXES, GraphStore, canonical_quads, rdf_format, tidy_prefixes
 
@@ -101,37 +102,6 @@ def export_workspace(
     if fmt == ox.RdfFormat.RDF_XML:
         check_xml_characters(data)
     _write(out, data)
-
-
-#: Characters XML 1.0 cannot hold, even escaped (C0 controls but tab, line feed and carriage return; U+FFFE, U+FFFF).
-_NOT_XML = None
-
-
-def check_xml_characters(data: bytes) -> None:
-    """Refuse RDF/XML that holds a character XML cannot (a control character pasted into a sheet's
-    cell is stored as it is, and Turtle, N-Triples and JSON-LD carry it): the file would not parse.
-
-    >>> check_xml_characters('<a>国境</a>'.encode())
-    >>> check_xml_characters(b'<rdf:Description rdf:about="urn:x"><t>a\x01b</t>')
-    Traceback (most recent call last):
-    crimekg.graph.errors.InvalidInput: RDF/XML cannot hold the control character U+0001 that a value of <urn:x> holds (line 1 of the export): export as Turtle, N-Triples or JSON-LD, which can, or import the value again without it
-    """
-    import re
-
-    global _NOT_XML
-    if _NOT_XML is None:
-        _NOT_XML = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
-    m = _NOT_XML.search(data)
-    if m is None:
-        return
-    about = re.findall(rb'rdf:(?:about|nodeID)="([^"]*)"', data[: m.start()])
-    where = f" that a value of <{about[-1].decode('utf-8', 'replace')}> holds" if about else ""
-    line = data.count(b"\n", 0, m.start()) + 1
-    raise InvalidInput(
-        f"RDF/XML cannot hold the control character U+{ord(m.group().decode('utf-8')):04X}{where} "
-        f"(line {line} of the export): export as Turtle, N-Triples or JSON-LD, which can, "
-        "or import the value again without it"
-    )
 
 
 def profiled_quads(store: GraphStore, graphs: Sequence[str] | None = None, *, profile: str = DEFAULT_PROFILE, place_level: str = "country",

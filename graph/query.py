@@ -52,6 +52,7 @@ from crimekg import ontology
 from crimekg.graph.errors import InvalidInput, InvalidQuery, UnknownQuery
 from crimekg.graph.store import PREFIXES, GraphStore
 from crimekg.graph.tables import (
+    check_xml_characters,
     FORMATS,
     RDF_FORMATS,
     RESULTS_FORMATS,
@@ -869,9 +870,15 @@ class QueryResult:
         if not graphish and fmt in RDF_FORMATS:
             raise InvalidInput(f"{self.name}: a {self.kind} query returns a table; use --format {'|'.join(TABLE_FORMATS + tuple(RESULTS_FORMATS))}")
         if fmt in RDF_FORMATS:
-            return serialize_triples(self.rows, RDF_FORMATS[fmt])
+            text = serialize_triples(self.rows, RDF_FORMATS[fmt])
+            if fmt == "xml":  # a control character pasted into a sheet: XML cannot hold it, escaped or not
+                check_xml_characters(text.encode("utf-8"), "RDF/XML", "the result", "use --format ttl, nt or jsonld")
+            return text
         if fmt in RESULTS_FORMATS:
-            return self._results_format(RESULTS_FORMATS[fmt])
+            text = self._results_format(RESULTS_FORMATS[fmt])
+            if fmt == "sparql-xml":
+                check_xml_characters(text.encode("utf-8"), "SPARQL XML results", "the result", "use --format sparql-json, json or csv")
+            return text
         if fmt not in TABLE_FORMATS:
             raise InvalidInput(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
         if self.kind == "ASK":

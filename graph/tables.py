@@ -36,6 +36,7 @@ from crimekg.graph.store import PREFIXES
 from crimekg.graph.terms import SPARQL_RESULTS, XSD
 
 __all__ = [
+    "check_xml_characters",
     "TABLE_FORMATS",
     "RESULTS_FORMATS",
     "RDF_FORMATS",
@@ -334,3 +335,35 @@ def w3c_boolean(answer: bool | None, fmt: ox.QueryResultsFormat) -> str:
     if fmt == ox.QueryResultsFormat.XML:
         return f'<?xml version="1.0"?><sparql xmlns="{SPARQL_RESULTS}"><head></head><boolean>{value}</boolean></sparql>'
     return value + "\n"
+
+
+#: Characters XML 1.0 cannot hold, even escaped (C0 controls but tab, line feed and carriage return; U+FFFE, U+FFFF).
+_NOT_XML = None
+
+
+def check_xml_characters(data: bytes, what: str = "RDF/XML", where: str = "the export",
+                         instead: str = "export as Turtle, N-Triples or JSON-LD") -> None:
+    """Refuse XML (RDF/XML, SPARQL XML results) that holds a character XML cannot (a control
+    character pasted into a sheet's cell is stored as it is, and Turtle, N-Triples and JSON-LD carry
+    it): the file would not parse. ``what``, ``where`` and ``instead`` word the message.
+
+    >>> check_xml_characters('<a>国境</a>'.encode())
+    >>> check_xml_characters(b'<rdf:Description rdf:about="urn:x"><t>a\x01b</t>')
+    Traceback (most recent call last):
+    crimekg.graph.errors.InvalidInput: RDF/XML cannot hold the control character U+0001 that a value of <urn:x> holds (line 1 of the export): export as Turtle, N-Triples or JSON-LD, which can, or import the value again without it
+    """
+    import re
+
+    global _NOT_XML
+    if _NOT_XML is None:
+        _NOT_XML = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
+    m = _NOT_XML.search(data)
+    if m is None:
+        return
+    about = re.findall(rb'rdf:(?:about|nodeID)="([^"]*)"', data[: m.start()])
+    holder = f" that a value of <{about[-1].decode('utf-8', 'replace')}> holds" if about else ""
+    line = data.count(b"\n", 0, m.start()) + 1
+    raise InvalidInput(
+        f"{what} cannot hold the control character U+{ord(m.group().decode('utf-8')):04X}{holder} "
+        f"(line {line} of {where}): {instead}, which can, or import the value again without it"
+    )

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from crimekg.graph.errors import CrimeKGError, InvalidQuery, UnknownQuery
+from crimekg.graph.errors import CrimeKGError, InvalidInput, InvalidQuery, UnknownQuery
 from crimekg.graph.query import NamedQuery, QueryResult, QueryTimeout, named_query, parse_query_text, run_query
 from crimekg.graph.store import GraphStore
 
@@ -148,13 +148,9 @@ def answer_query(
     if len(rows) > max_rows:
         result._rows = rows[:max_rows]
         headers["X-Crimekg-Truncated"] = f"{len(rows)} rows, first {max_rows} sent"
-    body = result.serialize(fmt)
-    if fmt in ("sparql-xml", "xml"):  # a control character pasted into a sheet: XML cannot hold it, escaped or not
-        from crimekg.graph.export import check_xml_characters
-
-        try:
-            check_xml_characters(body.encode("utf-8") if isinstance(body, str) else body)
-        except CrimeKGError as exc:
-            others = "application/sparql-results+json or text/csv" if fmt == "sparql-xml" else "text/turtle or application/n-triples"
-            return _refusal(406, f"{str(exc).split(' (line')[0].replace('RDF/XML', 'XML')}; accept {others}, which can")
+    try:
+        body = result.serialize(fmt)
+    except InvalidInput as exc:  # XML that cannot hold a control character pasted into a sheet
+        others = "application/sparql-results+json or text/csv" if fmt == "sparql-xml" else "text/turtle or application/n-triples"
+        return _refusal(406, f"{str(exc).split(' (line')[0].replace('RDF/XML', 'XML').replace('SPARQL XML results', 'XML')}; accept {others}, which can")
     return Answer(200, media + "; charset=utf-8", body, headers)
