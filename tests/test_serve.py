@@ -760,6 +760,35 @@ def test_a_journal_line_cut_short_by_a_kill_is_ignored(tmp_path):
         assert again.codes == room.codes
 
 
+def test_a_restart_keeps_where_each_submission_stands_and_no_more(tmp_path):
+    """The journal is rewritten when the room opens: an edited text's first version, the text an
+    Accept with markers redacted and a withdrawn submission are no longer on disk."""
+    from crimekg.graph.server.room import Room
+
+    with init_store(tmp_path / "ws") as store:
+        room = Room(store, "s1")
+        phone = "+81 90-1234-5678"
+        first, _ = room.submit("s1", "p1", {"text": f"田中さんに電話 {phone} で募集", "category": "enabling"})
+        edited, _ = room.submit("s1", "p2", {"text": "Фальшивые визы (first draft)", "category": "enabling"})
+        room.edit(edited.id, {"text": "Фальшивые визы", "category": "enabling"}, owner="p2")
+        gone, _ = room.submit("s1", "p3", {"text": "نص سحب لاحقا", "category": "enabling"})
+        room.withdraw(gone.id, owner="p3")
+        waiting, _ = room.submit("s1", "p4", {"text": "การทุจริตที่ชายแดน", "category": "enabling"})
+        room.accept(first.id, redact=True)
+        before = room.journal.read_text(encoding="utf-8")
+        assert phone in before and "first draft" in before and "نص سحب" in before  # every event, as it came
+        again = Room(store, "s1")
+        kept = again.journal.read_text(encoding="utf-8")
+        assert phone not in kept and "田中さん" not in kept and "first draft" not in kept and "نص سحب" not in kept
+        assert again.journal.stat().st_mode & 0o077 == 0
+        assert [s.fields["text"] for s in again.queue()] == ["Фальшивые визы", "การทุจริตที่ชายแดน"]
+        accepted = again.submissions[first.id]
+        assert accepted.status == "accepted" and "[redacted: phone]" in accepted.fields["text"] and accepted.item
+        assert gone.id not in again.submissions
+        assert Room(store, "s1").journal.read_text(encoding="utf-8") == kept  # rewriting again changes nothing
+        assert waiting.id in again.submissions
+
+
 def test_lan_listens_on_every_interface_and_prints_the_join_url_and_a_qr_code(tmp_path, monkeypatch):
     import crimekg.graph.server as server_module
 

@@ -1,9 +1,11 @@
 """One room's live session: the workspace, the join codes and the participants' pending submissions.
 
 A submission waits for the facilitator in a journal file inside the workspace directory
-(``crimekg-serve/pending.jsonl``): one JSON line per event (submit, edit, withdraw, accept, reject),
-written and ``fsync``-ed before the participant sees the acknowledgement, so a restart keeps every
-pending submission. Accepting one writes its contribution to the store in one transaction first,
+(``crimekg-serve/pending.jsonl``, readable by its owner only): one JSON line per event (submit,
+edit, withdraw, accept, reject), written and ``fsync``-ed before the participant sees the
+acknowledgement, so a restart keeps every pending submission. A restart also rewrites the journal as
+where each submission stands: earlier versions of an edited text, the text as written before an
+*Accept with markers*, and withdrawn submissions are not kept. Accepting one writes its contribution to the store in one transaction first,
 then journals it: a kill in between leaves it pending, and accepting it again changes nothing
 (its contribution IRI is a hash of what it says), so no accepted contribution is lost.
 
@@ -128,6 +130,7 @@ class Room:
                 kept.chmod(0o600)
         self.submissions: dict[str, Submission] = {}
         self._replay()
+        self._compact()
         if session and not any(s["id"] == session for s in list_sessions(store)):
             with self.write_lock:
                 store.write(session_changeset(store, session))
@@ -199,6 +202,34 @@ class Room:
                 except ValueError:
                     continue  # a line cut short by a kill: it was never acknowledged
                 self._apply(event)
+
+    def _compact(self) -> None:
+        """Rewrite the journal as where each submission stands, before the server answers anyone:
+        what a participant wrote before an edit, the text as written before an *Accept with
+        markers* and withdrawn submissions are no longer kept on disk."""
+        if not self.journal.is_file():
+            return
+        events: list[dict[str, Any]] = []
+        for sub in self.submissions.values():
+            if sub.status == "withdrawn":
+                continue
+            events.append({"op": "submit", "id": sub.id, "session": sub.session, "owner": sub.owner, "fields": sub.fields, "at": sub.at})
+            if sub.status == "accepted":
+                events.append({"op": "accept", "id": sub.id, "item": sub.item, "at": sub.at})
+            elif sub.status == "rejected":
+                events.append({"op": "reject", "id": sub.id, "note": sub.note, "at": sub.at})
+        tmp = self.dir / f".pending.{secrets.token_hex(4)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events))
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.journal)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        self.submissions = {k: v for k, v in self.submissions.items() if v.status != "withdrawn"}
 
     def _apply(self, e: dict[str, Any]) -> None:
         op, sid = e.get("op"), e.get("id")
