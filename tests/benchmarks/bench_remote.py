@@ -61,7 +61,8 @@ def child(backend: str, location: str, data: str, only: list[str]) -> None:
     """One backend's run (in its own process); prints one JSON line of figures."""
     from crimekg.graph.errors import CrimeKGError
     from crimekg.graph.query import named_queries, resolve_params, run_query
-    from crimekg.graph.remote import _bind, _with_prefixes
+    from crimekg.graph.remote import _with_prefixes
+    from crimekg.graph.store import bind_values as _bind
     from crimekg.graph.store import init_store
 
     params_for = _bench_queries().PARAMS
