@@ -82,7 +82,17 @@ def _remember_endpoint(ctx, param, value):
 
 def endpoint_options(f):
     """``--query-endpoint``, ``--update-endpoint``, ``--gsp-endpoint``: where a SPARQL server's
-    endpoints are when the ``--store`` URL does not imply them (kept in the context for ``_open``)."""
+    endpoints are when the ``--store`` URL does not imply them; ``--union-default-graph``: query the
+    server's own union default graph (all kept in the context for ``_open``)."""
+    f = click.option(
+        "--union-default-graph", "union_default_graph", is_flag=True, default=None, expose_value=False,
+        callback=_remember_endpoint,
+        help="When --store is a URL: send queries with no dataset, to a server whose default graph is the union of "
+             "its named graphs (Fuseki/TDB2 tdb2:unionDefaultGraph, Oxigraph server --union-default-graph): much "
+             "faster on big workspaces, but internal graphs (the workspace secret, a write's staging) are then in "
+             "the default graph, so queries can see them and `serve` refuses such a store "
+             "[default: CRIMEKG_UNION_DEFAULT_GRAPH=1, else off].",
+    )(f)
     for name, what in (("gsp", "Graph Store Protocol"), ("update", "SPARQL update"), ("query", "SPARQL query")):
         f = click.option(
             f"--{name}-endpoint", f"{name}_endpoint", default=None, expose_value=False, callback=_remember_endpoint,
@@ -1289,7 +1299,7 @@ def serve(port, lan, secret, session, query_timeout, max_rows, max_body, store_p
     """
     from crimekg.graph import server
 
-    options = server.ServeOptions(store_path, port, lan, secret, query_timeout, max_rows, session, max_body)
+    options = server.ServeOptions(store_path, port, lan, secret, query_timeout, max_rows, session, max_body, endpoints=_endpoints())
     secret = secret or server.new_secret()
     host = server.lan_address() if lan else "127.0.0.1"
     room = server.open_room(options)

@@ -6,6 +6,12 @@ SPARQL 1.1 Graph Store HTTP Protocol (GSP), so any conforming server can hold a 
 - Reading: every query names its dataset with ``default-graph-uri`` and ``named-graph-uri`` (the
   workspace's graphs, internal ones left out), so the default graph is their union as in the
   embedded store, whatever the server's own default.
+- Union-default-graph mode (opt-in: ``union_default_graph=True``, ``CRIMEKG_UNION_DEFAULT_GRAPH=1``):
+  queries go with no dataset, to a server whose own default graph is the union of its named graphs
+  (Fuseki/TDB2 ``tdb2:unionDefaultGraph``, Oxigraph server ``--union-default-graph``, GraphDB,
+  Virtuoso, QLever). Such a server reads its union index, much faster than a union it builds for
+  each request; but internal graphs (the workspace secret, a write's staging graphs) are then in
+  the default graph too, so such a store is never served to a room (``exposes_internal_graphs``).
 - Writing: one command's new content is first uploaded through GSP into *staging* graphs (one
   streamed N-Triples request per graph, never a triple per request), then ONE SPARQL Update request
   moves it into place (``DROP``, then ``INSERT ... WHERE`` and ``DROP`` of the staging graph: what
@@ -74,6 +80,7 @@ __all__ = [
     "FeatureMissing",
     "is_remote",
     "endpoints_for",
+    "union_default_graph_from_env",
 ]
 
 #: Seconds to wait for a server's answer (``CRIMEKG_TIMEOUT`` changes it).
@@ -105,6 +112,22 @@ class ServerFailed(StoreError):
 
 class FeatureMissing(StoreError):
     """The server lacks a standard feature crimekg needs (Graph Store Protocol, named graphs, Update)."""
+
+
+def union_default_graph_from_env(environ: Mapping[str, str] | None = None) -> bool:
+    """``CRIMEKG_UNION_DEFAULT_GRAPH``: 1/true/yes turns the union-default-graph mode on, 0/false/no
+    or unset leaves it off; anything else is refused.
+
+    >>> union_default_graph_from_env({"CRIMEKG_UNION_DEFAULT_GRAPH": "yes"}), union_default_graph_from_env({})
+    (True, False)
+    """
+    raw = (os.environ if environ is None else environ).get("CRIMEKG_UNION_DEFAULT_GRAPH", "")
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    raise InvalidInput(f"CRIMEKG_UNION_DEFAULT_GRAPH={raw!r}: give 1 (on) or 0 (off)")
 
 
 def is_remote(location: str | os.PathLike | None) -> bool:
@@ -274,9 +297,12 @@ class RemoteStore(GraphStore):
     """A workspace held by a SPARQL 1.1 server, reached through its query, update and GSP endpoints."""
 
     def __init__(self, url: str, *, query_endpoint: str | None = None, update_endpoint: str | None = None,
-                 gsp_endpoint: str | None = None, create: bool = False, timeout: float | None = None):
+                 gsp_endpoint: str | None = None, create: bool = False, timeout: float | None = None,
+                 union_default_graph: bool | None = None):
         self.endpoints = endpoints_for(url, query_endpoint, update_endpoint, gsp_endpoint)
         self.location = _safe(url).rstrip("/")
+        #: Queries go with no dataset, to the server's own union default graph (see the module's notes).
+        self.union_default_graph = union_default_graph_from_env() if union_default_graph is None else bool(union_default_graph)
         if timeout is None:
             try:
                 timeout = float(os.environ.get("CRIMEKG_TIMEOUT") or DEFAULT_TIMEOUT)
@@ -293,13 +319,42 @@ class RemoteStore(GraphStore):
                 f"no crimekg workspace on the SPARQL server {self.location} ({hint}its meta graph is missing); "
                 f"create one with `crimekg init {self.location}` or name another with --store / CRIMEKG_STORE"
             )
+        if not create:
+            self._check_union()
         self._recover()
+
+    @property
+    def exposes_internal_graphs(self) -> bool:
+        """True when a query can read the workspace's internal graphs (its secret, a write's staging
+        graphs): in the union-default-graph mode they are part of the server's default graph, so the
+        store must not answer anyone but its owner (``crimekg serve`` refuses it)."""
+        return self.union_default_graph
+
+    def _check_union(self) -> None:
+        """In the union-default-graph mode, check that the server's default graph really is the union
+        of its named graphs: the meta graph's ontology version must be found without ``GRAPH``."""
+        if not self.union_default_graph:
+            return
+        rows = self._select_raw(f"SELECT ?v WHERE {{ <{META}> <{_CKG}ontologyVersion> ?v }} LIMIT 1")
+        if not rows:
+            raise FeatureMissing(
+                f"the SPARQL server {self.location} does not read its named graphs as its default graph, so the "
+                "union-default-graph mode cannot be used with it; configure the server's union default graph "
+                "(Fuseki/TDB2: tdb2:unionDefaultGraph true; Oxigraph server: serve --union-default-graph), or drop "
+                "--union-default-graph / CRIMEKG_UNION_DEFAULT_GRAPH"
+            )
 
     # -- the protocol ------------------------------------------------------------------------
     def _sparql(self, sparql: str, accept: str, dataset: bool = True) -> bytes:
         """POST a query (form-encoded, as SPARQL 1.1 Protocol allows) and return the answer's bytes."""
         fields: list[tuple[str, str]] = [("query", sparql)]
-        if dataset and not names_dataset(sparql):  # a query's own FROM / FROM NAMED is its dataset
+        if dataset and names_dataset(sparql):
+            if self.union_default_graph:
+                # a query's own FROM / FROM NAMED is its dataset; sent again as the protocol's, since a
+                # server in the union mode may put its union in place of the query's (Oxigraph does)
+                defaults, named = own_dataset(sparql)
+                fields += [("default-graph-uri", g) for g in defaults] + [("named-graph-uri", g) for g in named]
+        elif dataset and not self.union_default_graph:  # in the union mode the server's default graph is it
             graphs = self._visible_graphs()
             fields += [("default-graph-uri", g) for g in graphs] + [("named-graph-uri", g) for g in graphs]
         body = urlencode(fields).encode("utf-8")
@@ -396,6 +451,7 @@ class RemoteStore(GraphStore):
                 f"the SPARQL server {self.location} accepted the workspace but does not give back its named graphs "
                 "(GRAPH <...> finds nothing); crimekg needs a server that keeps named graphs (quad store)"
             )
+        self._check_union()
 
     def _count(self, iri: str) -> int:
         rows = self._select_raw(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}")
@@ -761,6 +817,52 @@ def _move(source: str, target: str) -> list[str]:
 
 
 # -- query text --------------------------------------------------------------------------------
+
+_DATASET_TOKEN = None
+
+
+def own_dataset(sparql: str) -> tuple[list[str], list[str]]:
+    """The graphs a query's ``FROM`` and ``FROM NAMED`` clauses name (IRIs, or prefixed names that
+    its PREFIX declarations or the workspace's prefixes expand), in order.
+
+    >>> own_dataset("PREFIX ex: <urn:e:> SELECT * FROM <urn:g> FROM NAMED ex:h WHERE { ?s ?p 'FROM <urn:x>' }")
+    (['urn:g'], ['urn:e:h'])
+    """
+    import re
+
+    global _DATASET_TOKEN
+    if _DATASET_TOKEN is None:  # strings and comments are tokens, so a FROM inside them is not a keyword
+        _DATASET_TOKEN = re.compile(
+            r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+            r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
+            r'|<[^<>"{}|^`\\\x00-\x20]*>|#[^\n]*|(?:[A-Za-z_][\w.-]*)?:[\w.-]*|[A-Za-z_][\w-]*|\S',
+            re.S,
+        )
+    prefixes = dict(PREFIXES)
+    tokens = [m.group() for m in _DATASET_TOKEN.finditer(sparql)]
+    defaults: list[str] = []
+    named: list[str] = []
+
+    def iri(token: str) -> str | None:
+        if token.startswith("<") and token.endswith(">"):
+            return token[1:-1]
+        prefix, colon, local = token.partition(":")
+        return prefixes[prefix] + local if colon and prefix in prefixes else None
+
+    i = 0
+    while i < len(tokens):
+        word = tokens[i].upper()
+        if word == "PREFIX" and i + 2 < len(tokens) and tokens[i + 1].endswith(":"):
+            prefixes[tokens[i + 1][:-1]] = tokens[i + 2][1:-1]
+            i += 3
+            continue
+        if word == "FROM" and i + 1 < len(tokens):
+            into, i = (named, i + 2) if tokens[i + 1].upper() == "NAMED" else (defaults, i + 1)
+            found = iri(tokens[i]) if i < len(tokens) else None
+            if found is not None:
+                into.append(found)
+        i += 1
+    return defaults, named
 
 _PREFIX_TEXT = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 

@@ -33,6 +33,7 @@ class ServeOptions:
     max_rows: int = 10_000
     session: str | None = None
     max_body: int = 256 * 1024
+    endpoints: dict | None = None  # a workspace on a SPARQL server: its endpoints and options
 
     @property
     def host(self) -> str:
@@ -46,11 +47,18 @@ def new_secret() -> str:
 
 def open_room(options: ServeOptions):
     """Open the workspace for the server (its one writer) and the room's state."""
+    from crimekg.graph.errors import StoreError
     from crimekg.graph.server.room import Room
     from crimekg.graph.store import open_store
 
-    store = open_store(options.store)
+    store = open_store(options.store, endpoints=options.endpoints)
     try:
+        if getattr(store, "exposes_internal_graphs", False):
+            raise StoreError(
+                f"cannot serve {store.location} in the union-default-graph mode: its internal graphs (the workspace "
+                "secret, staged writes) are part of the default graph that /sparql answers from; drop "
+                "--union-default-graph / CRIMEKG_UNION_DEFAULT_GRAPH to serve it"
+            )
         return Room(store, options.session)
     except BaseException:
         store.close()
