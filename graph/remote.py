@@ -196,6 +196,8 @@ class _Http:
         self.server = server
         self.timeout = timeout
         self.headers: dict[str, str] = {"User-Agent": "crimekg"}
+        #: The server's ``Server`` header, as its last answer gave it (``Oxigraph/0.5.13``...).
+        self.software = ""
         token = os.environ.get("CRIMEKG_STORE_TOKEN")
         user = os.environ.get("CRIMEKG_STORE_USER") or urlsplit(server).username
         if token:
@@ -237,6 +239,7 @@ class _Http:
                 "--store / CRIMEKG_STORE and the endpoint options"
             ) from exc
         if 200 <= response.status < 300 or (ok_missing and response.status == 404):
+            self.software = response.getheader("Server") or self.software
             return response
         try:
             detail = _one_line(response.read(4000).decode("utf-8", "replace"))
@@ -387,12 +390,26 @@ class RemoteStore(GraphStore):
         sep = "&" if "?" in self.endpoints.gsp else "?"
         return self.endpoints.gsp + sep + urlencode({"graph": graph})
 
-    def _upload(self, graph: str, body: IO[bytes], replace: bool = True) -> None:
-        """Send an N-Triples file to a graph through GSP, in requests of at most ``UPLOAD_TRIPLES``
-        lines (a server applies each as one transaction, and a very big one is slow or times out):
-        the first PUT replaces the graph (or POST adds, with ``replace=False``), the rest POST."""
+    def _upload(self, graph: str, body: IO[bytes], replace: bool = True, new: bool = False) -> None:
+        """Send an N-Triples file to a graph through GSP, in requests of at most ``UPLOAD_BYTES``
+        (whole lines: a server applies each as one transaction, and a very big one is slow or times
+        out): the first PUT replaces the graph (or POST adds, with ``replace=False``), the rest POST.
+
+        ``new``: the graph did not exist and the journal lists it (a staging graph, or a graph written
+        in place), so a failed write drops it whatever part of it arrived; the upload need not be one
+        transaction. Oxigraph server then takes the
+        whole file in one request with its ``no_transaction`` parameter (its bulk loader, about four
+        times faster than its transactions); other servers get the standard requests."""
         import io
 
+        if new and self._http.software.lower().startswith("oxigraph/"):
+            body.seek(0)
+            response = self._http.request(
+                "POST", self._gsp_url(graph) + "&no_transaction", body=body, what="upload (Graph Store Protocol)",
+                headers={"Content-Type": "application/n-triples"},
+            )
+            _read(response, self.location, "answer to an upload")
+            return
         method = "PUT" if replace else "POST"
         while True:
             lines = body.readlines(UPLOAD_BYTES)
@@ -653,7 +670,7 @@ class RemoteStore(GraphStore):
         def upload(target: str, fill: Any) -> None:
             with tempfile.TemporaryFile() as f:
                 fill(f)
-                self._upload(target, f, replace=False)
+                self._upload(target, f, replace=False, new=True)  # a staging graph, or a new one: journaled
 
         with self._locked():
             content = [g for g in (*changes.replace, *changes.add) if changes.replace.get(g) or changes.add.get(g) or changes.ntriples.get(g)]
@@ -754,6 +771,12 @@ class RemoteStore(GraphStore):
             parts: dict[str, Any] = {}
             try:
                 for path, fmt, target in jobs:
+                    if not fmt.supports_datasets:  # one graph: parsed and written out in one streamed call
+                        out = parts.get(target)
+                        if out is None:
+                            out = parts[target] = open(Path(tmp) / f"{len(parts)}.nt", "wb")
+                        ox.serialize(ox.parse(path=path, format=fmt, base_iri=Path(path).resolve().as_uri()), out, ox.RdfFormat.N_TRIPLES)
+                        continue
                     for q in ox.parse(path=path, format=fmt, base_iri=Path(path).resolve().as_uri()):
                         name = target if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name.value
                         out = parts.get(name)
@@ -769,6 +792,9 @@ class RemoteStore(GraphStore):
             finally:
                 for out in parts.values():
                     out.close()
+            for g, out in list(parts.items()):
+                if Path(out.name).stat().st_size == 0:
+                    del parts[g]
             for _p, fmt, target in jobs:  # an empty triples file still makes (or empties) its graph
                 if target not in parts and not fmt.supports_datasets:
                     parts[target] = None
@@ -779,7 +805,7 @@ class RemoteStore(GraphStore):
                 try:
                     for g, s in staged.items():
                         with open(parts[g].name, "rb") as body:
-                            self._upload(s, body)
+                            self._upload(s, body, new=True)  # a staging graph, or a new one: journaled
                     ops = []
                     for g in parts:
                         if staged.get(g) == g:

@@ -297,10 +297,11 @@ def table(results: dict, backends: list[str], union: bool = False) -> None:
 
     row("workspace triples", "triples", ",")
     row("load (s)", "load", ".2f")
-    for b in servers:
-        bulk = results[b].get("bulk")
-        if bulk:
-            print(f"  {b} own bulk loader (s){'':11}{bulk:>8.2f}   crimekg's GSP load: x{results[b]['load'] / bulk:.2f} (goal <= 2x)")
+    if any(results[b].get("bulk") for b in servers):
+        bulk = {b: results[b].get("bulk") for b in backends}
+        print(f"{'  server bulk loader (s)':34}" + "".join(f"{bulk[b]:>18.2f}" if bulk[b] else f"{'-':>18}" for b in backends))
+        print(f"{'  crimekg load / bulk (goal <= 2)':34}"
+              + "".join(f"{results[b]['load'] / bulk[b]:>17.2f}x" if bulk[b] else f"{'-':>18}" for b in backends))
     ratios: dict[str, list] = {b: [] for b in servers}
     for name in first["queries"]:
         figures = [results[b]["queries"].get(name, {}) for b in backends]
