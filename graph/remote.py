@@ -485,6 +485,21 @@ class RemoteStore(GraphStore):
             self._ds = rdflib.Dataset(store=store, default_union=True)
         return self._ds
 
+    def query_results(self, sparql: str) -> Any:
+        """A SELECT's or ASK's answer as pyoxigraph parses it (``QuerySolutions`` of pyoxigraph terms,
+        or ``QueryBoolean``), without the round trip through rdflib terms that :meth:`query` makes;
+        None for CONSTRUCT and DESCRIBE (use :meth:`query`). The query runs as :meth:`query` runs it:
+        the workspace's prefixes declared, the same dataset."""
+        import pyoxigraph as ox
+
+        if _form(sparql) in ("CONSTRUCT", "DESCRIBE"):
+            return None
+        data = self._sparql_checked(_with_prefixes(sparql), "application/sparql-results+json")
+        try:
+            return ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+        except SyntaxError as exc:
+            raise ServerFailed(f"the SPARQL server {self.location} sent query results that cannot be read: {exc}") from exc
+
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> rdflib.query.Result:
         import pyoxigraph as ox
 

@@ -201,3 +201,17 @@ def test_the_mode_from_the_environment():
     assert union_default_graph_from_env({}) is False
     with pytest.raises(InvalidInput, match="CRIMEKG_UNION_DEFAULT_GRAPH='sometimes': give 1"):
         union_default_graph_from_env({"CRIMEKG_UNION_DEFAULT_GRAPH": "sometimes"})
+
+
+def test_query_results_give_the_rows_of_query_without_rdflib(union_server):
+    """``query_results`` (pyoxigraph's parsed answer, for a fast path) holds the rows ``query`` gives."""
+    from crimekg.graph.store import from_oxigraph_term
+
+    union_server.clear()
+    with init_store(union_server.url, endpoints={"union_default_graph": True}) as store:
+        sparql = "SELECT ?s ?label WHERE { ?s skos:prefLabel ?label FILTER(LANG(?label) = 'ja') } ORDER BY ?s ?label"
+        fast = [tuple(from_oxigraph_term(t) if t is not None else None for t in row) for row in store.query_results(sparql)]
+        slow = [tuple(row) for row in store.query(sparql)]
+        assert fast == slow and len(fast) > 10
+        assert bool(store.query_results("ASK { ?s a skos:Concept }")) is True
+        assert store.query_results("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 1") is None
