@@ -205,6 +205,8 @@ def run_size(size: int, args, d: Path) -> dict:
     n = _bench_queries().generate(data, size)
     print(f"{size:,} generated triples ({n:,} participant data)", flush=True)
     union = ["--union-default-graph"] if args.union_default_graph else []
+    # the servers give up on a query when crimekg does: an abandoned query must not run on beside the next
+    timeout = os.environ.get("CRIMEKG_TIMEOUT") or "300"
     results: dict = {}
     servers = []
     jena = None
@@ -214,7 +216,7 @@ def run_size(size: int, args, d: Path) -> dict:
             command = oxigraph_command()
             if command is None:
                 sys.exit("bench_remote: the Oxigraph server is not installed (pip install oxigraph)")
-            servers.append(SparqlServer.start("oxigraph", lambda port: [*command, "serve", "--location", str(d / f"server-{size}"), "--bind", f"127.0.0.1:{port}", *union], ""))
+            servers.append(SparqlServer.start("oxigraph", lambda port: [*command, "serve", "--location", str(d / f"server-{size}"), "--bind", f"127.0.0.1:{port}", "--timeout-s", timeout, *union], ""))
             locations["oxigraph"] = servers[-1].url
         if "jena" in args.backends:
             build = d / "jena-build"
@@ -223,7 +225,7 @@ def run_size(size: int, args, d: Path) -> dict:
             if jena is None:
                 sys.exit(f"bench_remote: {reason}")
             tdb = d / f"tdb2-{size}"
-            servers.append(SparqlServer.start("jena", lambda port: [*jena, "--loc", str(tdb), "--port", str(port), *union], "/crimekg"))
+            servers.append(SparqlServer.start("jena", lambda port: [*jena, "--loc", str(tdb), "--port", str(port), "--timeout", timeout, *union], "/crimekg"))
             locations["jena"] = servers[-1].url
         config = {"only": args.only, "union": args.union_default_graph, "load_only": args.load_only,
                   "with_dataset": args.with_dataset, "profile": args.profile}
