@@ -145,7 +145,10 @@ def child(backend: str, location: str, data: str, config: dict) -> None:
             _raw_request(store, text)
             figures["raw"] = time.perf_counter() - t0
             if plain is not None and name in config["with_dataset"]:
-                figures["dataset_rows"], figures["dataset"] = _time_query(plain, q, params)
+                try:
+                    figures["dataset_rows"], figures["dataset"] = _time_query(plain, q, params)
+                except CrimeKGError as exc:
+                    figures["dataset_skipped"] = f"{exc.__class__.__name__}"
         out["queries"][name] = figures
         print(f"{backend}: {name} {figures}", file=sys.stderr, flush=True)
     from crimekg.graph.brief import build_brief, render_brief
@@ -322,6 +325,8 @@ def table(results: dict, backends: list[str], union: bool = False) -> None:
             line += f"  rows differ: {rows}"
         print(line)
         for b, f in zip(backends, figures):
+            if "dataset_skipped" in f:
+                print(f"    {b} with the dataset sent (default mode): {f['dataset_skipped']} (past CRIMEKG_TIMEOUT)")
             if "dataset" in f:
                 print(f"    {b} with the dataset sent (default mode): {f['dataset'] * 1000:.0f}ms "
                       f"(x{f['dataset'] / f['crimekg']:.1f} the union mode's; {f['dataset_rows']} rows)")
