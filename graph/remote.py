@@ -377,7 +377,18 @@ class RemoteStore(GraphStore):
         except SyntaxError as exc:
             raise ServerFailed(f"the SPARQL server {self.location} sent query results that cannot be read: {exc}") from exc
         names = [v.value for v in solutions.variables]
-        return [{n: s[n] for n in names if s[n] is not None} for s in solutions]
+        try:
+            return [{n: s[n] for n in names if s[n] is not None} for s in solutions]
+        except SyntaxError as exc:
+            raise self._broken_answer(exc) from exc
+
+    def _broken_answer(self, exc: SyntaxError) -> ServerFailed:
+        """Results that break off in the middle: the server stopped the query while it was sending
+        them (its own timeout, say) yet ended the answer as if complete."""
+        return ServerFailed(
+            f"the SPARQL server {self.location} sent query results that break off ({_one_line(str(exc), 120)}); it may "
+            "have stopped the query on a timeout of its own: check its log, or give its queries longer"
+        )
 
     def _update(self, sparql: str, what: str = "update") -> None:
         response = self._http.request(
@@ -528,9 +539,12 @@ class RemoteStore(GraphStore):
         result = rdflib.query.Result("SELECT")
         variables = [rdflib.Variable(v.value) for v in parsed.variables]
         result.vars = variables
-        result.bindings = [
-            {v: from_oxigraph_term(t) for v in variables if (t := s[str(v)]) is not None} for s in parsed
-        ]
+        try:
+            result.bindings = [
+                {v: from_oxigraph_term(t) for v in variables if (t := s[str(v)]) is not None} for s in parsed
+            ]
+        except SyntaxError as exc:
+            raise self._broken_answer(exc) from exc
         return result
 
     def _sparql_checked(self, text: str, accept: str) -> bytes:
