@@ -377,10 +377,15 @@ class RemoteStore(GraphStore):
         except SyntaxError as exc:
             raise ServerFailed(f"the SPARQL server {self.location} sent query results that cannot be read: {exc}") from exc
         names = [v.value for v in solutions.variables]
+        error = None
         try:
             return [{n: s[n] for n in names if s[n] is not None} for s in solutions]
         except SyntaxError as exc:
-            raise self._broken_answer(exc) from exc
+            error = self._broken_answer(exc)
+        # raised outside the handler, the parser gone: a pyoxigraph result must not travel with the
+        # error to another thread (run_query's), where dropping it is an error of its own
+        del solutions
+        raise error
 
     def _broken_answer(self, exc: SyntaxError) -> ServerFailed:
         """Results that break off in the middle: the server stopped the query while it was sending
@@ -539,13 +544,16 @@ class RemoteStore(GraphStore):
         result = rdflib.query.Result("SELECT")
         variables = [rdflib.Variable(v.value) for v in parsed.variables]
         result.vars = variables
+        error = None
         try:
             result.bindings = [
                 {v: from_oxigraph_term(t) for v in variables if (t := s[str(v)]) is not None} for s in parsed
             ]
+            return result
         except SyntaxError as exc:
-            raise self._broken_answer(exc) from exc
-        return result
+            error = self._broken_answer(exc)
+        del parsed  # as in _select_raw: the error must not carry the parser to another thread
+        raise error
 
     def _sparql_checked(self, text: str, accept: str) -> bytes:
         try:
