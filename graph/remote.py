@@ -6,6 +6,12 @@ SPARQL 1.1 Graph Store HTTP Protocol (GSP), so any conforming server can hold a 
 - Reading: every query names its dataset with ``default-graph-uri`` and ``named-graph-uri`` (the
   workspace's graphs, internal ones left out), so the default graph is their union as in the
   embedded store, whatever the server's own default.
+- Union-default-graph mode (opt-in: ``union_default_graph=True``, ``CRIMEKG_UNION_DEFAULT_GRAPH=1``):
+  queries go with no dataset, to a server whose own default graph is the union of its named graphs
+  (Fuseki/TDB2 ``tdb2:unionDefaultGraph``, Oxigraph server ``--union-default-graph``, GraphDB,
+  Virtuoso, QLever). Such a server reads its union index, much faster than a union it builds for
+  each request; but internal graphs (the workspace secret, a write's staging graphs) are then in
+  the default graph too (``exposes_internal_graphs``): a mode for a server only its owners query.
 - Writing: one command's new content is first uploaded through GSP into *staging* graphs (one
   streamed N-Triples request per graph, never a triple per request), then ONE SPARQL Update request
   moves it into place (``DROP``, then ``INSERT ... WHERE`` and ``DROP`` of the staging graph: what
@@ -74,6 +80,7 @@ __all__ = [
     "FeatureMissing",
     "is_remote",
     "endpoints_for",
+    "union_default_graph_from_env",
 ]
 
 #: Seconds to wait for a server's answer (``CRIMEKG_TIMEOUT`` changes it).
@@ -105,6 +112,22 @@ class ServerFailed(StoreError):
 
 class FeatureMissing(StoreError):
     """The server lacks a standard feature crimekg needs (Graph Store Protocol, named graphs, Update)."""
+
+
+def union_default_graph_from_env(environ: Mapping[str, str] | None = None) -> bool:
+    """``CRIMEKG_UNION_DEFAULT_GRAPH``: 1/true/yes turns the union-default-graph mode on, 0/false/no
+    or unset leaves it off; anything else is refused.
+
+    >>> union_default_graph_from_env({"CRIMEKG_UNION_DEFAULT_GRAPH": "yes"}), union_default_graph_from_env({})
+    (True, False)
+    """
+    raw = (os.environ if environ is None else environ).get("CRIMEKG_UNION_DEFAULT_GRAPH", "")
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    raise InvalidInput(f"CRIMEKG_UNION_DEFAULT_GRAPH={raw!r}: give 1 (on) or 0 (off)")
 
 
 def is_remote(location: str | os.PathLike | None) -> bool:
@@ -173,6 +196,8 @@ class _Http:
         self.server = server
         self.timeout = timeout
         self.headers: dict[str, str] = {"User-Agent": "crimekg"}
+        #: The server's ``Server`` header, as its last answer gave it (``Oxigraph/0.5.13``...).
+        self.software = ""
         token = os.environ.get("CRIMEKG_STORE_TOKEN")
         user = os.environ.get("CRIMEKG_STORE_USER") or urlsplit(server).username
         if token:
@@ -214,6 +239,7 @@ class _Http:
                 "--store / CRIMEKG_STORE and the endpoint options"
             ) from exc
         if 200 <= response.status < 300 or (ok_missing and response.status == 404):
+            self.software = response.getheader("Server") or self.software
             return response
         try:
             detail = _one_line(response.read(4000).decode("utf-8", "replace"))
@@ -274,9 +300,12 @@ class RemoteStore(GraphStore):
     """A workspace held by a SPARQL 1.1 server, reached through its query, update and GSP endpoints."""
 
     def __init__(self, url: str, *, query_endpoint: str | None = None, update_endpoint: str | None = None,
-                 gsp_endpoint: str | None = None, create: bool = False, timeout: float | None = None):
+                 gsp_endpoint: str | None = None, create: bool = False, timeout: float | None = None,
+                 union_default_graph: bool | None = None):
         self.endpoints = endpoints_for(url, query_endpoint, update_endpoint, gsp_endpoint)
         self.location = _safe(url).rstrip("/")
+        #: Queries go with no dataset, to the server's own union default graph (see the module's notes).
+        self.union_default_graph = union_default_graph_from_env() if union_default_graph is None else bool(union_default_graph)
         if timeout is None:
             try:
                 timeout = float(os.environ.get("CRIMEKG_TIMEOUT") or DEFAULT_TIMEOUT)
@@ -293,13 +322,42 @@ class RemoteStore(GraphStore):
                 f"no crimekg workspace on the SPARQL server {self.location} ({hint}its meta graph is missing); "
                 f"create one with `crimekg init {self.location}` or name another with --store / CRIMEKG_STORE"
             )
+        if not create:
+            self._check_union()
         self._recover()
+
+    @property
+    def exposes_internal_graphs(self) -> bool:
+        """True when a query can read the workspace's internal graphs (its secret, a write's staging
+        graphs): in the union-default-graph mode they are part of the server's default graph, so the
+        store must not answer anyone but its owner (``crimekg serve`` refuses it)."""
+        return self.union_default_graph
+
+    def _check_union(self) -> None:
+        """In the union-default-graph mode, check that the server's default graph really is the union
+        of its named graphs: the meta graph's ontology version must be found without ``GRAPH``."""
+        if not self.union_default_graph:
+            return
+        rows = self._select_raw(f"SELECT ?v WHERE {{ <{META}> <{_CKG}ontologyVersion> ?v }} LIMIT 1")
+        if not rows:
+            raise FeatureMissing(
+                f"the SPARQL server {self.location} does not read its named graphs as its default graph, so the "
+                "union-default-graph mode cannot be used with it; configure the server's union default graph "
+                "(Fuseki/TDB2: tdb2:unionDefaultGraph true; Oxigraph server: serve --union-default-graph), or drop "
+                "--union-default-graph / CRIMEKG_UNION_DEFAULT_GRAPH"
+            )
 
     # -- the protocol ------------------------------------------------------------------------
     def _sparql(self, sparql: str, accept: str, dataset: bool = True) -> bytes:
         """POST a query (form-encoded, as SPARQL 1.1 Protocol allows) and return the answer's bytes."""
         fields: list[tuple[str, str]] = [("query", sparql)]
-        if dataset and not names_dataset(sparql):  # a query's own FROM / FROM NAMED is its dataset
+        if dataset and names_dataset(sparql):
+            if self.union_default_graph:
+                # a query's own FROM / FROM NAMED is its dataset; sent again as the protocol's, since a
+                # server in the union mode may put its union in place of the query's (Oxigraph does)
+                defaults, named = own_dataset(sparql)
+                fields += [("default-graph-uri", g) for g in defaults] + [("named-graph-uri", g) for g in named]
+        elif dataset and not self.union_default_graph:  # in the union mode the server's default graph is it
             graphs = self._visible_graphs()
             fields += [("default-graph-uri", g) for g in graphs] + [("named-graph-uri", g) for g in graphs]
         body = urlencode(fields).encode("utf-8")
@@ -319,7 +377,23 @@ class RemoteStore(GraphStore):
         except SyntaxError as exc:
             raise ServerFailed(f"the SPARQL server {self.location} sent query results that cannot be read: {exc}") from exc
         names = [v.value for v in solutions.variables]
-        return [{n: s[n] for n in names if s[n] is not None} for s in solutions]
+        error = None
+        try:
+            return [{n: s[n] for n in names if s[n] is not None} for s in solutions]
+        except SyntaxError as exc:
+            error = self._broken_answer(exc)
+        # raised outside the handler, the parser gone: a pyoxigraph result must not travel with the
+        # error to another thread (run_query's), where dropping it is an error of its own
+        del solutions
+        raise error
+
+    def _broken_answer(self, exc: SyntaxError) -> ServerFailed:
+        """Results that break off in the middle: the server stopped the query while it was sending
+        them (its own timeout, say) yet ended the answer as if complete."""
+        return ServerFailed(
+            f"the SPARQL server {self.location} sent query results that break off ({_one_line(str(exc), 120)}); it may "
+            "have stopped the query on a timeout of its own: check its log, or give its queries longer"
+        )
 
     def _update(self, sparql: str, what: str = "update") -> None:
         response = self._http.request(
@@ -332,12 +406,26 @@ class RemoteStore(GraphStore):
         sep = "&" if "?" in self.endpoints.gsp else "?"
         return self.endpoints.gsp + sep + urlencode({"graph": graph})
 
-    def _upload(self, graph: str, body: IO[bytes], replace: bool = True) -> None:
-        """Send an N-Triples file to a graph through GSP, in requests of at most ``UPLOAD_TRIPLES``
-        lines (a server applies each as one transaction, and a very big one is slow or times out):
-        the first PUT replaces the graph (or POST adds, with ``replace=False``), the rest POST."""
+    def _upload(self, graph: str, body: IO[bytes], replace: bool = True, new: bool = False) -> None:
+        """Send an N-Triples file to a graph through GSP, in requests of at most ``UPLOAD_BYTES``
+        (whole lines: a server applies each as one transaction, and a very big one is slow or times
+        out): the first PUT replaces the graph (or POST adds, with ``replace=False``), the rest POST.
+
+        ``new``: the graph did not exist and the journal lists it (a staging graph, or a graph written
+        in place), so a failed write drops it whatever part of it arrived; the upload need not be one
+        transaction. Oxigraph server then takes the
+        whole file in one request with its ``no_transaction`` parameter (its bulk loader, about four
+        times faster than its transactions); other servers get the standard requests."""
         import io
 
+        if new and self._http.software.lower().startswith("oxigraph/"):
+            body.seek(0)
+            response = self._http.request(
+                "POST", self._gsp_url(graph) + "&no_transaction", body=body, what="upload (Graph Store Protocol)",
+                headers={"Content-Type": "application/n-triples"},
+            )
+            _read(response, self.location, "answer to an upload")
+            return
         method = "PUT" if replace else "POST"
         while True:
             lines = body.readlines(UPLOAD_BYTES)
@@ -396,6 +484,7 @@ class RemoteStore(GraphStore):
                 f"the SPARQL server {self.location} accepted the workspace but does not give back its named graphs "
                 "(GRAPH <...> finds nothing); crimekg needs a server that keeps named graphs (quad store)"
             )
+        self._check_union()
 
     def _count(self, iri: str) -> int:
         rows = self._select_raw(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}")
@@ -411,6 +500,21 @@ class RemoteStore(GraphStore):
             store = SPARQLUpdateStore(self.endpoints.query, self.endpoints.update, headers=dict(self._http.headers))
             self._ds = rdflib.Dataset(store=store, default_union=True)
         return self._ds
+
+    def query_results(self, sparql: str) -> Any:
+        """A SELECT's or ASK's answer as pyoxigraph parses it (``QuerySolutions`` of pyoxigraph terms,
+        or ``QueryBoolean``), without the round trip through rdflib terms that :meth:`query` makes;
+        None for CONSTRUCT and DESCRIBE (use :meth:`query`). The query runs as :meth:`query` runs it:
+        the workspace's prefixes declared, the same dataset."""
+        import pyoxigraph as ox
+
+        if _form(sparql) in ("CONSTRUCT", "DESCRIBE"):
+            return None
+        data = self._sparql_checked(_with_prefixes(sparql), "application/sparql-results+json")
+        try:
+            return ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+        except SyntaxError as exc:
+            raise ServerFailed(f"the SPARQL server {self.location} sent query results that cannot be read: {exc}") from exc
 
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> rdflib.query.Result:
         import pyoxigraph as ox
@@ -440,10 +544,16 @@ class RemoteStore(GraphStore):
         result = rdflib.query.Result("SELECT")
         variables = [rdflib.Variable(v.value) for v in parsed.variables]
         result.vars = variables
-        result.bindings = [
-            {v: from_oxigraph_term(t) for v in variables if (t := s[str(v)]) is not None} for s in parsed
-        ]
-        return result
+        error = None
+        try:
+            result.bindings = [
+                {v: from_oxigraph_term(t) for v in variables if (t := s[str(v)]) is not None} for s in parsed
+            ]
+            return result
+        except SyntaxError as exc:
+            error = self._broken_answer(exc)
+        del parsed  # as in _select_raw: the error must not carry the parser to another thread
+        raise error
 
     def _sparql_checked(self, text: str, accept: str) -> bytes:
         try:
@@ -597,7 +707,7 @@ class RemoteStore(GraphStore):
         def upload(target: str, fill: Any) -> None:
             with tempfile.TemporaryFile() as f:
                 fill(f)
-                self._upload(target, f, replace=False)
+                self._upload(target, f, replace=False, new=True)  # a staging graph, or a new one: journaled
 
         with self._locked():
             content = [g for g in (*changes.replace, *changes.add) if changes.replace.get(g) or changes.add.get(g) or changes.ntriples.get(g)]
@@ -698,6 +808,12 @@ class RemoteStore(GraphStore):
             parts: dict[str, Any] = {}
             try:
                 for path, fmt, target in jobs:
+                    if not fmt.supports_datasets:  # one graph: parsed and written out in one streamed call
+                        out = parts.get(target)
+                        if out is None:
+                            out = parts[target] = open(Path(tmp) / f"{len(parts)}.nt", "wb")
+                        ox.serialize(ox.parse(path=path, format=fmt, base_iri=Path(path).resolve().as_uri()), out, ox.RdfFormat.N_TRIPLES)
+                        continue
                     for q in ox.parse(path=path, format=fmt, base_iri=Path(path).resolve().as_uri()):
                         name = target if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name.value
                         out = parts.get(name)
@@ -713,6 +829,9 @@ class RemoteStore(GraphStore):
             finally:
                 for out in parts.values():
                     out.close()
+            for g, out in list(parts.items()):
+                if Path(out.name).stat().st_size == 0:
+                    del parts[g]
             for _p, fmt, target in jobs:  # an empty triples file still makes (or empties) its graph
                 if target not in parts and not fmt.supports_datasets:
                     parts[target] = None
@@ -723,7 +842,7 @@ class RemoteStore(GraphStore):
                 try:
                     for g, s in staged.items():
                         with open(parts[g].name, "rb") as body:
-                            self._upload(s, body)
+                            self._upload(s, body, new=True)  # a staging graph, or a new one: journaled
                     ops = []
                     for g in parts:
                         if staged.get(g) == g:
@@ -761,6 +880,52 @@ def _move(source: str, target: str) -> list[str]:
 
 
 # -- query text --------------------------------------------------------------------------------
+
+_DATASET_TOKEN = None
+
+
+def own_dataset(sparql: str) -> tuple[list[str], list[str]]:
+    """The graphs a query's ``FROM`` and ``FROM NAMED`` clauses name (IRIs, or prefixed names that
+    its PREFIX declarations or the workspace's prefixes expand), in order.
+
+    >>> own_dataset("PREFIX ex: <urn:e:> SELECT * FROM <urn:g> FROM NAMED ex:h WHERE { ?s ?p 'FROM <urn:x>' }")
+    (['urn:g'], ['urn:e:h'])
+    """
+    import re
+
+    global _DATASET_TOKEN
+    if _DATASET_TOKEN is None:  # strings and comments are tokens, so a FROM inside them is not a keyword
+        _DATASET_TOKEN = re.compile(
+            r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+            r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
+            r'|<[^<>"{}|^`\\\x00-\x20]*>|#[^\n]*|(?:[A-Za-z_][\w.-]*)?:[\w.-]*|[A-Za-z_][\w-]*|\S',
+            re.S,
+        )
+    prefixes = dict(PREFIXES)
+    tokens = [m.group() for m in _DATASET_TOKEN.finditer(sparql)]
+    defaults: list[str] = []
+    named: list[str] = []
+
+    def iri(token: str) -> str | None:
+        if token.startswith("<") and token.endswith(">"):
+            return token[1:-1]
+        prefix, colon, local = token.partition(":")
+        return prefixes[prefix] + local if colon and prefix in prefixes else None
+
+    i = 0
+    while i < len(tokens):
+        word = tokens[i].upper()
+        if word == "PREFIX" and i + 2 < len(tokens) and tokens[i + 1].endswith(":"):
+            prefixes[tokens[i + 1][:-1]] = tokens[i + 2][1:-1]
+            i += 3
+            continue
+        if word == "FROM" and i + 1 < len(tokens):
+            into, i = (named, i + 2) if tokens[i + 1].upper() == "NAMED" else (defaults, i + 1)
+            found = iri(tokens[i]) if i < len(tokens) else None
+            if found is not None:
+                into.append(found)
+        i += 1
+    return defaults, named
 
 _PREFIX_TEXT = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 

@@ -10,9 +10,12 @@
 //                 ?default; request bodies are streamed into the dataset
 //
 // Every request runs in one TDB2 transaction (read, or write), so each is applied whole or not at
-// all. Binds 127.0.0.1 only.
+// all. Binds 127.0.0.1 only. With --union-default-graph, TDB2 answers a query that names no dataset
+// from the union of its named graphs (TDB2's own union index, as Fuseki's tdb2:unionDefaultGraph).
 //
-//   java -cp CLASSPATH JenaSparqlServer --loc DIR --port PORT [--name crimekg]
+// With --timeout SECONDS a query that runs longer is cancelled (an abandoned query does not run on).
+//
+//   java -cp CLASSPATH JenaSparqlServer --loc DIR --port PORT [--name crimekg] [--union-default-graph] [--timeout S]
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -31,6 +34,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.jena.graph.Graph;
 import org.apache.jena.graph.Node;
@@ -38,7 +42,8 @@ import org.apache.jena.graph.NodeFactory;
 import org.apache.jena.graph.Triple;
 import org.apache.jena.query.Query;
 import org.apache.jena.query.QueryExecution;
-import org.apache.jena.query.QueryExecutionFactory;
+import org.apache.jena.query.QueryCancelledException;
+import org.apache.jena.query.QueryExecutionDatasetBuilder;
 import org.apache.jena.query.QueryFactory;
 import org.apache.jena.query.ResultSetFormatter;
 import org.apache.jena.query.Syntax;
@@ -57,6 +62,7 @@ import org.apache.jena.sparql.core.DynamicDatasets;
 import org.apache.jena.sparql.core.Quad;
 import org.apache.jena.sparql.graph.GraphFactory;
 import org.apache.jena.system.Txn;
+import org.apache.jena.tdb2.TDB2;
 import org.apache.jena.tdb2.TDB2Factory;
 import org.apache.jena.update.UpdateExecutionFactory;
 import org.apache.jena.update.UpdateFactory;
@@ -77,22 +83,28 @@ public final class JenaSparqlServer {
     }
 
     private final DatasetGraph dsg;
+    private final long timeoutMillis;
 
-    JenaSparqlServer(DatasetGraph dsg) {
+    JenaSparqlServer(DatasetGraph dsg, long timeoutMillis) {
         this.dsg = dsg;
+        this.timeoutMillis = timeoutMillis;
     }
 
     public static void main(String[] args) throws IOException {
         String loc = null;
         String name = "crimekg";
         int port = 3030;
+        boolean union = false;
+        long timeout = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--loc": loc = args[++i]; break;
                 case "--port": port = Integer.parseInt(args[++i]); break;
                 case "--name": name = args[++i].replaceAll("^/+|/+$", ""); break;
+                case "--union-default-graph": union = true; break;
+                case "--timeout": timeout = (long) (Double.parseDouble(args[++i]) * 1000); break;
                 default:
-                    System.err.println("usage: JenaSparqlServer --loc DIR --port PORT [--name DATASET]");
+                    System.err.println("usage: JenaSparqlServer --loc DIR --port PORT [--name DATASET] [--union-default-graph] [--timeout SECONDS]");
                     System.exit(2);
             }
         }
@@ -101,14 +113,19 @@ public final class JenaSparqlServer {
             System.exit(2);
         }
         Dataset dataset = TDB2Factory.connectDataset(loc);
-        JenaSparqlServer front = new JenaSparqlServer(dataset.asDatasetGraph());
+        if (union) {
+            // the context symbol TDB2's query engine reads: the default graph is the union of the named graphs
+            dataset.getContext().set(TDB2.symUnionDefaultGraph, true);
+        }
+        JenaSparqlServer front = new JenaSparqlServer(dataset.asDatasetGraph(), timeout);
         HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
         http.createContext("/" + name + "/query", ex -> front.handle(ex, front::query));
         http.createContext("/" + name + "/update", ex -> front.handle(ex, front::update));
         http.createContext("/" + name + "/data", ex -> front.handle(ex, front::graphStore));
         http.setExecutor(Executors.newFixedThreadPool(8));
         http.start();
-        System.err.println("JenaSparqlServer: ARQ over TDB2 at " + loc + " on http://127.0.0.1:" + port + "/" + name);
+        System.err.println("JenaSparqlServer: ARQ over TDB2 at " + loc + (union ? " (union default graph)" : "")
+            + " on http://127.0.0.1:" + port + "/" + name);
     }
 
     interface Handler {
@@ -120,6 +137,8 @@ public final class JenaSparqlServer {
             handler.run(ex);
         } catch (Refused e) {
             answerText(ex, e.status, e.getMessage());
+        } catch (QueryCancelledException e) {
+            answerText(ex, 503, "the query ran past the server's timeout and was cancelled");
         } catch (QueryParseException e) {
             answerText(ex, 400, "Parse error: " + e.getMessage());
         } catch (RiotException e) {
@@ -228,7 +247,11 @@ public final class JenaSparqlServer {
         String accept = accept(ex);
         Txn.executeRead(dsg, () -> {
             DatasetGraph target = description == null ? dsg : DynamicDatasets.dynamicDataset(description, dsg, false);
-            try (QueryExecution qe = QueryExecutionFactory.create(plain, DatasetFactory.wrap(target))) {
+            QueryExecutionDatasetBuilder build = QueryExecutionDatasetBuilder.create().query(plain).dataset(DatasetFactory.wrap(target));
+            if (timeoutMillis > 0) {
+                build.overallTimeout(timeoutMillis, TimeUnit.MILLISECONDS);
+            }
+            try (QueryExecution qe = build.build()) {
                 answer(ex, plain, qe, accept);
             } catch (IOException e) {
                 throw new RuntimeException(e);
