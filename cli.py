@@ -82,7 +82,17 @@ def _remember_endpoint(ctx, param, value):
 
 def endpoint_options(f):
     """``--query-endpoint``, ``--update-endpoint``, ``--gsp-endpoint``: where a SPARQL server's
-    endpoints are when the ``--store`` URL does not imply them (kept in the context for ``_open``)."""
+    endpoints are when the ``--store`` URL does not imply them; ``--union-default-graph``: query the
+    server's own union default graph (all kept in the context for ``_open``)."""
+    f = click.option(
+        "--union-default-graph", "union_default_graph", is_flag=True, default=None, expose_value=False,
+        callback=_remember_endpoint,
+        help="When --store is a URL: send queries with no dataset, to a server whose default graph is the union of "
+             "its named graphs (Fuseki/TDB2 tdb2:unionDefaultGraph, Oxigraph server --union-default-graph): much "
+             "faster on big workspaces, but internal graphs (the workspace secret, a write's staging) are then in "
+             "the default graph, so queries can see them: for a server only its owners query "
+             "[default: CRIMEKG_UNION_DEFAULT_GRAPH=1, else off].",
+    )(f)
     for name, what in (("gsp", "Graph Store Protocol"), ("update", "SPARQL update"), ("query", "SPARQL query")):
         f = click.option(
             f"--{name}-endpoint", f"{name}_endpoint", default=None, expose_value=False, callback=_remember_endpoint,
