@@ -173,7 +173,7 @@ def _write_remote(dst: str, parts: Mapping[str, tuple[Path, int]], replace: bool
         try:
             for g, target in staged.items():
                 with open(parts[g][0], "rb") as body:
-                    server._upload(target, body)
+                    server._upload(target, body, new=True)  # journaled: a failed copy drops it whole
             ops = [f"DROP SILENT GRAPH <{g}>" for g in old] if replace else []
             for g, target in staged.items():
                 if target != g:

@@ -158,7 +158,11 @@ def endpoints_for(url: str, query: str | None = None, update: str | None = None,
     ``_GSP_``), else the layout the URL implies: a bare ``http://host:port`` is Oxigraph server's
     (``/query``, ``/update``, ``/store``); a URL with a path is a Fuseki dataset (``/query``,
     ``/update``, ``/data`` under it)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises on a port out of range or not a number)
+    except ValueError as exc:
+        raise InvalidInput(f"--store {_safe(url)}: not a URL crimekg can reach ({exc}); write it as http://HOST:PORT/PATH") from None
     if parts.password:
         raise InvalidInput(
             f"{_safe(url)}: a password cannot be given in the store URL (it would show in the process list and "
@@ -176,12 +180,17 @@ def endpoints_for(url: str, query: str | None = None, update: str | None = None,
 
 
 def _safe(url: str) -> str:
-    """A URL without any user information, for messages."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host += f":{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, ""))
+    """A URL without any user information or query string (where a token may ride), for messages.
+
+    >>> _safe("http://ana:pw@127.0.0.1:7878/ds?access_token=abc"), _safe("http://ana@[::1/ds")
+    ('http://127.0.0.1:7878/ds', '(a URL that cannot be read)')
+    """
+    try:
+        parts = urlsplit(url)
+        host = parts.netloc.rpartition("@")[2]
+        return urlunsplit((parts.scheme, host, parts.path, "", ""))
+    except ValueError:
+        return "(a URL that cannot be read)"
 
 
 def _one_line(text: str, limit: int = 200) -> str:
@@ -294,6 +303,17 @@ def _reading(server: str, what: str) -> Iterator[None]:
     except (ConnectionError, http.client.HTTPException) as exc:
         raise ServerUnreachable(f"the SPARQL server {server} broke off its {what} ({exc.__class__.__name__}); "
                                 "check that it is still running and try again") from exc
+
+
+class Solutions:
+    """A SELECT's answer read whole: its variables (pyoxigraph ``Variable``) and its rows (tuples of
+    pyoxigraph terms, None where unbound), iterated like pyoxigraph's ``QuerySolutions``."""
+
+    def __init__(self, variables: list[Any], rows: list[tuple[Any, ...]]) -> None:
+        self.variables, self.rows = variables, rows
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return iter(self.rows)
 
 
 class RemoteStore(GraphStore):
@@ -502,7 +522,7 @@ class RemoteStore(GraphStore):
         return self._ds
 
     def query_results(self, sparql: str) -> Any:
-        """A SELECT's or ASK's answer as pyoxigraph parses it (``QuerySolutions`` of pyoxigraph terms,
+        """A SELECT's or ASK's answer as pyoxigraph parses it (:class:`Solutions` of pyoxigraph terms,
         or ``QueryBoolean``), without the round trip through rdflib terms that :meth:`query` makes;
         None for CONSTRUCT and DESCRIBE (use :meth:`query`). The query runs as :meth:`query` runs it:
         the workspace's prefixes declared, the same dataset."""
@@ -512,9 +532,18 @@ class RemoteStore(GraphStore):
             return None
         data = self._sparql_checked(_with_prefixes(sparql), "application/sparql-results+json")
         try:
-            return ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+            parsed = ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
         except SyntaxError as exc:
             raise ServerFailed(f"the SPARQL server {self.location} sent query results that cannot be read: {exc}") from exc
+        if isinstance(parsed, ox.QueryBoolean):
+            return parsed
+        error = None
+        try:  # read whole here: an answer that breaks off is one line, and no parser goes to another thread
+            return Solutions(list(parsed.variables), [tuple(row) for row in parsed])
+        except SyntaxError as exc:
+            error = self._broken_answer(exc)
+        del parsed
+        raise error
 
     def query(self, sparql: str, bindings: Mapping[str, Node] | None = None) -> rdflib.query.Result:
         import pyoxigraph as ox
@@ -560,7 +589,7 @@ class RemoteStore(GraphStore):
             return self._sparql(text, accept)
         except ServerRefused as exc:
             if " 400 " in str(exc):  # the server's word on a query it cannot parse or run
-                said = str(exc).split("(HTTP 400", 1)[-1].lstrip(" Bad Request:").rstrip(")")
+                said = str(exc).split("(HTTP 400", 1)[-1].strip().removeprefix("Bad Request:").rstrip(")")
                 raise InvalidQuery(f"the SPARQL server {self.location} rejected the query: {said.strip()}") from exc
             raise
 

@@ -225,11 +225,11 @@ def test_a_failed_upload_leaves_the_server_as_it_was(tmp_path, source, oxigraph_
     before = everything(server.url)
     real, calls = RemoteStore._upload, []
 
-    def failing(self, graph, body, replace=True):
+    def failing(self, graph, body, replace=True, new=False):
         calls.append(graph)
         if len(calls) == 3:
             raise StoreError("the server went away")
-        return real(self, graph, body, replace)
+        return real(self, graph, body, replace, new)
 
     monkeypatch.setattr(RemoteStore, "_upload", failing)
     with pytest.raises(StoreError, match="went away"):

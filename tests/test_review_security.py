@@ -103,15 +103,12 @@ def test_serve_on_a_sparql_server_is_refused_in_one_line_without_its_credentials
 # -- a bad store URL --------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "graph/remote.py endpoints_for calls urllib.parse.urlsplit / .port unguarded: an invalid port or an "
-    "unclosed IPv6 bracket in --store ends in a ValueError traceback; raise InvalidInput naming the URL "
-    "(without its user information)"))
-@pytest.mark.parametrize("url", ["http://127.0.0.1:99999/ds", "http://[::1/ds"])
+@pytest.mark.parametrize("url", ["http://127.0.0.1:99999/ds", "http://[::1/ds", "http://ana@127.0.0.1:port/ds"])
 def test_a_malformed_store_url_is_refused_in_one_line(url):
     result = CliRunner().invoke(cli, ["graphs", "--store", url])
     assert result.exit_code == 1 and not isinstance(result.exception, ValueError), result.exception
     assert result.output.startswith("Error: ") and result.output.count("\n") == 1
+    assert "http://HOST:PORT/PATH" in result.output and "ana" not in result.output
 
 
 # -- the facilitator's secret ---------------------------------------------------------------------
