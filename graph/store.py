@@ -1569,19 +1569,24 @@ def read_secret_file(directory: Path) -> bytes | None:
 
 def write_secret_file(directory: Path, secret: bytes) -> None:
     """Write a workspace's secret durably, readable by its owner only, replacing any file there."""
-    path = directory / SECRET_FILE
-    tmp = directory / f".{SECRET_FILE}.{uuid.uuid4().hex}"
+    write_private(directory / SECRET_FILE, (secret.hex() + "\n").encode("ascii"))
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` in one step, durably, readable by its owner only from the start
+    (written aside under a new name, fsync-ed, renamed; the directory fsync-ed)."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        with os.fdopen(fd, "w", encoding="ascii") as f:
-            f.write(secret.hex() + "\n")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(directory)
+    _fsync_dir(path.parent)
 
 
 def open_store_for_reading(location: str | os.PathLike | None = None) -> GraphStore:

@@ -31,7 +31,7 @@ from crimekg.graph.importers.contributions import FIELDS, check_rows, plan_rows,
 from crimekg.graph.sessions import list_sessions, session_changeset
 from crimekg.graph.sheets import Sheet
 from crimekg.graph.errors import InvalidInput
-from crimekg.graph.store import GraphStore
+from crimekg.graph.store import GraphStore, write_private
 from crimekg.graph.terms import SKOS
 
 __all__ = ["FORM_FIELDS", "LANGUAGES", "Submission", "Room"]
@@ -165,17 +165,7 @@ class Room:
         if len(key) >= 32:
             return key
         key = secrets.token_bytes(32)
-        tmp = self.dir / f".key.{secrets.token_hex(4)}"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(key)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        write_private(path, key)
         return key
 
     def token(self, purpose: str, who: str) -> str:
@@ -218,17 +208,7 @@ class Room:
                 events.append({"op": "accept", "id": sub.id, "item": sub.item, "at": sub.at})
             elif sub.status == "rejected":
                 events.append({"op": "reject", "id": sub.id, "note": sub.note, "at": sub.at})
-        tmp = self.dir / f".pending.{secrets.token_hex(4)}"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events))
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.journal)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        write_private(self.journal, "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events).encode("utf-8"))
         self.submissions = {k: v for k, v in self.submissions.items() if v.status != "withdrawn"}
 
     def _apply(self, e: dict[str, Any]) -> None:
